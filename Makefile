@@ -1,0 +1,51 @@
+# hpki — newcomers run `make demo` and `make test`.
+GO       ?= go
+BIN      := bin/hpki
+FUZZTIME ?= 3s
+export CGO_ENABLED := 1
+
+.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/hpki
+
+## deps: install the test peers (OpenSSL, SoftHSM2, OpenSC, xmlsec1, Node packages)
+deps:
+	@scripts/deps.sh
+
+## test: everything — vet, unit and interop tests with -race, fuzz smoke run
+test: deps build vet unit fuzz-smoke
+
+vet:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
+
+unit:
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fuzz-smoke:
+	@scripts/fuzz-smoke.sh $(FUZZTIME)
+
+## fuzz: longer fuzzing (FUZZTIME=60s make fuzz)
+fuzz:
+	@scripts/fuzz-smoke.sh $(if $(filter 3s,$(FUZZTIME)),60s,$(FUZZTIME))
+
+## demo: sign and verify sample documents with the embedded test credentials
+demo: build
+	@scripts/demo.sh
+
+## certs: regenerate the committed test HPKI in testdata/certs
+certs:
+	$(GO) run ./internal/testpki/cmd/gencerts -out testdata/certs
+
+## bench: benchmarks with figures a person can compare
+bench: deps build
+	@scripts/bench.sh
+
+lint: vet
+	@command -v staticcheck >/dev/null 2>&1 && staticcheck ./... || echo "lint: staticcheck not installed; go vet and gofmt passed"
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,128 @@
+// Command hpki signs clinical documents with HPKI credentials, timestamps
+// them, and validates HPKI signatures for the long term.
+//
+// Exit codes (stable): 0 success / TOTAL_PASSED, 1 failure / TOTAL_FAILED,
+// 2 INDETERMINATE, 3 usage error or unreadable input.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the hpki command.
+const (
+	exitOK            = 0
+	exitFailed        = 1
+	exitIndeterminate = 2
+	exitUsage         = 3
+)
+
+// exitError carries an exit code with an error. A nil err means a silent
+// exit with that code (the command already printed its report).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError wraps err as a usage or unreadable-input error (exit 3).
+func usageError(err error) error { return &exitError{code: exitUsage, err: err} }
+
+// failure wraps err as an operation failure (exit 1).
+func failure(err error) error { return &exitError{code: exitFailed, err: err} }
+
+// withCode returns a silent exit with the given code.
+func withCode(code int) error { return &exitError{code: code} }
+
+// commands holds the constructors of the top-level subcommands; each command
+// file registers its own in an init function.
+var commands []func() *cobra.Command
+
+func register(f func() *cobra.Command) { commands = append(commands, f) }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run executes the CLI and returns the process exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	fmt.Fprintln(stderr, "hpki: "+oneLine(err.Error()))
+	return code
+}
+
+// oneLine folds a message onto a single line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "hpki",
+		Short: "Sign and verify clinical documents with HPKI credentials",
+		Long: `hpki signs clinical documents (referral letters, prescriptions, reports)
+with an HPKI IC card or a software key, timestamps the signatures, checks the
+HPKI role in the signer's certificate (医師, 薬剤師, 病院長 …) and validates
+CAdES and XAdES signatures for the long term.
+
+Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
+2 INDETERMINATE, 3 usage error or unreadable input.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	for _, f := range commands {
+		root.AddCommand(f())
+	}
+	return root
+}
+
+// exactArgs is cobra.ExactArgs with a usage exit code.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.ExactArgs(n)(cmd, args); err != nil {
+			return usageError(err)
+		}
+		return nil
+	}
+}
+
+// minArgs is cobra.MinimumNArgs with a usage exit code.
+func minArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := cobra.MinimumNArgs(n)(cmd, args); err != nil {
+			return usageError(err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
+# pkcs11-tool, xmlsec1, GNU time, and the Node packages of the interop peers.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
+command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
+command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+[ -x /usr/bin/time ] || need+=(time)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "deps: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ -f interop/node/package.json ]; then
+  if [ ! -d interop/node/node_modules ] || [ interop/node/package-lock.json -nt interop/node/node_modules ]; then
+    echo "deps: npm ci in interop/node"
+    (cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
+    touch interop/node/node_modules
+  fi
+fi
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1))"

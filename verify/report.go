@@ -1,0 +1,126 @@
+// Package verify validates CAdES and XAdES signatures made with HPKI
+// credentials and reports the outcome with the ETSI EN 319 102-1 indications.
+//
+// Security contract: a Report whose Indication is TotalPassed means that every
+// signature in the input was cryptographically intact, covered exactly the data
+// listed in Covers, chained to one of the caller's trust anchors at the best
+// signature time (never at the self-asserted signing time), and satisfied the
+// caller's role policy. Any other indication must be treated as "not signed".
+package verify
+
+import "time"
+
+// Indication is the main validation status of ETSI EN 319 102-1.
+type Indication string
+
+// The three main indications.
+const (
+	TotalPassed   Indication = "TOTAL_PASSED"
+	TotalFailed   Indication = "TOTAL_FAILED"
+	Indeterminate Indication = "INDETERMINATE"
+)
+
+// SubIndication refines a TotalFailed or Indeterminate indication.
+type SubIndication string
+
+// Sub-indications of ETSI EN 319 102-1 used by this package.
+const (
+	None                      SubIndication = ""
+	FormatFailure             SubIndication = "FORMAT_FAILURE"
+	HashFailure               SubIndication = "HASH_FAILURE"
+	SigCryptoFailure          SubIndication = "SIG_CRYPTO_FAILURE"
+	Revoked                   SubIndication = "REVOKED"
+	Expired                   SubIndication = "EXPIRED"
+	NotYetValid               SubIndication = "NOT_YET_VALID"
+	NoCertificateChainFound   SubIndication = "NO_CERTIFICATE_CHAIN_FOUND"
+	RevokedNoPOE              SubIndication = "REVOKED_NO_POE"
+	RevokedCANoPOE            SubIndication = "REVOKED_CA_NO_POE"
+	OutOfBoundsNoPOE          SubIndication = "OUT_OF_BOUNDS_NO_POE"
+	OutOfBoundsNotRevoked     SubIndication = "OUT_OF_BOUNDS_NOT_REVOKED"
+	NoPOE                     SubIndication = "NO_POE"
+	TryLater                  SubIndication = "TRY_LATER"
+	SignedDataNotFound        SubIndication = "SIGNED_DATA_NOT_FOUND"
+	NoSigningCertificateFound SubIndication = "NO_SIGNING_CERTIFICATE_FOUND"
+	ChainConstraintsFailure   SubIndication = "CHAIN_CONSTRAINTS_FAILURE"
+	CryptoConstraintsFailure  SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
+	TimestampOrderFailure     SubIndication = "TIMESTAMP_ORDER_FAILURE"
+	SignaturePolicyNotAvail   SubIndication = "SIGNATURE_POLICY_NOT_AVAILABLE"
+	CertificateChainGeneral   SubIndication = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
+)
+
+// Report is the result of validating one signature file. Its JSON encoding is
+// the stable output of `hpki verify --output json`.
+type Report struct {
+	// Indication is the worst indication over all signatures.
+	Indication Indication `json:"indication"`
+	// SubIndication belongs to the signature that determined Indication.
+	SubIndication SubIndication `json:"subIndication,omitempty"`
+	// Format is "CAdES" or "XAdES".
+	Format string `json:"format,omitempty"`
+	// ValidationTime is the time the validation was made for (now or --at).
+	ValidationTime time.Time `json:"validationTime"`
+	// Signatures holds one entry per signature and counter-signature.
+	Signatures []SignatureReport `json:"signatures"`
+	// Errors are problems that concern the file as a whole.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// SignatureReport is the validation result of one signature.
+type SignatureReport struct {
+	// ID names the signature inside the file (e.g. "S1", the XML Id, or
+	// "S1/counter1" for a counter-signature).
+	ID            string        `json:"id,omitempty"`
+	Indication    Indication    `json:"indication"`
+	SubIndication SubIndication `json:"subIndication,omitempty"`
+	// Level is the baseline level reached, e.g. "CAdES-BASELINE-T".
+	Level  string `json:"level,omitempty"`
+	Signer Signer `json:"signer"`
+	// ClaimedSigningTime is the signer's own, unproven, signing-time.
+	ClaimedSigningTime *time.Time `json:"claimedSigningTime,omitempty"`
+	// BestSignatureTime is the earliest time the signature is proven to
+	// have existed (a valid timestamp), or the validation time.
+	BestSignatureTime time.Time   `json:"bestSignatureTime"`
+	Timestamps        []Timestamp `json:"timestamps,omitempty"`
+	// Covers lists what the signature protects (file name, XML element...).
+	Covers []string `json:"covers,omitempty"`
+	// SignaturePolicy is the EPES signature policy OID, when present.
+	SignaturePolicy string   `json:"signaturePolicy,omitempty"`
+	DigestAlgorithm string   `json:"digestAlgorithm,omitempty"`
+	Errors          []string `json:"errors,omitempty"`
+	Warnings        []string `json:"warnings,omitempty"`
+}
+
+// Signer describes the signer certificate.
+type Signer struct {
+	Subject string `json:"subject"`
+	// SubjectJa is the Kanji name from the subjectAltName DirName, when present.
+	SubjectJa string `json:"subjectJa,omitempty"`
+	Issuer    string `json:"issuer,omitempty"`
+	Serial    string `json:"serial,omitempty"`
+	Roles     []Role `json:"roles"`
+	// HPKI is "signing", "authentication" or "none".
+	HPKI      string    `json:"hpki"`
+	NotBefore time.Time `json:"notBefore,omitempty"`
+	NotAfter  time.Time `json:"notAfter,omitempty"`
+}
+
+// Role is one HPKI role (hcRole) of the signer.
+type Role struct {
+	// Code is the English role string as carried in the certificate.
+	Code string `json:"code"`
+	// Ja is the Japanese name from the catalogue, empty when unknown.
+	Ja string `json:"ja,omitempty"`
+	// Scheme is the codingSchemeReference OID.
+	Scheme string `json:"scheme"`
+}
+
+// Timestamp reports one RFC 3161 timestamp found in the signature.
+type Timestamp struct {
+	// Type is "signature", "archive" or "content".
+	Type       string        `json:"type"`
+	GenTime    time.Time     `json:"genTime"`
+	TSA        string        `json:"tsa"`
+	Indication Indication    `json:"indication"`
+	SubInd     SubIndication `json:"subIndication,omitempty"`
+	Errors     []string      `json:"errors,omitempty"`
+}
