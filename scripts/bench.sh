@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# make bench: figures a person can compare.
+#  1. Go benchmarks of the library (signing, verification, timestamps, PKCS#11).
+#  2. The same verification done by a loop of `openssl cms -verify` processes.
+#  3. Peak resident memory for signing and verifying a 1 GB detached file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HPKI=${HPKI:-bin/hpki}
+C=testdata/certs
+OUT=out/bench
+mkdir -p "$OUT"
+BENCHTIME=${BENCHTIME:-2s}
+
+echo "== Go benchmarks (-cpu 1,2, benchtime $BENCHTIME)"
+go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -cpu 1,2 \
+  ./sign/... ./verify/... ./tsa/... ./revocation/... ./pkcs11/... 2>&1 | tee "$OUT/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL|PASS)' || true
+
+echo
+echo "== openssl cms -verify, one process per signature (the script-based alternative)"
+head -c 51200 /dev/urandom > "$OUT/doc50k.bin"
+openssl cms -sign -binary -md sha256 -signer "$C/doctor.pem" -inkey "$C/doctor.key" \
+  -certfile "$C/chain-sign.pem" -outform DER -out "$OUT/doc50k.p7s" -in "$OUT/doc50k.bin" -cades
+n=200
+start=$(date +%s.%N)
+for _ in $(seq 1 $n); do
+  openssl cms -verify -binary -inform DER -in "$OUT/doc50k.p7s" -content "$OUT/doc50k.bin" \
+    -CAfile "$C/root.pem" -purpose any -out /dev/null 2>/dev/null
+done
+end=$(date +%s.%N)
+awk -v n=$n -v s="$start" -v e="$end" 'BEGIN { printf "openssl cms -verify loop: %d verifications in %.2fs = %.0f verifications/s\n", n, e-s, n/(e-s) }'
+
+echo
+echo "== Peak resident memory for a 1 GB detached document"
+big="$OUT/big-1g.bin"
+[ -f "$big" ] || head -c 1073741824 /dev/zero > "$big"
+/usr/bin/time -v $HPKI sign "$big" --key "$C/doctor.key" --cert "$C/doctor.pem" --chain "$C/chain-sign.pem" \
+  -o "$OUT/big-1g.p7s" --force 2> "$OUT/time-sign.txt" >/dev/null
+/usr/bin/time -v $HPKI verify "$OUT/big-1g.p7s" --content "$big" --trust "$C/root.pem" \
+  2> "$OUT/time-verify.txt" >/dev/null || true
+for f in sign verify; do
+  rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$OUT/time-$f.txt")
+  wall=$(awk -F'): ' '/Elapsed \(wall clock\)/ { print $2 }' "$OUT/time-$f.txt")
+  printf '%-6s 1 GB: peak RSS %6.1f MB, wall %s\n' "$f" "$(awk -v r="$rss" 'BEGIN { print r/1024 }')" "$wall"
+done
+rm -f "$big"
