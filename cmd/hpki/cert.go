@@ -1,0 +1,149 @@
+package main
+
+import (
+	"crypto/x509"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/trust"
+)
+
+func init() { register(newCertCmd) }
+
+func newCertCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cert",
+		Short: "Inspect and verify HPKI certificates",
+	}
+	cmd.AddCommand(newCertInspectCmd(), newCertVerifyCmd())
+	return cmd
+}
+
+// readOneCert reads exactly one certificate (PEM or DER) as a usage error
+// on failure.
+func readOneCert(path string) (*x509.Certificate, error) {
+	certs, err := trust.ReadFile(path)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	if len(certs) != 1 {
+		return nil, usageError(fmt.Errorf("%s: expected one certificate, found %d", path, len(certs)))
+	}
+	return certs[0], nil
+}
+
+func newCertInspectCmd() *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "inspect CERT",
+		Short: "Show a certificate: names in romaji and Kanji, HPKI kind and roles",
+		Long: `Show a certificate (PEM or DER): subject in romaji and Kanji, the HPKI kind
+(signing, authentication, or not HPKI) with the reasons, the HPKI roles (hcRole)
+with their Japanese names, policies, key usage and validity.`,
+		Example: `  hpki cert inspect doctor.pem
+  hpki cert inspect doctor.pem --output json
+  hpki cert inspect doctor.pem --lang ja`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			cert, err := readOneCert(args[0])
+			if err != nil {
+				return err
+			}
+			info := certinfo.Describe(cert)
+			if out.output == "json" {
+				return writeJSON(cmd.OutOrStdout(), info)
+			}
+			return info.WriteText(cmd.OutOrStdout(), out.lang)
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+func newCertVerifyCmd() *cobra.Command {
+	var (
+		out          outputFlags
+		tf           trustFlags
+		at           string
+		allowNonHPKI bool
+	)
+	cmd := &cobra.Command{
+		Use:   "verify CERT",
+		Short: "Check a certificate's path to a trust anchor and its HPKI profile",
+		Long: `Check that CERT chains to a trust anchor at a given time (default: now) and
+that it follows the HPKI profile (an HPKI signing or authentication certificate,
+or an HPKI CA). Revocation is not checked by this command.
+
+The default trust anchor is the embedded MHLW HPKI Root CA V2, with the MEDIS
+HPKI CAs as known intermediates; --trust replaces the anchors. CERT may hold the
+certificate followed by its intermediate CAs (PEM bundle); --intermediates adds more.
+
+Exit codes: 0 valid, 1 invalid, 3 usage error or unreadable input.`,
+		Example: `  hpki cert verify doctor.pem --trust root.pem --intermediates ca-sign.pem
+  hpki cert verify medis-ca.pem --at 2030-01-01T00:00:00Z`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			when, err := parseAt(at)
+			if err != nil {
+				return err
+			}
+			store, err := tf.store()
+			if err != nil {
+				return err
+			}
+			certs, err := trust.ReadFile(args[0])
+			if err != nil {
+				return usageError(err)
+			}
+			// A file may carry the certificate followed by its chain.
+			res := certinfo.CheckCertificate(certs[0], func(c *x509.Certificate, t time.Time) ([][]*x509.Certificate, error) {
+				return store.Verify(c, certs[1:], t)
+			}, when, !allowNonHPKI)
+			if out.output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
+					return err
+				}
+			} else {
+				writeCheckText(cmd, res, out.lang)
+			}
+			if !res.Valid {
+				return withCode(exitFailed)
+			}
+			return nil
+		},
+	}
+	out.register(cmd)
+	tf.register(cmd)
+	cmd.Flags().StringVar(&at, "at", "", "check as of this time (RFC 3339), default now")
+	cmd.Flags().BoolVar(&allowNonHPKI, "allow-non-hpki", false, "do not require the HPKI profile, only a valid path")
+	return cmd
+}
+
+func writeCheckText(cmd *cobra.Command, res certinfo.Check, lang string) {
+	w := cmd.OutOrStdout()
+	verdict := map[bool][2]string{
+		true:  {"VALID", "有効"},
+		false: {"INVALID", "無効"},
+	}[res.Valid]
+	name := res.Certificate.Subject
+	if lang == "ja" {
+		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, res.At.Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, res.At.Format(time.RFC3339))
+	}
+	for i, s := range res.Chain {
+		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", s)
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintf(w, "  error: %s\n", e)
+	}
+}
