@@ -1,0 +1,124 @@
+package tsa
+
+import (
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"fmt"
+	"math/big"
+	"strings"
+)
+
+// TimeStampReq (RFC 3161 §2.4.1).
+type timeStampReq struct {
+	Version        int
+	MessageImprint messageImprint
+	ReqPolicy      asn1.ObjectIdentifier `asn1:"optional"`
+	Nonce          *big.Int              `asn1:"optional"`
+	CertReq        bool                  `asn1:"optional,default:false"`
+	Extensions     []pkix.Extension      `asn1:"optional,tag:0"`
+}
+
+// PKIStatusInfo (RFC 3161 §2.4.2).
+type pkiStatusInfo struct {
+	Status       int
+	StatusString []asn1.RawValue `asn1:"optional"`
+	FailInfo     asn1.BitString `asn1:"optional"`
+}
+
+type timeStampResp struct {
+	Status         pkiStatusInfo
+	TimeStampToken asn1.RawValue `asn1:"optional"`
+}
+
+// PKIStatus values.
+const (
+	StatusGranted                = 0
+	StatusGrantedWithMods        = 1
+	StatusRejection              = 2
+	StatusWaiting                = 3
+	StatusRevocationWarning      = 4
+	StatusRevocationNotification = 5
+)
+
+var statusNames = map[int]string{
+	StatusGranted: "granted", StatusGrantedWithMods: "grantedWithMods", StatusRejection: "rejection",
+	StatusWaiting: "waiting", StatusRevocationWarning: "revocationWarning", StatusRevocationNotification: "revocationNotification",
+}
+
+// PKIFailureInfo bits.
+const (
+	FailBadAlg              = 0
+	FailBadRequest          = 2
+	FailBadDataFormat       = 5
+	FailTimeNotAvailable    = 14
+	FailUnacceptedPolicy    = 15
+	FailUnacceptedExtension = 16
+	FailAddInfoNotAvailable = 17
+	FailSystemFailure       = 25
+)
+
+var failNames = []struct {
+	bit  int
+	name string
+}{
+	{FailBadAlg, "badAlg"}, {FailBadRequest, "badRequest"}, {FailBadDataFormat, "badDataFormat"},
+	{FailTimeNotAvailable, "timeNotAvailable"}, {FailUnacceptedPolicy, "unacceptedPolicy"},
+	{FailUnacceptedExtension, "unacceptedExtension"}, {FailAddInfoNotAvailable, "addInfoNotAvailable"},
+	{FailSystemFailure, "systemFailure"},
+}
+
+// StatusError is a TSA's refusal to issue a token.
+type StatusError struct {
+	Status   int
+	FailInfo []string
+	Text     string
+}
+
+func (e *StatusError) Error() string {
+	name := statusNames[e.Status]
+	if name == "" {
+		name = fmt.Sprintf("status %d", e.Status)
+	}
+	msg := "TSA answered " + name
+	if len(e.FailInfo) > 0 {
+		msg += " (" + strings.Join(e.FailInfo, ", ") + ")"
+	}
+	if e.Text != "" {
+		msg += ": " + e.Text
+	}
+	return msg
+}
+
+func failInfoNames(bs asn1.BitString) []string {
+	var out []string
+	for _, f := range failNames {
+		if bs.At(f.bit) == 1 {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// ParseResponse decodes a TimeStampResp. A response whose status is not
+// granted or grantedWithMods gives a *StatusError. The token is parsed, not
+// verified.
+func ParseResponse(der []byte) (*Token, error) {
+	var resp timeStampResp
+	rest, err := asn1.Unmarshal(der, &resp)
+	if err != nil || len(rest) != 0 {
+		return nil, verr(Malformed, "TimeStampResp: %v", err)
+	}
+	if resp.Status.Status != StatusGranted && resp.Status.Status != StatusGrantedWithMods {
+		var texts []string
+		for _, v := range resp.Status.StatusString {
+			if v.Tag == asn1.TagUTF8String {
+				texts = append(texts, string(v.Bytes))
+			}
+		}
+		return nil, &StatusError{Status: resp.Status.Status, FailInfo: failInfoNames(resp.Status.FailInfo), Text: strings.Join(texts, "; ")}
+	}
+	if resp.TimeStampToken.FullBytes == nil {
+		return nil, verr(Malformed, "granted response without a token")
+	}
+	return ParseToken(resp.TimeStampToken.FullBytes)
+}
