@@ -22,7 +22,7 @@ type timeStampReq struct {
 type pkiStatusInfo struct {
 	Status       int
 	StatusString []asn1.RawValue `asn1:"optional"`
-	FailInfo     asn1.BitString `asn1:"optional"`
+	FailInfo     asn1.BitString  `asn1:"optional"`
 }
 
 type timeStampResp struct {
