@@ -31,4 +31,42 @@ set -e
 step "The real MEDIS signing CA chains to the embedded MHLW HPKI Root CA V2"
 $HPKI cert verify trust/anchors/medis-hpki-sign-ca2.pem --at 2030-01-01T00:00:00Z
 
+step "Starting a local RFC 3161 TSA on 127.0.0.1 (hpki tsa serve)"
+tsa_log="$OUT/tsa.log"
+$HPKI tsa serve --cert "$C/tsa.pem" --key "$C/tsa.key" --addr 127.0.0.1:0 \
+  --serial-file "$OUT/tsa.serial" >"$tsa_log" 2>&1 &
+tsa_pid=$!
+trap 'kill "$tsa_pid" 2>/dev/null || true; wait "$tsa_pid" 2>/dev/null || true' EXIT
+url=""
+for _ in $(seq 1 100); do
+  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$tsa_log" | head -1 || true)
+  [ -n "$url" ] && break
+  sleep 0.05
+done
+[ -n "$url" ] || { echo "demo: TSA did not start:"; cat "$tsa_log"; exit 1; }
+echo "TSA at $url"
+
+DOC=testdata/docs/referral-letter.txt
+SIG="$OUT/referral-letter.txt.p7s"
+step "Signing $DOC as the test doctor, CAdES B-T (hpki sign)"
+$HPKI sign "$DOC" --key "$C/doctor.key" --cert "$C/doctor.pem" --chain "$C/chain-sign.pem" \
+  --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" --require-role 医師 -o "$SIG" --force
+ls -l "$SIG"
+
+step "Verifying the signature (hpki verify)"
+$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --require-role "Medical Doctor" --lang ja
+
+step "The same in JSON, for programs"
+$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --output json
+
+step "A copy of the letter with one byte changed must fail"
+cp "$DOC" "$OUT/tampered.txt"
+printf 'X' | dd of="$OUT/tampered.txt" bs=1 seek=10 conv=notrunc status=none
+set +e
+$HPKI verify "$SIG" --content "$OUT/tampered.txt" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem"
+rc=$?
+set -e
+echo "exit code $rc (1 = TOTAL_FAILED)"
+[ "$rc" -eq 1 ] || { echo "demo: tampered document was not rejected"; exit 1; }
+
 step "Demo finished: outputs in $OUT/"

@@ -45,6 +45,7 @@ const (
 	CryptoConstraintsFailure  SubIndication = "CRYPTO_CONSTRAINTS_FAILURE"
 	TimestampOrderFailure     SubIndication = "TIMESTAMP_ORDER_FAILURE"
 	SignaturePolicyNotAvail   SubIndication = "SIGNATURE_POLICY_NOT_AVAILABLE"
+	SigConstraintsFailure     SubIndication = "SIG_CONSTRAINTS_FAILURE"
 	CertificateChainGeneral   SubIndication = "CERTIFICATE_CHAIN_GENERAL_FAILURE"
 )
 

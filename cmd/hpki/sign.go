@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/atomicfile"
+	"github.com/hpki-jp/hpki/internal/keyfile"
+	"github.com/hpki-jp/hpki/internal/secret"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/tsa"
+)
+
+func init() { register(newSignCmd) }
+
+type signFlags struct {
+	format, level, packaging, hash string
+	key, cert, p12, passwordFile   string
+	chain                          []string
+	pkcs11                         pkcs11KeyOptions
+	tsaURL, tsaUser, policy        string
+	tsaTrust                       []string
+	tsaTimeout                     time.Duration
+	roles                          []string
+	allowNonHPKI, force, pss       bool
+	out                            string
+}
+
+func newSignCmd() *cobra.Command {
+	var f signFlags
+	cmd := &cobra.Command{
+		Use:   "sign FILE...",
+		Short: "Sign documents (CAdES) with an HPKI card or a software key",
+		Long: `Sign one or more documents. Each FILE gets its own signature, FILE.p7s by
+default (CAdES, detached). The key is loaded once: one PIN for the batch where
+the card allows it.
+
+Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
+with its certificate (--key, --cert, --chain). PINs and passwords are never
+taken from the command line: they come from --pin-file/--password-file, the
+environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
+
+Before the key is used, the certificate must be an HPKI signing certificate
+(--allow-non-hpki turns this into a warning) and hold one of the --require-role
+roles. Level T adds a timestamp from --tsa over the signature value.
+
+Outputs are written atomically and never overwrite an existing file without
+--force; inputs are never modified.
+
+Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
+3 usage error or unreadable input.`,
+		Example: `  hpki sign letter.pdf --key doctor.key --cert doctor.pem --chain chain-sign.pem
+  hpki sign letter.pdf --p12 doctor.p12 --level T --tsa http://127.0.0.1:3161/ --tsa-trust tsa-root.pem
+  HPKI_PIN=… hpki sign *.pdf --pkcs11-module /usr/lib/HpkiSigP11.so --require-role 医師`,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runSign(cmd, f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
+	fl.StringVar(&f.level, "level", "B", "baseline level: B or T (LT and LTA: hpki extend)")
+	fl.StringVar(&f.packaging, "packaging", "detached", "detached or enveloping")
+	fl.StringVar(&f.hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
+	fl.StringVar(&f.key, "key", "", "private key file (PEM/DER, unencrypted)")
+	fl.StringVar(&f.cert, "cert", "", "signer certificate (with --key)")
+	fl.StringArrayVar(&f.chain, "chain", nil, "CA certificates to include (repeatable)")
+	fl.StringVar(&f.p12, "p12", "", "PKCS#12 file with key and certificates")
+	fl.StringVar(&f.passwordFile, "password-file", "", "file holding the PKCS#12 password (else env HPKI_P12_PASSWORD, else prompt)")
+	fl.StringVar(&f.pkcs11.Module, "pkcs11-module", "", "PKCS#11 library of the HPKI card (or env HPKI_PKCS11_MODULE)")
+	fl.StringVar(&f.pkcs11.TokenLabel, "token-label", "", "token label (e.g. \"HPKI Application\")")
+	fl.StringVar(&f.pkcs11.TokenSerial, "token-serial", "", "token serial number")
+	fl.StringVar(&f.pkcs11.KeyLabel, "key-label", "", "find the key by this label when it cannot be found by its certificate")
+	fl.StringVar(&f.pkcs11.PINFile, "pin-file", "", "file holding the card PIN (else env HPKI_PIN, else prompt)")
+	fl.StringVar(&f.tsaURL, "tsa", "", "RFC 3161 TSA URL (level T)")
+	fl.StringVar(&f.tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
+	fl.StringArrayVar(&f.tsaTrust, "tsa-trust", nil, "trust anchors for the TSA certificate (default: the embedded HPKI anchors)")
+	fl.DurationVar(&f.tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
+	fl.StringVar(&f.policy, "policy", "", "signature policy OID (CAdES-EPES)")
+	fl.StringArrayVar(&f.roles, "require-role", nil, "refuse unless the certificate has this HPKI role (repeatable, any of; English or Japanese)")
+	fl.BoolVar(&f.allowNonHPKI, "allow-non-hpki", false, "allow non-HPKI or authentication certificates (with a warning)")
+	fl.BoolVar(&f.pss, "pss", false, "use RSASSA-PSS instead of PKCS#1 v1.5")
+	fl.StringVarP(&f.out, "output", "o", "", "output file (one input only; default FILE.p7s)")
+	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
+	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func parseHash(s string) (crypto.Hash, error) {
+	switch strings.ToLower(strings.ReplaceAll(s, "-", "")) {
+	case "sha256":
+		return crypto.SHA256, nil
+	case "sha384":
+		return crypto.SHA384, nil
+	case "sha512":
+		return crypto.SHA512, nil
+	}
+	return 0, fmt.Errorf("--hash must be sha256, sha384 or sha512, not %q", s)
+}
+
+// loadCredential opens the key source the flags name.
+func loadCredential(cmd *cobra.Command, f signFlags) (sign.Credential, func() error, error) {
+	noop := func() error { return nil }
+	if f.pkcs11.Module == "" {
+		f.pkcs11.Module = os.Getenv("HPKI_PKCS11_MODULE")
+	}
+	sources := 0
+	for _, set := range []bool{f.key != "" || f.cert != "", f.p12 != "", f.pkcs11.Module != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources != 1 {
+		return sign.Credential{}, noop, usageError(errors.New("give exactly one key source: --key with --cert, --p12, or --pkcs11-module"))
+	}
+	switch {
+	case f.pkcs11.Module != "":
+		f.pkcs11.Role = strings.Join(f.roles, ",")
+		s, cert, chain, closer, err := openPKCS11Signer(f.pkcs11, cmd.ErrOrStderr())
+		if err != nil {
+			return sign.Credential{}, noop, err
+		}
+		return sign.Credential{Signer: s, Certificate: cert, Chain: chain}, closer, nil
+	case f.p12 != "":
+		pw, err := secret.Source{File: f.passwordFile, Env: "HPKI_P12_PASSWORD", Prompt: "Password for " + f.p12 + ": "}.Read()
+		if err != nil {
+			return sign.Credential{}, noop, usageError(fmt.Errorf("PKCS#12 password: %w", err))
+		}
+		defer secret.Zero(pw)
+		c, err := keyfile.LoadPKCS12(f.p12, pw)
+		if err != nil {
+			return sign.Credential{}, noop, usageError(err)
+		}
+		chain := c.Chain
+		if len(f.chain) > 0 {
+			more, err := trust.ReadFiles(f.chain...)
+			if err != nil {
+				return sign.Credential{}, noop, usageError(fmt.Errorf("--chain: %w", err))
+			}
+			chain = append(chain, more...)
+		}
+		return sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: chain}, noop, nil
+	}
+	if f.key == "" || f.cert == "" {
+		return sign.Credential{}, noop, usageError(errors.New("--key and --cert go together"))
+	}
+	c, err := keyfile.Load(f.key, f.cert, f.chain...)
+	if err != nil {
+		return sign.Credential{}, noop, usageError(err)
+	}
+	return sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain}, noop, nil
+}
+
+// newTSAClient builds the TSA client of --tsa.
+func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, h crypto.Hash) (*tsa.Client, error) {
+	store := trust.Default()
+	if len(trustFiles) > 0 {
+		var err error
+		if store, err = trust.Load(trustFiles...); err != nil {
+			return nil, usageError(fmt.Errorf("--tsa-trust: %w", err))
+		}
+	}
+	return &tsa.Client{URL: url, Hash: h, Username: user, Password: os.Getenv("HPKI_TSA_PASSWORD"),
+		Timeout: timeout, Roots: store.Roots(), Intermediates: store.Intermediates()}, nil
+}
+
+func runSign(cmd *cobra.Command, f signFlags, files []string) error {
+	switch f.format {
+	case "cades":
+	case "xades":
+		return usageError(errors.New("--format xades: XAdES signing is not available yet"))
+	default:
+		return usageError(fmt.Errorf("--format must be cades or xades, not %q", f.format))
+	}
+	h, err := parseHash(f.hash)
+	if err != nil {
+		return usageError(err)
+	}
+	opts := sign.CAdESOptions{Hash: h, AllowNonHPKI: f.allowNonHPKI, PSS: f.pss}
+	switch strings.ToUpper(f.level) {
+	case "B":
+		opts.Level = sign.LevelB
+	case "T":
+		opts.Level = sign.LevelT
+	case "LT", "LTA":
+		return usageError(fmt.Errorf("--level %s: sign at B or T, then run hpki extend --to %s", f.level, strings.ToUpper(f.level)))
+	default:
+		return usageError(fmt.Errorf("--level must be B or T, not %q", f.level))
+	}
+	switch f.packaging {
+	case "detached":
+		opts.Packaging = sign.Detached
+	case "enveloping":
+		opts.Packaging = sign.Enveloping
+	default:
+		return usageError(fmt.Errorf("--packaging must be detached or enveloping for CAdES, not %q", f.packaging))
+	}
+	if opts.RequireRole, err = hcrole.ParseRequirement(f.roles...); err != nil {
+		return usageError(fmt.Errorf("--require-role: %w", err))
+	}
+	if f.policy != "" {
+		if opts.PolicyOID, err = parseOID(f.policy); err != nil {
+			return usageError(fmt.Errorf("--policy: %w", err))
+		}
+	}
+	if opts.Level == sign.LevelT {
+		if f.tsaURL == "" {
+			return usageError(errors.New("--level T needs --tsa URL"))
+		}
+		if opts.TSA, err = newTSAClient(f.tsaURL, f.tsaUser, f.tsaTrust, f.tsaTimeout, crypto.SHA256); err != nil {
+			return err
+		}
+	}
+	if f.out != "" && len(files) > 1 {
+		return usageError(errors.New("-o names one output: with several inputs, each gets FILE.p7s"))
+	}
+	// Check every input and output before asking for a PIN.
+	outs := make([]string, len(files))
+	for i, in := range files {
+		st, err := os.Stat(in)
+		if err != nil {
+			return usageError(fmt.Errorf("input: %w", err))
+		}
+		if st.IsDir() {
+			return usageError(fmt.Errorf("input %s is a directory", in))
+		}
+		outs[i] = in + ".p7s"
+		if f.out != "" {
+			outs[i] = f.out
+		}
+		if !f.force {
+			if _, err := os.Lstat(outs[i]); err == nil {
+				return usageError(fmt.Errorf("%s exists (use --force to overwrite)", outs[i]))
+			}
+		}
+	}
+	cred, closer, err := loadCredential(cmd, f)
+	if err != nil {
+		return err
+	}
+	defer closer()
+	warnings, err := sign.Preflight(cred.Certificate, opts.RequireRole, opts.AllowNonHPKI)
+	if err != nil {
+		return failure(err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintln(cmd.ErrOrStderr(), w)
+	}
+	opts.AllowNonHPKI = true // already decided and warned above
+	for i, in := range files {
+		if err := signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.CAdESOptions, force bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	file, err := os.Open(in)
+	if err != nil {
+		return usageError(fmt.Errorf("input: %w", err))
+	}
+	defer file.Close()
+	res, err := sign.SignCAdES(ctx, file, cred, opts)
+	if err != nil {
+		return failure(fmt.Errorf("%s: %w", in, err))
+	}
+	if err := atomicfile.Write(out, res.Signature, 0o644, force); err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
+			return usageError(err)
+		}
+		return failure(err)
+	}
+	what := "CAdES-B"
+	if opts.Level == sign.LevelT {
+		what = "CAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
+	}
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	return nil
+}
+
+func describeCert(c *x509.Certificate) string {
+	roles, _ := hcrole.FromCertificate(c)
+	var rs []string
+	for _, r := range roles {
+		rs = append(rs, r.String())
+	}
+	if len(rs) == 0 {
+		return c.Subject.CommonName
+	}
+	return c.Subject.CommonName + ", " + strings.Join(rs, ", ")
+}

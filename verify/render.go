@@ -1,0 +1,153 @@
+package verify
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// messages holds the report texts in English and Japanese.
+var messages = map[string]map[string]string{
+	"en": {
+		"TOTAL_PASSED":   "VALID — the signature is intact and the signer is trusted",
+		"TOTAL_FAILED":   "INVALID — do not rely on this document",
+		"INDETERMINATE":  "NOT CONFIRMED — the signature could not be confirmed",
+		"signature":      "Signature",
+		"signer":         "Signed by",
+		"role":           "As",
+		"norole":         "(no HPKI role)",
+		"hpki":           "Certificate",
+		"when":           "When",
+		"proven":         "%s (proven by a timestamp from %s)",
+		"claimed":        "%s (claimed by the signer, not proven)",
+		"unknown":        "unknown (no signing time, no timestamp)",
+		"covers":         "Covers",
+		"level":          "Level",
+		"policy":         "Policy",
+		"error":          "Error",
+		"warning":        "Warning",
+		"tsfailed":       "timestamp from %s at %s: %s",
+		"signing":        "HPKI signing certificate (署名用)",
+		"authentication": "HPKI authentication certificate (認証用) — not meant for signing",
+		"none":           "not an HPKI certificate",
+		"validation":     "Validated at",
+	},
+	"ja": {
+		"TOTAL_PASSED":   "有効 — 署名は改ざんされておらず、署名者は信頼できます",
+		"TOTAL_FAILED":   "無効 — この文書を信頼しないでください",
+		"INDETERMINATE":  "未確定 — 署名を確認できませんでした",
+		"signature":      "署名",
+		"signer":         "署名者",
+		"role":           "資格",
+		"norole":         "（HPKI 資格なし）",
+		"hpki":           "証明書",
+		"when":           "署名時刻",
+		"proven":         "%s（%s のタイムスタンプにより証明）",
+		"claimed":        "%s（署名者の申告。証明されていません）",
+		"unknown":        "不明（署名時刻・タイムスタンプなし）",
+		"covers":         "対象",
+		"level":          "レベル",
+		"policy":         "ポリシー",
+		"error":          "エラー",
+		"warning":        "警告",
+		"tsfailed":       "%s のタイムスタンプ（%s）: %s",
+		"signing":        "HPKI 署名用証明書",
+		"authentication": "HPKI 認証用証明書（署名用ではありません）",
+		"none":           "HPKI 証明書ではありません",
+		"validation":     "検証時刻",
+	},
+}
+
+// WriteText writes the report for a person: a one-line verdict, then who
+// signed each signature, in which HPKI role, when (proven or only claimed),
+// and what it covers. lang is "en" or "ja".
+func (r *Report) WriteText(w io.Writer, lang string) error {
+	m, ok := messages[lang]
+	if !ok {
+		m = messages["en"]
+	}
+	var b strings.Builder
+	verdict := m[string(r.Indication)]
+	if r.SubIndication != "" {
+		verdict += " [" + string(r.Indication) + "/" + string(r.SubIndication) + "]"
+	} else {
+		verdict += " [" + string(r.Indication) + "]"
+	}
+	b.WriteString(verdict + "\n")
+	for _, e := range r.Errors {
+		fmt.Fprintf(&b, "  %s: %s\n", m["error"], e)
+	}
+	for _, s := range r.Signatures {
+		s.writeText(&b, m, lang)
+	}
+	fmt.Fprintf(&b, "%s: %s\n", m["validation"], r.ValidationTime.Format(time.RFC3339))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lang string) {
+	ind := string(s.Indication)
+	if s.SubIndication != "" {
+		ind += "/" + string(s.SubIndication)
+	}
+	fmt.Fprintf(b, "\n%s %s: %s\n", m["signature"], s.ID, ind)
+	name := s.Signer.Subject
+	if s.Signer.SubjectJa != "" {
+		name = s.Signer.SubjectJa + " — " + name
+	}
+	fmt.Fprintf(b, "  %s: %s\n", m["signer"], name)
+	var roles []string
+	for _, r := range s.Signer.Roles {
+		switch {
+		case r.Ja != "" && lang == "ja":
+			roles = append(roles, r.Ja+"（"+r.Code+"）")
+		case r.Ja != "":
+			roles = append(roles, r.Code+" ("+r.Ja+")")
+		default:
+			roles = append(roles, r.Code)
+		}
+	}
+	if len(roles) == 0 {
+		roles = []string{m["norole"]}
+	}
+	fmt.Fprintf(b, "  %s: %s\n", m["role"], strings.Join(roles, ", "))
+	if s.Signer.HPKI != "" {
+		fmt.Fprintf(b, "  %s: %s\n", m["hpki"], m[s.Signer.HPKI])
+	}
+	var proven *Timestamp
+	for i := range s.Timestamps {
+		t := &s.Timestamps[i]
+		if t.Type == "signature" && t.Indication == TotalPassed && t.GenTime.Equal(s.BestSignatureTime) {
+			proven = t
+		}
+	}
+	switch {
+	case proven != nil:
+		fmt.Fprintf(b, "  %s: "+m["proven"]+"\n", m["when"], proven.GenTime.Format(time.RFC3339), proven.TSA)
+	case s.ClaimedSigningTime != nil:
+		fmt.Fprintf(b, "  %s: "+m["claimed"]+"\n", m["when"], s.ClaimedSigningTime.Format(time.RFC3339))
+	default:
+		fmt.Fprintf(b, "  %s: %s\n", m["when"], m["unknown"])
+	}
+	if len(s.Covers) > 0 {
+		fmt.Fprintf(b, "  %s: %s\n", m["covers"], strings.Join(s.Covers, "; "))
+	}
+	if s.Level != "" {
+		fmt.Fprintf(b, "  %s: %s\n", m["level"], s.Level)
+	}
+	if s.SignaturePolicy != "" {
+		fmt.Fprintf(b, "  %s: %s\n", m["policy"], s.SignaturePolicy)
+	}
+	for _, t := range s.Timestamps {
+		if t.Indication != TotalPassed {
+			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], t.TSA, t.GenTime.Format(time.RFC3339), strings.Join(t.Errors, "; "))
+		}
+	}
+	for _, e := range s.Errors {
+		fmt.Fprintf(b, "  %s: %s\n", m["error"], e)
+	}
+	for _, w := range s.Warnings {
+		fmt.Fprintf(b, "  %s: %s\n", m["warning"], w)
+	}
+}
