@@ -433,7 +433,7 @@ func (sd *SignedData) Marshal() ([]byte, error) {
 					}
 					algs = append(algs, enc)
 				}
-				addSet(s, algs)
+				addSetInOrder(s, algs)
 				s.AddASN1(cbasn1.SEQUENCE, func(e *cryptobyte.Builder) {
 					e.AddASN1ObjectIdentifier(sd.ContentType)
 					if sd.Content != nil {
@@ -465,7 +465,7 @@ func (sd *SignedData) Marshal() ([]byte, error) {
 					}
 					infos = append(infos, enc)
 				}
-				addSet(s, infos)
+				addSetInOrder(s, infos)
 			})
 		})
 	})
@@ -536,6 +536,16 @@ func addSet(b *cryptobyte.Builder, elems [][]byte) {
 	sort.Slice(sorted, func(i, j int) bool { return bytes.Compare(sorted[i], sorted[j]) < 0 })
 	b.AddASN1(cbasn1.SET, func(s *cryptobyte.Builder) {
 		for _, e := range sorted {
+			s.AddBytes(e)
+		}
+	})
+}
+
+// addSetInOrder writes a SET keeping the given order: re-encoding a parsed
+// SignedData keeps its signers and algorithms where they were.
+func addSetInOrder(b *cryptobyte.Builder, elems [][]byte) {
+	b.AddASN1(cbasn1.SET, func(s *cryptobyte.Builder) {
+		for _, e := range elems {
 			s.AddBytes(e)
 		}
 	})
