@@ -24,6 +24,8 @@ import (
 	"github.com/hpki-jp/hpki/tsa"
 )
 
+var timeZero time.Time
+
 var doc = bytes.Repeat([]byte("紹介状 referral letter, synthetic. "), 1500) // ~50 KB
 
 // stamper returns a TSA client whose server claims the time at.

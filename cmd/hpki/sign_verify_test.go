@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+func keyArgs(who string) []string {
+	return []string{"--key", testpki.Path(who + ".key"), "--cert", testpki.Path(who + ".pem"), "--chain", testpki.Path("chain-sign.pem")}
+}
+
+func writeDoc(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSignAndVerifyCLI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer hs.Close()
+	dir := t.TempDir()
+	a := writeDoc(t, dir, "a.txt", "referral letter A")
+	b := writeDoc(t, dir, "b.txt", "referral letter B")
+	root, tsaRoot := testpki.Path("root.pem"), testpki.Path("tsa-root.pem")
+
+	// Batch, level T, role required.
+	args := append([]string{"sign", a, b, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot, "--require-role", "医師"}, keyArgs("doctor")...)
+	if code, out, errOut := runCLI(t, args...); code != 0 {
+		t.Fatalf("sign: exit %d\n%s%s", code, out, errOut)
+	}
+	before, _ := os.ReadFile(a)
+	if string(before) != "referral letter A" {
+		t.Fatal("input modified")
+	}
+	// Never overwrite without --force; nothing partial is left.
+	if code, _, errOut := runCLI(t, args...); code != 3 || !strings.Contains(errOut, "exists") {
+		t.Fatalf("second sign: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, append(args, "--force")...); code != 0 {
+		t.Fatalf("sign --force: exit %d %s", code, errOut)
+	}
+
+	code, out, errOut := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--output", "json", "--require-role", "Medical Doctor")
+	if code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	var rep verify.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Signatures[0]
+	if rep.Indication != verify.TotalPassed || s.Level != "CAdES-BASELINE-T" || s.Signer.Roles[0].Ja != "医師" || s.Timestamps[0].Type != "signature" || s.Covers[0] != "a.txt" {
+		t.Fatalf("report %+v", rep)
+	}
+	if code, out, _ := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--lang", "ja"); code != 0 || !strings.Contains(out, "有効") || !strings.Contains(out, "医師（Medical Doctor）") || !strings.Contains(out, "タイムスタンプにより証明") {
+		t.Fatalf("ja report: exit %d\n%s", code, out)
+	}
+
+	garbage := writeDoc(t, dir, "garbage.p7s", "not a signature")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"wrong content", []string{"verify", a + ".p7s", "--content", b, "--trust", root, "--tsa-trust", tsaRoot}, 1, "HASH_FAILURE"},
+		{"missing role", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--require-role", "薬剤師"}, 1, "Pharmacist"},
+		{"no content", []string{"verify", a + ".p7s", "--trust", root, "--tsa-trust", tsaRoot}, 2, "SIGNED_DATA_NOT_FOUND"},
+		{"default anchors do not trust the test HPKI", []string{"verify", a + ".p7s", "--content", a}, 2, "NO_CERTIFICATE_CHAIN_FOUND"},
+		{"garbage signature", []string{"verify", garbage, "--trust", root}, 3, ""},
+		{"truncated signature", []string{"verify", truncated(t, a+".p7s"), "--trust", root}, 3, ""},
+		{"missing signature file", []string{"verify", filepath.Join(dir, "none.p7s")}, 3, ""},
+		{"bad --output", []string{"verify", a + ".p7s", "--output", "xml"}, 3, ""},
+		{"unknown role", []string{"verify", a + ".p7s", "--require-role", "Wizard"}, 3, ""},
+		{"sign with a non-HPKI certificate", append([]string{"sign", b, "-o", filepath.Join(dir, "x.p7s")}, keyArgs("nonhpki")...), 1, ""},
+		{"sign refusing a missing role", append([]string{"sign", b, "-o", filepath.Join(dir, "y.p7s"), "--require-role", "Pharmacist"}, keyArgs("doctor")...), 1, ""},
+		{"sign with mismatched key", []string{"sign", b, "-o", filepath.Join(dir, "z.p7s"), "--key", testpki.Path("pharmacist.key"), "--cert", testpki.Path("doctor.pem")}, 3, ""},
+		{"sign without a key", []string{"sign", b}, 3, ""},
+		{"sign a missing file", append([]string{"sign", filepath.Join(dir, "none.txt")}, keyArgs("doctor")...), 3, ""},
+		{"sign level T without TSA", append([]string{"sign", b, "--level", "T", "-o", filepath.Join(dir, "t.p7s")}, keyArgs("doctor")...), 3, ""},
+		{"sign with an unreachable TSA", append([]string{"sign", b, "--level", "T", "--tsa", "http://127.0.0.1:1/", "--tsa-trust", tsaRoot, "-o", filepath.Join(dir, "u.p7s"), "--tsa-timeout", "2s"}, keyArgs("doctor")...), 1, ""},
+		{"sign -o with two inputs", append([]string{"sign", a, b, "-o", filepath.Join(dir, "v.p7s")}, keyArgs("doctor")...), 3, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+			if tc.want != "" && !strings.Contains(out+errOut, tc.want) {
+				t.Fatalf("output lacks %q:\n%s%s", tc.want, out, errOut)
+			}
+			if code == 3 || (code == 1 && tc.args[0] == "sign") {
+				assertOneLineError(t, errOut)
+			}
+		})
+	}
+	for _, name := range []string{"x.p7s", "y.p7s", "u.p7s"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			t.Errorf("%s written by a failed sign", name)
+		}
+	}
+}
+
+func truncated(t *testing.T, name string) string {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := name + ".truncated"
+	os.WriteFile(out, data[:len(data)/2], 0o600)
+	return out
+}
+
+func TestP12PasswordNeverFromArgv(t *testing.T) {
+	cmd := newSignCmd()
+	for _, name := range []string{"password", "pin", "p12-password"} {
+		if cmd.Flags().Lookup(name) != nil {
+			t.Fatalf("sign has a --%s flag: secrets must not be passed in argv", name)
+		}
+	}
+}

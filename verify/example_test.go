@@ -1,0 +1,43 @@
+package verify_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/keyfile"
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+func ExampleVerifyCAdES() {
+	// A detached signature made by the test doctor.
+	c, _ := keyfile.Load(testpki.Path("doctor.key"), testpki.Path("doctor.pem"), testpki.Path("chain-sign.pem"))
+	letter := "referral letter"
+	res, err := sign.SignCAdES(context.Background(), strings.NewReader(letter),
+		sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain}, sign.CAdESOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Validate it against the test HPKI root, requiring a physician.
+	anchors, err := trust.Load(testpki.Path("root.pem"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	doctorOnly, _ := hcrole.ParseRequirement("医師")
+	rep, err := verify.VerifyCAdES(context.Background(), res.Signature, strings.NewReader(letter),
+		verify.Options{Trust: anchors, RequireRole: doctorOnly})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	s := rep.Signatures[0]
+	fmt.Println(rep.Indication, s.Level, s.Signer.SubjectJa, s.Signer.Roles[0].Ja)
+	// Output: TOTAL_PASSED CAdES-BASELINE-B 試験 医師太郎 医師
+}
