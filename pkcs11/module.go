@@ -136,7 +136,8 @@ func pinState(flags uint) []string {
 	return out
 }
 
-// Tokens lists the tokens present in the module's slots.
+// Tokens lists the initialised tokens present in the module's slots (an
+// empty, uninitialised slot such as SoftHSM's spare one is left out).
 func (m *Module) Tokens() ([]TokenInfo, error) {
 	slots, err := m.ctx.GetSlotList(true)
 	if err != nil {
@@ -147,6 +148,9 @@ func (m *Module) Tokens() ([]TokenInfo, error) {
 		ti, err := m.ctx.GetTokenInfo(s)
 		if err != nil {
 			return nil, fmt.Errorf("slot %d: %w", s, err)
+		}
+		if ti.Flags&p11.CKF_TOKEN_INITIALIZED == 0 {
+			continue
 		}
 		out = append(out, tokenInfo(s, ti))
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,3 +84,6 @@ func parseAt(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// envModule returns the PKCS#11 module named by HPKI_PKCS11_MODULE.
+func envModule() string { return os.Getenv("HPKI_PKCS11_MODULE") }
