@@ -69,4 +69,27 @@ set -e
 echo "exit code $rc (1 = TOTAL_FAILED)"
 [ "$rc" -eq 1 ] || { echo "demo: tampered document was not rejected"; exit 1; }
 
+step "The HPKI card: a SoftHSM2 token laid out like an HPKI IC card"
+MOD=""
+for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do [ -f "$m" ] && MOD=$m && break; done
+[ -n "$MOD" ] || { echo "demo: SoftHSM2 is not installed (run make deps)"; exit 1; }
+export SOFTHSM2_CONF="$PWD/$OUT/softhsm2.conf"
+rm -rf "$OUT/tokens"; mkdir -p "$OUT/tokens"
+echo "directories.tokendir = $PWD/$OUT/tokens" > "$SOFTHSM2_CONF"
+softhsm2-util --init-token --free --label "HPKI Application" --pin 1234 --so-pin 12345678 >/dev/null
+softhsm2-util --import "$C/doctor.key" --token "HPKI Application" --label "Private key of HPKI" --id 01 --pin 1234 >/dev/null
+openssl x509 -in "$C/doctor.pem" -outform DER -out "$OUT/doctor.der"
+openssl x509 -in "$C/ca-sign.pem" -outform DER -out "$OUT/ca-sign.der"
+pkcs11-tool --module "$MOD" --token-label "HPKI Application" --login --pin 1234 --write-object "$OUT/doctor.der" \
+  --type cert --id 01 --label "HPKI END ENTITY CERTIFICATE" >/dev/null 2>&1
+pkcs11-tool --module "$MOD" --token-label "HPKI Application" --login --pin 1234 --write-object "$OUT/ca-sign.der" \
+  --type cert --id ca --label "HPKI CA CERTIFICATE" >/dev/null 2>&1
+$HPKI card list --pkcs11-module "$MOD"
+
+step "Signing with the card (PIN from a file here; a prompt at a desk)"
+printf '1234\n' > "$OUT/pin"; chmod 600 "$OUT/pin"
+$HPKI sign "$DOC" --pkcs11-module "$MOD" --pin-file "$OUT/pin" --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" \
+  --require-role 医師 -o "$OUT/referral-letter.card.p7s" --force
+$HPKI verify "$OUT/referral-letter.card.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem"
+
 step "Demo finished: outputs in $OUT/"
