@@ -261,30 +261,47 @@ func (v *Verifier) checkSignerInfo(si *cms.SignerInfo, eContentType []int, diges
 	case !bytes.Equal(got, md):
 		return fail(TotalFailed, HashFailure, "the content does not match the signed message digest: it was changed or is not the signed file")
 	}
-	// Signature timestamps: proofs of existence.
-	var best time.Time
+	var tokens [][]byte
 	for _, attr := range si.UnsignedAttr(cms.OIDSignatureTimeStamp) {
 		for _, val := range attr.Values {
-			tr := v.checkTimestamp("signature", val.FullBytes, si.Signature)
-			if tr.valid && sr.ClaimedSigningTime != nil && sr.ClaimedSigningTime.After(tr.report.GenTime.Add(tokenSlack)) {
-				tr.report.Errors = append(tr.report.Errors, "the claimed signing-time is after this timestamp")
-				sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
-			}
-			sr.Timestamps = append(sr.Timestamps, tr.report)
-			if !tr.valid {
-				sr.Warnings = append(sr.Warnings, "a signature timestamp failed validation and is ignored: "+strings.Join(tr.report.Errors, "; "))
-				continue
-			}
-			if best.IsZero() || tr.report.GenTime.Before(best) {
-				best = tr.report.GenTime
-			}
+			tokens = append(tokens, val.FullBytes)
+		}
+	}
+	v.finish(&sr, cert, bag, h, level, tokens, si.Signature)
+	return sr
+}
+
+// finish completes a signature report with what every format shares:
+// signature timestamps over tsData as proofs of existence, the best
+// signature time, the algorithm policy, the signer's path at that time, the
+// HPKI role policy, and the final indication. level is the level reached
+// without timestamps ("…-B" becomes "…-T" with a valid one).
+func (v *Verifier) finish(sr *SignatureReport, cert *x509.Certificate, bag []*x509.Certificate, h crypto.Hash, level string, tokens [][]byte, tsData []byte) {
+	fail := func(ind Indication, sub SubIndication, format string, args ...any) {
+		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
+			sr.Indication, sr.SubIndication = ind, sub
+		}
+		sr.Errors = append(sr.Errors, fmt.Sprintf(format, args...))
+	}
+	var best time.Time
+	for _, raw := range tokens {
+		tr := v.checkTimestamp("signature", raw, tsData)
+		if tr.valid && sr.ClaimedSigningTime != nil && sr.ClaimedSigningTime.After(tr.report.GenTime.Add(tokenSlack)) {
+			tr.report.Errors = append(tr.report.Errors, "the claimed signing-time is after this timestamp")
+			sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
+		}
+		sr.Timestamps = append(sr.Timestamps, tr.report)
+		if !tr.valid {
+			sr.Warnings = append(sr.Warnings, "a signature timestamp failed validation and is ignored: "+strings.Join(tr.report.Errors, "; "))
+			continue
+		}
+		if best.IsZero() || tr.report.GenTime.Before(best) {
+			best = tr.report.GenTime
 		}
 	}
 	if !best.IsZero() {
 		sr.BestSignatureTime = best
-		if level != "CMS" {
-			level = "CAdES-BASELINE-T"
-		}
+		level = strings.Replace(level, "-BASELINE-B", "-BASELINE-T", 1)
 	}
 	sr.Level = level
 	// Algorithm policy at the best signature time.
@@ -309,7 +326,6 @@ func (v *Verifier) checkSignerInfo(si *cms.SignerInfo, eContentType []int, diges
 	if sr.Indication == "" {
 		sr.Indication = TotalPassed
 	}
-	return sr
 }
 
 // tokenSlack tolerates clock differences between signer and TSA.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ type signFlags struct {
 	tsaURL, tsaUser, policy        string
 	tsaTrust                       []string
 	tsaTimeout                     time.Duration
+	refKeyInfo                     bool
+	xmlID                          string
 	roles                          []string
 	allowNonHPKI, force, pss       bool
 	out                            string
@@ -41,9 +44,10 @@ func newSignCmd() *cobra.Command {
 	var f signFlags
 	cmd := &cobra.Command{
 		Use:   "sign FILE...",
-		Short: "Sign documents (CAdES) with an HPKI card or a software key",
-		Long: `Sign one or more documents. Each FILE gets its own signature, FILE.p7s by
-default (CAdES, detached). The key is loaded once: one PIN for the batch where
+		Short: "Sign documents (CAdES or XAdES) with an HPKI card or a software key",
+		Long: `Sign one or more documents. Each FILE gets its own signature: FILE.p7s by
+default (CAdES, detached); with --format xades, FILE.signed.xml (enveloped XAdES,
+the whole document or the element --xml-id) or FILE.xades.xml (detached). The key is loaded once: one PIN for the batch where
 the card allows it.
 
 Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
@@ -69,7 +73,9 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
 	fl.StringVar(&f.level, "level", "B", "baseline level: B or T (LT and LTA: hpki extend)")
-	fl.StringVar(&f.packaging, "packaging", "detached", "detached or enveloping")
+	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default) or detached")
+	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
+	fl.BoolVar(&f.refKeyInfo, "reference-keyinfo", false, "XAdES: also sign ds:KeyInfo, as the e-prescription profile does")
 	fl.StringVar(&f.hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
 	fl.StringVar(&f.key, "key", "", "private key file (PEM/DER, unencrypted)")
 	fl.StringVar(&f.cert, "cert", "", "signer certificate (with --key)")
@@ -177,9 +183,7 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 
 func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	switch f.format {
-	case "cades":
-	case "xades":
-		return usageError(errors.New("--format xades: XAdES signing is not available yet"))
+	case "cades", "xades":
 	default:
 		return usageError(fmt.Errorf("--format must be cades or xades, not %q", f.format))
 	}
@@ -198,13 +202,22 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	default:
 		return usageError(fmt.Errorf("--level must be B or T, not %q", f.level))
 	}
-	switch f.packaging {
-	case "detached":
-		opts.Packaging = sign.Detached
-	case "enveloping":
-		opts.Packaging = sign.Enveloping
-	default:
-		return usageError(fmt.Errorf("--packaging must be detached or enveloping for CAdES, not %q", f.packaging))
+	if f.format == "xades" {
+		if f.packaging == "" {
+			f.packaging = "enveloped"
+		}
+		if f.packaging != "enveloped" && f.packaging != "detached" {
+			return usageError(fmt.Errorf("--packaging must be enveloped or detached for XAdES, not %q", f.packaging))
+		}
+	} else {
+		switch f.packaging {
+		case "", "detached":
+			opts.Packaging = sign.Detached
+		case "enveloping":
+			opts.Packaging = sign.Enveloping
+		default:
+			return usageError(fmt.Errorf("--packaging must be detached or enveloping for CAdES, not %q", f.packaging))
+		}
 	}
 	if opts.RequireRole, err = hcrole.ParseRequirement(f.roles...); err != nil {
 		return usageError(fmt.Errorf("--require-role: %w", err))
@@ -236,6 +249,9 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			return usageError(fmt.Errorf("input %s is a directory", in))
 		}
 		outs[i] = in + ".p7s"
+		if f.format == "xades" {
+			outs[i] = signedXMLName(in, f.packaging)
+		}
 		if f.out != "" {
 			outs[i] = f.out
 		}
@@ -259,10 +275,66 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	}
 	opts.AllowNonHPKI = true // already decided and warned above
 	for i, in := range files {
-		if err := signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force); err != nil {
+		var err error
+		if f.format == "xades" {
+			err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, sign.XAdESOptions{
+				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
+				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,
+			}, f.packaging, f.force)
+		} else {
+			err = signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force)
+		}
+		if err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// signedXMLName is the default output of XAdES signing: FILE.signed.xml for
+// enveloped signatures, FILE.xades.xml for detached ones.
+func signedXMLName(in, packaging string) string {
+	base := strings.TrimSuffix(in, ".xml")
+	if packaging == "detached" {
+		return in + ".xades.xml"
+	}
+	return base + ".signed.xml"
+}
+
+func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.XAdESOptions, packaging string, force bool) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var res *sign.Result
+	var err error
+	if packaging == "detached" {
+		file, ferr := os.Open(in)
+		if ferr != nil {
+			return usageError(fmt.Errorf("input: %w", ferr))
+		}
+		defer file.Close()
+		res, err = sign.SignXAdESDetached(ctx, file, filepath.Base(in), cred, opts)
+	} else {
+		data, rerr := readLimited(in, maxSignatureFile)
+		if rerr != nil {
+			return usageError(fmt.Errorf("input: %w", rerr))
+		}
+		res, err = sign.SignXAdES(ctx, data, cred, opts)
+	}
+	if err != nil {
+		return failure(fmt.Errorf("%s: %w", in, err))
+	}
+	if err := atomicfile.Write(out, res.Signature, 0o644, force); err != nil {
+		if errors.Is(err, atomicfile.ErrExists) {
+			return usageError(err)
+		}
+		return failure(err)
+	}
+	what := "XAdES-B " + packaging
+	if opts.Level == sign.LevelT {
+		what = "XAdES-T " + packaging + ", timestamped " + res.TimestampTime.Format(time.RFC3339)
+	}
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
 	return nil
 }
 

@@ -2,17 +2,18 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 func init() { register(newVerifyCmd) }
@@ -33,7 +34,8 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify SIG",
 		Short: "Validate a signature: who signed, as what HPKI role, when, and what it covers",
-		Long: `Validate a CAdES signature (DER, BER or PEM) the way ETSI EN 319 102-1 says:
+		Long: `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
+XML document (detected by itself) the way ETSI EN 319 102-1 says:
 the signer certificate named by the signature, the signed attributes, the
 content digest, the signature value, the signature timestamps (which prove when
 the signature existed), and the signer's path to a trust anchor at that proven
@@ -90,7 +92,7 @@ unreadable input.`,
 			var rep *verify.Report
 			switch detectFormat(sig) {
 			case "xml":
-				return usageError(errors.New("XAdES (XML) signatures are not supported by this version"))
+				rep, err = v.VerifyXAdES(cmd.Context(), sig, detachedResolver(content))
 			default:
 				rep, err = v.VerifyCAdES(cmd.Context(), sig, contentReader, name)
 			}
@@ -123,6 +125,22 @@ unreadable input.`,
 	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
 	fl.BoolVar(&offline, "offline", false, "use only data in the signature or given files (this version never fetches)")
 	return cmd
+}
+
+// detachedResolver resolves a detached XAdES reference to the --content
+// file when its name matches the reference URI (or is the only candidate),
+// and never to anything else: nothing is fetched.
+func detachedResolver(content string) xmlsig.Detached {
+	return func(uri string) (io.Reader, error) {
+		if content == "" {
+			return nil, nil
+		}
+		name := filepath.Base(strings.TrimPrefix(uri, "file://"))
+		if name != filepath.Base(content) {
+			return nil, nil
+		}
+		return os.Open(content)
+	}
 }
 
 // readLimited reads a whole file of at most limit bytes.

@@ -219,3 +219,28 @@ func OIDValue(attr *Attribute) (asn1.ObjectIdentifier, error) {
 	}
 	return o, nil
 }
+
+// MarshalIssuerSerial returns the DER IssuerSerial (GeneralNames with the
+// issuer as directoryName, and the serial number) of cert, as XAdES
+// IssuerSerialV2 carries it.
+func MarshalIssuerSerial(cert *x509.Certificate) ([]byte, error) {
+	return asn1.Marshal(issuerSerialOf(cert))
+}
+
+// ParseIssuerSerial decodes a DER IssuerSerial and reports whether it
+// designates cert.
+func ParseIssuerSerial(der []byte, cert *x509.Certificate) (bool, error) {
+	var is IssuerSerial
+	if rest, err := asn1.Unmarshal(der, &is); err != nil || len(rest) != 0 {
+		return false, formatErr("IssuerSerial: %v", err)
+	}
+	if is.Serial == nil || is.Serial.Cmp(cert.SerialNumber) != 0 {
+		return false, nil
+	}
+	for _, gn := range is.Issuer {
+		if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && bytes.Equal(gn.Bytes, cert.RawIssuer) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,372 @@
+package sign
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/asn1"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/cms"
+	"github.com/hpki-jp/hpki/xmlsig"
+)
+
+// XAdESOptions control SignXAdES and SignXAdESDetached. The zero value
+// makes an enveloped B-B signature over the whole document with exclusive
+// canonicalization and SHA-256.
+type XAdESOptions struct {
+	// ReferenceID, when set, signs only the element with this Id (the
+	// e-prescription layout); otherwise the whole document is signed.
+	ReferenceID string
+	// Hash of the digests and the signature (default SHA-256).
+	Hash crypto.Hash
+	// C14N is the canonicalization URI (default exclusive C14N).
+	C14N string
+	// Level is LevelB (default) or LevelT.
+	Level Level
+	TSA   Timestamper
+	// SigningTime is the claimed signing time (default now).
+	SigningTime time.Time
+	// PolicyOID adds a SignaturePolicyIdentifier (as urn:oid:…).
+	PolicyOID asn1.ObjectIdentifier
+	// RequireRole and AllowNonHPKI as for CAdES.
+	RequireRole  hcrole.Requirement
+	AllowNonHPKI bool
+	// SignatureID is the Id of ds:Signature (default random).
+	SignatureID string
+	// ReferenceKeyInfo adds a reference to ds:KeyInfo, as the
+	// e-prescription profile does.
+	ReferenceKeyInfo bool
+	// MimeType, when set, adds a DataObjectFormat for the first reference.
+	MimeType string
+}
+
+// SignXAdES signs an XML document with an enveloped XAdES signature,
+// appended as the last child of the root element. The input is not
+// modified; the signed document is returned.
+func SignXAdES(ctx context.Context, document []byte, cred Credential, opts XAdESOptions) (*Result, error) {
+	warnings, err := Preflight(cred.Certificate, opts.RequireRole, opts.AllowNonHPKI)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := xmlsig.Parse(document)
+	if err != nil {
+		return nil, err
+	}
+	if len(xmlsig.Index(doc).Duplicates) > 0 {
+		return nil, errors.New("the document has duplicate Id attributes: refusing to sign an ambiguous document")
+	}
+	b, err := newXAdESBuilder(doc, doc.Root(), cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	uri := ""
+	if opts.ReferenceID != "" {
+		uri = "#" + opts.ReferenceID
+	}
+	if err := b.addDocumentReference(uri, opts.ReferenceID == ""); err != nil {
+		return nil, err
+	}
+	if err := b.finish(ctx); err != nil {
+		return nil, err
+	}
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+}
+
+// SignXAdESDetached makes a detached XAdES signature (a standalone
+// ds:Signature document) over content, referenced by uri (e.g. the file name).
+func SignXAdESDetached(ctx context.Context, content io.Reader, uri string, cred Credential, opts XAdESOptions) (*Result, error) {
+	warnings, err := Preflight(cred.Certificate, opts.RequireRole, opts.AllowNonHPKI)
+	if err != nil {
+		return nil, err
+	}
+	if uri == "" {
+		return nil, errors.New("a detached XAdES signature needs the URI of the signed file")
+	}
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	b, err := newXAdESBuilder(doc, nil, cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	d := b.hash.New()
+	if _, err := io.Copy(d, content); err != nil {
+		return nil, fmt.Errorf("reading content: %w", err)
+	}
+	b.addReference(uri, "", nil, d.Sum(nil), b.id+"-ref0")
+	if err := b.finish(ctx); err != nil {
+		return nil, err
+	}
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+}
+
+// xadesBuilder assembles one ds:Signature.
+type xadesBuilder struct {
+	doc                                       *etree.Document
+	cred                                      Credential
+	opts                                      XAdESOptions
+	hash                                      crypto.Hash
+	c14n                                      string
+	id                                        string
+	sig, signedInfo, keyInfo, qp, signedProps *etree.Element
+	refs                                      int
+	tsTime                                    time.Time
+}
+
+func randomID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return "id-" + hex.EncodeToString(b)
+}
+
+func newXAdESBuilder(doc *etree.Document, parent *etree.Element, cred Credential, opts XAdESOptions) (*xadesBuilder, error) {
+	h := opts.Hash
+	if h == 0 {
+		h = crypto.SHA256
+	}
+	if h != crypto.SHA256 && h != crypto.SHA384 && h != crypto.SHA512 {
+		return nil, fmt.Errorf("hash %v not allowed for new signatures", h)
+	}
+	c14n := opts.C14N
+	if c14n == "" {
+		c14n = xmlsig.AlgExcC14N
+	}
+	if _, err := xmlsig.Canonicalizer(c14n, ""); err != nil {
+		return nil, err
+	}
+	if opts.Level == LevelT && opts.TSA == nil {
+		return nil, errors.New("level T needs a TSA")
+	}
+	if opts.Level != "" && opts.Level != LevelB && opts.Level != LevelT {
+		return nil, fmt.Errorf("level %s cannot be made directly: sign at B or T, then extend", opts.Level)
+	}
+	b := &xadesBuilder{doc: doc, cred: cred, opts: opts, hash: h, c14n: c14n, id: opts.SignatureID}
+	if b.id == "" {
+		b.id = randomID()
+	}
+	var sig *etree.Element
+	if parent == nil {
+		sig = doc.CreateElement("ds:Signature")
+	} else {
+		sig = parent.CreateElement("ds:Signature")
+	}
+	sig.CreateAttr("xmlns:ds", xmlsig.NSDSig)
+	sig.CreateAttr("Id", b.id)
+	b.sig = sig
+	b.signedInfo = sig.CreateElement("ds:SignedInfo")
+	b.signedInfo.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", c14n)
+	sm, err := signatureMethod(cred, h)
+	if err != nil {
+		return nil, err
+	}
+	b.signedInfo.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", sm)
+	return b, nil
+}
+
+func signatureMethod(cred Credential, h crypto.Hash) (string, error) {
+	switch cred.Certificate.PublicKey.(type) {
+	case *rsa.PublicKey:
+		return map[crypto.Hash]string{crypto.SHA256: xmlsig.AlgRSASHA256, crypto.SHA384: xmlsig.AlgRSASHA384, crypto.SHA512: xmlsig.AlgRSASHA512}[h], nil
+	case *ecdsa.PublicKey:
+		return map[crypto.Hash]string{crypto.SHA256: xmlsig.AlgECDSASHA256, crypto.SHA384: xmlsig.AlgECDSASHA384, crypto.SHA512: xmlsig.AlgECDSASHA512}[h], nil
+	}
+	return "", fmt.Errorf("unsupported key type %T", cred.Certificate.PublicKey)
+}
+
+// addReference appends a ds:Reference with the given digest.
+func (b *xadesBuilder) addReference(uri, typ string, transforms []string, digest []byte, id string) *etree.Element {
+	ref := b.signedInfo.CreateElement("ds:Reference")
+	if id != "" {
+		ref.CreateAttr("Id", id)
+	}
+	if typ != "" {
+		ref.CreateAttr("Type", typ)
+	}
+	ref.CreateAttr("URI", uri)
+	if len(transforms) > 0 {
+		ts := ref.CreateElement("ds:Transforms")
+		for _, t := range transforms {
+			ts.CreateElement("ds:Transform").CreateAttr("Algorithm", t)
+		}
+	}
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+	b.refs++
+	return ref
+}
+
+// digestElement canonicalizes el (without the signature being built) and
+// hashes it.
+func (b *xadesBuilder) digestElement(el *etree.Element) ([]byte, error) {
+	parent := b.sig.Parent()
+	var idx int
+	if parent != nil {
+		idx = b.sig.Index()
+		parent.RemoveChildAt(idx)
+		defer parent.InsertChildAt(idx, b.sig)
+	}
+	data, err := xmlsig.Canonicalize(el, b.c14n, "")
+	if err != nil {
+		return nil, err
+	}
+	d := b.hash.New()
+	d.Write(data)
+	return d.Sum(nil), nil
+}
+
+// addDocumentReference references the element with Id (uri "#id") or the
+// whole document (uri "", with the enveloped-signature transform).
+func (b *xadesBuilder) addDocumentReference(uri string, whole bool) error {
+	target := b.doc.Root()
+	transforms := []string{b.c14n}
+	if !whole {
+		el, err := xmlsig.Index(b.doc).Lookup(uri[1:])
+		if err != nil {
+			return err
+		}
+		target = el
+	} else {
+		transforms = []string{xmlsig.AlgEnveloped, b.c14n}
+	}
+	d, err := b.digestElement(target)
+	if err != nil {
+		return err
+	}
+	b.addReference(uri, "", transforms, d, b.id+"-ref0")
+	return nil
+}
+
+// finish adds KeyInfo and the qualifying properties, signs, and timestamps.
+func (b *xadesBuilder) finish(ctx context.Context) error {
+	sv := b.sig.CreateElement("ds:SignatureValue")
+	sv.CreateAttr("Id", b.id+"-sigvalue")
+	b.keyInfo = b.sig.CreateElement("ds:KeyInfo")
+	b.keyInfo.CreateAttr("Id", b.id+"-keyinfo")
+	x509Data := b.keyInfo.CreateElement("ds:X509Data")
+	x509Data.CreateElement("ds:X509Certificate").SetText(base64.StdEncoding.EncodeToString(b.cred.Certificate.Raw))
+	for _, c := range b.cred.Chain {
+		x509Data.CreateElement("ds:X509Certificate").SetText(base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	obj := b.sig.CreateElement("ds:Object")
+	b.qp = obj.CreateElement("xades:QualifyingProperties")
+	b.qp.CreateAttr("xmlns:xades", xmlsig.NSXAdES132)
+	b.qp.CreateAttr("Target", "#"+b.id)
+	b.signedProps = b.qp.CreateElement("xades:SignedProperties")
+	b.signedProps.CreateAttr("Id", b.id+"-signedprops")
+	ssp := b.signedProps.CreateElement("xades:SignedSignatureProperties")
+	when := b.opts.SigningTime
+	if when.IsZero() {
+		when = time.Now()
+	}
+	ssp.CreateElement("xades:SigningTime").SetText(when.UTC().Format("2006-01-02T15:04:05Z"))
+	scv2 := ssp.CreateElement("xades:SigningCertificateV2").CreateElement("xades:Cert")
+	cd := scv2.CreateElement("xades:CertDigest")
+	cd.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+	ch := b.hash.New()
+	ch.Write(b.cred.Certificate.Raw)
+	cd.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(ch.Sum(nil)))
+	is, err := cms.MarshalIssuerSerial(b.cred.Certificate)
+	if err != nil {
+		return err
+	}
+	scv2.CreateElement("xades:IssuerSerialV2").SetText(base64.StdEncoding.EncodeToString(is))
+	if len(b.opts.PolicyOID) > 0 {
+		spi := ssp.CreateElement("xades:SignaturePolicyIdentifier").CreateElement("xades:SignaturePolicyId")
+		oid := spi.CreateElement("xades:SigPolicyId").CreateElement("xades:Identifier")
+		oid.CreateAttr("Qualifier", "OIDAsURN")
+		oid.SetText("urn:oid:" + b.opts.PolicyOID.String())
+		ph := spi.CreateElement("xades:SigPolicyHash")
+		ph.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+		ph.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(b.hash.New().Sum(nil)))
+	}
+	if b.opts.MimeType != "" {
+		dof := b.signedProps.CreateElement("xades:SignedDataObjectProperties").CreateElement("xades:DataObjectFormat")
+		dof.CreateAttr("ObjectReference", "#"+b.id+"-ref0")
+		dof.CreateElement("xades:MimeType").SetText(b.opts.MimeType)
+	}
+	// References to KeyInfo and SignedProperties.
+	if b.opts.ReferenceKeyInfo {
+		d, err := b.digestElement(b.keyInfo)
+		if err != nil {
+			return err
+		}
+		b.addReference("#"+b.id+"-keyinfo", "", []string{b.c14n}, d, "")
+	}
+	d, err := b.digestElement(b.signedProps)
+	if err != nil {
+		return err
+	}
+	b.addReference("#"+b.id+"-signedprops", xmlsig.TypeSignedProperties, []string{b.c14n}, d, "")
+	// Sign the canonical SignedInfo.
+	si, err := xmlsig.Canonicalize(b.signedInfo, b.c14n, "")
+	if err != nil {
+		return err
+	}
+	h := b.hash.New()
+	h.Write(si)
+	raw, err := b.cred.Signer.Sign(rand.Reader, h.Sum(nil), b.hash)
+	if err != nil {
+		return fmt.Errorf("signing: %w", err)
+	}
+	if _, ok := b.cred.Certificate.PublicKey.(*ecdsa.PublicKey); ok {
+		if raw, err = ecdsaRaw(raw, b.cred.Certificate.PublicKey.(*ecdsa.PublicKey)); err != nil {
+			return err
+		}
+	}
+	sv.SetText(base64.StdEncoding.EncodeToString(raw))
+	if b.opts.Level == LevelT {
+		return b.addSignatureTimestamp(ctx, sv)
+	}
+	return nil
+}
+
+// addSignatureTimestamp timestamps the canonicalized ds:SignatureValue.
+func (b *xadesBuilder) addSignatureTimestamp(ctx context.Context, sv *etree.Element) error {
+	data, err := xmlsig.Canonicalize(sv, xmlsig.AlgExcC14N, "")
+	if err != nil {
+		return err
+	}
+	tok, err := b.opts.TSA.TimestampData(ctx, data)
+	if err != nil {
+		return fmt.Errorf("signature timestamp: %w", err)
+	}
+	usp := b.qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties")
+	st := usp.CreateElement("xades:SignatureTimeStamp")
+	st.CreateAttr("Id", b.id+"-sigtst")
+	st.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", xmlsig.AlgExcC14N)
+	st.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok.Raw))
+	b.tsTime = tok.GenTime
+	return nil
+}
+
+// ecdsaRaw converts an ASN.1 ECDSA signature to the r||s form of XML-DSig.
+func ecdsaRaw(der []byte, pub *ecdsa.PublicKey) ([]byte, error) {
+	var s struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &s); err != nil {
+		return nil, fmt.Errorf("ECDSA signature: %w", err)
+	}
+	n := (pub.Curve.Params().BitSize + 7) / 8
+	out := make([]byte, 2*n)
+	s.R.FillBytes(out[:n])
+	s.S.FillBytes(out[n:])
+	return out, nil
+}

@@ -1,0 +1,295 @@
+// Package xmlsig is the XML plumbing of XAdES: safe parsing (no DTD, no
+// entities, size and depth limits), the Id index with duplicate detection,
+// canonicalization, and the resolution and digesting of ds:Reference
+// elements — only by Id inside the document, the whole document, or a
+// detached file the caller provides. Nothing is ever fetched.
+package xmlsig
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
+)
+
+// Namespaces and algorithm identifiers.
+const (
+	NSDSig     = "http://www.w3.org/2000/09/xmldsig#"
+	NSXAdES132 = "http://uri.etsi.org/01903/v1.3.2#"
+	NSXAdES141 = "http://uri.etsi.org/01903/v1.4.1#"
+
+	TypeSignedProperties = "http://uri.etsi.org/01903#SignedProperties"
+
+	AlgExcC14N         = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	AlgExcC14NComments = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+	AlgC14N10          = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+	AlgC14N10Comments  = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"
+	AlgC14N11          = "http://www.w3.org/2006/12/xml-c14n11"
+	AlgC14N11Comments  = "http://www.w3.org/2006/12/xml-c14n11#WithComments"
+	AlgEnveloped       = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+	AlgSHA1   = "http://www.w3.org/2000/09/xmldsig#sha1"
+	AlgSHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+	AlgSHA384 = "http://www.w3.org/2001/04/xmldsig-more#sha384"
+	AlgSHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
+
+	AlgRSASHA1     = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+	AlgRSASHA256   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+	AlgRSASHA384   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"
+	AlgRSASHA512   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"
+	AlgECDSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	AlgECDSASHA384 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384"
+	AlgECDSASHA512 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
+)
+
+// Limits on documents.
+const (
+	MaxDocument = 64 << 20
+	MaxDepth    = 256
+	MaxElements = 1 << 20
+)
+
+// ErrFormat is wrapped by every error about a malformed or hostile document.
+var ErrFormat = errors.New("malformed XML signature document")
+
+func formatErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
+}
+
+// Parse reads a document, refusing DTDs (and so entities), processing
+// instructions other than the XML declaration, oversized and too deeply
+// nested input.
+func Parse(data []byte) (*etree.Document, error) {
+	if len(data) > MaxDocument {
+		return nil, formatErr("document larger than %d bytes", MaxDocument)
+	}
+	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
+		return nil, formatErr("DTDs and entity declarations are not accepted")
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings.Permissive = false
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, formatErr("%v", err)
+	}
+	if doc.Root() == nil {
+		return nil, formatErr("no root element")
+	}
+	n := 0
+	var walk func(el *etree.Element, depth int) error
+	walk = func(el *etree.Element, depth int) error {
+		n++
+		if depth > MaxDepth || n > MaxElements {
+			return formatErr("document nested deeper than %d or larger than %d elements", MaxDepth, MaxElements)
+		}
+		for _, c := range el.ChildElements() {
+			if err := walk(c, depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for _, tok := range doc.Child {
+		if _, ok := tok.(*etree.Directive); ok {
+			return nil, formatErr("directives are not accepted")
+		}
+	}
+	if err := walk(doc.Root(), 0); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// NS returns the namespace URI of el.
+func NS(el *etree.Element) string { return el.NamespaceURI() }
+
+// Is reports whether el is the element ns:local, whatever its prefix.
+func Is(el *etree.Element, ns, local string) bool {
+	return el != nil && el.Tag == local && NS(el) == ns
+}
+
+// Children returns the child elements ns:local of el.
+func Children(el *etree.Element, ns, local string) []*etree.Element {
+	var out []*etree.Element
+	for _, c := range el.ChildElements() {
+		if Is(c, ns, local) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Child returns the only child ns:local of el, or nil when there is none
+// or more than one.
+func Child(el *etree.Element, ns, local string) *etree.Element {
+	c := Children(el, ns, local)
+	if len(c) != 1 {
+		return nil
+	}
+	return c[0]
+}
+
+// Text returns the trimmed text of el.
+func Text(el *etree.Element) string {
+	if el == nil {
+		return ""
+	}
+	return strings.TrimSpace(el.Text())
+}
+
+// Find returns every element ns:local in the tree under root (root included).
+func Find(root *etree.Element, ns, local string) []*etree.Element {
+	var out []*etree.Element
+	var walk func(*etree.Element)
+	walk = func(el *etree.Element) {
+		if Is(el, ns, local) {
+			out = append(out, el)
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(root)
+	return out
+}
+
+// IDIndex maps Id attribute values to elements. The attributes named Id,
+// ID and id (in no namespace) are identifiers.
+type IDIndex struct {
+	byID map[string]*etree.Element
+	// Duplicates lists the identifiers found more than once.
+	Duplicates []string
+}
+
+// Index builds the Id index of the document.
+func Index(doc *etree.Document) *IDIndex {
+	ix := &IDIndex{byID: map[string]*etree.Element{}}
+	seen := map[string]bool{}
+	var walk func(*etree.Element)
+	walk = func(el *etree.Element) {
+		for _, a := range el.Attr {
+			if a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") {
+				if _, dup := ix.byID[a.Value]; dup && !seen[a.Value] {
+					seen[a.Value] = true
+					ix.Duplicates = append(ix.Duplicates, a.Value)
+				}
+				ix.byID[a.Value] = el
+			}
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+	return ix
+}
+
+// Lookup returns the element with the given Id, unless it is duplicated.
+func (ix *IDIndex) Lookup(id string) (*etree.Element, error) {
+	for _, d := range ix.Duplicates {
+		if d == id {
+			return nil, formatErr("Id %q appears more than once (signature wrapping?)", id)
+		}
+	}
+	el, ok := ix.byID[id]
+	if !ok {
+		return nil, formatErr("no element with Id %q", id)
+	}
+	return el, nil
+}
+
+// Canonicalizer returns the canonicalizer of a C14N algorithm URI.
+func Canonicalizer(alg, prefixList string) (dsig.Canonicalizer, error) {
+	switch alg {
+	case AlgExcC14N:
+		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList), nil
+	case AlgExcC14NComments:
+		return dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(prefixList), nil
+	case AlgC14N10:
+		return dsig.MakeC14N10RecCanonicalizer(), nil
+	case AlgC14N10Comments:
+		return dsig.MakeC14N10WithCommentsCanonicalizer(), nil
+	case AlgC14N11:
+		return dsig.MakeC14N11Canonicalizer(), nil
+	case AlgC14N11Comments:
+		return dsig.MakeC14N11WithCommentsCanonicalizer(), nil
+	}
+	return nil, formatErr("unsupported canonicalization %q", alg)
+}
+
+// Canonicalize serialises el with the algorithm alg, with the namespace
+// declarations in scope at its place in the document. The document is not
+// modified.
+func Canonicalize(el *etree.Element, alg, prefixList string) ([]byte, error) {
+	c, err := Canonicalizer(alg, prefixList)
+	if err != nil {
+		return nil, err
+	}
+	ctx, err := etreeutils.NSBuildParentContext(el)
+	if err != nil {
+		return nil, formatErr("%v", err)
+	}
+	det, err := etreeutils.NSDetatch(ctx, el)
+	if err != nil {
+		return nil, formatErr("%v", err)
+	}
+	out, err := c.Canonicalize(det)
+	if err != nil {
+		return nil, formatErr("canonicalization: %v", err)
+	}
+	return out, nil
+}
+
+// DigestAlgorithm maps a DigestMethod URI to its hash.
+func DigestAlgorithm(uri string) (crypto.Hash, error) {
+	switch uri {
+	case AlgSHA1:
+		return crypto.SHA1, nil
+	case AlgSHA256:
+		return crypto.SHA256, nil
+	case AlgSHA384:
+		return crypto.SHA384, nil
+	case AlgSHA512:
+		return crypto.SHA512, nil
+	}
+	return 0, formatErr("unsupported digest method %q", uri)
+}
+
+// DigestURI returns the DigestMethod URI of h.
+func DigestURI(h crypto.Hash) string {
+	switch h {
+	case crypto.SHA1:
+		return AlgSHA1
+	case crypto.SHA384:
+		return AlgSHA384
+	case crypto.SHA512:
+		return AlgSHA512
+	}
+	return AlgSHA256
+}
+
+// SignatureAlgorithm maps a SignatureMethod URI to its hash and key kind
+// ("RSA" or "ECDSA").
+func SignatureAlgorithm(uri string) (crypto.Hash, string, error) {
+	switch uri {
+	case AlgRSASHA1:
+		return crypto.SHA1, "RSA", nil
+	case AlgRSASHA256:
+		return crypto.SHA256, "RSA", nil
+	case AlgRSASHA384:
+		return crypto.SHA384, "RSA", nil
+	case AlgRSASHA512:
+		return crypto.SHA512, "RSA", nil
+	case AlgECDSASHA256:
+		return crypto.SHA256, "ECDSA", nil
+	case AlgECDSASHA384:
+		return crypto.SHA384, "ECDSA", nil
+	case AlgECDSASHA512:
+		return crypto.SHA512, "ECDSA", nil
+	}
+	return 0, "", formatErr("unsupported signature method %q", uri)
+}
