@@ -50,6 +50,13 @@ type XAdESOptions struct {
 	ReferenceKeyInfo bool
 	// MimeType, when set, adds a DataObjectFormat for the first reference.
 	MimeType string
+	// DSigPrefix is the namespace prefix of XML-DSig elements (default "ds";
+	// some Japanese systems use "xs").
+	DSigPrefix string
+	// LegacySigningCertificate writes SigningCertificate (v1, with
+	// IssuerSerial) instead of SigningCertificateV2, for receivers that
+	// only know XAdES 1.3.2's original element.
+	LegacySigningCertificate bool
 }
 
 // SignXAdES signs an XML document with an enveloped XAdES signature,
@@ -165,20 +172,20 @@ func newXAdESBuilder(doc *etree.Document, parent *etree.Element, cred Credential
 	}
 	var sig *etree.Element
 	if parent == nil {
-		sig = doc.CreateElement("ds:Signature")
+		sig = doc.CreateElement(b.ds("Signature"))
 	} else {
-		sig = parent.CreateElement("ds:Signature")
+		sig = parent.CreateElement(b.ds("Signature"))
 	}
-	sig.CreateAttr("xmlns:ds", xmlsig.NSDSig)
+	sig.CreateAttr("xmlns:"+b.prefix(), xmlsig.NSDSig)
 	sig.CreateAttr("Id", b.id)
 	b.sig = sig
-	b.signedInfo = sig.CreateElement("ds:SignedInfo")
-	b.signedInfo.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", c14n)
+	b.signedInfo = sig.CreateElement(b.ds("SignedInfo"))
+	b.signedInfo.CreateElement(b.ds("CanonicalizationMethod")).CreateAttr("Algorithm", c14n)
 	sm, err := signatureMethod(cred, h)
 	if err != nil {
 		return nil, err
 	}
-	b.signedInfo.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", sm)
+	b.signedInfo.CreateElement(b.ds("SignatureMethod")).CreateAttr("Algorithm", sm)
 	return b, nil
 }
 
@@ -192,9 +199,18 @@ func signatureMethod(cred Credential, h crypto.Hash) (string, error) {
 	return "", fmt.Errorf("unsupported key type %T", cred.Certificate.PublicKey)
 }
 
+func (b *xadesBuilder) prefix() string {
+	if b.opts.DSigPrefix != "" {
+		return b.opts.DSigPrefix
+	}
+	return "ds"
+}
+
+func (b *xadesBuilder) ds(local string) string { return b.prefix() + ":" + local }
+
 // addReference appends a ds:Reference with the given digest.
 func (b *xadesBuilder) addReference(uri, typ string, transforms []string, digest []byte, id string) *etree.Element {
-	ref := b.signedInfo.CreateElement("ds:Reference")
+	ref := b.signedInfo.CreateElement(b.ds("Reference"))
 	if id != "" {
 		ref.CreateAttr("Id", id)
 	}
@@ -203,13 +219,13 @@ func (b *xadesBuilder) addReference(uri, typ string, transforms []string, digest
 	}
 	ref.CreateAttr("URI", uri)
 	if len(transforms) > 0 {
-		ts := ref.CreateElement("ds:Transforms")
+		ts := ref.CreateElement(b.ds("Transforms"))
 		for _, t := range transforms {
-			ts.CreateElement("ds:Transform").CreateAttr("Algorithm", t)
+			ts.CreateElement(b.ds("Transform")).CreateAttr("Algorithm", t)
 		}
 	}
-	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
-	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+	ref.CreateElement(b.ds("DigestMethod")).CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+	ref.CreateElement(b.ds("DigestValue")).SetText(base64.StdEncoding.EncodeToString(digest))
 	b.refs++
 	return ref
 }
@@ -219,7 +235,7 @@ func (b *xadesBuilder) addReference(uri, typ string, transforms []string, digest
 func (b *xadesBuilder) digestElement(el *etree.Element) ([]byte, error) {
 	parent := b.sig.Parent()
 	var idx int
-	if parent != nil {
+	if parent != nil && isAncestor(el, b.sig) {
 		idx = b.sig.Index()
 		parent.RemoveChildAt(idx)
 		defer parent.InsertChildAt(idx, b.sig)
@@ -231,6 +247,16 @@ func (b *xadesBuilder) digestElement(el *etree.Element) ([]byte, error) {
 	d := b.hash.New()
 	d.Write(data)
 	return d.Sum(nil), nil
+}
+
+// isAncestor reports whether a is el or one of its ancestors.
+func isAncestor(a, el *etree.Element) bool {
+	for p := el; p != nil; p = p.Parent() {
+		if p == a {
+			return true
+		}
+	}
+	return false
 }
 
 // addDocumentReference references the element with Id (uri "#id") or the
@@ -257,16 +283,16 @@ func (b *xadesBuilder) addDocumentReference(uri string, whole bool) error {
 
 // finish adds KeyInfo and the qualifying properties, signs, and timestamps.
 func (b *xadesBuilder) finish(ctx context.Context) error {
-	sv := b.sig.CreateElement("ds:SignatureValue")
+	sv := b.sig.CreateElement(b.ds("SignatureValue"))
 	sv.CreateAttr("Id", b.id+"-sigvalue")
-	b.keyInfo = b.sig.CreateElement("ds:KeyInfo")
+	b.keyInfo = b.sig.CreateElement(b.ds("KeyInfo"))
 	b.keyInfo.CreateAttr("Id", b.id+"-keyinfo")
-	x509Data := b.keyInfo.CreateElement("ds:X509Data")
-	x509Data.CreateElement("ds:X509Certificate").SetText(base64.StdEncoding.EncodeToString(b.cred.Certificate.Raw))
+	x509Data := b.keyInfo.CreateElement(b.ds("X509Data"))
+	x509Data.CreateElement(b.ds("X509Certificate")).SetText(base64.StdEncoding.EncodeToString(b.cred.Certificate.Raw))
 	for _, c := range b.cred.Chain {
-		x509Data.CreateElement("ds:X509Certificate").SetText(base64.StdEncoding.EncodeToString(c.Raw))
+		x509Data.CreateElement(b.ds("X509Certificate")).SetText(base64.StdEncoding.EncodeToString(c.Raw))
 	}
-	obj := b.sig.CreateElement("ds:Object")
+	obj := b.sig.CreateElement(b.ds("Object"))
 	b.qp = obj.CreateElement("xades:QualifyingProperties")
 	b.qp.CreateAttr("xmlns:xades", xmlsig.NSXAdES132)
 	b.qp.CreateAttr("Target", "#"+b.id)
@@ -278,25 +304,35 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 		when = time.Now()
 	}
 	ssp.CreateElement("xades:SigningTime").SetText(when.UTC().Format("2006-01-02T15:04:05Z"))
-	scv2 := ssp.CreateElement("xades:SigningCertificateV2").CreateElement("xades:Cert")
+	scName := "xades:SigningCertificateV2"
+	if b.opts.LegacySigningCertificate {
+		scName = "xades:SigningCertificate"
+	}
+	scv2 := ssp.CreateElement(scName).CreateElement("xades:Cert")
 	cd := scv2.CreateElement("xades:CertDigest")
-	cd.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+	cd.CreateElement(b.ds("DigestMethod")).CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
 	ch := b.hash.New()
 	ch.Write(b.cred.Certificate.Raw)
-	cd.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(ch.Sum(nil)))
+	cd.CreateElement(b.ds("DigestValue")).SetText(base64.StdEncoding.EncodeToString(ch.Sum(nil)))
 	is, err := cms.MarshalIssuerSerial(b.cred.Certificate)
 	if err != nil {
 		return err
 	}
-	scv2.CreateElement("xades:IssuerSerialV2").SetText(base64.StdEncoding.EncodeToString(is))
+	if b.opts.LegacySigningCertificate {
+		iss := scv2.CreateElement("xades:IssuerSerial")
+		iss.CreateElement(b.ds("X509IssuerName")).SetText(b.cred.Certificate.Issuer.String())
+		iss.CreateElement(b.ds("X509SerialNumber")).SetText(b.cred.Certificate.SerialNumber.String())
+	} else {
+		scv2.CreateElement("xades:IssuerSerialV2").SetText(base64.StdEncoding.EncodeToString(is))
+	}
 	if len(b.opts.PolicyOID) > 0 {
 		spi := ssp.CreateElement("xades:SignaturePolicyIdentifier").CreateElement("xades:SignaturePolicyId")
 		oid := spi.CreateElement("xades:SigPolicyId").CreateElement("xades:Identifier")
 		oid.CreateAttr("Qualifier", "OIDAsURN")
 		oid.SetText("urn:oid:" + b.opts.PolicyOID.String())
 		ph := spi.CreateElement("xades:SigPolicyHash")
-		ph.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
-		ph.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(b.hash.New().Sum(nil)))
+		ph.CreateElement(b.ds("DigestMethod")).CreateAttr("Algorithm", xmlsig.DigestURI(b.hash))
+		ph.CreateElement(b.ds("DigestValue")).SetText(base64.StdEncoding.EncodeToString(b.hash.New().Sum(nil)))
 	}
 	if b.opts.MimeType != "" {
 		dof := b.signedProps.CreateElement("xades:SignedDataObjectProperties").CreateElement("xades:DataObjectFormat")
@@ -352,7 +388,7 @@ func (b *xadesBuilder) addSignatureTimestamp(ctx context.Context, sv *etree.Elem
 	usp := b.qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties")
 	st := usp.CreateElement("xades:SignatureTimeStamp")
 	st.CreateAttr("Id", b.id+"-sigtst")
-	st.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", xmlsig.AlgExcC14N)
+	st.CreateElement(b.ds("CanonicalizationMethod")).CreateAttr("Algorithm", xmlsig.AlgExcC14N)
 	st.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok.Raw))
 	b.tsTime = tok.GenTime
 	return nil

@@ -148,6 +148,7 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 	}
 	// References: each digest, and the binding of SignedProperties by URI.
 	propsBound := false
+	var covered []*etree.Element
 	for _, refEl := range xmlsig.Children(si, xmlsig.NSDSig, "Reference") {
 		ref, err := xmlsig.CheckReference(refEl, doc, ix, sig, detached)
 		if err != nil {
@@ -179,7 +180,11 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", ref.Covers)
 		}
 		sr.Covers = append(sr.Covers, ref.Covers)
+		if ref.Target != nil {
+			covered = append(covered, ref.Target)
+		}
 	}
+	sr.Warnings = append(sr.Warnings, uncoveredLookalikes(doc, covered)...)
 	if signedProps != nil && !propsBound {
 		return fail(TotalFailed, FormatFailure, "SignedProperties are not bound by a Reference URI to their Id: they are not signed")
 	}
@@ -212,6 +217,42 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 	}
 	v.finish(&sr, cert, certs, h, level, tokens, tsData)
 	return sr
+}
+
+// uncoveredLookalikes warns about elements of the same name as a covered
+// element that no reference of this signature covers: unsigned content
+// beside signed content, a classic wrapping trick. Consumers must use only
+// what Covers lists.
+func uncoveredLookalikes(doc *etree.Document, covered []*etree.Element) []string {
+	var out []string
+	inside := func(el *etree.Element) bool {
+		for p := el; p != nil; p = p.Parent() {
+			for _, c := range covered {
+				if p == c {
+					return true
+				}
+			}
+			if xmlsig.Is(p, xmlsig.NSDSig, "Signature") {
+				return true
+			}
+		}
+		return false
+	}
+	for _, c := range covered {
+		if c == doc.Root() {
+			continue
+		}
+		n := 0
+		for _, el := range xmlsig.Find(doc.Root(), xmlsig.NS(c), c.Tag) {
+			if !inside(el) {
+				n++
+			}
+		}
+		if n > 0 {
+			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", n, c.Tag))
+		}
+	}
+	return out
 }
 
 func inclusivePrefixes(cm *etree.Element) string {

@@ -1,0 +1,279 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"encoding/base64"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+
+	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/xmlsig"
+)
+
+func readXML(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/xml/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func signXML(t testing.TB, cred *testpki.Credential, doc []byte, o sign.XAdESOptions) []byte {
+	t.Helper()
+	o.AllowNonHPKI = true
+	res, err := sign.SignXAdES(context.Background(), doc, sign.Credential{Signer: cred.Key, Certificate: cred.Cert, Chain: cred.Chain}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Signature
+}
+
+func verifyXML(t testing.TB, doc []byte, detached xmlsig.Detached, mod func(*Options)) *Report {
+	t.Helper()
+	o := opts(t)
+	if mod != nil {
+		mod(&o)
+	}
+	r, err := New(o).VerifyXAdES(context.Background(), doc, detached)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// edit parses a document, applies f to it and serialises it again.
+func edit(t testing.TB, doc []byte, f func(d *etree.Document)) []byte {
+	t.Helper()
+	d := etree.NewDocument()
+	if err := d.ReadFromBytes(doc); err != nil {
+		t.Fatal(err)
+	}
+	f(d)
+	out, err := d.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func byID(d *etree.Document, id string) *etree.Element {
+	return d.FindElement("//*[@Id='" + id + "']")
+}
+
+func TestVerifyXAdES(t *testing.T) {
+	p := testpki.MustLoad(t)
+	presc := readXML(t, "prescription.xml")
+	signed := signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", ReferenceKeyInfo: true})
+	tests := []struct {
+		name   string
+		doc    []byte
+		ind    Indication
+		sub    SubIndication
+		level  string
+		covers string
+	}{
+		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData)"},
+		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (root element Document)"},
+		{"B-T", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)}), TotalPassed, "", "XAdES-BASELINE-T", "#PrescriptionData"},
+		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (root element ClinicalDocument)"},
+		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
+		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
+		{"signing time changed", edit(t, signed, func(d *etree.Document) {
+			d.FindElement("//SigningTime").SetText("2020-01-01T00:00:00Z")
+		}), TotalFailed, HashFailure, "", ""},
+		{"signed element copied elsewhere (duplicate Id)", edit(t, signed, func(d *etree.Document) {
+			c := byID(d, "PrescriptionData").Copy()
+			c.FindElement(".//Days").SetText("90")
+			d.Root().InsertChildAt(0, c)
+		}), TotalFailed, FormatFailure, "", ""},
+		{"Id moved to other content", edit(t, signed, func(d *etree.Document) {
+			orig := byID(d, "PrescriptionData")
+			orig.RemoveAttr("Id")
+			fake := d.Root().CreateElement("PrescriptionData")
+			fake.CreateAttr("Id", "PrescriptionData")
+			fake.CreateElement("Days").SetText("90")
+		}), TotalFailed, HashFailure, "", ""},
+		{"second signature by an untrusted signer", func() []byte {
+			return signXML(t, p.Stranger, signed, sign.XAdESOptions{ReferenceID: "PrescriptionData"})
+		}(), Indeterminate, NoCertificateChainFound, "", ""},
+		{"XSLT transform (validly signed)", edit(t, signed, func(d *etree.Document) {
+			tr := d.FindElement("//Reference[@URI='#PrescriptionData']/Transforms/Transform")
+			tr.CreateAttr("Algorithm", "http://www.w3.org/TR/1999/REC-xslt-19991116")
+			resign(t, d)
+		}), TotalFailed, FormatFailure, "", ""},
+		{"SignedProperties not bound by URI", unboundSignedProperties(t, signed), TotalFailed, FormatFailure, "", ""},
+		{"KeyInfo certificate swapped", edit(t, signed, func(d *etree.Document) {
+			d.FindElement("//X509Certificate").SetText(base64.StdEncoding.EncodeToString(p.Pharmacist.Cert.Raw))
+		}), Indeterminate, NoSigningCertificateFound, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := verifyXML(t, tc.doc, nil, nil)
+			if r.Indication != tc.ind || r.SubIndication != tc.sub {
+				t.Fatalf("got %s/%s, want %s/%s: %+v", r.Indication, r.SubIndication, tc.ind, tc.sub, r.Signatures)
+			}
+			s := r.Signatures[0]
+			if tc.level != "" && s.Level != tc.level {
+				t.Fatalf("level %s", s.Level)
+			}
+			if tc.covers != "" && (len(s.Covers) != 1 || !strings.HasPrefix(s.Covers[0], tc.covers)) {
+				t.Fatalf("covers %v, want %q", s.Covers, tc.covers)
+			}
+		})
+	}
+}
+
+// unboundSignedProperties re-signs the document after pointing the
+// SignedProperties reference (Type kept) at the prescription instead.
+func unboundSignedProperties(t testing.TB, signed []byte) []byte {
+	t.Helper()
+	return edit(t, signed, func(d *etree.Document) {
+		for _, ref := range d.FindElements("//Reference") {
+			if ref.SelectAttrValue("Type", "") == xmlsig.TypeSignedProperties {
+				ref.CreateAttr("URI", "#PrescriptionData")
+				first := d.FindElement("//Reference[@URI='#PrescriptionData']/DigestValue")
+				ref.FindElement("DigestValue").SetText(first.Text())
+			}
+		}
+		resign(t, d)
+	})
+}
+
+// resign signs the (edited) SignedInfo again with the doctor's key, so that
+// a test reaches the checks behind the signature value.
+func resign(t testing.TB, d *etree.Document) {
+	t.Helper()
+	p := testpki.MustLoad(t)
+	si := d.FindElement("//SignedInfo")
+	canon, err := xmlsig.Canonicalize(si, xmlsig.AlgExcC14N, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := crypto.SHA256.New()
+	h.Write(canon)
+	sig, _ := p.Doctor.Key.Sign(rand.Reader, h.Sum(nil), crypto.SHA256)
+	d.FindElement("//SignatureValue").SetText(base64.StdEncoding.EncodeToString(sig))
+}
+
+func TestXAdESUnsignedSiblingIsNotCovered(t *testing.T) {
+	p := testpki.MustLoad(t)
+	signed := signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"})
+	doc := edit(t, signed, func(d *etree.Document) {
+		extra := d.Root().CreateElement("PrescriptionData")
+		extra.CreateElement("Days").SetText("90")
+	})
+	r := verifyXML(t, doc, nil, nil)
+	s := r.Signatures[0]
+	if len(s.Covers) != 1 || s.Covers[0] != "#PrescriptionData (element PrescriptionData)" {
+		t.Fatalf("covers %v", s.Covers)
+	}
+	if !strings.Contains(strings.Join(s.Warnings, " "), "not covered") {
+		t.Fatalf("no warning about the unsigned PrescriptionData: %v", s.Warnings)
+	}
+}
+
+func TestXAdESTwoSignatures(t *testing.T) {
+	p := testpki.MustLoad(t)
+	byDoctor := signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"})
+	byBoth := signXML(t, p.Pharmacist, byDoctor, sign.XAdESOptions{})
+	r := verifyXML(t, byBoth, nil, nil)
+	if r.Indication != TotalPassed || len(r.Signatures) != 2 {
+		t.Fatalf("%s, %d signatures: %+v", r.Indication, len(r.Signatures), r.Signatures)
+	}
+	if r.Signatures[0].Signer.Roles[0].Code != "Medical Doctor" || r.Signatures[1].Signer.Roles[0].Code != "Pharmacist" {
+		t.Fatalf("signers %+v %+v", r.Signatures[0].Signer, r.Signatures[1].Signer)
+	}
+	pharm, _ := hcrole.ParseRequirement("薬剤師")
+	r = verifyXML(t, byBoth, nil, func(o *Options) { o.RequireRole = pharm })
+	if r.Signatures[0].SubIndication != SigConstraintsFailure || r.Signatures[1].Indication != TotalPassed {
+		t.Fatalf("role policy per signature: %s %s", r.Signatures[0].SubIndication, r.Signatures[1].Indication)
+	}
+}
+
+func TestXAdESDetached(t *testing.T) {
+	p := testpki.MustLoad(t)
+	content := []byte("%PDF-1.7 a scanned referral letter")
+	res, err := sign.SignXAdESDetached(context.Background(), bytes.NewReader(content), "letter.pdf", sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.XAdESOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	give := func(data []byte) xmlsig.Detached {
+		return func(uri string) (io.Reader, error) {
+			if uri != "letter.pdf" {
+				return nil, nil
+			}
+			return bytes.NewReader(data), nil
+		}
+	}
+	if r := verifyXML(t, res.Signature, give(content), nil); r.Indication != TotalPassed || r.Signatures[0].Covers[0] != "file letter.pdf" {
+		t.Fatalf("%s %v", r.Indication, r.Signatures[0].Covers)
+	}
+	if r := verifyXML(t, res.Signature, give([]byte("other")), nil); r.SubIndication != HashFailure {
+		t.Fatalf("other content: %s", r.SubIndication)
+	}
+	if r := verifyXML(t, res.Signature, nil, nil); r.SubIndication != SignedDataNotFound {
+		t.Fatalf("no content: %s", r.SubIndication)
+	}
+}
+
+func TestXAdESHostileDocuments(t *testing.T) {
+	for name, doc := range map[string]string{
+		"DTD with external entity": `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "http://127.0.0.1:1/x">]><d>&x;</d>`,
+		"entity expansion":         `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><d>&b;</d>`,
+		"not XML":                  `%PDF-1.7`,
+		"no signature":             `<d><e Id="x"/></d>`,
+		"too deep":                 strings.Repeat("<a>", xmlsig.MaxDepth+10) + strings.Repeat("</a>", xmlsig.MaxDepth+10),
+		"truncated":                `<d><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := VerifyXAdES(context.Background(), []byte(doc), nil, opts(t)); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func FuzzParseXAdES(f *testing.F) {
+	p := testpki.MustLoad(f)
+	f.Add(signXML(f, p.Doctor, readXML(f, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	v := New(opts(f))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		r, err := v.VerifyXAdES(context.Background(), doc, nil)
+		if err == nil && r.Indication == "" {
+			t.Fatal("report without indication")
+		}
+	})
+}
+
+func BenchmarkVerifyXAdES_BT(b *testing.B) {
+	p := testpki.MustLoad(b)
+	presc := readXML(b, "prescription.xml")
+	// Grow the prescription to about 20 KB with more medication entries.
+	grown := bytes.Replace(presc, []byte("</PrescriptionData>"), bytes.Repeat([]byte("<Medication><Drug code=\"0000000\">アムロジピン錠5mg</Drug><Dose>1錠</Dose><Usage>1日1回 朝食後</Usage><Days>28</Days></Medication>\n"), 120), 1)
+	grown = append(grown[:len(grown)-len("</Document>\n")], []byte("</PrescriptionData>\n</Document>\n")...)
+	signed := signXML(b, p.Doctor, grown, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(b, p.TSA, time.Time{})})
+	v := New(opts(b))
+	b.SetBytes(int64(len(signed)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r, err := v.VerifyXAdES(context.Background(), signed, nil)
+			if err != nil || r.Indication != TotalPassed {
+				b.Errorf("%v %+v", err, r)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
+}
