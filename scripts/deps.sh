@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
-# pkcs11-tool, xmlsec1, GNU time, and the Node packages of the interop peers.
+# pkcs11-tool, xmlsec1, GNU time, Node, and the Node packages of the interop
+# peers (xadesjs, in interop/node).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 [ -x /usr/bin/time ] || need+=(time)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""
@@ -27,4 +30,4 @@ if [ -f interop/node/package.json ]; then
     touch interop/node/node_modules
   fi
 fi
-echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1))"
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'))"

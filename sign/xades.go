@@ -126,6 +126,51 @@ func SignXAdESDetached(ctx context.Context, content io.Reader, uri string, cred 
 	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
 }
 
+// SignXAdESEnveloping makes an enveloping XAdES signature: a standalone
+// ds:Signature document whose ds:Object (Id "<signature Id>-object") holds
+// the content. Content that is a well-formed XML document is embedded as
+// XML (its root element becomes the child of ds:Object); anything else is
+// embedded base64-encoded with Encoding base64 and mimeType (default
+// application/octet-stream). The reference digests the canonical
+// ds:Object, so both forms are covered byte for byte.
+func SignXAdESEnveloping(ctx context.Context, content []byte, mimeType string, cred Credential, opts XAdESOptions) (*Result, error) {
+	warnings, err := Preflight(cred.Certificate, opts.RequireRole, opts.AllowNonHPKI)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.CreateProcInst("xml", `version="1.0" encoding="UTF-8"`)
+	b, err := newXAdESBuilder(doc, nil, cred, opts)
+	if err != nil {
+		return nil, err
+	}
+	obj := etree.NewElement(b.ds("Object"))
+	obj.CreateAttr("Id", b.id+"-object")
+	if inner, perr := xmlsig.Parse(content); perr == nil {
+		if len(xmlsig.Index(inner).Duplicates) > 0 {
+			return nil, errors.New("the document has duplicate Id attributes: refusing to sign an ambiguous document")
+		}
+		obj.CreateAttr("MimeType", "text/xml")
+		obj.AddChild(inner.Root())
+	} else {
+		if mimeType == "" {
+			mimeType = "application/octet-stream"
+		}
+		obj.CreateAttr("MimeType", mimeType)
+		obj.CreateAttr("Encoding", "http://www.w3.org/2000/09/xmldsig#base64")
+		obj.SetText(base64.StdEncoding.EncodeToString(content))
+	}
+	b.content = obj
+	if err := b.finish(ctx); err != nil {
+		return nil, err
+	}
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+}
+
 // xadesBuilder assembles one ds:Signature.
 type xadesBuilder struct {
 	doc                                       *etree.Document
@@ -137,6 +182,9 @@ type xadesBuilder struct {
 	sig, signedInfo, keyInfo, qp, signedProps *etree.Element
 	refs                                      int
 	tsTime                                    time.Time
+	// content is the ds:Object of an enveloping signature, placed after
+	// KeyInfo and referenced first.
+	content *etree.Element
 }
 
 func randomID() string {
@@ -291,6 +339,14 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 	x509Data.CreateElement(b.ds("X509Certificate")).SetText(base64.StdEncoding.EncodeToString(b.cred.Certificate.Raw))
 	for _, c := range b.cred.Chain {
 		x509Data.CreateElement(b.ds("X509Certificate")).SetText(base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	if b.content != nil {
+		b.sig.AddChild(b.content)
+		d, err := b.digestElement(b.content)
+		if err != nil {
+			return err
+		}
+		b.addReference("#"+b.content.SelectAttrValue("Id", ""), "", []string{b.c14n}, d, b.id+"-ref0")
 	}
 	obj := b.sig.CreateElement(b.ds("Object"))
 	b.qp = obj.CreateElement("xades:QualifyingProperties")

@@ -50,13 +50,20 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 		{"enveloped B-T", enveloped(XAdESOptions{ReferenceID: "PrescriptionData", Level: LevelT, TSA: ts})},
 		{"enveloped inclusive C14N, xs prefix", enveloped(XAdESOptions{ReferenceID: "PrescriptionData", C14N: xmlsig.AlgC14N10, DSigPrefix: "xs"})},
 		{"detached", detached(XAdESOptions{})},
+		{"enveloping XML", func() []byte {
+			res, err := SignXAdESEnveloping(context.Background(), presc, "", cred(p.Doctor), XAdESOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.Signature
+		}()},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := filepath.Join(dir, "signed"+string(rune('a'+i))+".xml")
 			os.WriteFile(f, tc.doc, 0o600)
 			cmd := exec.Command(xmlsec, "--verify", "--trusted-pem", testpki.Path("root.pem"), "--untrusted-pem", testpki.Path("ca-sign.pem"),
-				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo",
+				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
 				"--url-map:letter.txt", letter, f)
 			cmd.Dir = dir
 			out, err := cmd.CombinedOutput()
@@ -71,7 +78,7 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 			}
 			os.WriteFile(f, bad, 0o600)
 			if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", testpki.Path("root.pem"), "--untrusted-pem", testpki.Path("ca-sign.pem"),
-				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo",
+				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
 				"--url-map:letter.txt", letter, f).CombinedOutput(); err == nil {
 				t.Fatalf("xmlsec1 accepted a changed document: %s", out)
 			}

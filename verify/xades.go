@@ -182,6 +182,11 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 		sr.Covers = append(sr.Covers, ref.Covers)
 		if ref.Target != nil {
 			covered = append(covered, ref.Target)
+			if xmlsig.Is(ref.Target, xmlsig.NSDSig, "Manifest") {
+				if bad := checkManifest(&sr, ref.Target, doc, ix, sig, detached); bad != nil {
+					return fail(bad.ind, bad.sub, "%s", bad.msg)
+				}
+			}
 		}
 	}
 	sr.Warnings = append(sr.Warnings, uncoveredLookalikes(doc, covered)...)
@@ -217,6 +222,39 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 	}
 	v.finish(&sr, cert, certs, h, level, tokens, tsData)
 	return sr
+}
+
+type problem struct {
+	ind Indication
+	sub SubIndication
+	msg string
+}
+
+// checkManifest checks the references of a signed ds:Manifest. XML-DSig
+// leaves their validation to the application: here each one given (an
+// element of the document, or a file the caller provides) must match, and
+// each file not given is listed in Covers as not checked, with a warning,
+// without changing the indication. Nested manifests are not followed.
+func checkManifest(sr *SignatureReport, m *etree.Element, doc *etree.Document, ix *xmlsig.IDIndex, sig *etree.Element, detached xmlsig.Detached) *problem {
+	refs := xmlsig.Children(m, xmlsig.NSDSig, "Reference")
+	if len(refs) == 0 {
+		return &problem{TotalFailed, FormatFailure, "signed Manifest has no Reference"}
+	}
+	for _, refEl := range refs {
+		ref, err := xmlsig.CheckReference(refEl, doc, ix, sig, detached)
+		if err != nil {
+			return &problem{TotalFailed, FormatFailure, "Manifest: " + err.Error()}
+		}
+		entry := "manifest: " + ref.Covers
+		sr.Covers = append(sr.Covers, entry)
+		switch {
+		case !ref.Checked:
+			sr.Warnings = append(sr.Warnings, entry)
+		case !ref.Match:
+			return &problem{TotalFailed, HashFailure, ref.Covers + " listed in the signed Manifest was changed after signing (digest mismatch)"}
+		}
+	}
+	return nil
 }
 
 // uncoveredLookalikes warns about elements of the same name as a covered

@@ -277,3 +277,169 @@ func BenchmarkVerifyXAdES_BT(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
 }
+
+// addManifest puts a signed ds:Manifest (Id "files") listing the given
+// files into the signature's ds:Object, references it from SignedInfo with
+// the Manifest type, and signs SignedInfo again.
+func addManifest(t testing.TB, d *etree.Document, files map[string][]byte) {
+	t.Helper()
+	sig := d.FindElement("//Signature")
+	obj := sig.CreateElement("ds:Object")
+	m := obj.CreateElement("ds:Manifest")
+	m.CreateAttr("Id", "files")
+	for _, name := range []string{"scan.pdf", "image.dcm"} {
+		data, ok := files[name]
+		if !ok {
+			continue
+		}
+		sum := crypto.SHA256.New()
+		sum.Write(data)
+		ref := m.CreateElement("ds:Reference")
+		ref.CreateAttr("URI", name)
+		ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.AlgSHA256)
+		ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+	}
+	canon, err := xmlsig.Canonicalize(m, xmlsig.AlgExcC14N, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := crypto.SHA256.New()
+	sum.Write(canon)
+	si := d.FindElement("//SignedInfo")
+	ref := si.CreateElement("ds:Reference")
+	ref.CreateAttr("Type", "http://www.w3.org/2000/09/xmldsig#Manifest")
+	ref.CreateAttr("URI", "#files")
+	ref.CreateElement("ds:Transforms").CreateElement("ds:Transform").CreateAttr("Algorithm", xmlsig.AlgExcC14N)
+	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", xmlsig.AlgSHA256)
+	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(sum.Sum(nil)))
+	resign(t, d)
+}
+
+// A signed ds:Manifest: each listed file is verified when given, reported
+// as not checked otherwise, and a changed file fails the signature.
+func TestXAdESManifest(t *testing.T) {
+	p := testpki.MustLoad(t)
+	scan, image := []byte("%PDF-1.7 scanned referral"), []byte("DICM image series")
+	signed := edit(t, signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"}), func(d *etree.Document) {
+		addManifest(t, d, map[string][]byte{"scan.pdf": scan, "image.dcm": image})
+	})
+	files := func(m map[string][]byte) xmlsig.Detached {
+		return func(uri string) (io.Reader, error) {
+			if data, ok := m[uri]; ok {
+				return bytes.NewReader(data), nil
+			}
+			return nil, nil
+		}
+	}
+	tests := []struct {
+		name       string
+		given      map[string][]byte
+		ind        Indication
+		sub        SubIndication
+		notChecked int
+	}{
+		{"both files given", map[string][]byte{"scan.pdf": scan, "image.dcm": image}, TotalPassed, "", 0},
+		{"one file given", map[string][]byte{"scan.pdf": scan}, TotalPassed, "", 1},
+		{"no file given", nil, TotalPassed, "", 2},
+		{"changed file", map[string][]byte{"scan.pdf": []byte("%PDF-1.7 another letter"), "image.dcm": image}, TotalFailed, HashFailure, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := verifyXML(t, signed, files(tc.given), nil)
+			if r.Indication != tc.ind || r.SubIndication != tc.sub {
+				t.Fatalf("got %s/%s, want %s/%s: %+v", r.Indication, r.SubIndication, tc.ind, tc.sub, r.Signatures)
+			}
+			if tc.ind != TotalPassed {
+				return
+			}
+			covers := strings.Join(r.Signatures[0].Covers, "\n")
+			if !strings.Contains(covers, "manifest: file scan.pdf") || !strings.Contains(covers, "manifest: file image.dcm") {
+				t.Fatalf("covers %q", covers)
+			}
+			if n := strings.Count(covers, "not checked"); n != tc.notChecked {
+				t.Fatalf("%d not checked, want %d: %q", n, tc.notChecked, covers)
+			}
+		})
+	}
+	// The Manifest itself is signed: changing a listed digest breaks it.
+	changed := edit(t, signed, func(d *etree.Document) {
+		d.FindElement("//Manifest/Reference/DigestValue").SetText(base64.StdEncoding.EncodeToString(make([]byte, 32)))
+	})
+	if r := verifyXML(t, changed, nil, nil); r.SubIndication != HashFailure {
+		t.Fatalf("changed Manifest: %s/%s", r.Indication, r.SubIndication)
+	}
+}
+
+// XAdES 1.4.1 unsigned properties (TimeStampValidationData) beside 1.3.2
+// ones are accepted.
+func TestXAdES141TimeStampValidationData(t *testing.T) {
+	p := testpki.MustLoad(t)
+	signed := signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)})
+	doc := edit(t, signed, func(d *etree.Document) {
+		usp := d.FindElement("//UnsignedSignatureProperties")
+		tvd := usp.CreateElement("xades141:TimeStampValidationData")
+		tvd.CreateAttr("xmlns:xades141", xmlsig.NSXAdES141)
+		cv := tvd.CreateElement("xades:CertificateValues")
+		cv.CreateElement("xades:EncapsulatedX509Certificate").SetText(base64.StdEncoding.EncodeToString(p.TSA.Cert.Raw))
+	})
+	r := verifyXML(t, doc, nil, nil)
+	if r.Indication != TotalPassed || r.Signatures[0].Level != "XAdES-BASELINE-T" {
+		t.Fatalf("%s/%s level %s: %+v", r.Indication, r.SubIndication, r.Signatures[0].Level, r.Signatures[0])
+	}
+}
+
+// A Reference without URI is read as the enveloping document only when it
+// carries the enveloped-signature transform (as xadesjs writes it).
+func TestXAdESReferenceWithoutURI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	presc := readXML(t, "prescription.xml")
+	dropURI := func(signed []byte) []byte {
+		return edit(t, signed, func(d *etree.Document) {
+			d.FindElement("//SignedInfo/Reference").RemoveAttr("URI")
+			resign(t, d)
+		})
+	}
+	whole := dropURI(signXML(t, p.Doctor, presc, sign.XAdESOptions{}))
+	r := verifyXML(t, whole, nil, nil)
+	if r.Indication != TotalPassed || !strings.Contains(r.Signatures[0].Covers[0], "whole document") {
+		t.Fatalf("enveloped without URI: %s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Covers)
+	}
+	element := dropURI(signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	if r := verifyXML(t, element, nil, nil); r.Indication != TotalFailed || r.SubIndication != FormatFailure {
+		t.Fatalf("no URI, no enveloped transform: %s/%s", r.Indication, r.SubIndication)
+	}
+}
+
+// Enveloping signatures: XML content embedded as XML, other content as
+// base64; both verify, and a change inside ds:Object fails.
+func TestXAdESEnveloping(t *testing.T) {
+	p := testpki.MustLoad(t)
+	c := sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}
+	tests := []struct {
+		name, mime string
+		content    []byte
+		tamper     [2]string
+	}{
+		{"XML content", "", readXML(t, "prescription.xml"), [2]string{"<Days>28</Days>", "<Days>90</Days>"}},
+		{"binary content", "application/pdf", []byte("%PDF-1.7 紹介状"), [2]string{"JVBER", "JVBES"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := sign.SignXAdESEnveloping(context.Background(), tc.content, tc.mime, c, sign.XAdESOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := verifyXML(t, res.Signature, nil, nil)
+			if r.Indication != TotalPassed || !strings.Contains(r.Signatures[0].Covers[0], "element Object") {
+				t.Fatalf("%s/%s covers %v", r.Indication, r.SubIndication, r.Signatures[0].Covers)
+			}
+			bad := bytes.Replace(res.Signature, []byte(tc.tamper[0]), []byte(tc.tamper[1]), 1)
+			if bytes.Equal(bad, res.Signature) {
+				t.Fatalf("%q not in signature", tc.tamper[0])
+			}
+			if r := verifyXML(t, bad, nil, nil); r.SubIndication != HashFailure {
+				t.Fatalf("changed content: %s/%s", r.Indication, r.SubIndication)
+			}
+		})
+	}
+}

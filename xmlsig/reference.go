@@ -38,10 +38,10 @@ const maxTransforms = 4
 // element the reference belongs to.
 func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *etree.Element, detached Detached) (*Reference, error) {
 	uriAttr := ref.SelectAttr("URI")
-	if uriAttr == nil {
-		return nil, formatErr("a Reference without URI is ambiguous and not accepted")
+	r := &Reference{Type: ref.SelectAttrValue("Type", "")}
+	if uriAttr != nil {
+		r.URI = uriAttr.Value
 	}
-	r := &Reference{URI: uriAttr.Value, Type: ref.SelectAttrValue("Type", "")}
 	dm := Child(ref, NSDSig, "DigestMethod")
 	dv := Child(ref, NSDSig, "DigestValue")
 	if dm == nil || dv == nil {
@@ -62,6 +62,14 @@ func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *e
 	}
 	var data []byte
 	switch {
+	case uriAttr == nil && !enveloped:
+		// XML-DSig leaves a missing URI to the application; we only know
+		// one reading of it, the enveloping document, and that one only
+		// when the enveloped-signature transform says so.
+		return nil, formatErr("a Reference without URI and without the enveloped-signature transform is ambiguous and not accepted")
+	case uriAttr == nil:
+		r.Target = doc.Root()
+		r.Covers = fmt.Sprintf("the whole document (root element %s; Reference without URI, enveloped)", r.Target.Tag)
 	case r.URI == "" || r.URI == "#xpointer(/)":
 		r.Target = doc.Root()
 		r.Covers = fmt.Sprintf("the whole document (root element %s)", r.Target.Tag)

@@ -98,7 +98,7 @@ func Parse(data []byte) (*etree.Document, error) {
 			return nil, formatErr("directives are not accepted")
 		}
 	}
-	if err := walk(doc.Root(), 0); err != nil {
+	if err := walk(doc.Root(), 1); err != nil {
 		return nil, err
 	}
 	return doc, nil

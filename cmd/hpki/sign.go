@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +48,8 @@ func newSignCmd() *cobra.Command {
 		Short: "Sign documents (CAdES or XAdES) with an HPKI card or a software key",
 		Long: `Sign one or more documents. Each FILE gets its own signature: FILE.p7s by
 default (CAdES, detached); with --format xades, FILE.signed.xml (enveloped XAdES,
-the whole document or the element --xml-id) or FILE.xades.xml (detached). The key is loaded once: one PIN for the batch where
+the whole document or the element --xml-id) or FILE.xades.xml (detached, or
+enveloping: the file inside the signature). The key is loaded once: one PIN for the batch where
 the card allows it.
 
 Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
@@ -73,7 +75,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
 	fl.StringVar(&f.level, "level", "B", "baseline level: B or T (LT and LTA: hpki extend)")
-	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default) or detached")
+	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
 	fl.BoolVar(&f.refKeyInfo, "reference-keyinfo", false, "XAdES: also sign ds:KeyInfo, as the e-prescription profile does")
 	fl.StringVar(&f.hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
@@ -98,7 +100,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.StringVarP(&f.out, "output", "o", "", "output file (one input only; default FILE.p7s)")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping", "enveloped"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -206,8 +208,8 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		if f.packaging == "" {
 			f.packaging = "enveloped"
 		}
-		if f.packaging != "enveloped" && f.packaging != "detached" {
-			return usageError(fmt.Errorf("--packaging must be enveloped or detached for XAdES, not %q", f.packaging))
+		if f.packaging != "enveloped" && f.packaging != "enveloping" && f.packaging != "detached" {
+			return usageError(fmt.Errorf("--packaging must be enveloped, enveloping or detached for XAdES, not %q", f.packaging))
 		}
 	} else {
 		switch f.packaging {
@@ -292,10 +294,10 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 }
 
 // signedXMLName is the default output of XAdES signing: FILE.signed.xml for
-// enveloped signatures, FILE.xades.xml for detached ones.
+// enveloped signatures, FILE.xades.xml for detached and enveloping ones.
 func signedXMLName(in, packaging string) string {
 	base := strings.TrimSuffix(in, ".xml")
-	if packaging == "detached" {
+	if packaging == "detached" || packaging == "enveloping" {
 		return in + ".xades.xml"
 	}
 	return base + ".signed.xml"
@@ -319,7 +321,11 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 		if rerr != nil {
 			return usageError(fmt.Errorf("input: %w", rerr))
 		}
-		res, err = sign.SignXAdES(ctx, data, cred, opts)
+		if packaging == "enveloping" {
+			res, err = sign.SignXAdESEnveloping(ctx, data, mime.TypeByExtension(filepath.Ext(in)), cred, opts)
+		} else {
+			res, err = sign.SignXAdES(ctx, data, cred, opts)
+		}
 	}
 	if err != nil {
 		return failure(fmt.Errorf("%s: %w", in, err))

@@ -132,3 +132,52 @@ func TestP12PasswordNeverFromArgv(t *testing.T) {
 		}
 	}
 }
+
+// hpki sign --format xades in its three packagings, and hpki verify finding
+// the format by itself: default names, the Covers line, and exit 1 once the
+// signed content changes.
+func TestSignAndVerifyXAdESCLI(t *testing.T) {
+	dir := t.TempDir()
+	presc, err := os.ReadFile("../../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := writeDoc(t, dir, "presc.xml", string(presc))
+	root := testpki.Path("root.pem")
+	tests := []struct {
+		name, packaging, out, covers string
+		extra                        []string
+	}{
+		{"enveloped element", "enveloped", "presc.signed.xml", "#PrescriptionData", []string{"--xml-id", "PrescriptionData"}},
+		{"enveloping", "enveloping", "presc.xml.xades.xml", "element Object", nil},
+		{"detached", "detached", "presc.xml.xades.xml", "file presc.xml", []string{"--force"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{"sign", in, "--format", "xades", "--packaging", tc.packaging}, tc.extra...), keyArgs("doctor")...)
+			if code, out, errOut := runCLI(t, args...); code != 0 || !strings.Contains(out, "XAdES-B "+tc.packaging) {
+				t.Fatalf("sign: %d %s %s", code, out, errOut)
+			}
+			sig := filepath.Join(dir, tc.out)
+			vargs := []string{"verify", sig, "--trust", root}
+			if tc.packaging == "detached" {
+				vargs = append(vargs, "--content", in)
+			}
+			if code, out, errOut := runCLI(t, vargs...); code != 0 || !strings.Contains(out, tc.covers) || !strings.Contains(out, "医師") {
+				t.Fatalf("verify: %d %s %s", code, out, errOut)
+			}
+			// Change the signed prescription (in the signature file, or
+			// the detached input) and verification fails with exit 1.
+			target := sig
+			if tc.packaging == "detached" {
+				target = in
+				defer os.WriteFile(in, presc, 0o600)
+			}
+			data, _ := os.ReadFile(target)
+			os.WriteFile(target, []byte(strings.Replace(string(data), "<Days>28</Days>", "<Days>90</Days>", 1)), 0o600)
+			if code, out, _ := runCLI(t, vargs...); code != 1 || !strings.Contains(out, "HASH_FAILURE") {
+				t.Fatalf("changed content: exit %d\n%s", code, out)
+			}
+		})
+	}
+}
