@@ -89,6 +89,12 @@ func TestVerifyXAdES(t *testing.T) {
 		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (root element ClinicalDocument)"},
 		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
 		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
+		{"comment added to signed element (not signed per C14N)", edit(t, signed, func(d *etree.Document) {
+			d.FindElement("//Days").CreateComment("note")
+		}), TotalPassed, "", "", "#PrescriptionData"},
+		{"whitespace changed inside signed element", edit(t, signed, func(d *etree.Document) {
+			d.FindElement("//Days").SetText(" 28")
+		}), TotalFailed, HashFailure, "", ""},
 		{"signing time changed", edit(t, signed, func(d *etree.Document) {
 			d.FindElement("//SigningTime").SetText("2020-01-01T00:00:00Z")
 		}), TotalFailed, HashFailure, "", ""},
