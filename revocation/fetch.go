@@ -1,0 +1,170 @@
+package revocation
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Fetcher gets revocation data over HTTP: CRLs from the certificate's CRL
+// distribution points and OCSP responses from its AIA OCSP URL. Every
+// request has a timeout and a size limit; checked CRLs are cached until
+// their nextUpdate. A Fetcher is safe for concurrent use.
+type Fetcher struct {
+	// HTTPClient is used for requests (default: a client with Timeout).
+	HTTPClient *http.Client
+	// Timeout bounds one request (default 10s).
+	Timeout time.Duration
+	// MaxCRL and MaxOCSP bound the response sizes (default 32 MiB, 64 KiB).
+	MaxCRL, MaxOCSP int64
+	// Now is the clock of the cache (default time.Now).
+	Now func() time.Time
+
+	mu    sync.Mutex
+	cache map[[32]byte]*Info
+}
+
+func (f *Fetcher) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
+}
+
+func (f *Fetcher) client() *http.Client {
+	if f.HTTPClient != nil {
+		return f.HTTPClient
+	}
+	return &http.Client{Timeout: f.timeout()}
+}
+
+func (f *Fetcher) timeout() time.Duration {
+	if f.Timeout > 0 {
+		return f.Timeout
+	}
+	return 10 * time.Second
+}
+
+func (f *Fetcher) get(ctx context.Context, method, url string, body []byte, contentType string, limit int64) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.timeout())
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := f.client().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: HTTP %s", url, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: response larger than %d bytes", url, limit)
+	}
+	return data, nil
+}
+
+// Fetch gets the status of cert from its OCSP responder, else from its CRL
+// distribution points, and checks it. It returns the first data that
+// passes CheckOCSP or CheckCRL, or an error listing why each source failed.
+func (f *Fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (*Info, error) {
+	var errs []error
+	for _, url := range cert.OCSPServer {
+		info, err := f.OCSP(ctx, url, cert, issuer)
+		if err == nil && info.Status != Unknown {
+			return info, nil
+		}
+		if err == nil {
+			err = fmt.Errorf("%s: status unknown", url)
+		}
+		errs = append(errs, err)
+	}
+	for _, url := range cert.CRLDistributionPoints {
+		info, err := f.CRL(ctx, url, cert, issuer)
+		if err == nil {
+			return info, nil
+		}
+		errs = append(errs, err)
+	}
+	if len(errs) == 0 {
+		return nil, errors.New("the certificate names no OCSP responder and no CRL")
+	}
+	return nil, errors.Join(errs...)
+}
+
+// OCSP asks the responder at url about cert with a fresh nonce.
+func (f *Fetcher) OCSP(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
+	req, nonce, err := NewRequest(cert, issuer)
+	if err != nil {
+		return nil, err
+	}
+	limit := f.MaxOCSP
+	if limit == 0 {
+		limit = 64 << 10
+	}
+	data, err := f.get(ctx, http.MethodPost, url, req, "application/ocsp-request", limit)
+	if err != nil {
+		return nil, fmt.Errorf("OCSP: %w", err)
+	}
+	info, err := CheckOCSP(data, cert, issuer, nonce)
+	if err != nil {
+		return nil, fmt.Errorf("OCSP %s: %w", url, err)
+	}
+	return info, nil
+}
+
+// CRL downloads the CRL at url (or takes it from the cache while it is
+// current) and checks cert against it.
+func (f *Fetcher) CRL(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
+	key := sha256.Sum256(append([]byte(url+"\x00"), issuer.Raw...))
+	f.mu.Lock()
+	cached := f.cache[key]
+	f.mu.Unlock()
+	var raw []byte
+	if cached != nil && !cached.NextUpdate.IsZero() && f.now().Before(cached.NextUpdate) {
+		raw = cached.Raw
+	} else {
+		limit := f.MaxCRL
+		if limit == 0 {
+			limit = 32 << 20
+		}
+		data, err := f.get(ctx, http.MethodGet, url, nil, "", limit)
+		if err != nil {
+			return nil, fmt.Errorf("CRL: %w", err)
+		}
+		raw = data
+	}
+	info, err := CheckCRL(raw, cert, issuer)
+	if err != nil {
+		return nil, fmt.Errorf("CRL %s: %w", url, err)
+	}
+	f.mu.Lock()
+	if f.cache == nil {
+		f.cache = map[[32]byte]*Info{}
+	}
+	if len(f.cache) < 1024 {
+		f.cache[key] = info
+	}
+	f.mu.Unlock()
+	return info, nil
+}
