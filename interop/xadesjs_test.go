@@ -57,6 +57,8 @@ func verifier(p *testpki.PKI) *verify.Verifier {
 	return verify.New(verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, []*x509.Certificate{p.SignCA.Cert}),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
+		CRLs:     [][]byte{p.CRL},
+		Offline:  true,
 	})
 }
 

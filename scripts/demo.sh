@@ -54,16 +54,16 @@ $HPKI sign "$DOC" --key "$C/doctor.key" --cert "$C/doctor.pem" --chain "$C/chain
 ls -l "$SIG"
 
 step "Verifying the signature (hpki verify)"
-$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --require-role "Medical Doctor" --lang ja
+$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl" --require-role "Medical Doctor" --lang ja
 
 step "The same in JSON, for programs"
-$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --output json
+$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl" --output json
 
 step "A copy of the letter with one byte changed must fail"
 cp "$DOC" "$OUT/tampered.txt"
 printf 'X' | dd of="$OUT/tampered.txt" bs=1 seek=10 conv=notrunc status=none
 set +e
-$HPKI verify "$SIG" --content "$OUT/tampered.txt" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem"
+$HPKI verify "$SIG" --content "$OUT/tampered.txt" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl"
 rc=$?
 set -e
 echo "exit code $rc (1 = TOTAL_FAILED)"
@@ -90,6 +90,6 @@ step "Signing with the card (PIN from a file here; a prompt at a desk)"
 printf '1234\n' > "$OUT/pin"; chmod 600 "$OUT/pin"
 $HPKI sign "$DOC" --pkcs11-module "$MOD" --pin-file "$OUT/pin" --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" \
   --require-role 医師 -o "$OUT/referral-letter.card.p7s" --force
-$HPKI verify "$OUT/referral-letter.card.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem"
+$HPKI verify "$OUT/referral-letter.card.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl"
 
 step "Demo finished: outputs in $OUT/"

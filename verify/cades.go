@@ -15,6 +15,7 @@ import (
 
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/cms"
+	"github.com/hpki-jp/hpki/tsa"
 )
 
 // ErrUnreadable is wrapped when the input is not a signature at all; the
@@ -46,7 +47,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	now := v.validationTime()
 	rep := &Report{Format: "CAdES", ValidationTime: now.UTC()}
 	// Hash the content once per digest algorithm in use.
-	digests, covers, err := digestContent(sd, content, contentName)
+	digests, covers, err := digestContent(sd, content, contentName, archiveHashes(sd))
 	if err != nil {
 		return nil, err
 	}
@@ -62,17 +63,20 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		}
 		bag = append(bag, c)
 	}
+	m := v.newMaterial()
+	crls, ocsps := sd.RevocationValues()
+	m.addEmbedded(nil, crls, ocsps)
 	for i := range sd.SignerInfos {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
 		si := &sd.SignerInfos[i]
 		id := fmt.Sprintf("S%d", i+1)
-		sr := v.checkSignerInfo(si, sd.ContentType, digests, bag, now, false)
+		sr := v.checkSignerInfo(ctx, sd, si, digests, bag, m, now, false)
 		sr.ID = id
 		sr.Covers = covers
 		rep.Signatures = append(rep.Signatures, sr)
-		v.counterSignatures(rep, si, id, bag, now)
+		v.counterSignatures(ctx, rep, si, id, bag, m, now)
 	}
 	rep.summarise()
 	return rep, nil
@@ -80,12 +84,18 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 
 // digestContent hashes the content for every digest algorithm of the
 // signers. Detached content without a reader gives nil digests.
-func digestContent(sd *cms.SignedData, content io.Reader, name string) (map[crypto.Hash][]byte, []string, error) {
+func digestContent(sd *cms.SignedData, content io.Reader, name string, more []crypto.Hash) (map[crypto.Hash][]byte, []string, error) {
 	var hashes []crypto.Hash
 	seen := map[crypto.Hash]bool{}
 	for i := range sd.SignerInfos {
 		h, err := cms.HashFromOID(sd.SignerInfos[i].DigestAlgorithm.Algorithm)
 		if err == nil && !seen[h] {
+			seen[h] = true
+			hashes = append(hashes, h)
+		}
+	}
+	for _, h := range more {
+		if !seen[h] {
 			seen[h] = true
 			hashes = append(hashes, h)
 		}
@@ -135,8 +145,56 @@ func contentTypeName(oid []int) string {
 	return fmt.Sprint(oid)
 }
 
+// archiveHashes lists the hash algorithms of the archive timestamps'
+// indexes, so that the content is hashed for them too.
+func archiveHashes(sd *cms.SignedData) []crypto.Hash {
+	var out []crypto.Hash
+	for i := range sd.SignerInfos {
+		for _, attr := range sd.SignerInfos[i].UnsignedAttr(cms.OIDArchiveTimeStampV3) {
+			for _, val := range attr.Values {
+				if tok, err := tsa.ParseToken(val.FullBytes); err == nil {
+					out = append(out, tok.HashAlgorithm)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// archiveStamp prepares the check of one archive-time-stamp-v3: the
+// ats-hash-index-v3 in the token must list only elements still present,
+// and the token must cover ATSv3Input.
+func archiveStamp(sd *cms.SignedData, si *cms.SignerInfo, raw []byte, digests map[crypto.Hash][]byte) stamp {
+	st := stamp{kind: "archive", raw: raw}
+	tokSD, err := cms.Parse(raw)
+	if err != nil || len(tokSD.SignerInfos) != 1 {
+		st.err = fmt.Errorf("archive timestamp is not a timestamp token: %v", err)
+		return st
+	}
+	attrs := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndexV3)
+	if len(attrs) != 1 || len(attrs[0].Values) != 1 {
+		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3")
+		return st
+	}
+	index := attrs[0].Values[0].FullBytes
+	h, err := cms.CheckATSHashIndexV3(sd, si, index)
+	if err != nil {
+		st.err = err
+		return st
+	}
+	contentHash, ok := digests[h]
+	if !ok {
+		st.err = errors.New("the signed content is needed to check the archive timestamp: give it with --content")
+		return st
+	}
+	if st.data, err = cms.ATSv3Input(sd, si, contentHash, index); err != nil {
+		st.err = err
+	}
+	return st
+}
+
 // counterSignatures validates the counter-signatures of si, recursively.
-func (v *Verifier) counterSignatures(rep *Report, si *cms.SignerInfo, parentID string, bag []*x509.Certificate, now time.Time) {
+func (v *Verifier) counterSignatures(ctx context.Context, rep *Report, si *cms.SignerInfo, parentID string, bag []*x509.Certificate, m *material, now time.Time) {
 	n := 0
 	for _, attr := range si.UnsignedAttr(cms.OIDCounterSignature) {
 		for _, val := range attr.Values {
@@ -154,11 +212,11 @@ func (v *Verifier) counterSignatures(rep *Report, si *cms.SignerInfo, parentID s
 				d.Write(si.Signature)
 				digests = map[crypto.Hash][]byte{h: d.Sum(nil)}
 			}
-			sr := v.checkSignerInfo(csi, nil, digests, bag, now, true)
+			sr := v.checkSignerInfo(ctx, nil, csi, digests, bag, m, now, true)
 			sr.ID = id
 			sr.Covers = []string{"the signature value of " + parentID}
 			rep.Signatures = append(rep.Signatures, sr)
-			v.counterSignatures(rep, csi, id, bag, now)
+			v.counterSignatures(ctx, rep, csi, id, bag, m, now)
 		}
 	}
 }
@@ -170,9 +228,9 @@ var cryptoSunset = map[string]time.Time{
 	"RSA-1024": time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC),
 }
 
-// checkSignerInfo validates one SignerInfo. eContentType is nil for a
-// counter-signature (which must not carry content-type).
-func (v *Verifier) checkSignerInfo(si *cms.SignerInfo, eContentType []int, digests map[crypto.Hash][]byte, bag []*x509.Certificate, now time.Time, counter bool) SignatureReport {
+// checkSignerInfo validates one SignerInfo of sd (nil for a
+// counter-signature, which must not carry content-type).
+func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, bag []*x509.Certificate, m *material, now time.Time, counter bool) SignatureReport {
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: hcrole.NotHPKI.String()}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
@@ -209,8 +267,8 @@ func (v *Verifier) checkSignerInfo(si *cms.SignerInfo, eContentType []int, diges
 			return fail(TotalFailed, FormatFailure, "content-type must appear exactly once among the signed attributes")
 		}
 		o, err := cms.OIDValue(ct)
-		if err != nil || !o.Equal(eContentType) {
-			return fail(TotalFailed, FormatFailure, "content-type attribute %v differs from the encapsulated content type %v", o, eContentType)
+		if err != nil || !o.Equal(sd.ContentType) {
+			return fail(TotalFailed, FormatFailure, "content-type attribute %v differs from the encapsulated content type %v", o, sd.ContentType)
 		}
 	}
 	mdAttr := si.SignedAttr(cms.OIDMessageDigest)
@@ -261,49 +319,90 @@ func (v *Verifier) checkSignerInfo(si *cms.SignerInfo, eContentType []int, diges
 	case !bytes.Equal(got, md):
 		return fail(TotalFailed, HashFailure, "the content does not match the signed message digest: it was changed or is not the signed file")
 	}
-	var tokens [][]byte
-	for _, attr := range si.UnsignedAttr(cms.OIDSignatureTimeStamp) {
+	var stamps []stamp
+	for _, attr := range si.UnsignedAttrs {
 		for _, val := range attr.Values {
-			tokens = append(tokens, val.FullBytes)
+			switch {
+			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
+				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
+			case attr.Type.Equal(cms.OIDArchiveTimeStampV3) && !counter:
+				stamps = append(stamps, archiveStamp(sd, si, val.FullBytes, digests))
+			}
 		}
 	}
-	v.finish(&sr, cert, bag, h, level, tokens, si.Signature)
+	// Certificates and revocation data inside the timestamp tokens are
+	// validation data too.
+	tm := m.clone()
+	for _, st := range stamps {
+		if tokSD, err := cms.Parse(st.raw); err == nil {
+			certs, _ := tokSD.X509Certificates()
+			crls, ocsps := tokSD.RevocationValues()
+			tm.addEmbedded(certs, crls, ocsps)
+		}
+	}
+	v.finish(ctx, &sr, cert, bag, h, level, stamps, tm)
 	return sr
 }
 
-// finish completes a signature report with what every format shares:
-// signature timestamps over tsData as proofs of existence, the best
-// signature time, the algorithm policy, the signer's path at that time, the
-// HPKI role policy, and the final indication. level is the level reached
-// without timestamps ("…-B" becomes "…-T" with a valid one).
-func (v *Verifier) finish(sr *SignatureReport, cert *x509.Certificate, bag []*x509.Certificate, h crypto.Hash, level string, tokens [][]byte, tsData []byte) {
+// finish completes a signature report with what every format shares. The
+// timestamps are validated newest first: each archive timestamp at the time
+// the next one proves (the newest at the validation time), the signature
+// timestamps at the time the oldest valid archive timestamp proves; the
+// earliest valid signature timestamp gives the best signature time. Then
+// the algorithm policy, the signer's path and its revocation status at the
+// best signature time, the HPKI role policy, and the final indication.
+// level is the level reached without timestamps ("…-B").
+func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.Certificate, bag []*x509.Certificate, h crypto.Hash, level string, stamps []stamp, m *material) {
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
 			sr.Indication, sr.SubIndication = ind, sub
 		}
 		sr.Errors = append(sr.Errors, fmt.Sprintf(format, args...))
 	}
-	var best time.Time
-	for _, raw := range tokens {
-		tr := v.checkTimestamp("signature", raw, tsData)
-		if tr.valid && sr.ClaimedSigningTime != nil && sr.ClaimedSigningTime.After(tr.report.GenTime.Add(tokenSlack)) {
-			tr.report.Errors = append(tr.report.Errors, "the claimed signing-time is after this timestamp")
-			sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
-		}
-		sr.Timestamps = append(sr.Timestamps, tr.report)
-		if !tr.valid {
-			sr.Warnings = append(sr.Warnings, "a signature timestamp failed validation and is ignored: "+strings.Join(tr.report.Errors, "; "))
+	vd := &ValidationData{}
+	sr.ValidationData = vd
+	now := v.validationTime()
+	control, newest := now, true
+	results := make([]timestampResult, len(stamps))
+	archived := false
+	for i := len(stamps) - 1; i >= 0; i-- {
+		if stamps[i].kind != "archive" {
 			continue
 		}
-		if best.IsZero() || tr.report.GenTime.Before(best) {
+		tr := v.checkTimestampAt(ctx, stamps[i], control, newest, m, vd)
+		results[i] = tr
+		if tr.valid {
+			control, newest, archived = tr.report.GenTime, false, true
+		}
+	}
+	var best time.Time
+	for i, st := range stamps {
+		if st.kind == "archive" {
+			continue
+		}
+		tr := v.checkTimestampAt(ctx, st, control, newest, m, vd)
+		results[i] = tr
+		if tr.valid && sr.ClaimedSigningTime != nil && sr.ClaimedSigningTime.After(tr.report.GenTime.Add(tokenSlack)) {
+			tr.report.Errors = append(tr.report.Errors, "the claimed signing-time is after this timestamp")
+			results[i] = tr
+			sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
+		}
+		if tr.valid && (best.IsZero() || tr.report.GenTime.Before(best)) {
 			best = tr.report.GenTime
 		}
 	}
-	if !best.IsZero() {
+	for _, tr := range results {
+		sr.Timestamps = append(sr.Timestamps, tr.report)
+		sr.Warnings = append(sr.Warnings, tr.warnings...)
+		if !tr.valid {
+			sr.Warnings = append(sr.Warnings, "a "+tr.report.Type+" timestamp failed validation and is ignored: "+strings.Join(tr.report.Errors, "; "))
+		}
+	}
+	proven := !best.IsZero()
+	if proven {
 		sr.BestSignatureTime = best
 		level = strings.Replace(level, "-BASELINE-B", "-BASELINE-T", 1)
 	}
-	sr.Level = level
 	// Algorithm policy at the best signature time.
 	if h == crypto.SHA1 && !sr.BestSignatureTime.Before(cryptoSunset["SHA-1"]) {
 		fail(Indeterminate, CryptoConstraintsFailure, "SHA-1 is not acceptable for a signature without proof of existence before %s", cryptoSunset["SHA-1"].Format("2006-01-02"))
@@ -311,11 +410,29 @@ func (v *Verifier) finish(sr *SignatureReport, cert *x509.Certificate, bag []*x5
 	if bits := cms.KeyBits(cert.PublicKey); isRSA(cert) && bits < 2048 && !sr.BestSignatureTime.Before(cryptoSunset["RSA-1024"]) {
 		fail(Indeterminate, CryptoConstraintsFailure, "RSA-%d is too weak for a signature without proof of existence before %s", bits, cryptoSunset["RSA-1024"].Format("2006-01-02"))
 	}
-	// Certification path at the best signature time.
-	if _, err := v.path(v.opts.Trust, cert, bag, sr.BestSignatureTime); err != nil {
+	// Certification path and revocation status at the best signature time.
+	extra := append(append([]*x509.Certificate{}, bag...), m.certs...)
+	if chain, err := v.path(v.opts.Trust, cert, extra, sr.BestSignatureTime); err != nil {
 		pf := err.(*pathFailure)
 		fail(pf.ind, pf.sub, "signer certificate: %v", pf.err)
+	} else {
+		for _, c := range chain {
+			vd.addCert(c)
+		}
+		rev := v.checkRevocation(ctx, chain, sr.BestSignatureTime, proven, false, m, vd)
+		sr.Revocation = rev.checks
+		sr.Warnings = append(sr.Warnings, rev.warnings...)
+		if rev.ind != "" {
+			fail(rev.ind, rev.sub, "signer certificate: %s", rev.err)
+		}
+		if proven && embeddedOnly(rev.checks) && strings.HasSuffix(level, "-BASELINE-T") {
+			level = strings.TrimSuffix(level, "-T") + "-LT"
+		}
 	}
+	if archived && strings.HasSuffix(level, "-BASELINE-LT") {
+		level = strings.TrimSuffix(level, "-LT") + "-LTA"
+	}
+	sr.Level = level
 	// HPKI role policy.
 	if err := v.opts.RequireRole.Check(rolesOf(cert)); err != nil {
 		fail(TotalFailed, SigConstraintsFailure, "%v", err)
@@ -326,6 +443,19 @@ func (v *Verifier) finish(sr *SignatureReport, cert *x509.Certificate, bag []*x5
 	if sr.Indication == "" {
 		sr.Indication = TotalPassed
 	}
+}
+
+// embeddedOnly reports whether every revocation check used data embedded
+// in the signature (the mark of B-LT).
+func embeddedOnly(checks []RevocationCheck) bool {
+	n := 0
+	for _, c := range checks {
+		if c.Origin != "embedded" {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // tokenSlack tolerates clock differences between signer and TSA.

@@ -75,6 +75,10 @@ func opts(t testing.TB) Options {
 	return Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, []*x509.Certificate{p.SignCA.Cert}),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
+		// The committed CRL of the signing CA (2025-06-01 to 2045-12-31)
+		// gives the status of every test certificate; nothing is fetched.
+		CRLs:    [][]byte{p.CRL},
+		Offline: true,
 	}
 }
 
@@ -96,6 +100,12 @@ func TestVerifyCAdES(t *testing.T) {
 	tampered[100] ^= 1
 	doctorReq, _ := hcrole.ParseRequirement("医師")
 	pharmReq, _ := hcrole.ParseRequirement("Pharmacist")
+	d2025mar := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	d2025sep := time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
+	authCRL, _ := testpki.MakeCRL(p.AuthCA, nil, d2025mar, time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+	staleCRL, _ := testpki.MakeCRL(p.SignCA, nil, time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC), d2025mar, 1)
+	forgedCRL := bytes.Clone(p.CRL)
+	forgedCRL[len(forgedCRL)-5] ^= 1
 	tests := []struct {
 		name    string
 		sig     []byte
@@ -159,6 +169,24 @@ func TestVerifyCAdES(t *testing.T) {
 				}
 			}},
 		{name: "non-HPKI signer with role policy", sig: signDoc(t, p.NonHPKI, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.RequireRole = doctorReq }, ind: TotalFailed, sub: SigConstraintsFailure},
+		{name: "signer revoked after the signature timestamp", sig: signDoc(t, p.Revoked, sign.CAdESOptions{SigningTime: d2025mar, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2025mar)}), content: doc, ind: TotalPassed,
+			check: func(t *testing.T, r *Report) {
+				s := r.Signatures[0]
+				if len(s.Revocation) == 0 || s.Revocation[0].Status != "revoked" || !strings.Contains(strings.Join(s.Warnings, " "), "after") {
+					t.Fatalf("revocation %+v warnings %v", s.Revocation, s.Warnings)
+				}
+			}},
+		{name: "signer revoked before the signature timestamp", sig: signDoc(t, p.Revoked, sign.CAdESOptions{SigningTime: d2025mar, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2025sep)}), content: doc, ind: TotalFailed, sub: Revoked},
+		{name: "revoked signer without timestamp", sig: signDoc(t, p.Revoked, sign.CAdESOptions{}), content: doc, ind: Indeterminate, sub: RevokedNoPOE},
+		{name: "no revocation data, offline", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.CRLs = nil }, ind: Indeterminate, sub: TryLater},
+		{name: "only a CRL of another CA", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.CRLs = [][]byte{authCRL} }, ind: Indeterminate, sub: TryLater},
+		{name: "stale CRL", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.CRLs = [][]byte{staleCRL} }, ind: Indeterminate, sub: TryLater},
+		{name: "CRL with a broken signature", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.CRLs = [][]byte{forgedCRL} }, ind: Indeterminate, sub: TryLater,
+			check: func(t *testing.T, r *Report) {
+				if !strings.Contains(strings.Join(r.Signatures[0].Warnings, " "), "signature") {
+					t.Fatalf("warnings %v", r.Signatures[0].Warnings)
+				}
+			}},
 		{name: "validation before the signer's certificate existed", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), content: doc, opts: func(o *Options) { o.At = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }, ind: TotalFailed, sub: NotYetValid},
 	}
 	for _, tc := range tests {

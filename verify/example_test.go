@@ -24,15 +24,21 @@ func ExampleVerifyCAdES() {
 		fmt.Println(err)
 		return
 	}
-	// Validate it against the test HPKI root, requiring a physician.
+	// Validate it against the test HPKI root, requiring a physician, with
+	// the signing CA's CRL as revocation data and nothing fetched.
 	anchors, err := trust.Load(testpki.Path("root.pem"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	crl, err := os.ReadFile(testpki.Path("ca-sign.crl"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return
 	}
 	doctorOnly, _ := hcrole.ParseRequirement("医師")
 	rep, err := verify.VerifyCAdES(context.Background(), res.Signature, strings.NewReader(letter),
-		verify.Options{Trust: anchors, RequireRole: doctorOnly})
+		verify.Options{Trust: anchors, RequireRole: doctorOnly, CRLs: [][]byte{crl}, Offline: true})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -10,52 +10,72 @@ import (
 // messages holds the report texts in English and Japanese.
 var messages = map[string]map[string]string{
 	"en": {
-		"TOTAL_PASSED":   "VALID — the signature is intact and the signer is trusted",
-		"TOTAL_FAILED":   "INVALID — do not rely on this document",
-		"INDETERMINATE":  "NOT CONFIRMED — the signature could not be confirmed",
-		"signature":      "Signature",
-		"signer":         "Signed by",
-		"role":           "As",
-		"norole":         "(no HPKI role)",
-		"hpki":           "Certificate",
-		"when":           "When",
-		"proven":         "%s (proven by a timestamp from %s)",
-		"claimed":        "%s (claimed by the signer, not proven)",
-		"unknown":        "unknown (no signing time, no timestamp)",
-		"covers":         "Covers",
-		"level":          "Level",
-		"policy":         "Policy",
-		"error":          "Error",
-		"warning":        "Warning",
-		"tsfailed":       "timestamp from %s at %s: %s",
-		"signing":        "HPKI signing certificate (署名用)",
-		"authentication": "HPKI authentication certificate (認証用) — not meant for signing",
-		"none":           "not an HPKI certificate",
-		"validation":     "Validated at",
+		"TOTAL_PASSED":    "VALID — the signature is intact and the signer is trusted",
+		"TOTAL_FAILED":    "INVALID — do not rely on this document",
+		"INDETERMINATE":   "NOT CONFIRMED — the signature could not be confirmed",
+		"signature":       "Signature",
+		"signer":          "Signed by",
+		"role":            "As",
+		"norole":          "(no HPKI role)",
+		"hpki":            "Certificate",
+		"when":            "When",
+		"proven":          "%s (proven by a timestamp from %s)",
+		"claimed":         "%s (claimed by the signer, not proven)",
+		"unknown":         "unknown (no signing time, no timestamp)",
+		"covers":          "Covers",
+		"level":           "Level",
+		"policy":          "Policy",
+		"error":           "Error",
+		"warning":         "Warning",
+		"tsfailed":        "timestamp from %s at %s: %s",
+		"signing":         "HPKI signing certificate (署名用)",
+		"authentication":  "HPKI authentication certificate (認証用) — not meant for signing",
+		"none":            "not an HPKI certificate",
+		"validation":      "Validated at",
+		"revocation":      "Revocation",
+		"rev:good":        "not revoked at the signing time",
+		"rev:revoked":     "revoked",
+		"rev:not checked": "not checked",
+		"origin:embedded": "embedded in the signature",
+		"origin:given":    "given",
+		"origin:fetched":  "fetched",
+		"revokedat":       "on %s, after the proven signing time",
+		"archive":         "Archived",
+		"archived":        "%s (archive timestamp from %s)",
 	},
 	"ja": {
-		"TOTAL_PASSED":   "有効 — 署名は改ざんされておらず、署名者は信頼できます",
-		"TOTAL_FAILED":   "無効 — この文書を信頼しないでください",
-		"INDETERMINATE":  "未確定 — 署名を確認できませんでした",
-		"signature":      "署名",
-		"signer":         "署名者",
-		"role":           "資格",
-		"norole":         "（HPKI 資格なし）",
-		"hpki":           "証明書",
-		"when":           "署名時刻",
-		"proven":         "%s（%s のタイムスタンプにより証明）",
-		"claimed":        "%s（署名者の申告。証明されていません）",
-		"unknown":        "不明（署名時刻・タイムスタンプなし）",
-		"covers":         "対象",
-		"level":          "レベル",
-		"policy":         "ポリシー",
-		"error":          "エラー",
-		"warning":        "警告",
-		"tsfailed":       "%s のタイムスタンプ（%s）: %s",
-		"signing":        "HPKI 署名用証明書",
-		"authentication": "HPKI 認証用証明書（署名用ではありません）",
-		"none":           "HPKI 証明書ではありません",
-		"validation":     "検証時刻",
+		"TOTAL_PASSED":    "有効 — 署名は改ざんされておらず、署名者は信頼できます",
+		"TOTAL_FAILED":    "無効 — この文書を信頼しないでください",
+		"INDETERMINATE":   "未確定 — 署名を確認できませんでした",
+		"signature":       "署名",
+		"signer":          "署名者",
+		"role":            "資格",
+		"norole":          "（HPKI 資格なし）",
+		"hpki":            "証明書",
+		"when":            "署名時刻",
+		"proven":          "%s（%s のタイムスタンプにより証明）",
+		"claimed":         "%s（署名者の申告。証明されていません）",
+		"unknown":         "不明（署名時刻・タイムスタンプなし）",
+		"covers":          "対象",
+		"level":           "レベル",
+		"policy":          "ポリシー",
+		"error":           "エラー",
+		"warning":         "警告",
+		"tsfailed":        "%s のタイムスタンプ（%s）: %s",
+		"signing":         "HPKI 署名用証明書",
+		"authentication":  "HPKI 認証用証明書（署名用ではありません）",
+		"none":            "HPKI 証明書ではありません",
+		"validation":      "検証時刻",
+		"revocation":      "失効確認",
+		"rev:good":        "署名時点で失効していません",
+		"rev:revoked":     "失効",
+		"rev:not checked": "未確認",
+		"origin:embedded": "署名に格納",
+		"origin:given":    "指定",
+		"origin:fetched":  "取得",
+		"revokedat":       "%s（証明された署名時刻より後）",
+		"archive":         "アーカイブ",
+		"archived":        "%s（%s のアーカイブタイムスタンプ）",
 	},
 }
 
@@ -138,6 +158,22 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	if s.SignaturePolicy != "" {
 		fmt.Fprintf(b, "  %s: %s\n", m["policy"], s.SignaturePolicy)
+	}
+	if len(s.Revocation) > 0 {
+		c := s.Revocation[0]
+		line := m["rev:"+c.Status]
+		if c.Source != "" {
+			line += fmt.Sprintf(" (%s, %s, %s)", c.Source, m["origin:"+c.Origin], c.ThisUpdate.Format(time.RFC3339))
+		}
+		if c.RevokedAt != nil {
+			line += fmt.Sprintf(" — "+m["revokedat"], c.RevokedAt.Format(time.RFC3339))
+		}
+		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], line)
+	}
+	for _, t := range s.Timestamps {
+		if t.Type == "archive" && t.Indication == TotalPassed {
+			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Format(time.RFC3339), t.TSA)
+		}
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {

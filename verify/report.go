@@ -85,10 +85,14 @@ type SignatureReport struct {
 	// Covers lists what the signature protects (file name, XML element...).
 	Covers []string `json:"covers,omitempty"`
 	// SignaturePolicy is the EPES signature policy OID, when present.
-	SignaturePolicy string   `json:"signaturePolicy,omitempty"`
-	DigestAlgorithm string   `json:"digestAlgorithm,omitempty"`
-	Errors          []string `json:"errors,omitempty"`
-	Warnings        []string `json:"warnings,omitempty"`
+	SignaturePolicy string `json:"signaturePolicy,omitempty"`
+	DigestAlgorithm string `json:"digestAlgorithm,omitempty"`
+	// Revocation reports the status checks of the signer's path.
+	Revocation []RevocationCheck `json:"revocation,omitempty"`
+	Errors     []string          `json:"errors,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`
+	// ValidationData is what this validation used (for hpki extend).
+	ValidationData *ValidationData `json:"-"`
 }
 
 // Signer describes the signer certificate.
@@ -124,4 +128,6 @@ type Timestamp struct {
 	Indication Indication    `json:"indication"`
 	SubInd     SubIndication `json:"subIndication,omitempty"`
 	Errors     []string      `json:"errors,omitempty"`
+	// Revocation reports the status checks of the TSA's certificates.
+	Revocation []RevocationCheck `json:"revocation,omitempty"`
 }

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
 )
@@ -26,6 +28,15 @@ type Options struct {
 	At time.Time
 	// Now is the clock used when At is zero (default time.Now).
 	Now func() time.Time
+	// CRLs and OCSPResponses are revocation data (DER) the caller gives,
+	// used beside the data embedded in the signature.
+	CRLs, OCSPResponses [][]byte
+	// Offline forbids fetching revocation data: only embedded and given
+	// data are used.
+	Offline bool
+	// Fetcher gets revocation data online (default: a Fetcher with its
+	// defaults). Unused when Offline.
+	Fetcher *revocation.Fetcher
 }
 
 // Verifier validates signatures. It caches certificate parsing and path
@@ -152,53 +163,81 @@ func classifyPathError(err error, cert *x509.Certificate, at time.Time) error {
 type timestampResult struct {
 	report Timestamp
 	valid  bool
+	// warnings about the TSA's revocation status.
+	warnings []string
 }
 
-// checkTimestamp validates a signature or archive timestamp token over
-// data (the signature value, or the archive input).
-func (v *Verifier) checkTimestamp(kind string, raw []byte, data []byte) timestampResult {
-	r := timestampResult{report: Timestamp{Type: kind, Indication: TotalFailed}}
-	tok, err := tsa.ParseToken(raw)
-	if err != nil {
-		r.report.SubInd = FormatFailure
-		r.report.Errors = append(r.report.Errors, err.Error())
+// stamp is one timestamp token of a signature with the data it must cover.
+type stamp struct {
+	kind string // "signature" or "archive"
+	raw  []byte
+	data []byte
+	// err is set when the covered data could not be computed.
+	err error
+}
+
+// checkTimestampAt validates a timestamp token over data at time control,
+// the time up to which a later timestamp (or the validation time) proves it
+// existed: imprint, TSA signature and EKU, the TSA certificate valid at
+// genTime, the TSA path valid at control and its revocation status at
+// control. lenient relaxes missing TSA revocation data to a warning.
+func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.Time, lenient bool, m *material, vd *ValidationData) timestampResult {
+	r := timestampResult{report: Timestamp{Type: st.kind, Indication: TotalFailed}}
+	failed := func(ind Indication, sub SubIndication, msg string) timestampResult {
+		r.report.Indication, r.report.SubInd = ind, sub
+		r.report.Errors = append(r.report.Errors, msg)
 		return r
+	}
+	tok, err := tsa.ParseToken(st.raw)
+	if err != nil {
+		return failed(TotalFailed, FormatFailure, err.Error())
 	}
 	r.report.GenTime = tok.GenTime
 	r.report.TSA = tok.TSAName
-	d := tok.HashAlgorithm.New()
-	d.Write(data)
-	if err := tok.CheckImprint(tok.HashAlgorithm, d.Sum(nil)); err != nil {
-		r.report.SubInd = HashFailure
-		r.report.Errors = append(r.report.Errors, err.Error())
-		return r
+	if st.err != nil {
+		return failed(TotalFailed, HashFailure, st.err.Error())
 	}
-	var extra []*x509.Certificate
+	d := tok.HashAlgorithm.New()
+	d.Write(st.data)
+	if err := tok.CheckImprint(tok.HashAlgorithm, d.Sum(nil)); err != nil {
+		return failed(TotalFailed, HashFailure, err.Error())
+	}
+	extra := append(append([]*x509.Certificate{}, tok.Certificates...), m.certs...)
 	cert, err := tok.VerifySignature(extra)
 	if err != nil {
 		switch tsa.ReasonOf(err) {
 		case tsa.BadSignature:
-			r.report.SubInd = SigCryptoFailure
+			return failed(TotalFailed, SigCryptoFailure, err.Error())
 		case tsa.NoEKU, tsa.EKUNotCritical:
-			r.report.Indication, r.report.SubInd = Indeterminate, ChainConstraintsFailure
+			return failed(Indeterminate, ChainConstraintsFailure, err.Error())
 		case tsa.NoCertificate:
-			r.report.Indication, r.report.SubInd = Indeterminate, NoSigningCertificateFound
-		default:
-			r.report.SubInd = FormatFailure
+			return failed(Indeterminate, NoSigningCertificateFound, err.Error())
 		}
-		r.report.Errors = append(r.report.Errors, err.Error())
-		return r
+		return failed(TotalFailed, FormatFailure, err.Error())
 	}
-	if _, err := v.path(v.opts.TSATrust, cert, tok.Certificates, tok.GenTime); err != nil {
+	if tok.GenTime.Before(cert.NotBefore) || tok.GenTime.After(cert.NotAfter) {
+		return failed(Indeterminate, OutOfBoundsNoPOE, "the TSA certificate was not valid at the timestamp's genTime")
+	}
+	if tok.GenTime.After(control) {
+		return failed(Indeterminate, TimestampOrderFailure, "timestamp genTime is after the time it must be proven at")
+	}
+	chain, err := v.path(v.opts.TSATrust, cert, extra, control)
+	if err != nil {
 		pf := err.(*pathFailure)
-		r.report.Indication, r.report.SubInd = Indeterminate, pf.sub
-		r.report.Errors = append(r.report.Errors, "TSA certificate: "+err.Error())
-		return r
+		return failed(Indeterminate, pf.sub, "TSA certificate: "+err.Error())
 	}
-	if tok.GenTime.After(v.validationTime()) {
-		r.report.Indication, r.report.SubInd = Indeterminate, TimestampOrderFailure
-		r.report.Errors = append(r.report.Errors, "timestamp genTime is after the validation time")
-		return r
+	for _, c := range chain {
+		vd.addCert(c)
+	}
+	rev := v.checkRevocation(ctx, chain, control, true, lenient, m, vd)
+	r.report.Revocation = rev.checks
+	r.warnings = append(r.warnings, rev.warnings...)
+	if rev.ind != "" {
+		sub := rev.sub
+		if sub == Revoked {
+			sub = RevokedNoPOE
+		}
+		return failed(Indeterminate, sub, "TSA certificate: "+rev.err)
 	}
 	r.report.Indication = TotalPassed
 	r.valid = true

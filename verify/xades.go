@@ -45,7 +45,7 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sr := v.checkXMLSignature(doc, ix, sig, detached, now)
+		sr := v.checkXMLSignature(ctx, doc, ix, sig, detached, now)
 		sr.ID = sig.SelectAttrValue("Id", fmt.Sprintf("S%d", i+1))
 		rep.Signatures = append(rep.Signatures, sr)
 	}
@@ -61,7 +61,7 @@ func b64(el *etree.Element) ([]byte, error) {
 }
 
 // checkXMLSignature validates one ds:Signature.
-func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, sig *etree.Element, detached xmlsig.Detached, now time.Time) SignatureReport {
+func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, ix *xmlsig.IDIndex, sig *etree.Element, detached xmlsig.Detached, now time.Time) SignatureReport {
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: "none"}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
@@ -220,7 +220,11 @@ func (v *Verifier) checkXMLSignature(doc *etree.Document, ix *xmlsig.IDIndex, si
 			}
 		}
 	}
-	v.finish(&sr, cert, certs, h, level, tokens, tsData)
+	var stamps []stamp
+	for _, raw := range tokens {
+		stamps = append(stamps, stamp{kind: "signature", raw: raw, data: tsData})
+	}
+	v.finish(ctx, &sr, cert, certs, h, level, stamps, v.newMaterial())
 	return sr
 }
 

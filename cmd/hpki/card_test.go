@@ -43,7 +43,7 @@ func TestSignWithCard(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, f := range []string{a, b} {
-		if code, out, _ := runCLI(t, "verify", f+".p7s", "--content", f, "--trust", testpki.Path("root.pem")); code != 0 {
+		if code, out, _ := runCLI(t, "verify", f+".p7s", "--content", f, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.Path("ca-sign.crl")); code != 0 {
 			t.Fatalf("verify %s: exit %d\n%s", f, code, out)
 		}
 	}

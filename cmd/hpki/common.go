@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
 )
 
 // outputFlags are the --output and --lang flags shared by reporting commands.
@@ -87,3 +90,42 @@ func parseAt(s string) (time.Time, error) {
 
 // envModule returns the PKCS#11 module named by HPKI_PKCS11_MODULE.
 func envModule() string { return os.Getenv("HPKI_PKCS11_MODULE") }
+
+// revocationFlags are the revocation options of verify and extend.
+type revocationFlags struct {
+	crls, ocsps []string
+	offline     bool
+}
+
+func (r *revocationFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&r.crls, "crl", nil, "a CRL (PEM or DER) to use as revocation data (repeatable)")
+	fl.StringArrayVar(&r.ocsps, "ocsp", nil, "an OCSP response (DER) to use as revocation data (repeatable)")
+	fl.BoolVar(&r.offline, "offline", false, "never fetch revocation data: use only what the signature embeds and --crl/--ocsp give")
+}
+
+// apply reads the given files into opts.
+func (r *revocationFlags) apply(opts *verify.Options) error {
+	opts.Offline = r.offline
+	for _, name := range r.crls {
+		data, err := readLimited(name, 64<<20)
+		if err != nil {
+			return usageError(fmt.Errorf("--crl: %w", err))
+		}
+		if block, _ := pem.Decode(data); block != nil {
+			data = block.Bytes
+		}
+		if _, err := x509.ParseRevocationList(data); err != nil {
+			return usageError(fmt.Errorf("--crl %s: not a CRL: %v", name, err))
+		}
+		opts.CRLs = append(opts.CRLs, data)
+	}
+	for _, name := range r.ocsps {
+		data, err := readLimited(name, 1<<20)
+		if err != nil {
+			return usageError(fmt.Errorf("--ocsp: %w", err))
+		}
+		opts.OCSPResponses = append(opts.OCSPResponses, data)
+	}
+	return nil
+}

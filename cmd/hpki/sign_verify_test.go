@@ -52,7 +52,7 @@ func TestSignAndVerifyCLI(t *testing.T) {
 		t.Fatalf("sign --force: exit %d %s", code, errOut)
 	}
 
-	code, out, errOut := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--output", "json", "--require-role", "Medical Doctor")
+	code, out, errOut := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--output", "json", "--require-role", "Medical Doctor")
 	if code != 0 {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 	}
@@ -64,7 +64,7 @@ func TestSignAndVerifyCLI(t *testing.T) {
 	if rep.Indication != verify.TotalPassed || s.Level != "CAdES-BASELINE-T" || s.Signer.Roles[0].Ja != "医師" || s.Timestamps[0].Type != "signature" || s.Covers[0] != "a.txt" {
 		t.Fatalf("report %+v", rep)
 	}
-	if code, out, _ := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--lang", "ja"); code != 0 || !strings.Contains(out, "有効") || !strings.Contains(out, "医師（Medical Doctor）") || !strings.Contains(out, "タイムスタンプにより証明") {
+	if code, out, _ := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--lang", "ja"); code != 0 || !strings.Contains(out, "有効") || !strings.Contains(out, "医師（Medical Doctor）") || !strings.Contains(out, "タイムスタンプにより証明") {
 		t.Fatalf("ja report: exit %d\n%s", code, out)
 	}
 
@@ -75,12 +75,14 @@ func TestSignAndVerifyCLI(t *testing.T) {
 		code int
 		want string
 	}{
-		{"wrong content", []string{"verify", a + ".p7s", "--content", b, "--trust", root, "--tsa-trust", tsaRoot}, 1, "HASH_FAILURE"},
-		{"missing role", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--require-role", "薬剤師"}, 1, "Pharmacist"},
-		{"no content", []string{"verify", a + ".p7s", "--trust", root, "--tsa-trust", tsaRoot}, 2, "SIGNED_DATA_NOT_FOUND"},
+		{"wrong content", []string{"verify", a + ".p7s", "--content", b, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot}, 1, "HASH_FAILURE"},
+		{"missing role", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--require-role", "薬剤師"}, 1, "Pharmacist"},
+		{"no content", []string{"verify", a + ".p7s", "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot}, 2, "SIGNED_DATA_NOT_FOUND"},
 		{"default anchors do not trust the test HPKI", []string{"verify", a + ".p7s", "--content", a}, 2, "NO_CERTIFICATE_CHAIN_FOUND"},
-		{"garbage signature", []string{"verify", garbage, "--trust", root}, 3, ""},
-		{"truncated signature", []string{"verify", truncated(t, a+".p7s"), "--trust", root}, 3, ""},
+		{"no revocation data, offline", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--offline"}, 2, "TRY_LATER"},
+		{"--crl that is not a CRL", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--crl", garbage}, 3, ""},
+		{"garbage signature", []string{"verify", garbage, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, 3, ""},
+		{"truncated signature", []string{"verify", truncated(t, a+".p7s"), "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, 3, ""},
 		{"missing signature file", []string{"verify", filepath.Join(dir, "none.p7s")}, 3, ""},
 		{"bad --output", []string{"verify", a + ".p7s", "--output", "xml"}, 3, ""},
 		{"unknown role", []string{"verify", a + ".p7s", "--require-role", "Wizard"}, 3, ""},
@@ -159,7 +161,7 @@ func TestSignAndVerifyXAdESCLI(t *testing.T) {
 				t.Fatalf("sign: %d %s %s", code, out, errOut)
 			}
 			sig := filepath.Join(dir, tc.out)
-			vargs := []string{"verify", sig, "--trust", root}
+			vargs := []string{"verify", sig, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}
 			if tc.packaging == "detached" {
 				vargs = append(vargs, "--content", in)
 			}

@@ -29,7 +29,7 @@ func newVerifyCmd() *cobra.Command {
 		tsaTrust []string
 		roles    []string
 		at       string
-		offline  bool
+		rf       revocationFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify SIG",
@@ -42,12 +42,23 @@ the signature existed), and the signer's path to a trust anchor at that proven
 time — never at the time the signer claims. --require-role adds the HPKI role
 policy.
 
+Revocation: the status of the signer's certificate (and its CAs) must be
+proven at that time by a CRL or OCSP response: embedded in the signature
+(B-LT and up), given with --crl/--ocsp, or fetched from the URLs in the
+certificate (not with --offline). Without any, the result is INDETERMINATE
+(TRY_LATER). A certificate revoked after the proven signing time still
+passes. Archive timestamps (B-LTA) are validated in a chain, each at the
+time the next one proves, so old records stay verifiable after their
+certificates expired.
+
 The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
 certificates are checked against --tsa-trust (default: the same anchors).
 
 Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
 unreadable input.`,
 		Example: `  hpki verify letter.pdf.p7s --content letter.pdf
+  hpki verify letter.pdf.p7s --content letter.pdf --offline --crl ca-sign.crl
+  hpki verify record.p7s --content record.pdf --at 2040-01-01T00:00:00Z --offline
   hpki verify letter.pdf.p7s --content letter.pdf --trust root.pem --tsa-trust tsa-root.pem --lang ja
   hpki verify letter.pdf.p7s --content letter.pdf --require-role 医師 --output json`,
 		Args: exactArgs(1),
@@ -73,7 +84,9 @@ unreadable input.`,
 					return err
 				}
 			}
-			_ = offline // revocation data is not fetched by this version: validation is always offline
+			if err := rf.apply(&opts); err != nil {
+				return err
+			}
 			sig, err := readLimited(args[0], maxSignatureFile)
 			if err != nil {
 				return usageError(err)
@@ -123,7 +136,7 @@ unreadable input.`,
 	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
 	fl.StringArrayVar(&roles, "require-role", nil, "require one of these HPKI roles (repeatable; English or Japanese)")
 	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
-	fl.BoolVar(&offline, "offline", false, "use only data in the signature or given files (this version never fetches)")
+	rf.register(cmd)
 	return cmd
 }
 
