@@ -35,8 +35,10 @@ type Level string
 
 // Levels made by this package (LT and LTA come from extension).
 const (
-	LevelB Level = "B"
-	LevelT Level = "T"
+	LevelB   Level = "B"
+	LevelT   Level = "T"
+	LevelLT  Level = "LT"
+	LevelLTA Level = "LTA"
 )
 
 // Timestamper obtains RFC 3161 tokens; *tsa.Client is one.

@@ -450,10 +450,13 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 func embeddedOnly(checks []RevocationCheck) bool {
 	n := 0
 	for _, c := range checks {
-		if c.Origin != "embedded" {
+		switch {
+		case c.Source == "": // not checkable (a CA without CRL or OCSP)
+		case c.Origin != "embedded":
 			return false
+		default:
+			n++
 		}
-		n++
 	}
 	return n > 0
 }

@@ -393,3 +393,62 @@ func IssueCert(tmpl *x509.Certificate, issuer *Credential, key crypto.Signer) (*
 	}
 	return &Credential{Cert: cert, Key: key, Chain: chain}, nil
 }
+
+// SigningTemplate returns the template of an HPKI signing certificate for a
+// person with the given national roles, valid from..until, carrying the
+// test CRL and OCSP URLs: for tests that build a PKI with their own dates.
+func SigningTemplate(romaji, kanji, serial string, roles []string, from, until time.Time) *x509.Certificate {
+	who := person{romaji: romaji, kanji: kanji, serial: serial}
+	for _, r := range roles {
+		who.roles = append(who.roles, national(r))
+	}
+	return hpkiTemplate(who, from, until, false)
+}
+
+// CATemplate returns the template of a test CA (certificate policy when
+// policy is not nil), valid from..until.
+func CATemplate(name string, from, until time.Time, policy asn1.ObjectIdentifier) *x509.Certificate {
+	tmpl := &x509.Certificate{
+		Subject:               pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST"}, OrganizationalUnit: []string{"TEST ONLY"}, CommonName: name},
+		NotBefore:             from,
+		NotAfter:              until,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	if policy != nil {
+		tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, policiesExt(policy))
+	}
+	return tmpl
+}
+
+// TSATemplate returns the template of a TSA certificate (critical EKU
+// timeStamping) valid from..until; crlURL, when set, is its CRL
+// distribution point.
+func TSATemplate(name string, from, until time.Time, crlURL string) *x509.Certificate {
+	v, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	t := &x509.Certificate{
+		Subject:         pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST TSA"}, CommonName: name},
+		NotBefore:       from,
+		NotAfter:        until,
+		KeyUsage:        x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtraExtensions: []pkix.Extension{{Id: oidEKU, Critical: true, Value: v}},
+	}
+	if crlURL != "" {
+		t.CRLDistributionPoints = []string{crlURL}
+	}
+	return t
+}
+
+// OCSPResponderTemplate returns the template of a delegated OCSP responder
+// (id-kp-OCSPSigning, ocsp-nocheck) valid from..until.
+func OCSPResponderTemplate(from, until time.Time) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:         pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST"}, CommonName: "HPKI TEST OCSP Responder"},
+		NotBefore:       from,
+		NotAfter:        until,
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
+		ExtraExtensions: []pkix.Extension{{Id: oidOCSPNoCheck, Value: []byte{0x05, 0x00}}},
+	}
+}

@@ -1,0 +1,91 @@
+// Package extend raises signatures to the long-term levels: B-LT (every
+// certificate and revocation value needed to validate the signer and each
+// TSA is embedded) and B-LTA (an archive timestamp over the signature, its
+// content and that validation data), and renews B-LTA signatures with a
+// further archive timestamp before the last one's TSA certificate expires
+// or its algorithms weaken.
+//
+// Security contract: a signature is extended only if it validates now
+// (TOTAL_PASSED under the given verify.Options); the originally signed
+// bytes (content, signed attributes or properties, signature values) are
+// never changed, only validation data and timestamps are added; and the
+// extended signature is validated again before it is returned.
+package extend
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// Options control an extension.
+type Options struct {
+	// To is sign.LevelLT or sign.LevelLTA (which also renews).
+	To sign.Level
+	// TSA gives the archive timestamps (LTA) and a signature timestamp for
+	// a B-B signature that has none.
+	TSA sign.Timestamper
+	// Verify configures the validation that must pass before extending
+	// and that collects the validation data (trust, revocation sources,
+	// clock).
+	Verify verify.Options
+}
+
+// Result is an extended signature.
+type Result struct {
+	// Signature is the extended signature (CAdES DER or the XML document).
+	Signature []byte
+	// Level is the level the extended signature validates at.
+	Level string
+	// Report is the validation of the extended signature.
+	Report *verify.Report
+}
+
+// ErrNotValid is wrapped when the signature is not valid now and so is not
+// extended.
+var ErrNotValid = errors.New("refusing to extend")
+
+func (o *Options) check() error {
+	switch o.To {
+	case sign.LevelLT:
+	case sign.LevelLTA:
+		if o.TSA == nil {
+			return errors.New("extending to LTA needs a TSA")
+		}
+	default:
+		return fmt.Errorf("cannot extend to level %q: LT or LTA", o.To)
+	}
+	return nil
+}
+
+// mustPass returns an ErrNotValid error unless the report passed.
+func mustPass(rep *verify.Report, what string) error {
+	if rep.Indication == verify.TotalPassed {
+		return nil
+	}
+	var reasons []string
+	reasons = append(reasons, rep.Errors...)
+	for _, s := range rep.Signatures {
+		reasons = append(reasons, s.Errors...)
+	}
+	ind := string(rep.Indication)
+	if rep.SubIndication != "" {
+		ind += "/" + string(rep.SubIndication)
+	}
+	return fmt.Errorf("%w: %s is not valid now (%s): %s", ErrNotValid, what, ind, strings.Join(reasons, "; "))
+}
+
+// rewind returns a reader positioned at the start of content (nil stays nil).
+func rewind(content io.ReadSeeker) (io.Reader, error) {
+	if content == nil {
+		return nil, nil
+	}
+	if _, err := content.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("rewinding the content: %w", err)
+	}
+	return content, nil
+}
