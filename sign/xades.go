@@ -432,22 +432,37 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 }
 
 // addSignatureTimestamp timestamps the canonicalized ds:SignatureValue.
-func (b *xadesBuilder) addSignatureTimestamp(ctx context.Context, sv *etree.Element) error {
+func (b *xadesBuilder) addSignatureTimestamp(ctx context.Context, _ *etree.Element) error {
+	t, err := TimestampXMLSignature(ctx, b.sig, b.opts.TSA)
+	b.tsTime = t
+	return err
+}
+
+// TimestampXMLSignature adds to the XAdES signature sig a
+// SignatureTimeStamp over its canonical (exclusive C14N) ds:SignatureValue,
+// in its UnsignedSignatureProperties (created when missing): B-B becomes
+// B-T. It returns the timestamp's genTime.
+func TimestampXMLSignature(ctx context.Context, sig *etree.Element, ts Timestamper) (time.Time, error) {
+	sv := xmlsig.Child(sig, xmlsig.NSDSig, "SignatureValue")
+	qp := xmlsig.QualifyingProperties(sig)
+	if sv == nil || qp == nil {
+		return time.Time{}, errors.New("not a XAdES signature: SignatureValue or QualifyingProperties missing")
+	}
 	data, err := xmlsig.Canonicalize(sv, xmlsig.AlgExcC14N, "")
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	tok, err := b.opts.TSA.TimestampData(ctx, data)
+	tok, err := ts.TimestampData(ctx, data)
 	if err != nil {
-		return fmt.Errorf("signature timestamp: %w", err)
+		return time.Time{}, fmt.Errorf("signature timestamp: %w", err)
 	}
-	usp := b.qp.CreateElement("xades:UnsignedProperties").CreateElement("xades:UnsignedSignatureProperties")
-	st := usp.CreateElement("xades:SignatureTimeStamp")
-	st.CreateAttr("Id", b.id+"-sigtst")
-	st.CreateElement(b.ds("CanonicalizationMethod")).CreateAttr("Algorithm", xmlsig.AlgExcC14N)
-	st.CreateElement("xades:EncapsulatedTimeStamp").SetText(base64.StdEncoding.EncodeToString(tok.Raw))
-	b.tsTime = tok.GenTime
-	return nil
+	id := ""
+	if sigID := sig.SelectAttrValue("Id", ""); sigID != "" {
+		id = sigID + "-sigtst"
+	}
+	usp := xmlsig.UnsignedSignatureProperties(qp)
+	xmlsig.AddTimeStamp(usp, qp.Space, "SignatureTimeStamp", qp.Space, sig.Space, id, xmlsig.AlgExcC14N, tok.Raw, false)
+	return tok.GenTime, nil
 }
 
 // ecdsaRaw converts an ASN.1 ECDSA signature to the r||s form of XML-DSig.

@@ -196,35 +196,56 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 	if len(sr.Covers) == 0 {
 		return fail(TotalFailed, FormatFailure, "the signature covers no document content")
 	}
-	// Signature timestamps over the canonical SignatureValue.
-	var tokens [][]byte
-	var tsData []byte
+	// Timestamps, in document order: signature timestamps over the
+	// canonical SignatureValue, archive timestamps over ArchiveInput.
+	var stamps []stamp
+	m := v.newMaterial()
 	if qp != nil {
 		for _, usp := range xmlsig.Find(qp, xmlsig.NSXAdES132, "UnsignedSignatureProperties") {
-			for _, st := range xmlsig.Children(usp, xmlsig.NSXAdES132, "SignatureTimeStamp") {
+			for _, st := range usp.ChildElements() {
+				isSig := xmlsig.Is(st, xmlsig.NSXAdES132, "SignatureTimeStamp")
+				if !isSig && !xmlsig.IsArchiveTimeStamp(st) {
+					continue
+				}
 				alg := xmlsig.AlgC14N10
 				if c := xmlsig.Child(st, xmlsig.NSDSig, "CanonicalizationMethod"); c != nil {
 					alg = c.SelectAttrValue("Algorithm", alg)
 				}
-				data, err := xmlsig.Canonicalize(sv, alg, "")
-				if err != nil {
-					sr.Warnings = append(sr.Warnings, "signature timestamp: "+err.Error())
-					continue
+				kind := "signature"
+				var data []byte
+				var derr error
+				if isSig {
+					data, derr = xmlsig.Canonicalize(sv, alg, "")
+				} else {
+					kind = "archive"
+					data, derr = xmlsig.ArchiveInput(doc, sig, detached, st, alg)
 				}
-				tsData = data
 				for _, et := range xmlsig.Children(st, xmlsig.NSXAdES132, "EncapsulatedTimeStamp") {
 					if raw, err := b64(et); err == nil {
-						tokens = append(tokens, raw)
+						stamps = append(stamps, stamp{kind: kind, raw: raw, data: data, err: derr})
 					}
 				}
 			}
 		}
+		// Validation data: CertificateValues, RevocationValues, and the
+		// TimeStampValidationData of XAdES 1.4.1.
+		var embedded []*x509.Certificate
+		for _, val := range xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedX509Certificate") {
+			if der, err := base64.StdEncoding.DecodeString(val); err == nil {
+				if c, err := v.parseCert(der); err == nil {
+					embedded = append(embedded, c)
+				}
+			}
+		}
+		m.addEmbedded(embedded, decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue")), decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue")))
 	}
-	var stamps []stamp
-	for _, raw := range tokens {
-		stamps = append(stamps, stamp{kind: "signature", raw: raw, data: tsData})
+	for _, st := range stamps {
+		if tokSD, err := cms.Parse(st.raw); err == nil {
+			tc, _ := tokSD.X509Certificates()
+			m.addEmbedded(tc, nil, nil)
+		}
 	}
-	v.finish(ctx, &sr, cert, certs, h, level, stamps, v.newMaterial())
+	v.finish(ctx, &sr, cert, certs, h, level, stamps, m)
 	return sr
 }
 
@@ -259,6 +280,17 @@ func checkManifest(sr *SignatureReport, m *etree.Element, doc *etree.Document, i
 		}
 	}
 	return nil
+}
+
+// decodeAll decodes base64 values, skipping broken ones.
+func decodeAll(vals []string) [][]byte {
+	var out [][]byte
+	for _, v := range vals {
+		if der, err := base64.StdEncoding.DecodeString(v); err == nil {
+			out = append(out, der)
+		}
+	}
+	return out
 }
 
 // uncoveredLookalikes warns about elements of the same name as a covered

@@ -37,6 +37,16 @@ const maxTransforms = 4
 // canonicalization only) and compares its digest. sig is the ds:Signature
 // element the reference belongs to.
 func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *etree.Element, detached Detached) (*Reference, error) {
+	return CheckReferenceTo(ref, doc, ix, sig, detached, nil)
+}
+
+// CheckReferenceTo is CheckReference that also writes the octets it
+// digests (the reference's data after its transforms) to out, when out is
+// not nil: the input of XAdES archive timestamps.
+func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *etree.Element, detached Detached, out io.Writer) (*Reference, error) {
+	if out == nil {
+		out = io.Discard
+	}
 	uriAttr := ref.SelectAttr("URI")
 	r := &Reference{Type: ref.SelectAttrValue("Type", "")}
 	if uriAttr != nil {
@@ -102,7 +112,7 @@ func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *e
 			return r, nil
 		}
 		d := h.New()
-		if _, err := io.Copy(d, src); err != nil {
+		if _, err := io.Copy(io.MultiWriter(d, out), src); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.URI, err)
 		}
 		r.Checked = true
@@ -118,6 +128,9 @@ func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *e
 	}
 	d := h.New()
 	d.Write(data)
+	if _, err := out.Write(data); err != nil {
+		return nil, err
+	}
 	r.Checked = true
 	r.Match = constantTimeEqual(d.Sum(nil), want)
 	return r, nil

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/extend"
+	"github.com/hpki-jp/hpki/internal/atomicfile"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+func init() { register(newExtendCmd) }
+
+func newExtendCmd() *cobra.Command {
+	var (
+		tf                  trustFlags
+		rf                  revocationFlags
+		to, content, output string
+		tsaURL, tsaUser     string
+		tsaTrust            []string
+		tsaTimeout          time.Duration
+		force, inPlace      bool
+	)
+	cmd := &cobra.Command{
+		Use:   "extend SIG --to LT|LTA",
+		Short: "Add validation data (LT) and archive timestamps (LTA) so a signature stays verifiable for decades",
+		Long: `Extend a CAdES or XAdES signature to a long-term level.
+
+LT embeds every certificate and revocation value (CRL, OCSP response) needed
+to validate the signer and each timestamp. LTA also adds an archive
+timestamp over the signature, its content and that data; running it again
+on an LTA signature renews it with a further archive timestamp, which must
+happen before the last one's TSA certificate expires.
+
+The signature is validated first (as hpki verify does, fetching revocation
+data unless --offline) and is extended only if it is valid now; a B-B
+signature first gets a signature timestamp from --tsa. Every signed byte is
+kept. The result is written atomically to -o (default SIG with .lt/.lta
+before its extension), or over SIG with --in-place.
+
+Exit codes: 0 extended, 1 refused (not valid now) or TSA failure, 3 usage
+error or unreadable input.`,
+		Example: `  hpki extend letter.pdf.p7s --content letter.pdf --to LTA --tsa http://127.0.0.1:3161/
+  hpki extend record.p7s --content record.pdf --to LTA --tsa https://tsa.example.jp/ --in-place   # renew`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var opts extend.Options
+			switch strings.ToUpper(to) {
+			case "LT":
+				opts.To = sign.LevelLT
+			case "LTA":
+				opts.To = sign.LevelLTA
+			default:
+				return usageError(fmt.Errorf("--to must be LT or LTA, not %q", to))
+			}
+			store, err := tf.store()
+			if err != nil {
+				return err
+			}
+			opts.Verify = verify.Options{Trust: store}
+			if len(tsaTrust) > 0 {
+				if opts.Verify.TSATrust, err = trust.Load(tsaTrust...); err != nil {
+					return usageError(fmt.Errorf("--tsa-trust: %w", err))
+				}
+			}
+			if err := rf.apply(&opts.Verify); err != nil {
+				return err
+			}
+			if tsaURL != "" {
+				c, err := newTSAClient(tsaURL, tsaUser, tsaTrust, tsaTimeout, 0)
+				if err != nil {
+					return err
+				}
+				opts.TSA = c
+			} else if opts.To == sign.LevelLTA {
+				return usageError(errors.New("--to LTA needs --tsa"))
+			}
+			in := args[0]
+			out := output
+			switch {
+			case inPlace && output != "":
+				return usageError(errors.New("use either -o or --in-place"))
+			case inPlace:
+				out = in
+			case out == "":
+				ext := filepath.Ext(in)
+				out = strings.TrimSuffix(in, ext) + "." + strings.ToLower(to) + ext
+			}
+			sig, err := readLimited(in, maxSignatureFile)
+			if err != nil {
+				return usageError(err)
+			}
+			var res *extend.Result
+			if detectFormat(sig) == "xml" {
+				res, err = extend.XAdES(cmd.Context(), sig, detachedResolver(content), opts)
+			} else {
+				var f *os.File
+				if content != "" {
+					if f, err = os.Open(content); err != nil {
+						return usageError(fmt.Errorf("--content: %w", err))
+					}
+					defer f.Close()
+				}
+				if f != nil {
+					res, err = extend.CAdES(cmd.Context(), sig, f, opts)
+				} else {
+					res, err = extend.CAdES(cmd.Context(), sig, nil, opts)
+				}
+			}
+			switch {
+			case errors.Is(err, verify.ErrUnreadable):
+				return usageError(fmt.Errorf("%s: %w", in, err))
+			case err != nil:
+				return failure(fmt.Errorf("%s: %w", in, err))
+			}
+			if err := atomicfile.Write(out, res.Signature, 0o644, force || inPlace); err != nil {
+				if errors.Is(err, atomicfile.ErrExists) {
+					return usageError(err)
+				}
+				return failure(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", in, out, res.Level)
+			return nil
+		},
+	}
+	tf.register(cmd)
+	rf.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&to, "to", "", "target level: LT or LTA (LTA on an LTA signature renews it)")
+	fl.StringVar(&content, "content", "", "the signed file, for a detached signature (needed for LTA)")
+	fl.StringVarP(&output, "output", "o", "", "output file (default SIG with .lt/.lta before its extension)")
+	fl.BoolVar(&inPlace, "in-place", false, "replace SIG atomically with the extended signature")
+	fl.BoolVar(&force, "force", false, "overwrite an existing output file")
+	fl.StringVar(&tsaURL, "tsa", "", "RFC 3161 TSA URL for archive (and missing signature) timestamps")
+	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust's default, the embedded HPKI anchors)")
+	fl.StringVar(&tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
+	fl.DurationVar(&tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
+	_ = cmd.MarkFlagRequired("to")
+	_ = cmd.RegisterFlagCompletionFunc("to", cobra.FixedCompletions([]string{"LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
