@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/sign"
@@ -80,15 +79,15 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 	if err != nil {
 		return nil, err
 	}
-	// The extended signature must validate, at the level asked.
-	rep, err = verifyCAdES(ctx, v, out, content)
+	// The extended signature must validate from what it embeds.
+	rep, err = verifyCAdES(ctx, verify.New(selfContained(opts.Verify)), out, content)
 	if err != nil {
 		return nil, err
 	}
 	if err := mustPass(rep, "the extended signature"); err != nil {
 		return nil, err
 	}
-	return &Result{Signature: out, Level: lowestLevel(rep), Report: rep}, nil
+	return result(out, rep, opts.To)
 }
 
 func verifyCAdES(ctx context.Context, v *verify.Verifier, sig []byte, content io.ReadSeeker) (*verify.Report, error) {
@@ -160,27 +159,4 @@ func addArchiveTimestamps(ctx context.Context, sd *cms.SignedData, content io.Re
 		si.AddUnsignedAttr(cms.OIDArchiveTimeStampV3, raw)
 	}
 	return nil
-}
-
-// lowestLevel is the level of the weakest signature of the report.
-func lowestLevel(rep *verify.Report) string {
-	order := []string{"-B", "-T", "-LT", "-LTA"}
-	rank := func(l string) int {
-		for i := len(order) - 1; i >= 0; i-- {
-			if strings.HasSuffix(l, order[i]) {
-				return i
-			}
-		}
-		return -1
-	}
-	low := ""
-	for _, s := range rep.Signatures {
-		if strings.Contains(s.ID, "/") { // counter-signatures stay as they are
-			continue
-		}
-		if low == "" || rank(s.Level) < rank(low) {
-			low = s.Level
-		}
-	}
-	return low
 }

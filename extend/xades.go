@@ -86,13 +86,13 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 	if err != nil {
 		return nil, err
 	}
-	if rep, err = v.VerifyXAdES(ctx, out, detached); err != nil {
+	if rep, err = verify.New(selfContained(opts.Verify)).VerifyXAdES(ctx, out, detached); err != nil {
 		return nil, err
 	}
 	if err := mustPass(rep, "the extended signature"); err != nil {
 		return nil, err
 	}
-	return &Result{Signature: out, Level: lowestLevel(rep), Report: rep}, nil
+	return result(out, rep, opts.To)
 }
 
 // addXMLValidationData adds the certificates and revocation values of vd

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -134,7 +135,18 @@ func (m *material) candidates(cert, issuer *x509.Certificate) (infos []*revocati
 		}
 		infos, origins = append(infos, info), append(origins, d.origin)
 	}
-	return infos, origins, warnings
+	// Data embedded in the signature first: when it suffices, the
+	// signature is self-contained (B-LT) whatever else was given.
+	idx := make([]int, len(infos))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(a, b int) bool { return origins[idx[a]] == "embedded" && origins[idx[b]] != "embedded" })
+	sortedInfos, sortedOrigins := make([]*revocation.Info, len(idx)), make([]string, len(idx))
+	for k, i := range idx {
+		sortedInfos[k], sortedOrigins[k] = infos[i], origins[i]
+	}
+	return sortedInfos, sortedOrigins, warnings
 }
 
 func isAboutAnother(err error) bool {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"os"
@@ -180,6 +181,62 @@ func TestSignAndVerifyXAdESCLI(t *testing.T) {
 			if code, out, _ := runCLI(t, vargs...); code != 1 || !strings.Contains(out, "HASH_FAILURE") {
 				t.Fatalf("changed content: exit %d\n%s", code, out)
 			}
+		})
+	}
+}
+
+// hpki extend: LT then LTA (a renewal on top), the result verified offline
+// from what it embeds alone; refusals and bad input with their exit codes.
+func TestExtendCLI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer hs.Close()
+	dir := t.TempDir()
+	doc := writeDoc(t, dir, "record.txt", "referral letter kept for decades")
+	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.Path("ca-sign.crl")
+	if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatalf("sign: %s", errOut)
+	}
+	sig := doc + ".p7s"
+	before, _ := os.ReadFile(sig)
+	base := []string{"--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--offline", "--crl", crl}
+	code, out, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL}, base...)...)
+	if code != 0 || !strings.Contains(out, "CAdES-BASELINE-LTA") {
+		t.Fatalf("extend: %d %s %s", code, out, errOut)
+	}
+	if after, _ := os.ReadFile(sig); !bytes.Equal(before, after) {
+		t.Fatal("the input signature was modified")
+	}
+	lta := filepath.Join(dir, "record.txt.lta.p7s")
+	// Renew in place.
+	if code, out, errOut := runCLI(t, append([]string{"extend", lta, "--to", "LTA", "--tsa", hs.URL, "--in-place"}, base...)...); code != 0 {
+		t.Fatalf("renew: %d %s %s", code, out, errOut)
+	}
+	// Offline, no --crl: the embedded data is enough.
+	code, out, errOut = runCLI(t, "verify", lta, "--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--offline", "--output", "json")
+	if code != 0 || !strings.Contains(out, `"level": "CAdES-BASELINE-LTA"`) || strings.Count(out, `"type": "archive"`) != 2 {
+		t.Fatalf("verify the renewed LTA offline: %d %s %s", code, out, errOut)
+	}
+	garbage := writeDoc(t, dir, "garbage.p7s", "not a signature")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"revocation unknown offline: refused", append([]string{"extend", sig, "--to", "LT", "-o", filepath.Join(dir, "x.p7s")}, "--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--offline"), 1, "TRY_LATER"},
+		{"tampered content: refused", append([]string{"extend", sig, "--to", "LT", "-o", filepath.Join(dir, "y.p7s")}, "--content", garbage, "--trust", root, "--tsa-trust", tsaRoot, "--offline", "--crl", crl), 1, "HASH_FAILURE"},
+		{"LTA without --tsa", append([]string{"extend", sig, "--to", "LTA"}, base...), 3, "--tsa"},
+		{"bad level", append([]string{"extend", sig, "--to", "LTX"}, base...), 3, "LT or LTA"},
+		{"garbage signature", append([]string{"extend", garbage, "--to", "LT"}, base...), 3, "unreadable"},
+		{"output exists", append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL, "-o", lta}, base...), 3, "exists"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Fatalf("exit %d (want %d), stderr %q", code, tc.code, errOut)
+			}
+			assertOneLineError(t, errOut)
 		})
 	}
 }
