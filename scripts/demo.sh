@@ -69,6 +69,18 @@ set -e
 echo "exit code $rc (1 = TOTAL_FAILED)"
 [ "$rc" -eq 1 ] || { echo "demo: tampered document was not rejected"; exit 1; }
 
+step "An e-prescription signed with XAdES B-T (the prescription element, KeyInfo referenced)"
+$HPKI sign testdata/xml/prescription.xml --format xades --xml-id PrescriptionData --reference-keyinfo \
+  --key "$C/doctor.key" --cert "$C/doctor.pem" --chain "$C/chain-sign.pem" \
+  --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" -o "$OUT/prescription.signed.xml" --force
+$HPKI verify "$OUT/prescription.signed.xml" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl"
+
+step "Long-term: extend the letter's signature to B-LTA (validation data + archive timestamp)"
+$HPKI extend "$SIG" --content "$DOC" --to LTA --tsa "$url" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" \
+  --offline --crl "$C/ca-sign.crl" -o "$OUT/referral-letter.lta.p7s" --force
+echo "Verified offline from what the signature embeds (no --crl):"
+$HPKI verify "$OUT/referral-letter.lta.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline
+
 step "The HPKI card: a SoftHSM2 token laid out like an HPKI IC card"
 MOD=""
 for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do [ -f "$m" ] && MOD=$m && break; done

@@ -443,6 +443,20 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 	if sr.Indication == "" {
 		sr.Indication = TotalPassed
 	}
+	sr.Warnings = unique(sr.Warnings)
+}
+
+// unique drops repeated strings, keeping the first of each.
+func unique(list []string) []string {
+	seen := map[string]bool{}
+	out := list[:0]
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // embeddedOnly reports whether every revocation check used data embedded
