@@ -58,7 +58,7 @@ type world struct {
 func (w *world) clock() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
 func (w *world) set(t time.Time)  { w.mu.Lock(); w.now = t; w.mu.Unlock() }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	w := &world{now: tSign}
 	key := func() crypto.Signer {
@@ -128,7 +128,7 @@ func (w *world) options(offline bool) verify.Options {
 	}
 }
 
-func (w *world) sign(t *testing.T, content []byte) []byte {
+func (w *world) sign(t testing.TB, content []byte) []byte {
 	t.Helper()
 	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content),
 		sign.Credential{Signer: w.doctor.Key, Certificate: w.doctor.Cert, Chain: w.doctor.Chain},

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: figures a person can compare.
-#  1. Go benchmarks of the library (signing, verification, timestamps, PKCS#11).
+#  1. Go benchmarks of the library (signing, verification incl. B-LTA, extend,
+#     timestamps, revocation, PKCS#11).
 #  2. The same verification done by a loop of `openssl cms -verify` processes.
 #  3. Peak resident memory for signing and verifying a 1 GB detached file.
 set -euo pipefail
@@ -41,7 +42,7 @@ big="$OUT/big-1g.bin"
 [ -f "$big" ] || head -c 1073741824 /dev/zero > "$big"
 /usr/bin/time -v $HPKI sign "$big" --key "$C/doctor.key" --cert "$C/doctor.pem" --chain "$C/chain-sign.pem" \
   -o "$OUT/big-1g.p7s" --force 2> "$OUT/time-sign.txt" >/dev/null
-/usr/bin/time -v $HPKI verify "$OUT/big-1g.p7s" --content "$big" --trust "$C/root.pem" \
+/usr/bin/time -v $HPKI verify "$OUT/big-1g.p7s" --content "$big" --trust "$C/root.pem" --offline --crl "$C/ca-sign.crl" \
   2> "$OUT/time-verify.txt" >/dev/null || true
 for f in sign verify; do
   rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$OUT/time-$f.txt")
