@@ -138,18 +138,7 @@ func Generate(opts Options) (*PKI, error) {
 		if err != nil {
 			return nil, err
 		}
-		tmpl := &x509.Certificate{
-			Subject:               pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST"}, OrganizationalUnit: []string{"TEST ONLY"}, CommonName: name},
-			NotBefore:             opts.CAFrom,
-			NotAfter:              opts.CAUntil,
-			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-			BasicConstraintsValid: true,
-			IsCA:                  true,
-		}
-		if policy != nil {
-			tmpl.ExtraExtensions = append(tmpl.ExtraExtensions, policiesExt(policy))
-		}
-		return IssueCert(tmpl, issuer, key)
+		return IssueCert(CATemplate(name, opts.CAFrom, opts.CAUntil, policy), issuer, key)
 	}
 	if p.Root, err = newCA("HPKI TEST Root CA", nil, nil); err != nil {
 		return nil, err
@@ -216,13 +205,7 @@ func Generate(opts Options) (*PKI, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.OCSP, err = IssueCert(&x509.Certificate{
-		Subject:   pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST"}, CommonName: "HPKI TEST OCSP Responder"},
-		NotBefore: opts.EEFrom, NotAfter: opts.EEUntil,
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:     []x509.ExtKeyUsage{x509.ExtKeyUsageOCSPSigning},
-		ExtraExtensions: []pkix.Extension{{Id: oidOCSPNoCheck, Value: []byte{0x05, 0x00}}},
-	}, p.SignCA, ocspKey); err != nil {
+	if p.OCSP, err = IssueCert(OCSPResponderTemplate(opts.EEFrom, opts.EEUntil), p.SignCA, ocspKey); err != nil {
 		return nil, err
 	}
 	// TSA hierarchy.
@@ -230,15 +213,9 @@ func Generate(opts Options) (*PKI, error) {
 		return nil, err
 	}
 	tsaTmpl := func(cn string, eku bool) *x509.Certificate {
-		t := &x509.Certificate{
-			Subject:   pkix.Name{Country: []string{"JP"}, Organization: []string{"HPKI TEST TSA"}, CommonName: cn},
-			NotBefore: opts.CAFrom, NotAfter: opts.EEUntil,
-			KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		}
-		if eku {
-			// Critical extKeyUsage timeStamping (RFC 3161 §2.3).
-			v, _ := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-			t.ExtraExtensions = []pkix.Extension{{Id: oidEKU, Critical: true, Value: v}}
+		t := TSATemplate(cn, opts.CAFrom, opts.EEUntil, "")
+		if !eku {
+			t.ExtraExtensions = nil
 		}
 		return t
 	}
