@@ -48,22 +48,29 @@ func TestCheckCRL(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			info, err := CheckCRL(tc.crl, tc.cert, tc.issuer)
-			if tc.err != "" {
-				if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Status != tc.status {
-				t.Fatalf("status %s, want %s", info.Status, tc.status)
-			}
-			if tc.status == Revoked && !info.RevokedAt.Equal(p.RevokedAt) {
-				t.Fatalf("revoked at %s", info.RevokedAt)
-			}
+			checkOutcome(t, info, err, tc.status, tc.err, p.RevokedAt)
 		})
+	}
+}
+
+// checkOutcome asserts a check's result: the error containing wantErr, or
+// the status (and revocation time for Revoked).
+func checkOutcome(t *testing.T, info *Info, err error, status Status, wantErr string, revokedAt time.Time) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Status != status {
+		t.Fatalf("status %s, want %s", info.Status, status)
+	}
+	if status == Revoked && !info.RevokedAt.Equal(revokedAt) {
+		t.Fatalf("revoked at %s", info.RevokedAt)
 	}
 }
 
@@ -132,21 +139,7 @@ func TestOCSP(t *testing.T) {
 				resp = tc.resp
 			}
 			info, err := CheckOCSP(resp, tc.cert, p.SignCA.Cert, nonce)
-			if tc.err != "" {
-				if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want %q", err, tc.err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if info.Status != tc.status {
-				t.Fatalf("status %s, want %s", info.Status, tc.status)
-			}
-			if tc.status == Revoked && !info.RevokedAt.Equal(p.RevokedAt) {
-				t.Fatalf("revoked at %s", info.RevokedAt)
-			}
+			checkOutcome(t, info, err, tc.status, tc.err, p.RevokedAt)
 		})
 	}
 	// A tampered response fails its signature.

@@ -85,14 +85,7 @@ func SignXAdES(ctx context.Context, document []byte, cred Credential, opts XAdES
 	if err := b.addDocumentReference(uri, opts.ReferenceID == ""); err != nil {
 		return nil, err
 	}
-	if err := b.finish(ctx); err != nil {
-		return nil, err
-	}
-	out, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+	return b.result(ctx, warnings)
 }
 
 // SignXAdESDetached makes a detached XAdES signature (a standalone
@@ -116,14 +109,7 @@ func SignXAdESDetached(ctx context.Context, content io.Reader, uri string, cred 
 		return nil, fmt.Errorf("reading content: %w", err)
 	}
 	b.addReference(uri, "", nil, d.Sum(nil), b.id+"-ref0")
-	if err := b.finish(ctx); err != nil {
-		return nil, err
-	}
-	out, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+	return b.result(ctx, warnings)
 }
 
 // SignXAdESEnveloping makes an enveloping XAdES signature: a standalone
@@ -161,14 +147,7 @@ func SignXAdESEnveloping(ctx context.Context, content []byte, mimeType string, c
 		obj.SetText(base64.StdEncoding.EncodeToString(content))
 	}
 	b.content = obj
-	if err := b.finish(ctx); err != nil {
-		return nil, err
-	}
-	out, err := doc.WriteToBytes()
-	if err != nil {
-		return nil, err
-	}
-	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
+	return b.result(ctx, warnings)
 }
 
 // xadesBuilder assembles one ds:Signature.
@@ -429,6 +408,18 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 		return b.addSignatureTimestamp(ctx, sv)
 	}
 	return nil
+}
+
+// result signs (finish) and serialises the document holding the signature.
+func (b *xadesBuilder) result(ctx context.Context, warnings []string) (*Result, error) {
+	if err := b.finish(ctx); err != nil {
+		return nil, err
+	}
+	out, err := b.doc.WriteToBytes()
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Signature: out, Warnings: warnings, TimestampTime: b.tsTime}, nil
 }
 
 // addSignatureTimestamp timestamps the canonicalized ds:SignatureValue.
