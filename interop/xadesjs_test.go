@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/sign"
@@ -53,14 +54,18 @@ func testTSA(t *testing.T, p *testpki.PKI) *tsa.Client {
 	return &tsa.Client{URL: hs.URL, Roots: roots}
 }
 
-func verifier(p *testpki.PKI) *verify.Verifier {
-	return verify.New(verify.Options{
+// verifyOptions validate against the committed test HPKI, with its CRL,
+// offline.
+func verifyOptions(p *testpki.PKI) verify.Options {
+	return verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, []*x509.Certificate{p.SignCA.Cert}),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
 		CRLs:     [][]byte{p.CRL},
 		Offline:  true,
-	})
+	}
 }
+
+func verifier(p *testpki.PKI) *verify.Verifier { return verify.New(verifyOptions(p)) }
 
 // xadesjs verifies our enveloped XAdES (B-B and B-T, element by Id and whole
 // document, exclusive and inclusive C14N, any prefix, KeyInfo referenced,
@@ -168,6 +173,49 @@ func TestWeVerifyXadesjsXAdES(t *testing.T) {
 			}
 			if r.Indication != verify.TotalFailed || r.SubIndication != verify.HashFailure {
 				t.Fatalf("changed xadesjs document: %s/%s, want TOTAL_FAILED/HASH_FAILURE", r.Indication, r.SubIndication)
+			}
+		})
+	}
+}
+
+// A XAdES-BES made by xadesjs is extended: to B-LT (signature timestamp,
+// CertificateValues, RevocationValues), which xadesjs still verifies, and
+// to B-LTA, whose core signature xmlsec1 still verifies. (xadesjs 2.6
+// cannot read the XAdES 1.4.1 ArchiveTimeStamp element: its parser knows
+// only 1.3.2's, so the LTA is checked with xmlsec1 and our verifier.)
+func TestExtendXadesjsXAdES(t *testing.T) {
+	run := xadesjs(t)
+	xmlsec := peer.Require(t, "xmlsec1", "apt-get install xmlsec1")
+	p := testpki.MustLoad(t)
+	dir := t.TempDir()
+	signed := filepath.Join(dir, "js.xml")
+	if msg, err := run("sign", testpki.Path("doctor.key"), testpki.Path("doctor.pem"), filepath.Join("..", "testdata", "xml", "prescription.xml"), signed, "PrescriptionData"); err != nil {
+		t.Fatalf("xadesjs sign: %v\n%s", err, msg)
+	}
+	doc, err := os.ReadFile(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []sign.Level{sign.LevelLT, sign.LevelLTA} {
+		t.Run(string(to), func(t *testing.T) {
+			res, err := extend.XAdES(context.Background(), doc, nil, extend.Options{To: to, TSA: testTSA(t, p), Verify: verifyOptions(p)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Level != "XAdES-BASELINE-"+string(to) {
+				t.Fatalf("level %s", res.Level)
+			}
+			out := filepath.Join(dir, "js-"+string(to)+".xml")
+			os.WriteFile(out, res.Signature, 0o600)
+			if to == sign.LevelLT {
+				if msg, err := run("verify", out); err != nil || !strings.Contains(msg, "ok ") {
+					t.Fatalf("xadesjs rejects the extended signature: %v\n%s", err, msg)
+				}
+				return
+			}
+			if msg, err := exec.Command(xmlsec, "--verify", "--trusted-pem", testpki.Path("root.pem"), "--untrusted-pem", testpki.Path("ca-sign.pem"),
+				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", out).CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 rejects the extended signature: %v\n%s", err, msg)
 			}
 		})
 	}

@@ -1,0 +1,100 @@
+package extend
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hpki-jp/hpki/internal/peer"
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// committedOptions validate against the committed test HPKI with its CRL,
+// offline, and a local TSA.
+func committedOptions(t *testing.T, to sign.Level) (Options, *testpki.PKI) {
+	t.Helper()
+	p := testpki.MustLoad(t)
+	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	t.Cleanup(hs.Close)
+	roots := x509.NewCertPool()
+	roots.AddCert(p.TSARoot.Cert)
+	return Options{To: to, TSA: &tsa.Client{URL: hs.URL, Roots: roots}, Verify: verify.Options{
+		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
+		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
+		CRLs:     [][]byte{p.CRL},
+		Offline:  true,
+	}}, p
+}
+
+// A CAdES made by OpenSSL (B-B, no timestamp) is extended to B-LTA: it
+// gets a signature timestamp, validation data and an archive timestamp,
+// keeps every signed byte, and OpenSSL still verifies it.
+func TestExtendOpenSSLCAdES(t *testing.T) {
+	openssl := peer.Require(t, "openssl", "apt-get install openssl")
+	opts, _ := committedOptions(t, sign.LevelLTA)
+	dir := t.TempDir()
+	content := bytes.Repeat([]byte("a referral letter signed by another tool\n"), 100)
+	in, sigFile := filepath.Join(dir, "letter.txt"), filepath.Join(dir, "letter.p7s")
+	os.WriteFile(in, content, 0o600)
+	if out, err := exec.Command(openssl, "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-in", in, "-out", sigFile, "-outform", "DER",
+		"-signer", testpki.Path("doctor.pem"), "-inkey", testpki.Path("doctor.key"), "-certfile", testpki.Path("chain-sign.pem")).CombinedOutput(); err != nil {
+		t.Fatalf("openssl cms -sign: %v\n%s", err, out)
+	}
+	orig, _ := os.ReadFile(sigFile)
+	res, err := CAdES(context.Background(), orig, bytes.NewReader(content), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Level != "CAdES-BASELINE-LTA" {
+		t.Fatalf("level %s", res.Level)
+	}
+	assertSignedBytesKept(t, orig, res.Signature)
+	ext := filepath.Join(dir, "letter.lta.p7s")
+	os.WriteFile(ext, res.Signature, 0o600)
+	if out, err := exec.Command(openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", ext, "-content", in,
+		"-CAfile", testpki.Path("root.pem"), "-purpose", "any", "-out", filepath.Join(dir, "out")).CombinedOutput(); err != nil || !strings.Contains(string(out), "Verification successful") {
+		t.Fatalf("openssl cms -verify after extension: %v\n%s", err, out)
+	}
+}
+
+// A signature that is not valid now is not extended, with the reason.
+func TestExtendRefusals(t *testing.T) {
+	opts, p := committedOptions(t, sign.LevelLTA)
+	content := []byte("letter")
+	signed := func(c *testpki.Credential) []byte {
+		res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: c.Key, Certificate: c.Cert, Chain: c.Chain}, sign.CAdESOptions{AllowNonHPKI: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Signature
+	}
+	for _, tc := range []struct {
+		name, want string
+		data       []byte
+		content    []byte
+	}{
+		{name: "changed content", data: signed(p.Doctor), content: []byte("other"), want: "HASH_FAILURE"},
+		{name: "revoked signer", data: signed(p.Revoked), content: content, want: "TOTAL_FAILED/REVOKED"},
+		{name: "untrusted signer", data: signed(p.Stranger), content: content, want: "NO_CERTIFICATE_CHAIN_FOUND"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := CAdES(context.Background(), tc.data, bytes.NewReader(tc.content), opts)
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "refusing") {
+				t.Fatalf("err = %v, want a refusal with %s", err, tc.want)
+			}
+		})
+	}
+	if _, err := CAdES(context.Background(), []byte("garbage"), nil, opts); err == nil || !strings.Contains(err.Error(), "unreadable") {
+		t.Fatalf("garbage: %v", err)
+	}
+}
