@@ -22,15 +22,12 @@ func newCertCmd() *cobra.Command {
 	return cmd
 }
 
-// readOneCert reads exactly one certificate (PEM or DER) as a usage error
-// on failure.
-func readOneCert(path string) (*x509.Certificate, error) {
+// readFirstCert reads the first certificate (PEM or DER) of a file, which
+// may go on with the certificate's chain; failures are usage errors.
+func readFirstCert(path string) (*x509.Certificate, error) {
 	certs, err := trust.ReadFile(path)
 	if err != nil {
 		return nil, usageError(err)
-	}
-	if len(certs) != 1 {
-		return nil, usageError(fmt.Errorf("%s: expected one certificate, found %d", path, len(certs)))
 	}
 	return certs[0], nil
 }
@@ -42,7 +39,8 @@ func newCertInspectCmd() *cobra.Command {
 		Short: "Show a certificate: names in romaji and Kanji, HPKI kind and roles",
 		Long: `Show a certificate (PEM or DER): subject in romaji and Kanji, the HPKI kind
 (signing, authentication, or not HPKI) with the reasons, the HPKI roles (hcRole)
-with their Japanese names, policies, key usage and validity.`,
+with their Japanese names, policies, key usage and validity. When the file
+holds a certificate followed by its chain, the first one is shown.`,
 		Example: `  hpki cert inspect doctor.pem
   hpki cert inspect doctor.pem --output json
   hpki cert inspect doctor.pem --lang ja`,
@@ -51,7 +49,7 @@ with their Japanese names, policies, key usage and validity.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			cert, err := readOneCert(args[0])
+			cert, err := readFirstCert(args[0])
 			if err != nil {
 				return err
 			}

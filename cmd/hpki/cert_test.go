@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,6 +64,10 @@ func TestCertVerify(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.pem")
 	os.WriteFile(garbage, []byte("this is not a certificate\n"), 0o600)
 	root, inter := testpki.Path("root.pem"), testpki.Path("ca-sign.pem")
+	// The doctor's certificate alone, without the chain doctor.pem carries.
+	leafOnly := filepath.Join(dir, "doctor-leaf.pem")
+	p := testpki.MustLoad(t)
+	os.WriteFile(leafOnly, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Doctor.Cert.Raw}), 0o600)
 	tests := []struct {
 		name string
 		args []string
@@ -75,7 +80,8 @@ func TestCertVerify(t *testing.T) {
 		{"untrusted root", []string{testpki.Path("stranger.pem"), "--trust", root}, 1},
 		{"non-HPKI fails the profile", []string{testpki.Path("nonhpki.pem"), "--trust", root}, 1},
 		{"non-HPKI allowed", []string{testpki.Path("nonhpki.pem"), "--trust", root, "--allow-non-hpki"}, 0},
-		{"missing intermediate", []string{testpki.Path("doctor.pem"), "--trust", root}, 1},
+		{"missing intermediate", []string{leafOnly, "--trust", root}, 1},
+		{"chain in the certificate file", []string{testpki.Path("doctor.pem"), "--trust", root}, 0},
 		{"default anchors reject test PKI", []string{testpki.Path("doctor.pem"), "--intermediates", inter}, 1},
 		{"real MEDIS CA at 2030", []string{"../../trust/anchors/medis-hpki-sign-ca2.pem", "--at", "2030-01-01T00:00:00Z"}, 0},
 		{"real MEDIS CA after expiry", []string{"../../trust/anchors/medis-hpki-sign-ca2.pem", "--at", "2036-01-01T00:00:00Z"}, 1},

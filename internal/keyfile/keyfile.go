@@ -104,7 +104,11 @@ func Load(keyFile, certFile string, chainFiles ...string) (*Credential, error) {
 		if err != nil {
 			return nil, err
 		}
-		chain = append(chain, more...)
+		for _, m := range more {
+			if !containsCert(chain, m) {
+				chain = append(chain, m)
+			}
+		}
 	}
 	c := &Credential{Signer: key, Certificate: certs[0], Chain: chain}
 	if err := c.check(); err != nil {
@@ -130,11 +134,26 @@ func LoadPKCS12(name string, password []byte) (*Credential, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s: key type %T cannot sign", name, key)
 	}
-	c := &Credential{Signer: s, Certificate: cert, Chain: cas}
+	var chain []*x509.Certificate
+	for _, ca := range cas {
+		if !ca.Equal(cert) && !containsCert(chain, ca) {
+			chain = append(chain, ca)
+		}
+	}
+	c := &Credential{Signer: s, Certificate: cert, Chain: chain}
 	if err := c.check(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+func containsCert(list []*x509.Certificate, c *x509.Certificate) bool {
+	for _, x := range list {
+		if x.Equal(c) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Credential) check() error {

@@ -20,8 +20,8 @@ func TestLoad(t *testing.T) {
 		chain           []string
 		wantErr         string
 	}{
-		{"doctor", testpki.Path("doctor.key"), testpki.Path("doctor.pem"), []string{testpki.Path("chain-sign.pem")}, ""},
-		{"ecdsa", testpki.Path("doctor-ec.key"), testpki.Path("doctor-ec.pem"), nil, ""},
+		{"doctor (chain in the file and given: once)", testpki.Path("doctor.key"), testpki.Path("doctor.pem"), []string{testpki.Path("chain-sign.pem")}, ""},
+		{"ecdsa (chain from the certificate file)", testpki.Path("doctor-ec.key"), testpki.Path("doctor-ec.pem"), nil, ""},
 		{"key of another cert", testpki.Path("pharmacist.key"), testpki.Path("doctor.pem"), nil, "does not belong"},
 		{"garbage key", garbage, testpki.Path("doctor.pem"), nil, "not a private key"},
 		{"garbage cert", testpki.Path("doctor.key"), garbage, nil, "not a certificate"},
@@ -39,8 +39,8 @@ func TestLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(c.Chain) != len(tc.chain) {
-				t.Fatalf("chain %d", len(c.Chain))
+			if len(c.Chain) != 1 || c.Chain[0].Subject.CommonName != "HPKI-TEST-SignCA-forNonRepudiation" {
+				t.Fatalf("chain %v", c.Chain)
 			}
 		})
 	}

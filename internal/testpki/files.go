@@ -45,7 +45,13 @@ func (p *PKI) WriteDir(dir string) error {
 	}
 	for _, f := range p.files() {
 		c := *f.cred
-		if err := writePEM(filepath.Join(dir, f.name+".pem"), "", "CERTIFICATE", c.Cert.Raw); err != nil {
+		// End-entity files carry the certificate followed by its chain,
+		// as a certificate exported with its chain does.
+		ders := [][]byte{c.Cert.Raw}
+		for _, ca := range c.Chain {
+			ders = append(ders, ca.Raw)
+		}
+		if err := writePEM(filepath.Join(dir, f.name+".pem"), "", "CERTIFICATE", ders...); err != nil {
 			return err
 		}
 		if f.key {
@@ -67,8 +73,11 @@ func (p *PKI) WriteDir(dir string) error {
 	return writePEM(filepath.Join(dir, "ca-sign.crl.pem"), "", "X509 CRL", p.CRL)
 }
 
-func writePEM(name, banner, typ string, der []byte) error {
-	data := append([]byte(banner), pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})...)
+func writePEM(name, banner, typ string, ders ...[]byte) error {
+	data := []byte(banner)
+	for _, der := range ders {
+		data = append(data, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})...)
+	}
 	return os.WriteFile(name, data, 0o644)
 }
 
