@@ -15,8 +15,8 @@ import (
 
 // Fetcher gets revocation data over HTTP: CRLs from the certificate's CRL
 // distribution points and OCSP responses from its AIA OCSP URL. Every
-// request has a timeout and a size limit; checked CRLs are cached until
-// their nextUpdate. A Fetcher is safe for concurrent use.
+// request has a timeout and a size limit; checked CRLs and OCSP answers are
+// cached until their nextUpdate. A Fetcher is safe for concurrent use.
 type Fetcher struct {
 	// HTTPClient is used for requests (default: a client with Timeout).
 	HTTPClient *http.Client
@@ -112,8 +112,13 @@ func (f *Fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (*I
 	return nil, errors.Join(errs...)
 }
 
-// OCSP asks the responder at url about cert with a fresh nonce.
+// OCSP asks the responder at url about cert with a fresh nonce. A checked
+// answer is cached until its nextUpdate.
 func (f *Fetcher) OCSP(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
+	key := sha256.Sum256(append(append([]byte(url+"\x00"), cert.Raw...), issuer.Raw...))
+	if info := f.cached(key); info != nil {
+		return info, nil
+	}
 	req, nonce, err := NewRequest(cert, issuer)
 	if err != nil {
 		return nil, err
@@ -130,18 +135,39 @@ func (f *Fetcher) OCSP(ctx context.Context, url string, cert, issuer *x509.Certi
 	if err != nil {
 		return nil, fmt.Errorf("OCSP %s: %w", url, err)
 	}
+	f.store(key, info)
 	return info, nil
+}
+
+// cached returns the cached data under key while it is current.
+func (f *Fetcher) cached(key [32]byte) *Info {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	info := f.cache[key]
+	if info != nil && !info.NextUpdate.IsZero() && f.now().Before(info.NextUpdate) {
+		return info
+	}
+	return nil
+}
+
+// store caches checked data (at most 1024 entries).
+func (f *Fetcher) store(key [32]byte, info *Info) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cache == nil {
+		f.cache = map[[32]byte]*Info{}
+	}
+	if len(f.cache) < 1024 || f.cache[key] != nil {
+		f.cache[key] = info
+	}
 }
 
 // CRL downloads the CRL at url (or takes it from the cache while it is
 // current) and checks cert against it.
 func (f *Fetcher) CRL(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
 	key := sha256.Sum256(append([]byte(url+"\x00"), issuer.Raw...))
-	f.mu.Lock()
-	cached := f.cache[key]
-	f.mu.Unlock()
 	var raw []byte
-	if cached != nil && !cached.NextUpdate.IsZero() && f.now().Before(cached.NextUpdate) {
+	if cached := f.cached(key); cached != nil {
 		raw = cached.Raw
 	} else {
 		limit := f.MaxCRL
@@ -158,13 +184,6 @@ func (f *Fetcher) CRL(ctx context.Context, url string, cert, issuer *x509.Certif
 	if err != nil {
 		return nil, fmt.Errorf("CRL %s: %w", url, err)
 	}
-	f.mu.Lock()
-	if f.cache == nil {
-		f.cache = map[[32]byte]*Info{}
-	}
-	if len(f.cache) < 1024 {
-		f.cache[key] = info
-	}
-	f.mu.Unlock()
+	f.store(key, info)
 	return info, nil
 }

@@ -155,19 +155,25 @@ func TestOCSP(t *testing.T) {
 // fails, and caches the CRL.
 func TestFetcher(t *testing.T) {
 	p := testpki.MustLoad(t)
-	crlRequests := 0
+	crlRequests, ocspRequests := 0, 0
 	crlAddr := testpki.Serve(t, CRLHandler(func() []byte { crlRequests++; return p.CRL }))
-	ocspAddr := testpki.Serve(t, responder(p))
+	r := responder(p)
+	ocspAddr := testpki.Serve(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { ocspRequests++; r.ServeHTTP(w, req) }))
 	f := &Fetcher{HTTPClient: testpki.Routes(map[string]string{"crl.hpki-test.invalid": crlAddr, "ocsp.hpki-test.invalid": ocspAddr}), Now: func() time.Time { return now }}
 	ctx := context.Background()
-	info, err := f.Fetch(ctx, p.Revoked.Cert, p.SignCA.Cert)
-	if err != nil || info.Source != SourceOCSP || info.Status != Revoked {
-		t.Fatalf("OCSP: %+v %v", info, err)
+	for i := 0; i < 3; i++ {
+		info, err := f.Fetch(ctx, p.Revoked.Cert, p.SignCA.Cert)
+		if err != nil || info.Source != SourceOCSP || info.Status != Revoked {
+			t.Fatalf("OCSP: %+v %v", info, err)
+		}
+	}
+	if ocspRequests != 1 {
+		t.Fatalf("%d OCSP requests, want 1 (cache)", ocspRequests)
 	}
 	// OCSP down: the CRL answers, once.
 	f.HTTPClient = testpki.Routes(map[string]string{"crl.hpki-test.invalid": crlAddr})
 	for i := 0; i < 3; i++ {
-		info, err = f.Fetch(ctx, p.Doctor.Cert, p.SignCA.Cert)
+		info, err := f.Fetch(ctx, p.Doctor.Cert, p.SignCA.Cert)
 		if err != nil || info.Source != SourceCRL || info.Status != Good {
 			t.Fatalf("CRL: %+v %v", info, err)
 		}
