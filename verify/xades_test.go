@@ -449,3 +449,41 @@ func TestXAdESEnveloping(t *testing.T) {
 		})
 	}
 }
+
+// SigningCertificate (v1) with a SHA-1 CertDigest, as older Japanese
+// systems write it, is accepted (with IssuerSerial checked).
+func TestXAdESSigningCertificateV1SHA1(t *testing.T) {
+	p := testpki.MustLoad(t)
+	signed := signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData", LegacySigningCertificate: true})
+	sum := func(data []byte, h crypto.Hash) string {
+		d := h.New()
+		d.Write(data)
+		return base64.StdEncoding.EncodeToString(d.Sum(nil))
+	}
+	doc := edit(t, signed, func(d *etree.Document) {
+		cd := d.FindElement("//SigningCertificate/Cert/CertDigest")
+		cd.FindElement("DigestMethod").CreateAttr("Algorithm", xmlsig.AlgSHA1)
+		cd.FindElement("DigestValue").SetText(sum(p.Doctor.Cert.Raw, crypto.SHA1))
+		// The SignedProperties changed: digest them again, then sign.
+		sp := d.FindElement("//SignedProperties")
+		canon, err := xmlsig.Canonicalize(sp, xmlsig.AlgExcC14N, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ref := range d.FindElements("//SignedInfo/Reference") {
+			if ref.SelectAttrValue("Type", "") == xmlsig.TypeSignedProperties {
+				ref.FindElement("DigestValue").SetText(sum(canon, crypto.SHA256))
+			}
+		}
+		resign(t, d)
+	})
+	if r := verifyXML(t, doc, nil, nil); r.Indication != TotalPassed {
+		t.Fatalf("%s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+	}
+	wrongSerial := edit(t, doc, func(d *etree.Document) {
+		d.FindElement("//SigningCertificate/Cert/IssuerSerial/X509SerialNumber").SetText("12345")
+	})
+	if r := verifyXML(t, wrongSerial, nil, nil); r.Indication == TotalPassed {
+		t.Fatal("a changed IssuerSerial passed")
+	}
+}
