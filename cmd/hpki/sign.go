@@ -22,6 +22,7 @@ import (
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 func init() { register(newSignCmd) }
@@ -35,7 +36,7 @@ type signFlags struct {
 	tsaTrust                       []string
 	tsaTimeout                     time.Duration
 	refKeyInfo                     bool
-	xmlID                          string
+	xmlID, c14n, mimeType          string
 	roles                          []string
 	allowNonHPKI, force, pss       bool
 	out                            string
@@ -77,6 +78,8 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.StringVar(&f.level, "level", "B", "baseline level: B or T (LT and LTA: hpki extend)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
+	fl.StringVar(&f.c14n, "c14n", "exc", "XAdES canonicalization: exc (exclusive C14N), c14n (inclusive 1.0) or c14n11 (1.1)")
+	fl.StringVar(&f.mimeType, "mime-type", "", "XAdES: add a DataObjectFormat with this MIME type for the signed data")
 	fl.BoolVar(&f.refKeyInfo, "reference-keyinfo", false, "XAdES: also sign ds:KeyInfo, as the e-prescription profile does")
 	fl.StringVar(&f.hash, "hash", "sha256", "digest: sha256, sha384 or sha512")
 	fl.StringVar(&f.key, "key", "", "private key file (PEM/DER, unencrypted)")
@@ -193,6 +196,10 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	c14nAlg, ok := map[string]string{"exc": xmlsig.AlgExcC14N, "c14n": xmlsig.AlgC14N10, "c14n11": xmlsig.AlgC14N11}[f.c14n]
+	if !ok {
+		return usageError(fmt.Errorf("--c14n must be exc, c14n or c14n11, not %q", f.c14n))
+	}
 	opts := sign.CAdESOptions{Hash: h, AllowNonHPKI: f.allowNonHPKI, PSS: f.pss}
 	switch strings.ToUpper(f.level) {
 	case "B":
@@ -282,6 +289,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, sign.XAdESOptions{
 				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
 				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,
+				C14N: c14nAlg, MimeType: f.mimeType,
 			}, f.packaging, f.force)
 		} else {
 			err = signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force)
