@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -20,6 +21,10 @@ import (
 type Fetcher struct {
 	// HTTPClient is used for requests (default: a client with Timeout).
 	HTTPClient *http.Client
+	// Resolve sends requests for a host to another address ("host" →
+	// "127.0.0.1:8888"), e.g. a local responder standing in for the one a
+	// certificate names. Ignored when HTTPClient is set.
+	Resolve map[string]string
 	// Timeout bounds one request (default 10s).
 	Timeout time.Duration
 	// MaxCRL and MaxOCSP bound the response sizes (default 32 MiB, 64 KiB).
@@ -42,7 +47,22 @@ func (f *Fetcher) client() *http.Client {
 	if f.HTTPClient != nil {
 		return f.HTTPClient
 	}
-	return &http.Client{Timeout: f.timeout()}
+	c := &http.Client{Timeout: f.timeout()}
+	if len(f.Resolve) > 0 {
+		dialer := &net.Dialer{Timeout: f.timeout()}
+		c.Transport = &http.Transport{
+			Proxy: http.ProxyFromEnvironment,
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if host, _, err := net.SplitHostPort(addr); err == nil {
+					if to, ok := f.Resolve[host]; ok {
+						addr = to
+					}
+				}
+				return dialer.DialContext(ctx, network, addr)
+			},
+		}
+	}
+	return c
 }
 
 func (f *Fetcher) timeout() time.Duration {

@@ -39,7 +39,8 @@ var messages = map[string]map[string]string{
 		"origin:embedded": "embedded in the signature",
 		"origin:given":    "given",
 		"origin:fetched":  "fetched",
-		"revokedat":       "on %s, after the proven signing time",
+		"revokedafter":    "on %s, after the signing time",
+		"revokedbefore":   "on %s, BEFORE the signing time",
 		"archive":         "Archived",
 		"archived":        "%s (archive timestamp from %s)",
 	},
@@ -73,7 +74,8 @@ var messages = map[string]map[string]string{
 		"origin:embedded": "署名に格納",
 		"origin:given":    "指定",
 		"origin:fetched":  "取得",
-		"revokedat":       "%s（証明された署名時刻より後）",
+		"revokedafter":    "%s（署名時刻より後）",
+		"revokedbefore":   "%s（署名時刻より前）",
 		"archive":         "アーカイブ",
 		"archived":        "%s（%s のアーカイブタイムスタンプ）",
 	},
@@ -165,8 +167,11 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		if c.Source != "" {
 			line += fmt.Sprintf(" (%s, %s, %s)", c.Source, m["origin:"+c.Origin], c.ThisUpdate.Format(time.RFC3339))
 		}
-		if c.RevokedAt != nil {
-			line += fmt.Sprintf(" — "+m["revokedat"], c.RevokedAt.Format(time.RFC3339))
+		switch {
+		case c.RevokedAt != nil && c.RevokedAt.After(c.At):
+			line += fmt.Sprintf(" — "+m["revokedafter"], c.RevokedAt.Format(time.RFC3339))
+		case c.RevokedAt != nil:
+			line += fmt.Sprintf(" — "+m["revokedbefore"], c.RevokedAt.Format(time.RFC3339))
 		}
 		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], line)
 	}

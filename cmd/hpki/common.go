@@ -6,11 +6,14 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -93,8 +96,8 @@ func envModule() string { return os.Getenv("HPKI_PKCS11_MODULE") }
 
 // revocationFlags are the revocation options of verify and extend.
 type revocationFlags struct {
-	crls, ocsps []string
-	offline     bool
+	crls, ocsps, resolve []string
+	offline              bool
 }
 
 func (r *revocationFlags) register(cmd *cobra.Command) {
@@ -102,23 +105,36 @@ func (r *revocationFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&r.crls, "crl", nil, "a CRL (PEM or DER) to use as revocation data (repeatable)")
 	fl.StringArrayVar(&r.ocsps, "ocsp", nil, "an OCSP response (DER) to use as revocation data (repeatable)")
 	fl.BoolVar(&r.offline, "offline", false, "never fetch revocation data: use only what the signature embeds and --crl/--ocsp give")
+	fl.StringArrayVar(&r.resolve, "resolve", nil, "HOST=ADDR: fetch revocation data for HOST from ADDR (host:port), e.g. a local responder (repeatable)")
 }
 
 // apply reads the given files into opts.
 func (r *revocationFlags) apply(opts *verify.Options) error {
 	opts.Offline = r.offline
+	if len(r.resolve) > 0 {
+		routes := map[string]string{}
+		for _, kv := range r.resolve {
+			host, addr, ok := strings.Cut(kv, "=")
+			if !ok || host == "" || addr == "" {
+				return usageError(fmt.Errorf("--resolve %q: want HOST=ADDR", kv))
+			}
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				return usageError(fmt.Errorf("--resolve %q: ADDR must be host:port", kv))
+			}
+			routes[host] = addr
+		}
+		opts.Fetcher = &revocation.Fetcher{Resolve: routes}
+	}
 	for _, name := range r.crls {
 		data, err := readLimited(name, 64<<20)
 		if err != nil {
 			return usageError(fmt.Errorf("--crl: %w", err))
 		}
-		if block, _ := pem.Decode(data); block != nil {
-			data = block.Bytes
-		}
-		if _, err := x509.ParseRevocationList(data); err != nil {
+		crl, err := parseCRL(data)
+		if err != nil {
 			return usageError(fmt.Errorf("--crl %s: not a CRL: %v", name, err))
 		}
-		opts.CRLs = append(opts.CRLs, data)
+		opts.CRLs = append(opts.CRLs, crl.Raw)
 	}
 	for _, name := range r.ocsps {
 		data, err := readLimited(name, 1<<20)
@@ -128,4 +144,12 @@ func (r *revocationFlags) apply(opts *verify.Options) error {
 		opts.OCSPResponses = append(opts.OCSPResponses, data)
 	}
 	return nil
+}
+
+// parseCRL reads a CRL in PEM or DER.
+func parseCRL(data []byte) (*x509.RevocationList, error) {
+	if block, _ := pem.Decode(data); block != nil {
+		data = block.Bytes
+	}
+	return x509.ParseRevocationList(data)
 }

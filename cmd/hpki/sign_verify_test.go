@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/tsa"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -235,6 +236,60 @@ func TestExtendCLI(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)
 			if code != tc.code || !strings.Contains(errOut, tc.want) {
 				t.Fatalf("exit %d (want %d), stderr %q", code, tc.code, errOut)
+			}
+			assertOneLineError(t, errOut)
+		})
+	}
+}
+
+// hpki verify fetches revocation data online, here from an OCSP responder
+// on 127.0.0.1 that --resolve puts in place of the certificate's host; the
+// revoked signer fails, the doctor passes. hpki ocsp serve refuses bad
+// input before listening.
+func TestOnlineRevocationCLI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer ts.Close()
+	r := &revocation.Responder{Issuer: p.SignCA.Cert, Cert: p.OCSP.Cert, Signer: p.OCSP.Key}
+	r.Revoke(p.Revoked.Cert.SerialNumber, p.RevokedAt, 1)
+	ocsp := httptest.NewServer(r)
+	defer ocsp.Close()
+	addr := strings.TrimPrefix(ocsp.URL, "http://")
+	dir := t.TempDir()
+	doc := writeDoc(t, dir, "letter.txt", "referral letter")
+	root, tsaRoot := testpki.Path("root.pem"), testpki.Path("tsa-root.pem")
+	for _, tc := range []struct {
+		who  string
+		code int
+		want string
+	}{
+		{"doctor", 0, "not revoked at the signing time (OCSP, fetched"},
+		{"revoked", 1, "BEFORE the signing time"},
+	} {
+		t.Run(tc.who, func(t *testing.T) {
+			sig := filepath.Join(dir, tc.who+".p7s")
+			if code, _, errOut := runCLI(t, append([]string{"sign", doc, "-o", sig, "--level", "T", "--tsa", ts.URL, "--tsa-trust", tsaRoot}, keyArgs(tc.who)...)...); code != 0 {
+				t.Fatalf("sign: %s", errOut)
+			}
+			code, out, errOut := runCLI(t, "verify", sig, "--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--resolve", "ocsp.hpki-test.invalid="+addr)
+			if code != tc.code || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"missing flags", []string{"ocsp", "serve"}},
+		{"CRL of another CA", []string{"ocsp", "serve", "--issuer", testpki.Path("ca-auth.pem"), "--cert", testpki.Path("ocsp.pem"), "--key", testpki.Path("ocsp.key"), "--crl", testpki.Path("ca-sign.crl")}},
+		{"key of another certificate", []string{"ocsp", "serve", "--issuer", testpki.Path("ca-sign.pem"), "--cert", testpki.Path("ocsp.pem"), "--key", testpki.Path("doctor.key")}},
+		{"bad --resolve", []string{"verify", filepath.Join(dir, "doctor.p7s"), "--resolve", "nohost"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			if code != 3 {
+				t.Fatalf("exit %d, want 3: %s", code, errOut)
 			}
 			assertOneLineError(t, errOut)
 		})

@@ -1,17 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -83,27 +77,7 @@ unique and increase across restarts when --serial-file is given.`,
 			if err := s.Check(); err != nil {
 				return usageError(err)
 			}
-			if host, _, err := net.SplitHostPort(addr); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: listening on %s, not only on this machine\n", addr)
-			}
-			ln, err := net.Listen("tcp", addr)
-			if err != nil {
-				return usageError(fmt.Errorf("listening on %s: %w", addr, err))
-			}
-			srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			go func() {
-				<-ctx.Done()
-				shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(shut)
-			}()
-			fmt.Fprintf(cmd.OutOrStdout(), "listening on http://%s/\n", ln.Addr())
-			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				return failure(err)
-			}
-			return nil
+			return serveLocal(cmd, addr, s)
 		},
 	}
 	f := cmd.Flags()
