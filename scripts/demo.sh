@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# make demo: the main job on embedded defaults. It starts a local TSA on a
-# port chosen at run time, signs a sample referral letter with the test
-# doctor's credentials (CAdES B-T), verifies it and prints the report, shows
-# what a tampered copy gives, and stops the TSA. Test credentials only.
+# make demo: the main job on embedded defaults. It starts a local TSA and a
+# local OCSP responder on ports chosen at run time, signs a sample referral
+# letter with the test doctor's credentials (CAdES B-T), verifies it and
+# prints the report, shows what a tampered copy gives, signs an
+# e-prescription (XAdES), extends the letter to B-LTA, signs with a SoftHSM2
+# "card", and stops the servers. Test credentials only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPKI=${HPKI:-bin/hpki}
@@ -58,6 +60,22 @@ $HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-r
 
 step "The same in JSON, for programs"
 $HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl" --output json
+
+step "Revocation checked online: a local OCSP responder (hpki ocsp serve) stands in for the one the certificate names"
+ocsp_log="$OUT/ocsp.log"
+$HPKI ocsp serve --issuer "$C/ca-sign.pem" --cert "$C/ocsp.pem" --key "$C/ocsp.key" --crl "$C/ca-sign.crl" \
+  --addr 127.0.0.1:0 >"$ocsp_log" 2>&1 &
+ocsp_pid=$!
+trap 'kill "$tsa_pid" "$ocsp_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+ocsp=""
+for _ in $(seq 1 100); do
+  ocsp=$(grep -o '127\.0\.0\.1:[0-9]*' "$ocsp_log" | head -1 || true)
+  [ -n "$ocsp" ] && break
+  sleep 0.05
+done
+[ -n "$ocsp" ] || { echo "demo: OCSP responder did not start:"; cat "$ocsp_log"; exit 1; }
+$HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" \
+  --resolve ocsp.hpki-test.invalid="$ocsp" --resolve crl.hpki-test.invalid="$ocsp"
 
 step "A copy of the letter with one byte changed must fail"
 cp "$DOC" "$OUT/tampered.txt"
