@@ -3,7 +3,9 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -112,13 +114,16 @@ type revocationOutcome struct {
 }
 
 // candidates returns the checked revocation data about cert from m.
-func (m *material) candidates(cert, issuer *x509.Certificate) (infos []*revocation.Info, origins []string, warnings []string) {
+func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (infos []*revocation.Info, origins []string, warnings []string) {
 	for _, d := range m.crls {
-		crl, err := x509.ParseRevocationList(d.raw)
-		if err != nil || !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
+		crl, err := v.checkedCRL(d.raw, issuer)
+		if errors.Is(err, revocation.ErrOtherIssuer) {
 			continue // about another CA
 		}
-		info, err := revocation.CheckCRL(d.raw, cert, issuer)
+		var info *revocation.Info
+		if err == nil {
+			info, err = crl.Status(cert)
+		}
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("%s CRL ignored: %v", d.origin, err))
 			continue
@@ -126,7 +131,7 @@ func (m *material) candidates(cert, issuer *x509.Certificate) (infos []*revocati
 		infos, origins = append(infos, info), append(origins, d.origin)
 	}
 	for _, d := range m.ocsps {
-		info, err := revocation.CheckOCSP(d.raw, cert, issuer, nil)
+		info, err := v.checkedOCSP(d.raw, cert, issuer)
 		if err != nil {
 			if !isAboutAnother(err) {
 				warnings = append(warnings, fmt.Sprintf("%s OCSP response ignored: %v", d.origin, err))
@@ -147,6 +152,60 @@ func (m *material) candidates(cert, issuer *x509.Certificate) (infos []*revocati
 		sortedInfos[k], sortedOrigins[k] = infos[i], origins[i]
 	}
 	return sortedInfos, sortedOrigins, warnings
+}
+
+// checkedCRL parses and checks a CRL against issuer once per Verifier.
+func (v *Verifier) checkedCRL(der []byte, issuer *x509.Certificate) (*revocation.CRL, error) {
+	key := pairKey(der, issuer.Raw)
+	if e, ok := v.revs.Load(key); ok {
+		r := e.(crlResult)
+		return r.crl, r.err
+	}
+	crl, err := revocation.ParseCRL(der, issuer)
+	v.remember(key, crlResult{crl, err})
+	return crl, err
+}
+
+// checkedOCSP checks an OCSP response (no nonce: embedded or given data)
+// once per Verifier.
+func (v *Verifier) checkedOCSP(der []byte, cert, issuer *x509.Certificate) (*revocation.Info, error) {
+	key := pairKey(der, append(append([]byte{}, cert.Raw...), issuer.Raw...))
+	if e, ok := v.revs.Load(key); ok {
+		r := e.(ocspResult)
+		return r.info, r.err
+	}
+	info, err := revocation.CheckOCSP(der, cert, issuer, nil)
+	v.remember(key, ocspResult{info, err})
+	return info, err
+}
+
+type crlResult struct {
+	crl *revocation.CRL
+	err error
+}
+
+type ocspResult struct {
+	info *revocation.Info
+	err  error
+}
+
+func pairKey(a, b []byte) [64]byte {
+	var k [64]byte
+	x, y := sha256.Sum256(a), sha256.Sum256(b)
+	copy(k[:32], x[:])
+	copy(k[32:], y[:])
+	return k
+}
+
+// remember caches a revocation check result (bounded like the
+// certificate cache).
+func (v *Verifier) remember(key [64]byte, val any) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.nrevs < maxCachedCerts {
+		v.nrevs++
+		v.revs.Store(key, val)
+	}
 }
 
 func isAboutAnother(err error) bool {
@@ -172,7 +231,7 @@ func (v *Verifier) checkRevocation(ctx context.Context, chain []*x509.Certificat
 		if revocation.NoCheck(cert) {
 			continue
 		}
-		infos, origins, warns := m.candidates(cert, issuer)
+		infos, origins, warns := v.candidates(m, cert, issuer)
 		out.warnings = append(out.warnings, warns...)
 		pick := choose(infos, at)
 		if pick < 0 && !v.opts.Offline && revocation.Checkable(cert) {

@@ -39,8 +39,9 @@ type Options struct {
 	Fetcher *revocation.Fetcher
 }
 
-// Verifier validates signatures. It caches certificate parsing and path
-// building results across documents, keyed by the certificate's hash and
+// Verifier validates signatures. It caches certificate parsing, the checks
+// of revocation data (each CRL once per issuer, each OCSP response once per
+// certificate) and path building results across documents, keyed by the certificate's hash and
 // the trust store's fingerprint; a cached path is reused only at times
 // inside the validity of every certificate on it, so the cache can never
 // make a signature pass that a fresh validation would fail. A Verifier is
@@ -49,7 +50,9 @@ type Verifier struct {
 	opts   Options
 	certs  sync.Map // [32]byte → *x509.Certificate
 	paths  sync.Map // pathKey → pathEntry
+	revs   sync.Map // [64]byte → crlResult or ocspResult
 	ncerts int
+	nrevs  int
 	mu     sync.Mutex
 }
 
