@@ -71,7 +71,7 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 		}
 	}
 	if opts.To == sign.LevelLTA {
-		if err := addArchiveTimestamps(ctx, sd, content, opts.TSA); err != nil {
+		if err := addArchiveTimestamps(ctx, sd, content, opts.TSA, opts.Hash); err != nil {
 			return nil, err
 		}
 	}
@@ -107,10 +107,9 @@ func needsTimestamp(sd *cms.SignedData) bool {
 	return false
 }
 
-// addArchiveTimestamps adds an archive-time-stamp-v3 (SHA-256) to every
+// addArchiveTimestamps adds an archive-time-stamp-v3 (hash h) to every
 // signer of sd.
-func addArchiveTimestamps(ctx context.Context, sd *cms.SignedData, content io.ReadSeeker, ts sign.Timestamper) error {
-	h := crypto.SHA256
+func addArchiveTimestamps(ctx context.Context, sd *cms.SignedData, content io.ReadSeeker, ts sign.Timestamper, h crypto.Hash) error {
 	var contentHash []byte
 	switch {
 	case sd.Content != nil:

@@ -13,6 +13,7 @@
 package extend
 
 import (
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +30,10 @@ type Options struct {
 	// TSA gives the archive timestamps (LTA) and a signature timestamp for
 	// a B-B signature that has none.
 	TSA sign.Timestamper
+	// Hash is the hash of CAdES archive timestamps and their
+	// ats-hash-index-v3 (default SHA-256; the TSA must use the same). A
+	// renewal made because SHA-256 weakens uses SHA-384 or SHA-512.
+	Hash crypto.Hash
 	// Verify configures the validation that must pass before extending
 	// and that collects the validation data (trust, revocation sources,
 	// clock).
@@ -55,6 +60,13 @@ func (o *Options) check() error {
 	case sign.LevelLTA:
 		if o.TSA == nil {
 			return errors.New("extending to LTA needs a TSA")
+		}
+		switch o.Hash {
+		case 0:
+			o.Hash = crypto.SHA256
+		case crypto.SHA256, crypto.SHA384, crypto.SHA512:
+		default:
+			return fmt.Errorf("archive timestamps use SHA-256, SHA-384 or SHA-512, not %v", o.Hash)
 		}
 	default:
 		return fmt.Errorf("cannot extend to level %q: LT or LTA", o.To)

@@ -3,6 +3,7 @@ package extend
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/x509"
 	"net/http/httptest"
 	"os"
@@ -96,5 +97,29 @@ func TestExtendRefusals(t *testing.T) {
 	}
 	if _, err := CAdES(context.Background(), []byte("garbage"), nil, opts); err == nil || !strings.Contains(err.Error(), "unreadable") {
 		t.Fatalf("garbage: %v", err)
+	}
+}
+
+// Archive timestamps with SHA-512 (a renewal because SHA-256 weakens):
+// the ats-hash-index-v3 names its algorithm and the result validates.
+func TestExtendWithSHA512(t *testing.T) {
+	opts, p := committedOptions(t, sign.LevelLTA)
+	opts.Hash = crypto.SHA512
+	opts.TSA.(*tsa.Client).Hash = crypto.SHA512
+	content := []byte("letter")
+	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lta, err := CAdES(context.Background(), res.Signature, bytes.NewReader(content), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lta.Level != "CAdES-BASELINE-LTA" {
+		t.Fatalf("level %s", lta.Level)
+	}
+	opts.Hash = crypto.SHA1
+	if _, err := CAdES(context.Background(), lta.Signature, bytes.NewReader(content), opts); err == nil {
+		t.Fatal("SHA-1 archive timestamps accepted")
 	}
 }

@@ -24,6 +24,7 @@ func newExtendCmd() *cobra.Command {
 		tf                  trustFlags
 		rf                  revocationFlags
 		to, content, output string
+		hashName            string
 		tsaURL, tsaUser     string
 		tsaTrust            []string
 		tsaTimeout          time.Duration
@@ -74,8 +75,11 @@ error or unreadable input.`,
 			if err := rf.apply(&opts.Verify); err != nil {
 				return err
 			}
+			if opts.Hash, err = parseHash(hashName); err != nil {
+				return usageError(err)
+			}
 			if tsaURL != "" {
-				c, err := newTSAClient(tsaURL, tsaUser, tsaTrust, tsaTimeout, 0)
+				c, err := newTSAClient(tsaURL, tsaUser, tsaTrust, tsaTimeout, opts.Hash)
 				if err != nil {
 					return err
 				}
@@ -143,6 +147,7 @@ error or unreadable input.`,
 	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust's default, the embedded HPKI anchors)")
 	fl.StringVar(&tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
 	fl.DurationVar(&tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
+	fl.StringVar(&hashName, "hash", "sha256", "hash of the archive timestamps: sha256, sha384 or sha512 (renew with a stronger one when SHA-256 weakens)")
 	_ = cmd.MarkFlagRequired("to")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.FixedCompletions([]string{"LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
