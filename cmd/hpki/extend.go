@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/extend"
-	"github.com/hpki-jp/hpki/internal/atomicfile"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
@@ -125,11 +124,8 @@ error or unreadable input.`,
 			case err != nil:
 				return failure(fmt.Errorf("%s: %w", in, err))
 			}
-			if err := atomicfile.Write(out, res.Signature, 0o644, force || inPlace); err != nil {
-				if errors.Is(err, atomicfile.ErrExists) {
-					return usageError(err)
-				}
-				return failure(err)
+			if err := writeOutput(out, res.Signature, force || inPlace); err != nil {
+				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", in, out, res.Level)
 			return nil

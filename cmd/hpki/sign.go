@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/atomicfile"
 	"github.com/hpki-jp/hpki/internal/keyfile"
@@ -40,6 +41,8 @@ type signFlags struct {
 	roles                          []string
 	allowNonHPKI, force, pss       bool
 	out                            string
+	tf                             trustFlags
+	rf                             revocationFlags
 }
 
 func newSignCmd() *cobra.Command {
@@ -60,7 +63,10 @@ environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
 
 Before the key is used, the certificate must be an HPKI signing certificate
 (--allow-non-hpki turns this into a warning) and hold one of the --require-role
-roles. Level T adds a timestamp from --tsa over the signature value.
+roles. Level T adds a timestamp from --tsa over the signature value; LT and
+LTA then validate the new signature (--trust, --tsa-trust, revocation data
+fetched or given with --crl/--ocsp) and embed its validation data (LT) and
+an archive timestamp (LTA), as hpki extend does.
 
 Outputs are written atomically and never overwrite an existing file without
 --force; inputs are never modified.
@@ -75,7 +81,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
-	fl.StringVar(&f.level, "level", "B", "baseline level: B or T (LT and LTA: hpki extend)")
+	fl.StringVar(&f.level, "level", "B", "baseline level: B, T, LT or LTA (T and up need --tsa)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
 	fl.StringVar(&f.c14n, "c14n", "exc", "XAdES canonicalization: exc (exclusive C14N), c14n (inclusive 1.0) or c14n11 (1.1)")
@@ -102,7 +108,9 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.BoolVar(&f.pss, "pss", false, "use RSASSA-PSS instead of PKCS#1 v1.5")
 	fl.StringVarP(&f.out, "output", "o", "", "output file (one input only; default FILE.p7s)")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
-	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T"}, cobra.ShellCompDirectiveNoFileComp))
+	f.tf.register(cmd)
+	f.rf.register(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T", "LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping", "enveloped"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
@@ -204,12 +212,10 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	switch strings.ToUpper(f.level) {
 	case "B":
 		opts.Level = sign.LevelB
-	case "T":
+	case "T", "LT", "LTA":
 		opts.Level = sign.LevelT
-	case "LT", "LTA":
-		return usageError(fmt.Errorf("--level %s: sign at B or T, then run hpki extend --to %s", f.level, strings.ToUpper(f.level)))
 	default:
-		return usageError(fmt.Errorf("--level must be B or T, not %q", f.level))
+		return usageError(fmt.Errorf("--level must be B, T, LT or LTA, not %q", f.level))
 	}
 	if f.format == "xades" {
 		if f.packaging == "" {
@@ -238,9 +244,27 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	}
 	if opts.Level == sign.LevelT {
 		if f.tsaURL == "" {
-			return usageError(errors.New("--level T needs --tsa URL"))
+			return usageError(fmt.Errorf("--level %s needs --tsa URL", strings.ToUpper(f.level)))
 		}
 		if opts.TSA, err = newTSAClient(f.tsaURL, f.tsaUser, f.tsaTrust, f.tsaTimeout, crypto.SHA256); err != nil {
+			return err
+		}
+	}
+	// LT and LTA: the new signature is extended before it is written.
+	var ext *extend.Options
+	if lvl := strings.ToUpper(f.level); lvl == "LT" || lvl == "LTA" {
+		ext = &extend.Options{To: sign.Level(lvl), TSA: opts.TSA}
+		store, err := f.tf.store()
+		if err != nil {
+			return err
+		}
+		ext.Verify.Trust = store
+		if len(f.tsaTrust) > 0 {
+			if ext.Verify.TSATrust, err = trust.Load(f.tsaTrust...); err != nil {
+				return usageError(fmt.Errorf("--tsa-trust: %w", err))
+			}
+		}
+		if err := f.rf.apply(&ext.Verify); err != nil {
 			return err
 		}
 	}
@@ -290,9 +314,9 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
 				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,
 				C14N: c14nAlg, MimeType: f.mimeType,
-			}, f.packaging, f.force)
+			}, f.packaging, f.force, ext)
 		} else {
-			err = signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force)
+			err = signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force, ext)
 		}
 		if err != nil {
 			return err
@@ -311,7 +335,7 @@ func signedXMLName(in, packaging string) string {
 	return base + ".signed.xml"
 }
 
-func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.XAdESOptions, packaging string, force bool) error {
+func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.XAdESOptions, packaging string, force bool, ext *extend.Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -338,21 +362,29 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 	if err != nil {
 		return failure(fmt.Errorf("%s: %w", in, err))
 	}
-	if err := atomicfile.Write(out, res.Signature, 0o644, force); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
-			return usageError(err)
-		}
-		return failure(err)
-	}
 	what := "XAdES-B " + packaging
 	if opts.Level == sign.LevelT {
 		what = "XAdES-T " + packaging + ", timestamped " + res.TimestampTime.Format(time.RFC3339)
+	}
+	if ext != nil {
+		var detached xmlsig.Detached
+		if packaging == "detached" {
+			detached = detachedResolver(in)
+		}
+		lifted, err := extend.XAdES(ctx, res.Signature, detached, *ext)
+		if err != nil {
+			return failure(fmt.Errorf("%s: %w", in, err))
+		}
+		res.Signature, what = lifted.Signature, lifted.Level+" "+packaging
+	}
+	if err := writeOutput(out, res.Signature, force); err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
 	return nil
 }
 
-func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.CAdESOptions, force bool) error {
+func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.CAdESOptions, force bool, ext *extend.Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -365,17 +397,37 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 	if err != nil {
 		return failure(fmt.Errorf("%s: %w", in, err))
 	}
-	if err := atomicfile.Write(out, res.Signature, 0o644, force); err != nil {
+	what := "CAdES-B"
+	if opts.Level == sign.LevelT {
+		what = "CAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
+	}
+	if ext != nil {
+		var content io.ReadSeeker
+		if opts.Packaging != sign.Enveloping {
+			content = file
+		}
+		lifted, err := extend.CAdES(ctx, res.Signature, content, *ext)
+		if err != nil {
+			return failure(fmt.Errorf("%s: %w", in, err))
+		}
+		res.Signature, what = lifted.Signature, lifted.Level
+	}
+	if err := writeOutput(out, res.Signature, force); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	return nil
+}
+
+// writeOutput writes a signature atomically, refusing to overwrite without
+// force.
+func writeOutput(out string, data []byte, force bool) error {
+	if err := atomicfile.Write(out, data, 0o644, force); err != nil {
 		if errors.Is(err, atomicfile.ErrExists) {
 			return usageError(err)
 		}
 		return failure(err)
 	}
-	what := "CAdES-B"
-	if opts.Level == sign.LevelT {
-		what = "CAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
-	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
 	return nil
 }
 

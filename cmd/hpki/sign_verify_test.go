@@ -295,3 +295,45 @@ func TestOnlineRevocationCLI(t *testing.T) {
 		})
 	}
 }
+
+// hpki sign --level LTA signs, timestamps and extends in one step, CAdES
+// and XAdES; the result verifies offline from what it embeds.
+func TestSignAtLTACLI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer ts.Close()
+	dir := t.TempDir()
+	root, tsaRoot := testpki.Path("root.pem"), testpki.Path("tsa-root.pem")
+	presc, _ := os.ReadFile("../../testdata/xml/prescription.xml")
+	letter := writeDoc(t, dir, "letter.txt", "referral letter")
+	xml := writeDoc(t, dir, "presc.xml", string(presc))
+	common := append([]string{"--level", "LTA", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, keyArgs("doctor")...)
+	for _, tc := range []struct {
+		name, level string
+		sign        []string
+		verify      []string
+	}{
+		{"CAdES", "CAdES-BASELINE-LTA", []string{"sign", letter}, []string{"verify", letter + ".p7s", "--content", letter}},
+		{"XAdES", "XAdES-BASELINE-LTA", []string{"sign", xml, "--format", "xades", "--xml-id", "PrescriptionData"}, []string{"verify", filepath.Join(dir, "presc.signed.xml")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, append(tc.sign, common...)...)
+			if code != 0 || !strings.Contains(out, tc.level) {
+				t.Fatalf("sign: %d %s %s", code, out, errOut)
+			}
+			code, out, errOut = runCLI(t, append(tc.verify, "--trust", root, "--tsa-trust", tsaRoot, "--offline")...)
+			if code != 0 || !strings.Contains(out, tc.level) {
+				t.Fatalf("verify: %d %s %s", code, out, errOut)
+			}
+		})
+	}
+	// Without revocation data the new signature cannot reach LT: refused,
+	// nothing written.
+	code, _, errOut := runCLI(t, append([]string{"sign", letter, "-o", filepath.Join(dir, "x.p7s"), "--level", "LT", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline"}, keyArgs("doctor")...)...)
+	if code != 1 || !strings.Contains(errOut, "TRY_LATER") {
+		t.Fatalf("LT without revocation data: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.p7s")); err == nil {
+		t.Fatal("a refused signature was written")
+	}
+}
