@@ -14,6 +14,23 @@ mkdir -p "$OUT"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+# serve NAME LOG CMD...: starts a local server in the background (stopped
+# when the demo ends) and sets $addr to the 127.0.0.1:PORT it listens on.
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+serve() {
+  local name=$1 log=$2; shift 2
+  "$@" >"$log" 2>&1 &
+  pids+=($!)
+  addr=""
+  for _ in $(seq 1 100); do
+    addr=$(grep -o '127\.0\.0\.1:[0-9]*' "$log" | head -1 || true)
+    [ -n "$addr" ] && break
+    sleep 0.05
+  done
+  [ -n "$addr" ] || { echo "demo: $name did not start:" >&2; cat "$log" >&2; exit 1; }
+}
+
 step "The test doctor's certificate (hpki cert inspect)"
 $HPKI cert inspect "$C/doctor.pem" --lang ja
 
@@ -34,18 +51,9 @@ step "The real MEDIS signing CA chains to the embedded MHLW HPKI Root CA V2"
 $HPKI cert verify trust/anchors/medis-hpki-sign-ca2.pem --at 2030-01-01T00:00:00Z
 
 step "Starting a local RFC 3161 TSA on 127.0.0.1 (hpki tsa serve)"
-tsa_log="$OUT/tsa.log"
-$HPKI tsa serve --cert "$C/tsa.pem" --key "$C/tsa.key" --addr 127.0.0.1:0 \
-  --serial-file "$OUT/tsa.serial" >"$tsa_log" 2>&1 &
-tsa_pid=$!
-trap 'kill "$tsa_pid" 2>/dev/null || true; wait "$tsa_pid" 2>/dev/null || true' EXIT
-url=""
-for _ in $(seq 1 100); do
-  url=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$tsa_log" | head -1 || true)
-  [ -n "$url" ] && break
-  sleep 0.05
-done
-[ -n "$url" ] || { echo "demo: TSA did not start:"; cat "$tsa_log"; exit 1; }
+serve TSA "$OUT/tsa.log" $HPKI tsa serve --cert "$C/tsa.pem" --key "$C/tsa.key" --addr 127.0.0.1:0 \
+  --serial-file "$OUT/tsa.serial"
+url="http://$addr/"
 echo "TSA at $url"
 
 DOC=testdata/docs/referral-letter.txt
@@ -62,18 +70,10 @@ step "The same in JSON, for programs"
 $HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl" --output json
 
 step "Revocation checked online: a local OCSP responder (hpki ocsp serve) stands in for the one the certificate names"
-ocsp_log="$OUT/ocsp.log"
-$HPKI ocsp serve --issuer "$C/ca-sign.pem" --cert "$C/ocsp.pem" --key "$C/ocsp.key" --crl "$C/ca-sign.crl" \
-  --addr 127.0.0.1:0 >"$ocsp_log" 2>&1 &
-ocsp_pid=$!
-trap 'kill "$tsa_pid" "$ocsp_pid" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-ocsp=""
-for _ in $(seq 1 100); do
-  ocsp=$(grep -o '127\.0\.0\.1:[0-9]*' "$ocsp_log" | head -1 || true)
-  [ -n "$ocsp" ] && break
-  sleep 0.05
-done
-[ -n "$ocsp" ] || { echo "demo: OCSP responder did not start:"; cat "$ocsp_log"; exit 1; }
+serve "OCSP responder" "$OUT/ocsp.log" $HPKI ocsp serve --issuer "$C/ca-sign.pem" --cert "$C/ocsp.pem" \
+  --key "$C/ocsp.key" --crl "$C/ca-sign.crl" --addr 127.0.0.1:0
+ocsp=$addr
+echo "OCSP responder at http://$ocsp/"
 $HPKI verify "$SIG" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" \
   --resolve ocsp.hpki-test.invalid="$ocsp" --resolve crl.hpki-test.invalid="$ocsp"
 
