@@ -176,6 +176,9 @@ func TestTimelineCAdES(t *testing.T) {
 		t.Fatalf("the revocation after the signature timestamp is not reported: %s", w)
 	}
 	assertSignedBytesKept(t, bt, lta.Signature)
+	if rb := lta.Report.Signatures[0].RenewBy; rb == nil || !rb.Equal(tTSA1End) {
+		t.Fatalf("renew by %v, want %s (the first TSA's certificate expiry)", rb, tTSA1End)
+	}
 
 	// A signature made after the revocation is not extended.
 	revokedSig := w.sign(t, content)
@@ -216,6 +219,9 @@ func TestTimelineCAdES(t *testing.T) {
 			if tc.ind == verify.TotalPassed {
 				if s.Level != "CAdES-BASELINE-LTA" || !s.BestSignatureTime.Equal(tSign) {
 					t.Fatalf("level %s, best signature time %s", s.Level, s.BestSignatureTime)
+				}
+				if s.RenewBy == nil || !s.RenewBy.Equal(day(2045, 1, 1)) {
+					t.Fatalf("renew by %v, want the second TSA's expiry 2045-01-01", s.RenewBy)
 				}
 				kinds := []string{}
 				for _, ts := range s.Timestamps {

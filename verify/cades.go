@@ -365,6 +365,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 	control, newest := now, true
 	results := make([]timestampResult, len(stamps))
 	archived := false
+	var renewBy time.Time // when the newest valid timestamp's TSA path expires
 	for i := len(stamps) - 1; i >= 0; i-- {
 		if stamps[i].kind != "archive" {
 			continue
@@ -372,6 +373,9 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		tr := v.checkTimestampAt(ctx, stamps[i], control, newest, m, vd)
 		results[i] = tr
 		if tr.valid {
+			if newest {
+				renewBy = tr.until
+			}
 			control, newest, archived = tr.report.GenTime, false, true
 		}
 	}
@@ -390,6 +394,13 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		if tr.valid && (best.IsZero() || tr.report.GenTime.Before(best)) {
 			best = tr.report.GenTime
 		}
+		if tr.valid && !archived && (renewBy.IsZero() || tr.until.Before(renewBy)) {
+			renewBy = tr.until
+		}
+	}
+	if !renewBy.IsZero() {
+		rb := renewBy.UTC()
+		sr.RenewBy = &rb
 	}
 	for _, tr := range results {
 		sr.Timestamps = append(sr.Timestamps, tr.report)

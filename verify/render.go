@@ -43,6 +43,7 @@ var messages = map[string]map[string]string{
 		"revokedbefore":   "on %s, BEFORE the signing time",
 		"archive":         "Archived",
 		"archived":        "%s (archive timestamp from %s)",
+		"renewby":         "Renew (hpki extend --to LTA) before",
 	},
 	"ja": {
 		"TOTAL_PASSED":    "有効 — 署名は改ざんされておらず、署名者は信頼できます",
@@ -78,6 +79,7 @@ var messages = map[string]map[string]string{
 		"revokedbefore":   "%s（署名時刻より前）",
 		"archive":         "アーカイブ",
 		"archived":        "%s（%s のアーカイブタイムスタンプ）",
+		"renewby":         "更新期限（hpki extend --to LTA）",
 	},
 }
 
@@ -179,6 +181,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		if t.Type == "archive" && t.Indication == TotalPassed {
 			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Format(time.RFC3339), t.TSA)
 		}
+	}
+	if s.RenewBy != nil {
+		fmt.Fprintf(b, "  %s: %s\n", m["renewby"], s.RenewBy.Format("2006-01-02"))
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {

@@ -82,6 +82,10 @@ type SignatureReport struct {
 	// have existed (a valid timestamp), or the validation time.
 	BestSignatureTime time.Time   `json:"bestSignatureTime"`
 	Timestamps        []Timestamp `json:"timestamps,omitempty"`
+	// RenewBy is when the certificate path of the newest valid timestamp
+	// expires: an archive timestamp must be added (hpki extend --to LTA)
+	// before then, or the proofs of existence can no longer be checked.
+	RenewBy *time.Time `json:"renewBy,omitempty"`
 	// Covers lists what the signature protects (file name, XML element...).
 	Covers []string `json:"covers,omitempty"`
 	// SignaturePolicy is the EPES signature policy OID, when present.

@@ -166,6 +166,8 @@ func classifyPathError(err error, cert *x509.Certificate, at time.Time) error {
 type timestampResult struct {
 	report Timestamp
 	valid  bool
+	// until is when the first certificate of the TSA's path expires.
+	until time.Time
 	// warnings about the TSA's revocation status.
 	warnings []string
 }
@@ -231,6 +233,9 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	}
 	for _, c := range chain {
 		vd.addCert(c)
+		if r.until.IsZero() || c.NotAfter.Before(r.until) {
+			r.until = c.NotAfter
+		}
 	}
 	rev := v.checkRevocation(ctx, chain, control, true, lenient, m, vd)
 	r.report.Revocation = rev.checks
