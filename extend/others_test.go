@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"io"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
 	"github.com/hpki-jp/hpki/verify"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 // committedOptions validate against the committed test HPKI with its CRL,
@@ -121,5 +123,38 @@ func TestExtendWithSHA512(t *testing.T) {
 	opts.Hash = crypto.SHA1
 	if _, err := CAdES(context.Background(), lta.Signature, bytes.NewReader(content), opts); err == nil {
 		t.Fatal("SHA-1 archive timestamps accepted")
+	}
+}
+
+// A detached XAdES (the signed file beside it) is extended to LTA: the
+// archive timestamp covers the file, which must be given again to verify.
+func TestExtendDetachedXAdES(t *testing.T) {
+	opts, p := committedOptions(t, sign.LevelLTA)
+	content := []byte("%PDF-1.7 a scanned referral letter")
+	res, err := sign.SignXAdESDetached(context.Background(), bytes.NewReader(content), "letter.pdf", sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.XAdESOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func(data []byte) xmlsig.Detached {
+		return func(uri string) (io.Reader, error) {
+			if uri == "letter.pdf" {
+				return bytes.NewReader(data), nil
+			}
+			return nil, nil
+		}
+	}
+	if _, err := XAdES(context.Background(), res.Signature, nil, opts); err == nil {
+		t.Fatal("extended without the signed file")
+	}
+	lta, err := XAdES(context.Background(), res.Signature, files(content), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lta.Level != "XAdES-BASELINE-LTA" {
+		t.Fatalf("level %s", lta.Level)
+	}
+	v := verify.New(selfContained(opts.Verify))
+	if rep, _ := v.VerifyXAdES(context.Background(), lta.Signature, files([]byte("another file"))); rep.Indication != verify.TotalFailed {
+		t.Fatalf("another file: %s", rep.Indication)
 	}
 }
