@@ -111,36 +111,9 @@ func rewind(content io.ReadSeeker) (io.Reader, error) {
 
 // result checks that every signature of rep reached the level asked for.
 func result(out []byte, rep *verify.Report, to sign.Level) (*Result, error) {
-	level := lowestLevel(rep)
-	if rank(level) < rank("-"+string(to)) {
+	level := rep.Level()
+	if verify.LevelRank(level) < verify.LevelRank("-"+string(to)) {
 		return nil, fmt.Errorf("%w: the extended signature only reaches %s (a certificate's revocation data could not be embedded?)", ErrNotValid, level)
 	}
 	return &Result{Signature: out, Level: level, Report: rep}, nil
-}
-
-var levelSuffixes = []string{"-B", "-T", "-LT", "-LTA"}
-
-// rank orders baseline levels by their suffix (-1 for others).
-func rank(level string) int {
-	for i := len(levelSuffixes) - 1; i >= 0; i-- {
-		if strings.HasSuffix(level, levelSuffixes[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
-// lowestLevel is the level of the weakest signature of the report
-// (counter-signatures are not extended and not counted).
-func lowestLevel(rep *verify.Report) string {
-	low := ""
-	for _, s := range rep.Signatures {
-		if strings.Contains(s.ID, "/") {
-			continue
-		}
-		if low == "" || rank(s.Level) < rank(low) {
-			low = s.Level
-		}
-	}
-	return low
 }

@@ -99,6 +99,13 @@ $HPKI extend "$SIG" --content "$DOC" --to LTA --tsa "$url" --trust "$C/root.pem"
 echo "Verified offline from what the signature embeds (no --crl):"
 $HPKI verify "$OUT/referral-letter.lta.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline
 
+step "An archive service re-verifies its records in bulk (hpki archive verify)"
+rm -rf "$OUT/archive"; mkdir -p "$OUT/archive/2026"
+cp "$DOC" "$OUT/archive/2026/referral-letter.txt"
+cp "$OUT/referral-letter.lta.p7s" "$OUT/archive/2026/referral-letter.txt.p7s"
+cp "$OUT/prescription.signed.xml" "$OUT/archive/2026/"
+$HPKI archive verify "$OUT/archive" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$C/ca-sign.crl"
+
 step "The HPKI card: a SoftHSM2 token laid out like an HPKI IC card"
 MOD=""
 for m in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do [ -f "$m" ] && MOD=$m && break; done

@@ -8,7 +8,10 @@
 // caller's role policy. Any other indication must be treated as "not signed".
 package verify
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Indication is the main validation status of ETSI EN 319 102-1.
 type Indication string
@@ -134,4 +137,46 @@ type Timestamp struct {
 	Errors     []string      `json:"errors,omitempty"`
 	// Revocation reports the status checks of the TSA's certificates.
 	Revocation []RevocationCheck `json:"revocation,omitempty"`
+}
+
+// levelSuffixes lists the baseline levels from the lowest.
+var levelSuffixes = []string{"-B", "-T", "-LT", "-LTA"}
+
+// LevelRank orders baseline levels by their suffix: B 0, T 1, LT 2, LTA 3,
+// -1 for anything else (a plain CMS or XML-DSig signature).
+func LevelRank(level string) int {
+	for i := len(levelSuffixes) - 1; i >= 0; i-- {
+		if strings.HasSuffix(level, levelSuffixes[i]) {
+			return i
+		}
+	}
+	return -1
+}
+
+// Level returns the lowest level among the report's signatures
+// (counter-signatures, whose IDs contain "/", aside).
+func (r *Report) Level() string {
+	low := ""
+	for _, s := range r.Signatures {
+		if strings.Contains(s.ID, "/") {
+			continue
+		}
+		if low == "" || LevelRank(s.Level) < LevelRank(low) {
+			low = s.Level
+		}
+	}
+	return low
+}
+
+// RenewBy returns the earliest renewal deadline among the report's
+// signatures, or nil when none has a valid timestamp.
+func (r *Report) RenewBy() *time.Time {
+	var first *time.Time
+	for _, s := range r.Signatures {
+		if s.RenewBy != nil && (first == nil || s.RenewBy.Before(*first)) {
+			t := *s.RenewBy
+			first = &t
+		}
+	}
+	return first
 }

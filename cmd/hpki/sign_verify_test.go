@@ -337,3 +337,51 @@ func TestSignAtLTACLI(t *testing.T) {
 		t.Fatal("a refused signature was written")
 	}
 }
+
+// hpki archive verify and renew over a folder: one line per file and a
+// summary, exit code of the worst record, JSON for programs; renewal
+// extends the valid record in place and leaves the failing one alone.
+func TestArchiveCLI(t *testing.T) {
+	p := testpki.MustLoad(t)
+	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer ts.Close()
+	dir := t.TempDir()
+	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.Path("ca-sign.crl")
+	good := writeDoc(t, dir, "good.txt", "referral letter")
+	bad := writeDoc(t, dir, "bad.txt", "referral letter")
+	for _, f := range []string{good, bad} {
+		if code, _, errOut := runCLI(t, append([]string{"sign", f, "--level", "T", "--tsa", ts.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	os.WriteFile(bad, []byte("changed"), 0o600)
+	common := []string{dir, "--trust", root, "--tsa-trust", tsaRoot, "--offline", "--crl", crl}
+	code, out, errOut := runCLI(t, append([]string{"archive", "verify"}, common...)...)
+	if code != 1 || !strings.Contains(out, "2 files: 1 passed, 1 failed, 0 indeterminate") || !strings.Contains(out, "TOTAL_FAILED/HASH_FAILURE") {
+		t.Fatalf("archive verify: %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, append([]string{"archive", "verify", "--output", "json"}, common...)...)
+	var recs []map[string]any
+	if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) != 2 || code != 1 {
+		t.Fatalf("json: %v %d %s", err, code, out)
+	}
+	before, _ := os.ReadFile(bad + ".p7s")
+	code, out, errOut = runCLI(t, append([]string{"archive", "renew", "--tsa", ts.URL}, common...)...)
+	if code != 1 || !strings.Contains(out, "1 renewed, 0 refused") || !strings.Contains(out, "CAdES-BASELINE-LTA") {
+		t.Fatalf("archive renew: %d\n%s%s", code, out, errOut)
+	}
+	if after, _ := os.ReadFile(bad + ".p7s"); !bytes.Equal(before, after) {
+		t.Fatal("the failing record was rewritten")
+	}
+	if code, out, _ := runCLI(t, "verify", good+".p7s", "--content", good, "--trust", root, "--tsa-trust", tsaRoot, "--offline"); code != 0 || !strings.Contains(out, "LTA") {
+		t.Fatalf("renewed record: %d %s", code, out)
+	}
+	if code, _, errOut := runCLI(t, "archive", "renew", dir); code != 3 {
+		t.Fatalf("renew without --tsa: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "archive", "verify", filepath.Join(dir, "missing")); code != 3 {
+		t.Fatalf("missing folder: %d %s", code, errOut)
+	} else {
+		assertOneLineError(t, errOut)
+	}
+}

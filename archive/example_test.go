@@ -1,0 +1,47 @@
+package archive_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/hpki-jp/hpki/archive"
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+func ExampleRun() {
+	p, err := testpki.Load(testpki.Dir())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// A folder with one record: the letter and its detached signature.
+	dir, _ := os.MkdirTemp("", "records")
+	defer os.RemoveAll(dir)
+	letter := []byte("referral letter")
+	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(letter),
+		sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	os.WriteFile(filepath.Join(dir, "letter.txt"), letter, 0o600)
+	os.WriteFile(filepath.Join(dir, "letter.txt.p7s"), res.Signature, 0o600)
+
+	files, _ := archive.Find(dir)
+	recs := archive.Run(context.Background(), files, archive.Options{Verify: verify.Options{
+		Trust:   trust.New([]*x509.Certificate{p.Root.Cert}, nil),
+		CRLs:    [][]byte{p.CRL},
+		Offline: true,
+	}}, nil)
+	for _, r := range recs {
+		fmt.Println(filepath.Base(r.Path), r.Indication, r.Level, filepath.Base(r.Content))
+	}
+	// Output: letter.txt.p7s TOTAL_PASSED CAdES-BASELINE-B letter.txt
+}

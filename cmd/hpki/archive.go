@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/archive"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+func init() { register(newArchiveCmd) }
+
+func newArchiveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "archive",
+		Short: "Re-verify and renew stored signatures in bulk",
+		Long: `Re-verify and renew the signatures of an archive: every .p7s/.p7m file and every
+XML document with a ds:Signature under the given folders. The content of a
+detached CAdES signature NAME.p7s (or NAME.lt.p7s, NAME.lta.p7s) is NAME
+beside it; detached XAdES references are resolved to files beside the
+document only.`,
+	}
+	cmd.AddCommand(newArchiveRunCmd(false), newArchiveRunCmd(true))
+	return cmd
+}
+
+func newArchiveRunCmd(renew bool) *cobra.Command {
+	var (
+		out                 outputFlags
+		tf                  trustFlags
+		rf                  revocationFlags
+		tsaTrust            []string
+		at                  string
+		jobs                int
+		within              time.Duration
+		tsaURL, tsaUser     string
+		tsaTimeout          time.Duration
+		dryRun              bool
+		use, short, long, x string
+	)
+	use, short = "verify PATH...", "Validate every signature file under PATH, in parallel, one line each"
+	long = `Validate every signature file under the given files and folders, in
+parallel, as hpki verify does, and print one line per file (or a JSON array
+with --output json): its indication, level and renewal deadline, then a
+summary.
+
+Exit codes: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 2 some INDETERMINATE
+(and none failed), 3 usage error.`
+	x = "  hpki archive verify /srv/records --offline\n  hpki archive verify /srv/records --output json > report.json"
+	if renew {
+		use, short = "renew PATH... --tsa URL", "Extend to B-LTA every valid record that is not B-LTA or whose renewal deadline is near"
+		long = `Validate every signature file under the given files and folders and extend
+to B-LTA, in place and atomically, each one that passes and is below B-LTA
+or whose renewal deadline (the expiry of its newest timestamp's TSA
+certificate) falls within --within. Records that do not pass are reported
+and left untouched.
+
+Exit codes as for hpki archive verify; a refused renewal counts as failed.`
+		x = "  hpki archive renew /srv/records --tsa https://tsa.example.jp/ --within 8760h\n  hpki archive renew /srv/records --tsa http://127.0.0.1:3161/ --dry-run"
+	}
+	cmd := &cobra.Command{
+		Use: use, Short: short, Long: long, Example: x,
+		Args: minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := out.validate(); err != nil {
+				return err
+			}
+			store, err := tf.store()
+			if err != nil {
+				return err
+			}
+			opts := archive.Options{Verify: verify.Options{Trust: store}, Jobs: jobs}
+			if len(tsaTrust) > 0 {
+				if opts.Verify.TSATrust, err = trust.Load(tsaTrust...); err != nil {
+					return usageError(fmt.Errorf("--tsa-trust: %w", err))
+				}
+			}
+			if err := rf.apply(&opts.Verify); err != nil {
+				return err
+			}
+			if at != "" {
+				if opts.Verify.At, err = parseAt(at); err != nil {
+					return err
+				}
+			}
+			if renew {
+				if tsaURL == "" && !dryRun {
+					return usageError(errors.New("archive renew needs --tsa (or --dry-run)"))
+				}
+				opts.Renew = &archive.RenewOptions{Within: within, DryRun: dryRun}
+				if tsaURL != "" {
+					c, err := newTSAClient(tsaURL, tsaUser, tsaTrust, tsaTimeout, 0)
+					if err != nil {
+						return err
+					}
+					opts.Renew.TSA = c
+				}
+			}
+			files, err := archive.Find(args...)
+			if err != nil {
+				return usageError(err)
+			}
+			var report func(archive.Record)
+			if out.output != "json" {
+				report = func(r archive.Record) { writeRecord(cmd.OutOrStdout(), r) }
+			}
+			recs := archive.Run(cmd.Context(), files, opts, report)
+			return finishArchive(cmd.OutOrStdout(), recs, out.output == "json", renew)
+		},
+	}
+	out.register(cmd)
+	tf.register(cmd)
+	rf.register(cmd)
+	fl := cmd.Flags()
+	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
+	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
+	fl.IntVar(&jobs, "jobs", 0, "files handled at once (default: the number of CPUs)")
+	if renew {
+		fl.DurationVar(&within, "within", 365*24*time.Hour, "renew records whose deadline falls within this duration")
+		fl.StringVar(&tsaURL, "tsa", "", "RFC 3161 TSA URL for the archive timestamps")
+		fl.StringVar(&tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
+		fl.DurationVar(&tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
+		fl.BoolVar(&dryRun, "dry-run", false, "only report what would be renewed")
+	}
+	return cmd
+}
+
+// writeRecord prints one line for a record.
+func writeRecord(w io.Writer, r archive.Record) {
+	ind := string(r.Indication)
+	if r.SubIndication != "" {
+		ind += "/" + string(r.SubIndication)
+	}
+	line := fmt.Sprintf("%-40s %s", ind, r.Path)
+	if r.Level != "" {
+		line += "  " + r.Level
+	}
+	if r.RenewBy != nil {
+		line += "  renew by " + r.RenewBy.Format("2006-01-02")
+	}
+	if r.Renewed {
+		line += "  RENEWED"
+	}
+	if r.Error != "" {
+		line += "  (" + r.Error + ")"
+	}
+	fmt.Fprintln(w, line)
+}
+
+// finishArchive prints the summary (or the JSON array) and picks the exit
+// code: the worst indication, a refused renewal counting as failed.
+func finishArchive(w io.Writer, recs []archive.Record, asJSON, renew bool) error {
+	counts := map[verify.Indication]int{}
+	renewed, refused := 0, 0
+	for _, r := range recs {
+		counts[r.Indication]++
+		if r.Renewed {
+			renewed++
+		}
+		if renew && r.Indication == verify.TotalPassed && !r.Renewed && r.Error != "" {
+			refused++
+		}
+	}
+	if asJSON {
+		if recs == nil {
+			recs = []archive.Record{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(recs); err != nil {
+			return failure(err)
+		}
+	} else {
+		fmt.Fprintf(w, "%d files: %d passed, %d failed, %d indeterminate", len(recs), counts[verify.TotalPassed], counts[verify.TotalFailed], counts[verify.Indeterminate])
+		if renew {
+			fmt.Fprintf(w, "; %d renewed, %d refused", renewed, refused)
+		}
+		fmt.Fprintln(w)
+	}
+	switch {
+	case counts[verify.TotalFailed] > 0 || refused > 0:
+		return withCode(exitFailed)
+	case counts[verify.Indeterminate] > 0:
+		return withCode(exitIndeterminate)
+	}
+	return nil
+}
