@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -12,7 +15,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/sign"
@@ -157,4 +162,103 @@ func TestExtendDetachedXAdES(t *testing.T) {
 	if rep, _ := v.VerifyXAdES(context.Background(), lta.Signature, files([]byte("another file"))); rep.Indication != verify.TotalFailed {
 		t.Fatalf("another file: %s", rep.Indication)
 	}
+}
+
+// Tampering with an archived CAdES: whatever an archive timestamp covers
+// cannot change, and a timestamp from an untrusted TSA proves nothing.
+func TestArchiveTimestampTampering(t *testing.T) {
+	opts, p := committedOptions(t, sign.LevelLTA)
+	content := []byte("letter")
+	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lta, err := CAdES(context.Background(), res.Signature, bytes.NewReader(content), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherCRL, _ := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), 99)
+	mutate := func(f func(sd *cms.SignedData)) []byte {
+		sd, err := cms.Parse(lta.Signature)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(sd)
+		out, err := sd.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	v := verify.New(selfContained(opts.Verify))
+	for _, tc := range []struct {
+		name string
+		sig  []byte
+	}{
+		{"covered CRL replaced", mutate(func(sd *cms.SignedData) { sd.CRLs = [][]byte{otherCRL} })},
+		{"covered certificate removed", mutate(func(sd *cms.SignedData) { sd.Certificates = sd.Certificates[:len(sd.Certificates)-1] })},
+		{"signature timestamp removed", mutate(func(sd *cms.SignedData) {
+			si := &sd.SignerInfos[0]
+			var keep []cms.Attribute
+			for _, a := range si.UnsignedAttrs {
+				if !a.Type.Equal(cms.OIDSignatureTimeStamp) {
+					keep = append(keep, a)
+				}
+			}
+			si.UnsignedAttrs = keep
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep, err := v.VerifyCAdES(context.Background(), tc.sig, bytes.NewReader(content), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := rep.Signatures[0]
+			for _, ts := range s.Timestamps {
+				if ts.Type == "archive" && ts.Indication == verify.TotalPassed {
+					t.Fatalf("the archive timestamp still passes: %+v", ts)
+				}
+			}
+			if s.Level == "CAdES-BASELINE-LTA" {
+				t.Fatal("still reported as LTA")
+			}
+		})
+	}
+	// An archive timestamp from a TSA outside the TSA trust anchors.
+	stranger := mutate(func(sd *cms.SignedData) {
+		si := &sd.SignerInfos[0]
+		srv := &tsa.Server{Signer: p.Stranger.Key, Cert: p.Stranger.Cert}
+		req := tsaRequest(t, []byte("anything"))
+		tok, err := tsa.ParseResponse(srv.Respond(req))
+		if err != nil {
+			t.Skip("the test TSA refuses a non-TSA certificate")
+		}
+		si.AddUnsignedAttr(cms.OIDArchiveTimeStampV3, tok.Raw)
+	})
+	rep, _ := v.VerifyCAdES(context.Background(), stranger, bytes.NewReader(content), "")
+	last := rep.Signatures[0].Timestamps[len(rep.Signatures[0].Timestamps)-1]
+	if last.Indication == verify.TotalPassed {
+		t.Fatalf("a stranger's archive timestamp passed: %+v", last)
+	}
+}
+
+// tsaRequest encodes an RFC 3161 request (SHA-256, certReq) over data.
+func tsaRequest(t *testing.T, data []byte) []byte {
+	t.Helper()
+	sum := sha256.Sum256(data)
+	req, err := asn1.Marshal(struct {
+		Version        int
+		MessageImprint struct {
+			Alg    pkix.AlgorithmIdentifier
+			Digest []byte
+		}
+		CertReq bool `asn1:"optional"`
+	}{Version: 1, MessageImprint: struct {
+		Alg    pkix.AlgorithmIdentifier
+		Digest []byte
+	}{pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}}, sum[:]}, CertReq: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
