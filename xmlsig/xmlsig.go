@@ -237,6 +237,17 @@ func Canonicalize(el *etree.Element, alg, prefixList string) ([]byte, error) {
 	if err != nil {
 		return nil, formatErr("%v", err)
 	}
+	if alg == AlgExcC14N || alg == AlgExcC14NComments {
+		// The same transformation goxmldsig's exclusive canonicalizer
+		// makes, on the copy we already own (it would copy it again).
+		if err := etreeutils.TransformExcC14n(det, prefixList, alg == AlgExcC14NComments); err != nil {
+			return nil, formatErr("canonicalization: %v", err)
+		}
+		doc := etree.NewDocument()
+		doc.SetRoot(det)
+		doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalEndTags: true, CanonicalText: true}
+		return doc.WriteToBytes()
+	}
 	out, err := c.Canonicalize(det)
 	if err != nil {
 		return nil, formatErr("canonicalization: %v", err)
