@@ -3,6 +3,7 @@ package verify
 import (
 	"encoding/asn1"
 	"math/big"
+	"strings"
 	"testing"
 )
 
@@ -31,6 +32,35 @@ func TestMessagesComplete(t *testing.T) {
 			if _, ok := messages[other][k]; !ok {
 				t.Errorf("message %q is in %s but not in %s", k, lang, other)
 			}
+		}
+	}
+}
+
+// Every sub-indication is explained in English and Japanese.
+func TestReasonsComplete(t *testing.T) {
+	all := []SubIndication{FormatFailure, HashFailure, SigCryptoFailure, Revoked, Expired, NotYetValid,
+		NoCertificateChainFound, RevokedNoPOE, RevokedCANoPOE, OutOfBoundsNoPOE, OutOfBoundsNotRevoked, NoPOE,
+		TryLater, SignedDataNotFound, NoSigningCertificateFound, ChainConstraintsFailure, CryptoConstraintsFailure,
+		TimestampOrderFailure, SignaturePolicyNotAvail, SigConstraintsFailure, CertificateChainGeneral}
+	for _, lang := range []string{"en", "ja"} {
+		for _, sub := range all {
+			if reasons[lang][sub] == "" {
+				t.Errorf("%s: no reason for %s", lang, sub)
+			}
+		}
+	}
+}
+
+// A failed signature's text report says why in the reader's language.
+func TestTextReportGivesTheReason(t *testing.T) {
+	r := &Report{Indication: TotalFailed, SubIndication: HashFailure, Signatures: []SignatureReport{{ID: "S1", Indication: TotalFailed, SubIndication: HashFailure}}}
+	for lang, want := range map[string]string{"ja": "理由: 署名後に文書が変更された", "en": "Reason: the document was changed after it was signed"} {
+		var b strings.Builder
+		if err := r.WriteText(&b, lang); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s: %s", lang, b.String())
 		}
 	}
 }

@@ -7,6 +7,56 @@ import (
 	"time"
 )
 
+// reasons explain each sub-indication to a person, in English and Japanese.
+var reasons = map[string]map[SubIndication]string{
+	"en": {
+		FormatFailure:             "the signature is malformed or uses a construct that is refused",
+		HashFailure:               "the document was changed after it was signed, or it is not the signed file",
+		SigCryptoFailure:          "the signature value does not match the signer's key",
+		Revoked:                   "the signer's certificate was revoked before the signature was made",
+		Expired:                   "the signer's certificate had expired",
+		NotYetValid:               "the signer's certificate was not yet valid",
+		NoCertificateChainFound:   "the signer's certificate does not lead to a trusted HPKI root",
+		RevokedNoPOE:              "the signer's certificate is revoked and nothing proves the signature was made before",
+		RevokedCANoPOE:            "a CA certificate on the path is revoked",
+		OutOfBoundsNoPOE:          "a certificate is expired or not yet valid and no timestamp proves the signature existed in time",
+		OutOfBoundsNotRevoked:     "a certificate is out of its validity period",
+		NoPOE:                     "nothing proves when the signature existed",
+		TryLater:                  "the revocation status of the signer's certificate could not be established",
+		SignedDataNotFound:        "the signed file was not given",
+		NoSigningCertificateFound: "the signer's certificate is missing or does not match the signature",
+		ChainConstraintsFailure:   "a certificate on the path breaks a constraint (key usage, EKU, policy)",
+		CryptoConstraintsFailure:  "the algorithms or key sizes are too weak",
+		TimestampOrderFailure:     "the timestamps are out of order",
+		SigConstraintsFailure:     "the signer lacks the required HPKI role or the signature breaks the policy",
+		CertificateChainGeneral:   "the certificate path could not be validated",
+		SignaturePolicyNotAvail:   "the signature policy the signer named is not available",
+	},
+	"ja": {
+		FormatFailure:             "署名の形式が不正か、受け付けない構造を含んでいます",
+		HashFailure:               "署名後に文書が変更されたか、署名された文書ではありません",
+		SigCryptoFailure:          "署名値が署名者の鍵と一致しません",
+		Revoked:                   "署名者の証明書は署名より前に失効しています",
+		Expired:                   "署名者の証明書は有効期限切れでした",
+		NotYetValid:               "署名者の証明書はまだ有効期間前でした",
+		NoCertificateChainFound:   "署名者の証明書から信頼できる HPKI ルートへたどれません",
+		RevokedNoPOE:              "署名者の証明書は失効しており、署名が失効前に行われたことを示す証拠がありません",
+		RevokedCANoPOE:            "証明書パス上の CA 証明書が失効しています",
+		OutOfBoundsNoPOE:          "証明書が有効期間外で、有効期間内に署名が存在したことを示すタイムスタンプがありません",
+		OutOfBoundsNotRevoked:     "証明書が有効期間外です",
+		NoPOE:                     "署名の存在時刻を示す証拠がありません",
+		TryLater:                  "署名者の証明書の失効状態を確認できませんでした",
+		SignedDataNotFound:        "署名対象のファイルが指定されていません",
+		NoSigningCertificateFound: "署名者の証明書がないか、署名と一致しません",
+		ChainConstraintsFailure:   "証明書パスが制約（鍵用途・拡張鍵用途・ポリシー）に違反しています",
+		CryptoConstraintsFailure:  "アルゴリズムまたは鍵長が弱すぎます",
+		TimestampOrderFailure:     "タイムスタンプの順序が不正です",
+		SigConstraintsFailure:     "署名者に必要な HPKI 資格がないか、署名がポリシーに違反しています",
+		CertificateChainGeneral:   "証明書パスを検証できませんでした",
+		SignaturePolicyNotAvail:   "署名者が指定した署名ポリシーを入手できません",
+	},
+}
+
 // messages holds the report texts in English and Japanese.
 var messages = map[string]map[string]string{
 	"en": {
@@ -26,6 +76,7 @@ var messages = map[string]map[string]string{
 		"level":           "Level",
 		"policy":          "Policy",
 		"error":           "Error",
+		"reason":          "Reason",
 		"warning":         "Warning",
 		"tsfailed":        "timestamp from %s at %s: %s",
 		"signing":         "HPKI signing certificate (署名用)",
@@ -62,6 +113,7 @@ var messages = map[string]map[string]string{
 		"level":           "レベル",
 		"policy":          "ポリシー",
 		"error":           "エラー",
+		"reason":          "理由",
 		"warning":         "警告",
 		"tsfailed":        "%s のタイムスタンプ（%s）: %s",
 		"signing":         "HPKI 署名用証明書",
@@ -189,6 +241,11 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		if t.Indication != TotalPassed {
 			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], t.TSA, t.GenTime.Format(time.RFC3339), strings.Join(t.Errors, "; "))
 		}
+	}
+	if why, ok := reasons[lang][s.SubIndication]; ok {
+		fmt.Fprintf(b, "  %s: %s\n", m["reason"], why)
+	} else if why, ok := reasons["en"][s.SubIndication]; ok {
+		fmt.Fprintf(b, "  %s: %s\n", m["reason"], why)
 	}
 	for _, e := range s.Errors {
 		fmt.Fprintf(b, "  %s: %s\n", m["error"], e)
