@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -27,13 +27,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
 	return &fixture{
 		dir: t.TempDir(),
-		tsa: &tsa.Client{URL: hs.URL, Roots: roots},
+		tsa: testtsa.Client(t, p.TSA, p.TSARoot, nil),
 		opts: verify.Options{
 			Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 			TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),

@@ -9,7 +9,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +19,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -32,11 +32,7 @@ import (
 func committedOptions(t *testing.T, to sign.Level) (Options, *testpki.PKI) {
 	t.Helper()
 	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
-	return Options{To: to, TSA: &tsa.Client{URL: hs.URL, Roots: roots}, Verify: verify.Options{
+	return Options{To: to, TSA: testtsa.Client(t, p.TSA, p.TSARoot, nil), Verify: verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
 		CRLs:     [][]byte{p.CRL},

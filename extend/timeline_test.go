@@ -10,7 +10,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +22,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
@@ -105,14 +105,7 @@ func newWorld(t testing.TB) *world {
 		"crl.hpki-test.invalid":  testpki.Serve(t, crls),
 		"ocsp.hpki-test.invalid": testpki.Serve(t, responder),
 	})
-	roots := x509.NewCertPool()
-	roots.AddCert(w.tsaRoot.Cert)
-	stamper := func(c *testpki.Credential) *tsa.Client {
-		hs := httptest.NewServer(&tsa.Server{Signer: c.Key, Cert: c.Cert, Now: w.clock})
-		t.Cleanup(hs.Close)
-		return &tsa.Client{URL: hs.URL, Roots: roots, Now: w.clock}
-	}
-	w.stamp1, w.stamp2 = stamper(w.tsa1), stamper(w.tsa2)
+	w.stamp1, w.stamp2 = testtsa.Client(t, w.tsa1, w.tsaRoot, w.clock), testtsa.Client(t, w.tsa2, w.tsaRoot, w.clock)
 	return w
 }
 

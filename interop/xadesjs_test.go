@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -46,12 +46,7 @@ func readTestdata(t *testing.T, name string) []byte {
 }
 
 func testTSA(t *testing.T, p *testpki.PKI) *tsa.Client {
-	t.Helper()
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
-	return &tsa.Client{URL: hs.URL, Roots: roots}
+	return testtsa.Client(t, p.TSA, p.TSARoot, nil)
 }
 
 // verifyOptions validate against the committed test HPKI, with its CRL,

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/x509"
 	"errors"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +18,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/tsa"
 )
 
@@ -32,11 +31,7 @@ func cred(c *testpki.Credential) Credential {
 func testTSA(t testing.TB) *tsa.Client {
 	t.Helper()
 	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
-	return &tsa.Client{URL: hs.URL, Roots: roots}
+	return testtsa.Client(t, p.TSA, p.TSARoot, nil)
 }
 
 // countingSigner counts how often the key is used.

@@ -19,6 +19,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/internal/testtsa"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -36,13 +37,9 @@ func stamper(t testing.TB, cred *testpki.Credential, at time.Time) *tsa.Client {
 	if at.IsZero() {
 		clock = time.Now
 	}
-	hs := httptest.NewServer(&tsa.Server{Signer: cred.Key, Cert: cred.Cert, Now: clock})
-	t.Cleanup(hs.Close)
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
 	// The client checks the token at its genTime; a TSA without the EKU is
 	// refused by the client, so tests of such tokens bypass it (rawStamper).
-	return &tsa.Client{URL: hs.URL, Roots: roots, Now: clock}
+	return testtsa.Client(t, cred, p.TSARoot, clock)
 }
 
 // rawStamper timestamps without client-side checks, to build hostile tokens.

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/archive"
-	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
 
@@ -71,19 +70,11 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 			if err := out.validate(); err != nil {
 				return err
 			}
-			store, err := tf.store()
+			vo, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err
 			}
-			opts := archive.Options{Verify: verify.Options{Trust: store}, Jobs: jobs}
-			if len(tsaTrust) > 0 {
-				if opts.Verify.TSATrust, err = trust.Load(tsaTrust...); err != nil {
-					return usageError(fmt.Errorf("--tsa-trust: %w", err))
-				}
-			}
-			if err := rf.apply(&opts.Verify); err != nil {
-				return err
-			}
+			opts := archive.Options{Verify: vo, Jobs: jobs}
 			if at != "" {
 				if opts.Verify.At, err = parseAt(at); err != nil {
 					return err

@@ -153,3 +153,22 @@ func parseCRL(data []byte) (*x509.RevocationList, error) {
 	}
 	return x509.ParseRevocationList(data)
 }
+
+// validationOptions builds the verify options the trust, --tsa-trust and
+// revocation flags select; errors are usage errors.
+func validationOptions(tf *trustFlags, tsaTrust []string, rf *revocationFlags) (verify.Options, error) {
+	store, err := tf.store()
+	if err != nil {
+		return verify.Options{}, err
+	}
+	opts := verify.Options{Trust: store}
+	if len(tsaTrust) > 0 {
+		if opts.TSATrust, err = trust.Load(tsaTrust...); err != nil {
+			return verify.Options{}, usageError(fmt.Errorf("--tsa-trust: %w", err))
+		}
+	}
+	if err := rf.apply(&opts); err != nil {
+		return verify.Options{}, err
+	}
+	return opts, nil
+}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/sign"
-	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
 
@@ -61,17 +60,8 @@ error or unreadable input.`,
 			default:
 				return usageError(fmt.Errorf("--to must be LT or LTA, not %q", to))
 			}
-			store, err := tf.store()
-			if err != nil {
-				return err
-			}
-			opts.Verify = verify.Options{Trust: store}
-			if len(tsaTrust) > 0 {
-				if opts.Verify.TSATrust, err = trust.Load(tsaTrust...); err != nil {
-					return usageError(fmt.Errorf("--tsa-trust: %w", err))
-				}
-			}
-			if err := rf.apply(&opts.Verify); err != nil {
+			var err error
+			if opts.Verify, err = validationOptions(&tf, tsaTrust, &rf); err != nil {
 				return err
 			}
 			if opts.Hash, err = parseHash(hashName); err != nil {

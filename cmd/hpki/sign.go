@@ -253,20 +253,11 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	// LT and LTA: the new signature is extended before it is written.
 	var ext *extend.Options
 	if lvl := strings.ToUpper(f.level); lvl == "LT" || lvl == "LTA" {
-		ext = &extend.Options{To: sign.Level(lvl), TSA: opts.TSA}
-		store, err := f.tf.store()
+		vo, err := validationOptions(&f.tf, f.tsaTrust, &f.rf)
 		if err != nil {
 			return err
 		}
-		ext.Verify.Trust = store
-		if len(f.tsaTrust) > 0 {
-			if ext.Verify.TSATrust, err = trust.Load(f.tsaTrust...); err != nil {
-				return usageError(fmt.Errorf("--tsa-trust: %w", err))
-			}
-		}
-		if err := f.rf.apply(&ext.Verify); err != nil {
-			return err
-		}
+		ext = &extend.Options{To: sign.Level(lvl), TSA: opts.TSA, Verify: vo}
 	}
 	if f.out != "" && len(files) > 1 {
 		return usageError(errors.New("-o names one output: with several inputs, each gets FILE.p7s"))

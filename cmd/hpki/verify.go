@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 	"github.com/hpki-jp/hpki/xmlsig"
 )
@@ -66,15 +65,9 @@ unreadable input.`,
 			if err := out.validate(); err != nil {
 				return err
 			}
-			store, err := tf.store()
+			opts, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err
-			}
-			opts := verify.Options{Trust: store}
-			if len(tsaTrust) > 0 {
-				if opts.TSATrust, err = trust.Load(tsaTrust...); err != nil {
-					return usageError(fmt.Errorf("--tsa-trust: %w", err))
-				}
 			}
 			if opts.RequireRole, err = hcrole.ParseRequirement(roles...); err != nil {
 				return usageError(fmt.Errorf("--require-role: %w", err))
@@ -83,9 +76,6 @@ unreadable input.`,
 				if opts.At, err = parseAt(at); err != nil {
 					return err
 				}
-			}
-			if err := rf.apply(&opts); err != nil {
-				return err
 			}
 			sig, err := readLimited(args[0], maxSignatureFile)
 			if err != nil {
