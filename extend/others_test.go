@@ -76,11 +76,7 @@ func TestExtendRefusals(t *testing.T) {
 	opts, p := committedOptions(t, sign.LevelLTA)
 	content := []byte("letter")
 	signed := func(c *testpki.Credential) []byte {
-		res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: c.Key, Certificate: c.Cert, Chain: c.Chain}, sign.CAdESOptions{AllowNonHPKI: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return res.Signature
+		return signB(t, c, content)
 	}
 	for _, tc := range []struct {
 		name, want string
@@ -110,14 +106,7 @@ func TestExtendWithSHA512(t *testing.T) {
 	opts.Hash = crypto.SHA512
 	opts.TSA.(*tsa.Client).Hash = crypto.SHA512
 	content := []byte("letter")
-	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lta, err := CAdES(context.Background(), res.Signature, bytes.NewReader(content), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lta := signAndExtend(t, p, content, opts)
 	if lta.Level != "CAdES-BASELINE-LTA" {
 		t.Fatalf("level %s", lta.Level)
 	}
@@ -165,14 +154,7 @@ func TestExtendDetachedXAdES(t *testing.T) {
 func TestArchiveTimestampTampering(t *testing.T) {
 	opts, p := committedOptions(t, sign.LevelLTA)
 	content := []byte("letter")
-	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lta, err := CAdES(context.Background(), res.Signature, bytes.NewReader(content), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lta := signAndExtend(t, p, content, opts)
 	otherCRL, _ := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour), 99)
 	mutate := func(f func(sd *cms.SignedData)) []byte {
 		sd, err := cms.Parse(lta.Signature)
@@ -257,4 +239,24 @@ func tsaRequest(t *testing.T, data []byte) []byte {
 		t.Fatal(err)
 	}
 	return req
+}
+
+// signB makes a detached CAdES B-B of content with c.
+func signB(t *testing.T, c *testpki.Credential, content []byte) []byte {
+	t.Helper()
+	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(content), sign.Credential{Signer: c.Key, Certificate: c.Cert, Chain: c.Chain}, sign.CAdESOptions{AllowNonHPKI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Signature
+}
+
+// signAndExtend signs content as the doctor and extends it with opts.
+func signAndExtend(t *testing.T, p *testpki.PKI, content []byte, opts Options) *Result {
+	t.Helper()
+	res, err := CAdES(context.Background(), signB(t, p.Doctor, content), bytes.NewReader(content), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
