@@ -125,6 +125,11 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 	}
 	v.describeSigner(&sr, cert)
 	if signedProps != nil {
+		for _, id := range xmlsig.Find(signedProps, xmlsig.NSXAdES132, "Identifier") {
+			if p := id.Parent(); p != nil && xmlsig.Is(p, xmlsig.NSXAdES132, "SigPolicyId") {
+				sr.SignaturePolicy = strings.TrimPrefix(xmlsig.Text(id), "urn:oid:")
+			}
+		}
 		if st := xmlsig.Child(xmlsig.Child(signedProps, xmlsig.NSXAdES132, "SignedSignatureProperties"), xmlsig.NSXAdES132, "SigningTime"); st != nil {
 			if t, err := time.Parse(time.RFC3339, xmlsig.Text(st)); err == nil {
 				t = t.UTC()

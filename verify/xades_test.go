@@ -87,6 +87,7 @@ func TestVerifyXAdES(t *testing.T) {
 		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (root element Document)"},
 		{"B-T", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)}), TotalPassed, "", "XAdES-BASELINE-T", "#PrescriptionData"},
 		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (root element ClinicalDocument)"},
+		{"signature policy", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", PolicyOID: []int{1, 2, 392, 100495, 1, 9, 1}}), TotalPassed, "", "", "#PrescriptionData"},
 		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
 		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
 		{"comment added to signed element (not signed per C14N)", edit(t, signed, func(d *etree.Document) {
@@ -135,6 +136,9 @@ func TestVerifyXAdES(t *testing.T) {
 			}
 			if tc.covers != "" && (len(s.Covers) != 1 || !strings.HasPrefix(s.Covers[0], tc.covers)) {
 				t.Fatalf("covers %v, want %q", s.Covers, tc.covers)
+			}
+			if tc.name == "signature policy" && s.SignaturePolicy != "1.2.392.100495.1.9.1" {
+				t.Fatalf("policy %q", s.SignaturePolicy)
 			}
 		})
 	}
