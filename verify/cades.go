@@ -164,13 +164,14 @@ func archiveHashes(sd *cms.SignedData) []crypto.Hash {
 // archiveStamp prepares the check of one archive-time-stamp-v3: the
 // ats-hash-index-v3 in the token must list only elements still present,
 // and the token must cover ATSv3Input.
-func archiveStamp(sd *cms.SignedData, si *cms.SignerInfo, raw []byte, digests map[crypto.Hash][]byte) stamp {
+func (v *Verifier) archiveStamp(sd *cms.SignedData, si *cms.SignerInfo, raw []byte, digests map[crypto.Hash][]byte) stamp {
 	st := stamp{kind: "archive", raw: raw}
-	tokSD, err := cms.Parse(raw)
-	if err != nil || len(tokSD.SignerInfos) != 1 {
-		st.err = fmt.Errorf("archive timestamp is not a timestamp token: %v", err)
+	pt := v.token(raw)
+	if pt.err != nil || len(pt.sd.SignerInfos) != 1 {
+		st.err = fmt.Errorf("archive timestamp is not a timestamp token: %v", pt.err)
 		return st
 	}
+	tokSD := pt.sd
 	attrs := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndexV3)
 	if len(attrs) != 1 || len(attrs[0].Values) != 1 {
 		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3")
@@ -326,7 +327,7 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
 				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV3) && !counter:
-				stamps = append(stamps, archiveStamp(sd, si, val.FullBytes, digests))
+				stamps = append(stamps, v.archiveStamp(sd, si, val.FullBytes, digests))
 			}
 		}
 	}
@@ -334,10 +335,8 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	// validation data too.
 	tm := m.clone()
 	for _, st := range stamps {
-		if tokSD, err := cms.Parse(st.raw); err == nil {
-			certs, _ := tokSD.X509Certificates()
-			crls, ocsps := tokSD.RevocationValues()
-			tm.addEmbedded(certs, crls, ocsps)
+		if pt := v.token(st.raw); pt.err == nil {
+			tm.addEmbedded(pt.certs, pt.crls, pt.ocsps)
 		}
 	}
 	v.finish(ctx, &sr, cert, bag, h, level, stamps, tm)

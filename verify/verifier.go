@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -47,13 +48,15 @@ type Options struct {
 // make a signature pass that a fresh validation would fail. A Verifier is
 // safe for concurrent use.
 type Verifier struct {
-	opts   Options
-	certs  sync.Map // [32]byte → *x509.Certificate
-	paths  sync.Map // pathKey → pathEntry
-	revs   sync.Map // [64]byte → crlResult or ocspResult
-	ncerts int
-	nrevs  int
-	mu     sync.Mutex
+	opts    Options
+	certs   sync.Map // [32]byte → *x509.Certificate
+	paths   sync.Map // pathKey → pathEntry
+	revs    sync.Map // [64]byte → crlResult or ocspResult
+	tokens  sync.Map // [32]byte → *parsedToken
+	ncerts  int
+	nrevs   int
+	ntokens int
+	mu      sync.Mutex
 }
 
 type pathKey struct {
@@ -162,6 +165,44 @@ func classifyPathError(err error, cert *x509.Certificate, at time.Time) error {
 	return &pathFailure{ind: Indeterminate, sub: CertificateChainGeneral, err: err}
 }
 
+// parsedToken is a timestamp token parsed once per Verifier: the token, its
+// SignedData (for unsigned attributes such as ats-hash-index-v3) and the
+// certificates and revocation values it carries.
+type parsedToken struct {
+	tok         *tsa.Token
+	sd          *cms.SignedData
+	certs       []*x509.Certificate
+	crls, ocsps [][]byte
+	err         error
+}
+
+// token parses a timestamp token, caching the result by its hash (parsing
+// is a pure function of the bytes; nothing is verified here).
+func (v *Verifier) token(raw []byte) *parsedToken {
+	key := sha256.Sum256(raw)
+	if e, ok := v.tokens.Load(key); ok {
+		return e.(*parsedToken)
+	}
+	pt := &parsedToken{}
+	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
+		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
+			for _, c := range pt.sd.Certificates {
+				if cert, err := v.parseCert(c); err == nil {
+					pt.certs = append(pt.certs, cert)
+				}
+			}
+			pt.crls, pt.ocsps = pt.sd.RevocationValues()
+		}
+	}
+	v.mu.Lock()
+	if v.ntokens < maxCachedCerts {
+		v.ntokens++
+		v.tokens.Store(key, pt)
+	}
+	v.mu.Unlock()
+	return pt
+}
+
 // timestampResult is the outcome of one timestamp.
 type timestampResult struct {
 	report Timestamp
@@ -193,10 +234,11 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 		r.report.Errors = append(r.report.Errors, msg)
 		return r
 	}
-	tok, err := tsa.ParseToken(st.raw)
-	if err != nil {
-		return failed(TotalFailed, FormatFailure, err.Error())
+	pt := v.token(st.raw)
+	if pt.err != nil {
+		return failed(TotalFailed, FormatFailure, pt.err.Error())
 	}
+	tok := pt.tok
 	r.report.GenTime = tok.GenTime
 	r.report.TSA = tok.TSAName
 	if st.err != nil {

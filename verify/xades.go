@@ -245,9 +245,8 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 		m.addEmbedded(embedded, decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue")), decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue")))
 	}
 	for _, st := range stamps {
-		if tokSD, err := cms.Parse(st.raw); err == nil {
-			tc, _ := tokSD.X509Certificates()
-			m.addEmbedded(tc, nil, nil)
+		if pt := v.token(st.raw); pt.err == nil {
+			m.addEmbedded(pt.certs, pt.crls, pt.ocsps)
 		}
 	}
 	v.finish(ctx, &sr, cert, certs, h, level, stamps, m)
