@@ -33,7 +33,7 @@ func newFixture(t *testing.T) *fixture {
 		opts: verify.Options{
 			Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 			TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-			CRLs:     [][]byte{p.CRL},
+			CRLs:     [][]byte{p.FreshCRL(t)},
 			Offline:  true,
 		},
 		p: p,
@@ -155,7 +155,7 @@ func BenchmarkArchiveVerify(b *testing.B) {
 	opts := verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-		CRLs:     [][]byte{p.CRL},
+		CRLs:     [][]byte{p.FreshCRL(b)},
 		Offline:  true,
 	}
 	letter := bytes.Repeat([]byte("referral letter 紹介状 "), 2000)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http/httptest"
+	"time"
 
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/testpki"
@@ -35,13 +36,21 @@ func ExampleCAdES() {
 	defer srv.Close()
 	tsaRoots := x509.NewCertPool()
 	tsaRoots.AddCert(p.TSARoot.Cert)
+	// Revocation data proves a status only at or before its issue: the
+	// signing CA's CRL published after the signature timestamp (here a
+	// minute from now) is the one to embed.
+	nextCRL, err := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(time.Minute), time.Now().Add(7*24*time.Hour), 2)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	lt, err := extend.CAdES(context.Background(), res.Signature, bytes.NewReader(letter), extend.Options{
 		To:  sign.LevelLT,
 		TSA: &tsa.Client{URL: srv.URL, Roots: tsaRoots},
 		Verify: verify.Options{
 			Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 			TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-			CRLs:     [][]byte{p.CRL}, // the revocation data to embed
+			CRLs:     [][]byte{nextCRL}, // the revocation data to embed
 			Offline:  true,
 		},
 	})

@@ -27,7 +27,8 @@ import (
 	"github.com/hpki-jp/hpki/xmlsig"
 )
 
-// committedOptions validate against the committed test HPKI with its CRL,
+// committedOptions validate against the committed test HPKI with the
+// signing CA's next CRL (issued after the timestamps the test makes),
 // offline, and a local TSA.
 func committedOptions(t *testing.T, to sign.Level) (Options, *testpki.PKI) {
 	t.Helper()
@@ -35,7 +36,7 @@ func committedOptions(t *testing.T, to sign.Level) (Options, *testpki.PKI) {
 	return Options{To: to, TSA: testtsa.Client(t, p.TSA, p.TSARoot, nil), Verify: verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-		CRLs:     [][]byte{p.CRL},
+		CRLs:     [][]byte{p.FreshCRL(t)},
 		Offline:  true,
 	}}, p
 }

@@ -67,15 +67,17 @@ func Classify(cert *x509.Certificate) Profile {
 			p.Reasons = append(p.Reasons, fmt.Sprintf("policy %s (HPKI authentication)", oid))
 		}
 	}
+	if cert.IsCA {
+		// hcRoles are read from end entities only: a role on a CA
+		// certificate is nobody's qualification.
+		p.Reasons = append(p.Reasons, "a CA certificate, not an end entity (any hcRole it carries is ignored)")
+		return p
+	}
 	roles, err := FromCertificate(cert)
 	if err != nil {
 		p.Reasons = append(p.Reasons, "hcRole unreadable: "+err.Error())
 	}
 	p.Roles = roles
-	if cert.IsCA {
-		p.Reasons = append(p.Reasons, "a CA certificate, not an end entity")
-		return p
-	}
 	switch {
 	case signing && auth:
 		p.Reasons = append(p.Reasons, "both signing and authentication policies: ambiguous")
@@ -110,6 +112,8 @@ func Classify(cert *x509.Certificate) Profile {
 	for _, r := range roles {
 		if !inArc(r.Scheme, SchemeArc) {
 			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q uses unknown coding scheme %s", r.Text, r.Scheme))
+		} else if e, ok := Lookup(r.Text); ok && !r.Known() {
+			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q is a %s role of the catalogue but is carried under scheme %s: it is not that role", r.Text, e.Kind, r.Scheme))
 		} else if !r.Known() {
 			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q is not in the catalogue", r.Text))
 		}

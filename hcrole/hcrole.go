@@ -90,10 +90,26 @@ func (r Role) String() string {
 	return r.Text
 }
 
+// entry returns the catalogue entry the role is, by its text AND its
+// scheme: a national qualification (医師, 薬剤師 …) only under
+// SchemeNational, an administrative role only under another scheme of the
+// HPKI arc (SchemeAdministrative is believed to be the one in use). A role
+// whose text names a national qualification under any other scheme is not
+// that qualification: it is reported with its text and scheme only.
 func (r Role) entry() (Entry, bool) {
 	e, ok := Lookup(r.Text)
 	if !ok || !inArc(r.Scheme, SchemeArc) {
 		return Entry{}, false
+	}
+	switch e.Kind {
+	case KindNational:
+		if !r.Scheme.Equal(SchemeNational) {
+			return Entry{}, false
+		}
+	case KindAdministrative:
+		if r.Scheme.Equal(SchemeNational) {
+			return Entry{}, false
+		}
 	}
 	return e, true
 }

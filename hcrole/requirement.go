@@ -1,6 +1,7 @@
 package hcrole
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 )
@@ -48,19 +49,23 @@ func knownNames() string {
 // IsZero reports whether the requirement accepts everyone.
 func (r Requirement) IsZero() bool { return len(r.AnyOf) == 0 }
 
-// Check returns nil when one of roles satisfies the requirement: the same
-// English code (spacing and case ignored) under the Japanese HPKI scheme arc.
-// The error names the required roles and the roles found.
+// Check returns nil when one of roles satisfies the requirement: the
+// catalogue entry the role is (its English code, spacing and case ignored,
+// under its own scheme: a national qualification only under
+// SchemeNational) is one of the required entries. The error names the
+// required roles and the roles found. Check looks at roles only: to decide
+// whether a certificate's holder may act in a role use CheckCertificate.
 func (r Requirement) Check(roles []Role) error {
 	if r.IsZero() {
 		return nil
 	}
 	for _, have := range roles {
-		if !inArc(have.Scheme, SchemeArc) {
+		e, ok := have.entry()
+		if !ok {
 			continue
 		}
 		for _, want := range r.AnyOf {
-			if normalise(have.Text) == normalise(want.Code) {
+			if e.Code == want.Code {
 				return nil
 			}
 		}
@@ -85,4 +90,35 @@ func (r Requirement) String() string {
 		parts[i] = e.Code + " (" + e.Ja + ")"
 	}
 	return strings.Join(parts, " or ")
+}
+
+// CheckCertificate returns nil when cert's holder satisfies the requirement
+// for signing documents: cert is an HPKI signing (署名用) end-entity
+// certificate (Classify gives Signing) and one of its hcRoles satisfies
+// Check. An authentication certificate, a CA certificate or a certificate
+// outside the HPKI profile never satisfies a non-zero requirement, whatever
+// roles it carries. The zero Requirement accepts every certificate (the
+// other rules of document signers are DocumentSigner's).
+func (r Requirement) CheckCertificate(cert *x509.Certificate) error {
+	if r.IsZero() {
+		return nil
+	}
+	if p := Classify(cert); p.Kind != Signing {
+		return fmt.Errorf("required HPKI role %s: only an HPKI signing (署名用) certificate can meet a role requirement, and this certificate is %s", r, describeKind(cert, p))
+	}
+	roles, err := FromCertificate(cert)
+	if err != nil {
+		return fmt.Errorf("required HPKI role %s: %w", r, err)
+	}
+	return r.Check(roles)
+}
+
+func describeKind(cert *x509.Certificate, p Profile) string {
+	switch {
+	case cert.IsCA:
+		return "a CA certificate"
+	case p.Kind == Authentication:
+		return "an HPKI authentication (認証用) certificate"
+	}
+	return "not an HPKI signing certificate"
 }

@@ -49,18 +49,18 @@ func testTSA(t *testing.T, p *testpki.PKI) *tsa.Client {
 	return testtsa.Client(t, p.TSA, p.TSARoot, nil)
 }
 
-// verifyOptions validate against the committed test HPKI, with its CRL,
-// offline.
-func verifyOptions(p *testpki.PKI) verify.Options {
+// verifyOptions validate against the committed test HPKI, with the signing
+// CA's next CRL (issued after the timestamps the test makes), offline.
+func verifyOptions(t testing.TB, p *testpki.PKI) verify.Options {
 	return verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, []*x509.Certificate{p.SignCA.Cert}),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-		CRLs:     [][]byte{p.CRL},
+		CRLs:     [][]byte{p.FreshCRL(t)},
 		Offline:  true,
 	}
 }
 
-func verifier(p *testpki.PKI) *verify.Verifier { return verify.New(verifyOptions(p)) }
+func verifier(t testing.TB, p *testpki.PKI) *verify.Verifier { return verify.New(verifyOptions(t, p)) }
 
 // xadesjs verifies our enveloped XAdES (B-B and B-T, element by Id and whole
 // document, exclusive and inclusive C14N, any prefix, KeyInfo referenced,
@@ -146,7 +146,7 @@ func TestWeVerifyXadesjsXAdES(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := verifier(p)
+			v := verifier(t, p)
 			r, err := v.VerifyXAdES(context.Background(), doc, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -193,7 +193,7 @@ func TestExtendXadesjsXAdES(t *testing.T) {
 	}
 	for _, to := range []sign.Level{sign.LevelLT, sign.LevelLTA} {
 		t.Run(string(to), func(t *testing.T) {
-			res, err := extend.XAdES(context.Background(), doc, nil, extend.Options{To: to, TSA: testTSA(t, p), Verify: verifyOptions(p)})
+			res, err := extend.XAdES(context.Background(), doc, nil, extend.Options{To: to, TSA: testTSA(t, p), Verify: verifyOptions(t, p)})
 			if err != nil {
 				t.Fatal(err)
 			}

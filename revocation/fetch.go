@@ -108,9 +108,18 @@ func (f *Fetcher) get(ctx context.Context, method, url string, body []byte, cont
 // distribution points, and checks it. It returns the first data that
 // passes CheckOCSP or CheckCRL, or an error listing why each source failed.
 func (f *Fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (*Info, error) {
+	return f.FetchSince(ctx, cert, issuer, time.Time{})
+}
+
+// FetchSince is Fetch for a caller that needs data issued at or after
+// since (the freshness rule of long-term validation): cached data whose
+// thisUpdate is earlier is not used and the source is asked again. What the
+// source returns is returned as it is, older or not: the caller decides
+// whether it is fresh enough (and can tell when to retry from NextUpdate).
+func (f *Fetcher) FetchSince(ctx context.Context, cert, issuer *x509.Certificate, since time.Time) (*Info, error) {
 	var errs []error
 	for _, url := range cert.OCSPServer {
-		info, err := f.OCSP(ctx, url, cert, issuer)
+		info, err := f.ocsp(ctx, url, cert, issuer, since)
 		if err == nil && info.Status != Unknown {
 			return info, nil
 		}
@@ -120,7 +129,7 @@ func (f *Fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (*I
 		errs = append(errs, err)
 	}
 	for _, url := range cert.CRLDistributionPoints {
-		info, err := f.CRL(ctx, url, cert, issuer)
+		info, err := f.crl(ctx, url, cert, issuer, since)
 		if err == nil {
 			return info, nil
 		}
@@ -135,8 +144,12 @@ func (f *Fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (*I
 // OCSP asks the responder at url about cert with a fresh nonce. A checked
 // answer is cached until its nextUpdate.
 func (f *Fetcher) OCSP(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
+	return f.ocsp(ctx, url, cert, issuer, time.Time{})
+}
+
+func (f *Fetcher) ocsp(ctx context.Context, url string, cert, issuer *x509.Certificate, since time.Time) (*Info, error) {
 	key := sha256.Sum256(append(append([]byte(url+"\x00"), cert.Raw...), issuer.Raw...))
-	if info := f.cached(key); info != nil {
+	if info := f.cached(key, since); info != nil {
 		return info, nil
 	}
 	req, nonce, err := NewRequest(cert, issuer)
@@ -159,12 +172,13 @@ func (f *Fetcher) OCSP(ctx context.Context, url string, cert, issuer *x509.Certi
 	return info, nil
 }
 
-// cached returns the cached data under key while it is current.
-func (f *Fetcher) cached(key [32]byte) *Info {
+// cached returns the cached data under key while it is current and was
+// issued at or after since.
+func (f *Fetcher) cached(key [32]byte, since time.Time) *Info {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	info := f.cache[key]
-	if info != nil && !info.NextUpdate.IsZero() && f.now().Before(info.NextUpdate) {
+	if info != nil && !info.NextUpdate.IsZero() && f.now().Before(info.NextUpdate) && !info.ThisUpdate.Before(since) {
 		return info
 	}
 	return nil
@@ -185,9 +199,13 @@ func (f *Fetcher) store(key [32]byte, info *Info) {
 // CRL downloads the CRL at url (or takes it from the cache while it is
 // current) and checks cert against it.
 func (f *Fetcher) CRL(ctx context.Context, url string, cert, issuer *x509.Certificate) (*Info, error) {
+	return f.crl(ctx, url, cert, issuer, time.Time{})
+}
+
+func (f *Fetcher) crl(ctx context.Context, url string, cert, issuer *x509.Certificate, since time.Time) (*Info, error) {
 	key := sha256.Sum256(append([]byte(url+"\x00"), issuer.Raw...))
 	var raw []byte
-	if cached := f.cached(key); cached != nil {
+	if cached := f.cached(key, since); cached != nil {
 		raw = cached.Raw
 	} else {
 		limit := f.MaxCRL

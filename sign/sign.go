@@ -49,26 +49,31 @@ type Timestamper interface {
 // ErrRoleRefused is wrapped when the certificate lacks a required role.
 var ErrRoleRefused = errors.New("signing refused")
 
-// Preflight checks the credential before any key use: it must be an HPKI
-// signing certificate (unless allowNonHPKI, which turns this into a
-// warning) and satisfy req. It returns warnings to show the user.
+// Preflight checks the credential before any key use: it must be allowed
+// to sign documents at all (hcrole.DocumentSigner: never a CA, an HPKI
+// authentication certificate, a TSA or OCSP key), be an HPKI signing
+// certificate (unless allowNonHPKI, which turns this into a warning) and
+// satisfy req (hcrole.Requirement.CheckCertificate). It does not look at
+// time or revocation: verify.Verifier.CheckSigner does, for callers that
+// sign now. It returns warnings to show the user.
 func Preflight(cert *x509.Certificate, req hcrole.Requirement, allowNonHPKI bool) ([]string, error) {
 	if cert == nil {
 		return nil, errors.New("no signer certificate")
+	}
+	// Never: a CA, an authentication certificate, a TSA or OCSP key.
+	if err := hcrole.DocumentSigner(cert); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrRoleRefused, cert.Subject.CommonName, err)
 	}
 	var warnings []string
 	prof := hcrole.Classify(cert)
 	if prof.Kind != hcrole.Signing {
 		what := "not an HPKI certificate"
-		if prof.Kind == hcrole.Authentication {
-			what = "an HPKI authentication (認証用) certificate, not a signing (署名用) certificate"
-		}
 		if !allowNonHPKI {
 			return nil, fmt.Errorf("%w: %s is %s", ErrRoleRefused, cert.Subject.CommonName, what)
 		}
 		warnings = append(warnings, fmt.Sprintf("WARNING: signing with %s: %s; the signature will not show an HPKI role", what, cert.Subject.CommonName))
 	}
-	if err := req.Check(prof.Roles); err != nil {
+	if err := req.CheckCertificate(cert); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrRoleRefused, err)
 	}
 	return warnings, nil

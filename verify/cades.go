@@ -413,6 +413,15 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		sr.BestSignatureTime = best
 		level = strings.Replace(level, "-BASELINE-B", "-BASELINE-T", 1)
 	}
+	// Proof of existence at a past validation time.
+	if err := v.pastPOE(proven); err != nil {
+		fail(Indeterminate, NoPOE, "%v", err)
+	}
+	// Who may sign documents at all: an end entity allowed to sign, never
+	// an HPKI authentication certificate (hcrole.DocumentSigner).
+	if err := hcrole.DocumentSigner(cert); err != nil {
+		fail(TotalFailed, SigConstraintsFailure, "signer certificate: %v", err)
+	}
 	// Algorithm policy at the best signature time.
 	if h == crypto.SHA1 && !sr.BestSignatureTime.Before(cryptoSunset["SHA-1"]) {
 		fail(Indeterminate, CryptoConstraintsFailure, "SHA-1 is not acceptable for a signature without proof of existence before %s", cryptoSunset["SHA-1"].Format("2006-01-02"))
@@ -429,7 +438,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		for _, c := range chain {
 			vd.addCert(c)
 		}
-		rev := v.checkRevocation(ctx, chain, sr.BestSignatureTime, proven, false, m, vd)
+		rev := v.checkRevocation(ctx, chain, sr.BestSignatureTime, proven, !proven, false, m, vd)
 		sr.Revocation = rev.checks
 		sr.Warnings = append(sr.Warnings, rev.warnings...)
 		if rev.ind != "" {
@@ -443,8 +452,9 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		level = strings.TrimSuffix(level, "-LT") + "-LTA"
 	}
 	sr.Level = level
-	// HPKI role policy.
-	if err := v.opts.RequireRole.Check(rolesOf(cert)); err != nil {
+	// HPKI role policy: met only by an HPKI signing certificate's roles,
+	// under their scheme.
+	if err := v.opts.RequireRole.CheckCertificate(cert); err != nil {
 		fail(TotalFailed, SigConstraintsFailure, "%v", err)
 	}
 	if sr.Signer.HPKI != hcrole.Signing.String() {
@@ -469,20 +479,41 @@ func unique(list []string) []string {
 	return out
 }
 
-// embeddedOnly reports whether every revocation check used data embedded
-// in the signature (the mark of B-LT).
+// embeddedOnly reports whether the signature's own data settled every
+// revocation check (the mark of B-LT).
 func embeddedOnly(checks []RevocationCheck) bool {
 	n := 0
 	for _, c := range checks {
 		switch {
 		case c.Source == "": // not checkable (a CA without CRL or OCSP)
-		case c.Origin != "embedded":
+		case !c.selfContained:
 			return false
 		default:
 			n++
 		}
 	}
 	return n > 0
+}
+
+// pastPOE applies the rule of validation at a past time (Options.At before
+// the clock): only a timestamp whose genTime is at or before that time
+// proves the signature existed then (timestamps after it have already
+// failed with TIMESTAMP_ORDER_FAILURE). Without one the signature has no
+// proof of existence at that time, whatever its certificates say. A
+// validation time at or after the clock needs no proof: the signature is at
+// hand now.
+func (v *Verifier) pastPOE(proven bool) error {
+	if proven || v.opts.At.IsZero() {
+		return nil
+	}
+	clock := time.Now()
+	if v.opts.Now != nil {
+		clock = v.opts.Now()
+	}
+	if !v.opts.At.Before(clock.Add(-tokenSlack)) {
+		return nil
+	}
+	return fmt.Errorf("no proof of existence at %s: the validation time is in the past and no valid timestamp at or before it shows that the signature existed then", v.opts.At.UTC().Format(time.RFC3339))
 }
 
 // tokenSlack tolerates clock differences between signer and TSA.

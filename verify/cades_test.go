@@ -72,10 +72,31 @@ func opts(t testing.TB) Options {
 	return Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, []*x509.Certificate{p.SignCA.Cert}),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-		// The committed CRL of the signing CA (2025-06-01 to 2045-12-31)
-		// gives the status of every test certificate; nothing is fetched.
-		CRLs:    [][]byte{p.CRL},
+		// The signing CA's next CRL (issued a minute from now: after
+		// every timestamp a test makes) gives the status of every test
+		// certificate; nothing is fetched.
+		CRLs:    [][]byte{p.FreshCRL(t)},
 		Offline: true,
+	}
+}
+
+// crlIssued returns a CRL of the signing CA issued at, listing nothing.
+func crlIssued(t testing.TB, p *testpki.PKI, at time.Time) []byte {
+	t.Helper()
+	crl, err := testpki.MakeCRL(p.SignCA, nil, at, at.AddDate(0, 1, 0), at.Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return crl
+}
+
+// wantError checks that some error of the first signature contains s.
+func wantError(s string) func(*testing.T, *Report) {
+	return func(t *testing.T, r *Report) {
+		t.Helper()
+		if !strings.Contains(strings.Join(r.Signatures[0].Errors, "\n"), s) {
+			t.Errorf("no error contains %q: %q", s, r.Signatures[0].Errors)
+		}
 	}
 }
 
@@ -136,7 +157,12 @@ func TestVerifyCAdES(t *testing.T) {
 		{name: "detached without content", sig: signDoc(t, p.Doctor, sign.CAdESOptions{}), ind: Indeterminate, sub: SignedDataNotFound},
 		{name: "untrusted root", sig: signDoc(t, p.Stranger, sign.CAdESOptions{}), content: doc, ind: Indeterminate, sub: NoCertificateChainFound},
 		{name: "expired signer without timestamp", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021}), content: doc, ind: Indeterminate, sub: OutOfBoundsNoPOE},
-		{name: "expired signer with timestamp inside validity", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2021)}), content: doc, ind: TotalPassed, level: "CAdES-BASELINE-T"},
+		{name: "expired signer with timestamp inside validity", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2021)}), content: doc, ind: TotalPassed, level: "CAdES-BASELINE-T",
+			// A CRL the CA issued after the timestamp and before the
+			// certificate expired proves its status then.
+			opts: func(o *Options) { o.CRLs = [][]byte{crlIssued(t, p, time.Date(2021, 9, 1, 0, 0, 0, 0, time.UTC))} }},
+		{name: "expired signer, only a CRL issued after expiry", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2021)}), content: doc, ind: Indeterminate, sub: TryLater,
+			check: wantError("after the certificate expired")},
 		{name: "forged signing-time, timestamp after expiry", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021, Level: sign.LevelT, TSA: stamper(t, p.TSA, d2023)}), content: doc, ind: Indeterminate, sub: OutOfBoundsNoPOE},
 		{name: "timestamp over other data", sig: signDoc(t, p.Expired, sign.CAdESOptions{SigningTime: d2021, Level: sign.LevelT, TSA: rawStamper{srv: &tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert, Now: func() time.Time { return d2021 }}, over: []byte("other")}}), content: doc, ind: Indeterminate, sub: OutOfBoundsNoPOE, level: "CAdES-BASELINE-B",
 			check: func(t *testing.T, r *Report) {

@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 
@@ -28,6 +27,9 @@ type RevocationCheck struct {
 	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
 	// At is the time the status had to be proven for.
 	At time.Time `json:"at"`
+	// selfContained: data embedded in the signature settles the status
+	// (the mark of B-LT).
+	selfContained bool
 }
 
 // ValidationData is what a validation used: the certificates of every
@@ -113,8 +115,15 @@ type revocationOutcome struct {
 	checks   []RevocationCheck
 }
 
-// candidates returns the checked revocation data about cert from m.
-func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (infos []*revocation.Info, origins []string, warnings []string) {
+// evidence is one piece of checked revocation data about a certificate.
+type evidence struct {
+	info   *revocation.Info
+	origin string // "embedded", "given" or "fetched"
+}
+
+// candidates returns the checked revocation data about cert from m, with a
+// warning for each piece that is about cert but fails its checks.
+func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (out []evidence, warnings []string) {
 	for _, d := range m.crls {
 		crl, err := v.checkedCRL(d.raw, issuer)
 		if errors.Is(err, revocation.ErrOtherIssuer) {
@@ -128,7 +137,7 @@ func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (info
 			warnings = append(warnings, fmt.Sprintf("%s CRL ignored: %v", d.origin, err))
 			continue
 		}
-		infos, origins = append(infos, info), append(origins, d.origin)
+		out = append(out, evidence{info, d.origin})
 	}
 	for _, d := range m.ocsps {
 		info, err := v.checkedOCSP(d.raw, cert, issuer)
@@ -138,20 +147,106 @@ func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (info
 			}
 			continue
 		}
-		infos, origins = append(infos, info), append(origins, d.origin)
+		out = append(out, evidence{info, d.origin})
 	}
-	// Data embedded in the signature first: when it suffices, the
-	// signature is self-contained (B-LT) whatever else was given.
-	idx := make([]int, len(infos))
-	for i := range idx {
-		idx[i] = i
+	return out, warnings
+}
+
+// freshness says what revocation data may prove a certificate's status at
+// a time: the one place of the freshness rules (EN 319 102-1 past
+// signature validation; the grace period of JIS X 5092/5093).
+type freshness struct {
+	// at is the time the status must be proven for.
+	at time.Time
+	// current: at is the validation time itself, not a time a proof of
+	// existence gives.
+	current bool
+	// online: the certificate's own CRL/OCSP service may be asked.
+	online bool
+	// maxAge, when positive, refuses data issued longer than that before at.
+	maxAge time.Duration
+}
+
+// issued is when revocation data states the status: the CRL's thisUpdate,
+// the OCSP SingleResponse's thisUpdate (never later than producedAt).
+func issued(i *revocation.Info) time.Time { return i.ThisUpdate }
+
+// decisive reports whether e proves a revocation at or before f.at. A
+// revocation is permanent, so data of any age and origin that passed its
+// checks proves it.
+func (f freshness) decisive(e evidence) bool {
+	return e.info.Status == revocation.Revoked && !e.info.RevokedAt.After(f.at)
+}
+
+// accept says whether e may prove that cert was not revoked at f.at, and if
+// not, why. The rules:
+//   - status unknown proves nothing;
+//   - "not revoked" from data issued after the certificate expired proves
+//     nothing (CAs drop expired certificates from their lists);
+//   - with maxAge, data issued longer than maxAge before the time is refused;
+//   - at a time proven by a POE (not current), the data must have been
+//     issued at or after that time (to the second): older data cannot know
+//     of a revocation between its issue and that time;
+//   - at the current time with the service reachable (online), the
+//     signature's own (embedded) data is not used: status comes from the
+//     certificate's service, or from data the caller gave; offline, data
+//     whose validity (thisUpdate to nextUpdate) covers the time is used.
+func (f freshness) accept(e evidence, cert *x509.Certificate) (bool, string) {
+	i := e.info
+	when := issued(i)
+	switch {
+	case i.Status == revocation.Unknown:
+		return false, "its status is unknown"
+	case when.After(cert.NotAfter):
+		return false, fmt.Sprintf("issued %s, after the certificate expired (%s): expired certificates are dropped from revocation lists", when.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339))
+	case f.maxAge > 0 && when.Before(f.at.Add(-f.maxAge)):
+		return false, fmt.Sprintf("issued %s, more than the maximum revocation age (%s) before %s", when.UTC().Format(time.RFC3339), f.maxAge, f.at.UTC().Format(time.RFC3339))
+	case !f.current:
+		if when.Before(f.at.Truncate(time.Second)) {
+			return false, fmt.Sprintf("issued %s, before %s, the time it must prove: data issued at or after that time is needed", when.UTC().Format(time.RFC3339), f.at.UTC().Format(time.RFC3339))
+		}
+		return true, ""
+	case f.online && e.origin == "embedded":
+		return false, "the signature's own data is not used for the current status while the CA's service can be asked"
+	case !i.CoversTime(f.at):
+		return false, fmt.Sprintf("valid from %s to %s, which does not cover %s", when.UTC().Format(time.RFC3339), i.NextUpdate.UTC().Format(time.RFC3339), f.at.UTC().Format(time.RFC3339))
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return origins[idx[a]] == "embedded" && origins[idx[b]] != "embedded" })
-	sortedInfos, sortedOrigins := make([]*revocation.Info, len(idx)), make([]string, len(idx))
-	for k, i := range idx {
-		sortedInfos[k], sortedOrigins[k] = infos[i], origins[i]
+	return true, ""
+}
+
+// decide picks the evidence that settles the status at f.at: a proven
+// revocation at or before it wins; otherwise the newest acceptable data.
+// It returns -1 when nothing settles it, with the reasons each piece was
+// refused.
+func (f freshness) decide(ev []evidence, cert *x509.Certificate) (pick int, refused []string) {
+	pick = -1
+	for i, e := range ev {
+		if f.decisive(e) {
+			return i, nil
+		}
 	}
-	return sortedInfos, sortedOrigins, warnings
+	for i, e := range ev {
+		if ok, why := f.accept(e, cert); !ok {
+			refused = append(refused, fmt.Sprintf("%s %s ignored: %s", e.origin, e.info.Source, why))
+			continue
+		}
+		if pick < 0 || issued(e.info).After(issued(ev[pick].info)) {
+			pick = i
+		}
+	}
+	return pick, refused
+}
+
+// retryAfter is when newer data than any in ev is due (the latest
+// nextUpdate), zero when none says.
+func retryAfter(ev []evidence) time.Time {
+	var t time.Time
+	for _, e := range ev {
+		if e.info.NextUpdate.After(t) {
+			t = e.info.NextUpdate
+		}
+	}
+	return t
 }
 
 // checkedCRL parses and checks a CRL against issuer once per Verifier.
@@ -213,49 +308,66 @@ func isAboutAnother(err error) bool {
 }
 
 // checkRevocation establishes the status at time at of every certificate
-// of chain but the anchor. proven says whether at is a time proven by a
-// timestamp (a revoked signer is then TOTAL_FAILED/REVOKED, else
-// INDETERMINATE/REVOKED_NO_POE). lenient turns missing revocation data into
-// a warning (used for the newest timestamp's TSA, checked at the
-// validation time). Data that was used, fetched or not, is added to vd.
-func (v *Verifier) checkRevocation(ctx context.Context, chain []*x509.Certificate, at time.Time, proven, lenient bool, m *material, vd *ValidationData) revocationOutcome {
+// of chain but the anchor, under the freshness rules (freshness.accept).
+// proven says whether at is a time proven by a timestamp (a revoked signer
+// is then TOTAL_FAILED/REVOKED, else INDETERMINATE/REVOKED_NO_POE); current
+// says whether at is the validation time itself. lenient turns missing
+// revocation data into a warning (used for the newest timestamp's TSA,
+// checked at the validation time). Data that was used, fetched or not, is
+// added to vd.
+func (v *Verifier) checkRevocation(ctx context.Context, chain []*x509.Certificate, at time.Time, proven, current, lenient bool, m *material, vd *ValidationData) revocationOutcome {
 	var out revocationOutcome
 	fail := func(ind Indication, sub SubIndication, msg string) {
 		if out.ind == "" || severity(ind) > severity(out.ind) {
 			out.ind, out.sub, out.err = ind, sub, msg
 		}
 	}
+	f := freshness{at: at, current: current, online: !v.opts.Offline, maxAge: v.opts.MaxRevocationAge}
 	for i := 0; i+1 < len(chain); i++ {
 		cert, issuer := chain[i], chain[i+1]
 		check := RevocationCheck{Certificate: cert.Subject.CommonName, Status: "not checked", At: at.UTC()}
 		if revocation.NoCheck(cert) {
 			continue
 		}
-		infos, origins, warns := v.candidates(m, cert, issuer)
+		ev, warns := v.candidates(m, cert, issuer)
 		out.warnings = append(out.warnings, warns...)
-		pick := choose(infos, at)
-		if pick < 0 && !v.opts.Offline && revocation.Checkable(cert) {
-			info, err := v.fetcher().Fetch(ctx, cert, issuer)
+		pick, refused := f.decide(ev, cert)
+		var fetchErr error
+		if pick < 0 && f.online && revocation.Checkable(cert) {
+			since := time.Time{}
+			if !current {
+				since = at.Truncate(time.Second)
+			}
+			info, err := v.fetcher().FetchSince(ctx, cert, issuer, since)
 			if err != nil {
-				out.warnings = append(out.warnings, fmt.Sprintf("fetching the status of %q: %s", cert.Subject.CommonName, strings.ReplaceAll(err.Error(), "\n", "; ")))
+				fetchErr = err
 			} else {
-				infos, origins = append(infos, info), append(origins, "fetched")
-				pick = choose(infos, at)
+				ev = append(ev, evidence{info, "fetched"})
+				pick, refused = f.decide(ev, cert)
 			}
 		}
 		if pick < 0 {
 			out.checks = append(out.checks, check)
 			why := "no revocation data"
-			if len(infos) > 0 {
-				why = "no revocation data recent enough"
+			if len(ev) > 0 {
+				why = "no revocation data fresh enough"
 			}
 			msg := fmt.Sprintf("%s proves the status of %q at %s", why, cert.Subject.CommonName, at.UTC().Format(time.RFC3339))
+			if len(refused) > 0 {
+				msg += " (" + strings.Join(refused, "; ") + ")"
+			}
+			if fetchErr != nil {
+				msg += "; fetching it failed: " + strings.ReplaceAll(fetchErr.Error(), "\n", "; ")
+			}
+			if ra := retryAfter(ev); !current && ra.After(at) {
+				msg += fmt.Sprintf("; the CA has published nothing newer yet: retry after %s", ra.UTC().Format(time.RFC3339))
+			}
 			switch {
-			case !revocation.Checkable(cert) && i > 0:
+			case !revocation.Checkable(cert) && len(ev) == 0 && i > 0:
 				// A CA certificate without CRL or OCSP pointers: its
 				// status comes from its issuer's practice; listed as
 				// not checked.
-			case !revocation.Checkable(cert):
+			case !revocation.Checkable(cert) && len(ev) == 0:
 				out.warnings = append(out.warnings, fmt.Sprintf("%q names no CRL or OCSP service: its revocation status was not checked", cert.Subject.CommonName))
 			case lenient:
 				out.warnings = append(out.warnings, msg+"; not checked")
@@ -267,17 +379,28 @@ func (v *Verifier) checkRevocation(ctx context.Context, chain []*x509.Certificat
 			}
 			continue
 		}
-		info := infos[pick]
+		for _, r := range refused {
+			out.warnings = append(out.warnings, fmt.Sprintf("status of %q: %s", cert.Subject.CommonName, r))
+		}
+		e := ev[pick]
+		info := e.info
 		vd.addRevocation(info)
 		tu := info.ThisUpdate.UTC()
-		check.Source, check.Origin, check.ThisUpdate = string(info.Source), origins[pick], &tu
+		check.Source, check.Origin, check.ThisUpdate = string(info.Source), e.origin, &tu
 		check.Status = info.Status.String()
 		if info.Status == revocation.Revoked {
 			ra := info.RevokedAt.UTC()
 			check.RevokedAt = &ra
 		}
+		// Self-contained (the mark of B-LT): the signature's own data
+		// settles the status of a past time.
+		for _, x := range ev {
+			if ok, _ := f.accept(x, cert); ok && x.origin == "embedded" && !current {
+				check.selfContained = true
+			}
+		}
 		out.checks = append(out.checks, check)
-		if info.Status == revocation.Revoked && !info.RevokedAt.After(at) {
+		if f.decisive(e) {
 			msg := fmt.Sprintf("%q was revoked on %s, before %s", cert.Subject.CommonName, info.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
 			switch {
 			case i > 0:
@@ -288,28 +411,14 @@ func (v *Verifier) checkRevocation(ctx context.Context, chain []*x509.Certificat
 				fail(Indeterminate, RevokedNoPOE, msg+", and nothing proves the signature existed earlier")
 			}
 		} else if info.Status == revocation.Revoked {
-			out.warnings = append(out.warnings, fmt.Sprintf("%q was revoked on %s, after %s: the signature is proven to predate the revocation", cert.Subject.CommonName, info.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+			if proven {
+				out.warnings = append(out.warnings, fmt.Sprintf("%q was revoked on %s, after %s: the signature is proven to predate the revocation", cert.Subject.CommonName, info.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+			} else {
+				out.warnings = append(out.warnings, fmt.Sprintf("%q was revoked on %s, after the validation time %s", cert.Subject.CommonName, info.RevokedAt.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339)))
+			}
 		}
 	}
 	return out
-}
-
-// choose returns the index of the data that decides the status at time
-// at: a revocation at or before at wins; otherwise any data covering at.
-func choose(infos []*revocation.Info, at time.Time) int {
-	best := -1
-	for i, info := range infos {
-		if info.Status == revocation.Unknown {
-			continue
-		}
-		if info.Status == revocation.Revoked && !info.RevokedAt.After(at) {
-			return i
-		}
-		if info.CoversTime(at) && best < 0 {
-			best = i
-		}
-	}
-	return best
 }
 
 func (v *Verifier) fetcher() *revocation.Fetcher {

@@ -38,24 +38,24 @@ func TestSignWithCard(t *testing.T) {
 	a := writeDoc(t, dir, "a.txt", "letter A")
 	b := writeDoc(t, dir, "b.txt", "letter B")
 	pinFile := writeDoc(t, dir, "pin", softhsm.UserPIN+"\n")
-	code, out, errOut := runCLI(t, "sign", a, b, "--pkcs11-module", module, "--pin-file", pinFile, "--require-role", "医師")
+	code, out, errOut := runCLI(t, "sign", a, b, "--pkcs11-module", module, "--offline", "--pin-file", pinFile, "--require-role", "医師")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	for _, f := range []string{a, b} {
-		if code, out, _ := runCLI(t, "verify", f+".p7s", "--content", f, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.Path("ca-sign.crl")); code != 0 {
+		if code, out, _ := runCLI(t, "verify", f+".p7s", "--content", f, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t)); code != 0 {
 			t.Fatalf("verify %s: exit %d\n%s", f, code, out)
 		}
 	}
 	// PIN from the environment, as HPKI_PIN.
 	t.Setenv("HPKI_PIN", softhsm.UserPIN)
-	if code, out, errOut := runCLI(t, "sign", a, "-o", filepath.Join(dir, "env.p7s"), "--pkcs11-module", module); code != 0 {
+	if code, out, errOut := runCLI(t, "sign", a, "-o", filepath.Join(dir, "env.p7s"), "--pkcs11-module", module, "--offline"); code != 0 {
 		t.Fatalf("HPKI_PIN: exit %d\n%s%s", code, out, errOut)
 	}
 	// A wrong PIN: exit 1, one line, no PIN in it, nothing written.
 	os.Setenv("HPKI_PIN", "")
 	bad := writeDoc(t, dir, "badpin", "0000\n")
-	code, out, errOut = runCLI(t, "sign", a, "-o", filepath.Join(dir, "bad.p7s"), "--pkcs11-module", module, "--pin-file", bad)
+	code, out, errOut = runCLI(t, "sign", a, "-o", filepath.Join(dir, "bad.p7s"), "--pkcs11-module", module, "--offline", "--pin-file", bad)
 	if code != 1 || strings.Contains(errOut, "0000") || !strings.Contains(errOut, "wrong PIN") {
 		t.Fatalf("wrong PIN: exit %d\n%s%s", code, out, errOut)
 	}
@@ -80,8 +80,8 @@ func TestCardErrors(t *testing.T) {
 		{"module path does not exist", []string{"card", "list", "--pkcs11-module", filepath.Join(dir, "none.so")}},
 		{"module is not PKCS#11", []string{"card", "list", "--pkcs11-module", text}},
 		{"module is a program", []string{"sign", doc, "--pkcs11-module", "/bin/ls", "--pin-file", pin}},
-		{"token absent", []string{"sign", doc, "--pkcs11-module", module, "--token-label", "HPKI2.0", "--pin-file", pin}},
-		{"key without certificate", []string{"sign", doc, "--pkcs11-module", module, "--key-label", "no such key", "--pin-file", pin}},
+		{"token absent", []string{"sign", doc, "--pkcs11-module", module, "--offline", "--token-label", "HPKI2.0", "--pin-file", pin}},
+		{"key without certificate", []string{"sign", doc, "--pkcs11-module", module, "--offline", "--key-label", "no such key", "--pin-file", pin}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

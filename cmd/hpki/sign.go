@@ -23,6 +23,7 @@ import (
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/verify"
 	"github.com/hpki-jp/hpki/xmlsig"
 )
 
@@ -294,7 +295,17 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	if err != nil {
 		return failure(err)
 	}
-	for _, w := range warnings {
+	// Expired, not yet valid, or revoked (when status can be had: online,
+	// or --crl/--ocsp): refused before anything is signed or written.
+	vo, err := validationOptions(&f.tf, f.tsaTrust, &f.rf)
+	if err != nil {
+		return err
+	}
+	more, err := verify.New(vo).CheckSigner(cmd.Context(), cred.Certificate, cred.Chain)
+	if err != nil {
+		return failure(err)
+	}
+	for _, w := range append(warnings, more...) {
 		fmt.Fprintln(cmd.ErrOrStderr(), w)
 	}
 	opts.AllowNonHPKI = true // already decided and warned above

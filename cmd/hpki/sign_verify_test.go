@@ -15,8 +15,10 @@ import (
 	"github.com/hpki-jp/hpki/verify"
 )
 
+// keyArgs name a software key of the test HPKI for hpki sign, offline
+// (signing asks the certificate's CRL/OCSP service otherwise).
 func keyArgs(who string) []string {
-	return []string{"--key", testpki.Path(who + ".key"), "--cert", testpki.Path(who + ".pem"), "--chain", testpki.Path("chain-sign.pem")}
+	return []string{"--key", testpki.Path(who + ".key"), "--cert", testpki.Path(who + ".pem"), "--chain", testpki.Path("chain-sign.pem"), "--offline"}
 }
 
 func writeDoc(t *testing.T, dir, name, content string) string {
@@ -54,7 +56,7 @@ func TestSignAndVerifyCLI(t *testing.T) {
 		t.Fatalf("sign --force: exit %d %s", code, errOut)
 	}
 
-	code, out, errOut := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--output", "json", "--require-role", "Medical Doctor")
+	code, out, errOut := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", tsaRoot, "--output", "json", "--require-role", "Medical Doctor")
 	if code != 0 {
 		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
 	}
@@ -66,7 +68,7 @@ func TestSignAndVerifyCLI(t *testing.T) {
 	if rep.Indication != verify.TotalPassed || s.Level != "CAdES-BASELINE-T" || s.Signer.Roles[0].Ja != "医師" || s.Timestamps[0].Type != "signature" || s.Covers[0] != "a.txt" {
 		t.Fatalf("report %+v", rep)
 	}
-	if code, out, _ := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--lang", "ja"); code != 0 || !strings.Contains(out, "有効") || !strings.Contains(out, "医師（Medical Doctor）") || !strings.Contains(out, "タイムスタンプにより証明") {
+	if code, out, _ := runCLI(t, "verify", a+".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", tsaRoot, "--lang", "ja"); code != 0 || !strings.Contains(out, "有効") || !strings.Contains(out, "医師（Medical Doctor）") || !strings.Contains(out, "タイムスタンプにより証明") {
 		t.Fatalf("ja report: exit %d\n%s", code, out)
 	}
 
@@ -77,14 +79,14 @@ func TestSignAndVerifyCLI(t *testing.T) {
 		code int
 		want string
 	}{
-		{"wrong content", []string{"verify", a + ".p7s", "--content", b, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot}, 1, "HASH_FAILURE"},
-		{"missing role", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot, "--require-role", "薬剤師"}, 1, "Pharmacist"},
-		{"no content", []string{"verify", a + ".p7s", "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl"), "--tsa-trust", tsaRoot}, 2, "SIGNED_DATA_NOT_FOUND"},
+		{"wrong content", []string{"verify", a + ".p7s", "--content", b, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", tsaRoot}, 1, "HASH_FAILURE"},
+		{"missing role", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", tsaRoot, "--require-role", "薬剤師"}, 1, "Pharmacist"},
+		{"no content", []string{"verify", a + ".p7s", "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", tsaRoot}, 2, "SIGNED_DATA_NOT_FOUND"},
 		{"default anchors do not trust the test HPKI", []string{"verify", a + ".p7s", "--content", a}, 2, "NO_CERTIFICATE_CHAIN_FOUND"},
 		{"no revocation data, offline", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--tsa-trust", tsaRoot, "--offline"}, 2, "TRY_LATER"},
 		{"--crl that is not a CRL", []string{"verify", a + ".p7s", "--content", a, "--trust", root, "--crl", garbage}, 3, ""},
-		{"garbage signature", []string{"verify", garbage, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, 3, ""},
-		{"truncated signature", []string{"verify", truncated(t, a+".p7s"), "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, 3, ""},
+		{"garbage signature", []string{"verify", garbage, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}, 3, ""},
+		{"truncated signature", []string{"verify", truncated(t, a+".p7s"), "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}, 3, ""},
 		{"missing signature file", []string{"verify", filepath.Join(dir, "none.p7s")}, 3, ""},
 		{"bad --output", []string{"verify", a + ".p7s", "--output", "xml"}, 3, ""},
 		{"unknown role", []string{"verify", a + ".p7s", "--require-role", "Wizard"}, 3, ""},
@@ -163,7 +165,7 @@ func TestSignAndVerifyXAdESCLI(t *testing.T) {
 				t.Fatalf("sign: %d %s %s", code, out, errOut)
 			}
 			sig := filepath.Join(dir, tc.out)
-			vargs := []string{"verify", sig, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}
+			vargs := []string{"verify", sig, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}
 			if tc.packaging == "detached" {
 				vargs = append(vargs, "--content", in)
 			}
@@ -194,7 +196,7 @@ func TestExtendCLI(t *testing.T) {
 	defer hs.Close()
 	dir := t.TempDir()
 	doc := writeDoc(t, dir, "record.txt", "referral letter kept for decades")
-	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.Path("ca-sign.crl")
+	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
 	if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
 		t.Fatalf("sign: %s", errOut)
 	}
@@ -307,7 +309,7 @@ func TestSignAtLTACLI(t *testing.T) {
 	presc, _ := os.ReadFile("../../testdata/xml/prescription.xml")
 	letter := writeDoc(t, dir, "letter.txt", "referral letter")
 	xml := writeDoc(t, dir, "presc.xml", string(presc))
-	common := append([]string{"--level", "LTA", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline", "--crl", testpki.Path("ca-sign.crl")}, keyArgs("doctor")...)
+	common := append([]string{"--level", "LTA", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}, keyArgs("doctor")...)
 	for _, tc := range []struct {
 		name, level string
 		sign        []string
@@ -346,7 +348,7 @@ func TestArchiveCLI(t *testing.T) {
 	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
 	defer ts.Close()
 	dir := t.TempDir()
-	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.Path("ca-sign.crl")
+	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
 	good := writeDoc(t, dir, "good.txt", "referral letter")
 	bad := writeDoc(t, dir, "bad.txt", "referral letter")
 	for _, f := range []string{good, bad} {

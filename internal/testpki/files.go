@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 // keyBanner precedes every committed private key.
@@ -171,4 +172,35 @@ func MustLoad(tb testing.TB) *PKI {
 		tb.Fatalf("loading the test HPKI from %s: %v (run `make certs`)", Dir(), loadErr)
 	}
 	return loaded
+}
+
+// FreshCRL returns a CRL of the signing CA listing Revoked (revoked at
+// p.RevokedAt, keyCompromise) as p.CRL does, but issued a minute from now,
+// with a nextUpdate a week later: the CA's next CRL. Revocation data proves
+// a status only at times at or before its issue (the freshness rule), so a
+// long-term validation of a signature timestamped now waits for the CA's
+// next CRL (the grace period); tests stand for that wait with this CRL,
+// whatever second boundary the test crosses between this call and its
+// timestamp.
+func (p *PKI) FreshCRL(tb testing.TB) []byte {
+	tb.Helper()
+	at := time.Now().UTC().Add(time.Minute)
+	crl, err := MakeCRL(p.SignCA, []x509.RevocationListEntry{{
+		SerialNumber: p.Revoked.Cert.SerialNumber, RevocationTime: p.RevokedAt, ReasonCode: 1,
+	}}, at, at.Add(7*24*time.Hour), at.Unix())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return crl
+}
+
+// FreshCRLFile writes FreshCRL of the committed test HPKI to a temporary
+// file and returns its name (for --crl in CLI tests).
+func FreshCRLFile(tb testing.TB) string {
+	tb.Helper()
+	name := filepath.Join(tb.TempDir(), "ca-sign-now.crl")
+	if err := os.WriteFile(name, MustLoad(tb).FreshCRL(tb), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return name
 }
