@@ -98,6 +98,7 @@ func envModule() string { return os.Getenv("HPKI_PKCS11_MODULE") }
 type revocationFlags struct {
 	crls, ocsps, resolve []string
 	offline              bool
+	maxAge               time.Duration
 }
 
 func (r *revocationFlags) register(cmd *cobra.Command) {
@@ -106,11 +107,16 @@ func (r *revocationFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&r.ocsps, "ocsp", nil, "an OCSP response (DER) to use as revocation data (repeatable)")
 	fl.BoolVar(&r.offline, "offline", false, "never fetch revocation data: use only what the signature embeds and --crl/--ocsp give")
 	fl.StringArrayVar(&r.resolve, "resolve", nil, "HOST=ADDR: fetch revocation data for HOST from ADDR (host:port), e.g. a local responder (repeatable)")
+	fl.DurationVar(&r.maxAge, "max-revocation-age", 0, "refuse revocation data issued longer than this before the time it must prove (e.g. 168h); 0: only the freshness rules")
 }
 
 // apply reads the given files into opts.
 func (r *revocationFlags) apply(opts *verify.Options) error {
 	opts.Offline = r.offline
+	if r.maxAge < 0 {
+		return usageError(fmt.Errorf("--max-revocation-age %s: must not be negative", r.maxAge))
+	}
+	opts.MaxRevocationAge = r.maxAge
 	if len(r.resolve) > 0 {
 		routes := map[string]string{}
 		for _, kv := range r.resolve {
