@@ -3,12 +3,14 @@ package certinfo
 import (
 	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/trust"
 )
@@ -75,4 +77,42 @@ func ExampleDescribe() {
 	// signing 試験 院長一郎
 	// Medical Doctor 医師 national
 	// Director of Hospital 病院長 administrative
+}
+
+// A national qualification's name under the administrative scheme is shown
+// with the scheme it really has: not national, no Japanese name of 医師.
+func TestDescribeRoleUnderOtherScheme(t *testing.T) {
+	p := testpki.MustLoad(t)
+	tmpl := testpki.SigningTemplate("TEST ADMIN-SCHEME Goro", "試験 管理五郎", "MD0777", []string{"Medical Doctor"}, p.Doctor.Cert.NotBefore, p.Doctor.Cert.NotAfter)
+	ext, err := hcrole.Extension([]hcrole.Role{{Scheme: hcrole.SchemeAdministrative, Text: "Medical Doctor"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exts []pkix.Extension
+	for _, e := range tmpl.ExtraExtensions {
+		if !e.Id.Equal(hcrole.OIDSubjectDirectoryAttributes) {
+			exts = append(exts, e)
+		}
+	}
+	tmpl.ExtraExtensions = append(exts, ext)
+	cred, err := testpki.IssueCert(tmpl, p.SignCA, p.Doctor.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := Describe(cred.Cert)
+	if len(info.Roles) != 1 || info.Roles[0].Kind != "administrative" || info.Roles[0].Ja != "" || info.Roles[0].Scheme != hcrole.SchemeAdministrative.String() {
+		t.Fatalf("roles %+v", info.Roles)
+	}
+	var b bytes.Buffer
+	if err := info.WriteText(&b, "ja"); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.Contains(line, "Medical Doctor [") && (strings.Contains(line, "医師") || !strings.Contains(line, "administrative")) {
+			t.Errorf("the role line presents it as the national qualification: %s", line)
+		}
+	}
+	if !strings.Contains(b.String(), "it is not that role") {
+		t.Errorf("no warning about the scheme:\n%s", b.String())
+	}
 }
