@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
@@ -117,7 +118,7 @@ error or unreadable input.`,
 			if err := writeOutput(out, res.Signature, force || inPlace); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", in, out, res.Level)
+			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(res.Level))
 			return nil
 		},
 	}

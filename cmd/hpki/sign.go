@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/atomicfile"
@@ -295,7 +296,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		return failure(err)
 	}
 	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), w)
+		fmt.Fprintln(cmd.ErrOrStderr(), textsafe.String(w))
 	}
 	opts.AllowNonHPKI = true // already decided and warned above
 	for i, in := range files {
@@ -371,7 +372,7 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 	if err := writeOutput(out, res.Signature, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
 	return nil
 }
 
@@ -406,7 +407,7 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 	if err := writeOutput(out, res.Signature, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
 	return nil
 }
 
