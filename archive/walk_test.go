@@ -168,7 +168,9 @@ func TestWalkReportsSkippedSignatureEntries(t *testing.T) {
 	}
 	// A FIFO named on the command line is skipped too, without blocking.
 	done := make(chan []Record)
-	go func() { done <- Run(context.Background(), []string{filepath.Join(f.dir, "pipe.p7s")}, Options{Verify: f.opts}, nil) }()
+	go func() {
+		done <- Run(context.Background(), []string{filepath.Join(f.dir, "pipe.p7s")}, Options{Verify: f.opts}, nil)
+	}()
 	select {
 	case rs := <-done:
 		if len(rs) != 1 || !strings.Contains(rs[0].Skipped, "FIFO") {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/pkcs11"
 )
 

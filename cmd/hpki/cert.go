@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/trust"
 )
 

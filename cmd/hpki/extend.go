@@ -10,8 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/extend"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )

@@ -15,12 +15,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/atomicfile"
 	"github.com/hpki-jp/hpki/internal/keyfile"
 	"github.com/hpki-jp/hpki/internal/secret"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
