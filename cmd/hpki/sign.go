@@ -182,8 +182,18 @@ func loadCredential(cmd *cobra.Command, f signFlags) (sign.Credential, func() er
 	return sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain}, noop, nil
 }
 
-// newTSAClient builds the TSA client of --tsa.
+// newTSAClient builds the TSA client of --tsa. HPKI_TSA_PASSWORD is read
+// only when a user is given (--tsa-user, or user@ in the URL), and the
+// credential rules of tsa.Client are checked here, before any PIN is
+// asked for: credentials never go in clear to another machine.
 func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, h crypto.Hash) (*tsa.Client, error) {
+	c := &tsa.Client{URL: url, Hash: h, Username: user, Timeout: timeout}
+	if user != "" || strings.Contains(url, "@") {
+		c.Password = os.Getenv("HPKI_TSA_PASSWORD")
+	}
+	if err := c.CheckCredentials(); err != nil {
+		return nil, usageError(fmt.Errorf("--tsa: %w", err))
+	}
 	store := trust.Default()
 	if len(trustFiles) > 0 {
 		var err error
@@ -191,8 +201,8 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 			return nil, usageError(fmt.Errorf("--tsa-trust: %w", err))
 		}
 	}
-	return &tsa.Client{URL: url, Hash: h, Username: user, Password: os.Getenv("HPKI_TSA_PASSWORD"),
-		Timeout: timeout, Roots: store.Roots(), Intermediates: store.Intermediates()}, nil
+	c.Roots, c.Intermediates = store.Roots(), store.Intermediates()
+	return c, nil
 }
 
 func runSign(cmd *cobra.Command, f signFlags, files []string) error {
