@@ -70,7 +70,9 @@ fetched or given with --crl/--ocsp) and embed its validation data (LT) and
 an archive timestamp (LTA), as hpki extend does.
 
 Outputs are written atomically and never overwrite an existing file without
---force; inputs are never modified.
+--force; inputs are never modified, and an output that is an input (any
+spelling, hard or symbolic link) is refused even with --force. A new output
+gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
 
 Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 3 usage error or unreadable input.`,
@@ -296,6 +298,15 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			}
 		}
 	}
+	// No output may replace an input, whatever --force says and however
+	// the two names are spelled (hard links, symbolic links, ./x).
+	for _, o := range outs {
+		for _, in := range files {
+			if err := notSameFile(o, in, "the input"); err != nil {
+				return err
+			}
+		}
+	}
 	cred, closer, err := loadCredential(cmd, f)
 	if err != nil {
 		return err
@@ -379,7 +390,7 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 		}
 		res.Signature, what = lifted.Signature, lifted.Level+" "+packaging
 	}
-	if err := writeOutput(out, res.Signature, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
@@ -414,21 +425,43 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 		}
 		res.Signature, what = lifted.Signature, lifted.Level
 	}
-	if err := writeOutput(out, res.Signature, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
 	return nil
 }
 
-// writeOutput writes a signature atomically, refusing to overwrite without
-// force.
-func writeOutput(out string, data []byte, force bool) error {
-	if err := atomicfile.Write(out, data, 0o644, force); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
-			return usageError(err)
-		}
-		return failure(err)
+// writeOutput writes a signature atomically: a new file 0666 minus the
+// umask, a replaced one keeping its mode, owner and group. It refuses to
+// replace an existing file unless overwrite, and a read-only one (no write
+// permission bit) unless force.
+func writeOutput(out string, data []byte, overwrite, force bool) error {
+	err := atomicfile.WriteFile(out, data, atomicfile.Options{Overwrite: overwrite || force, ReplaceReadOnly: force})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, atomicfile.ErrExists), errors.Is(err, atomicfile.ErrReadOnly), errors.Is(err, atomicfile.ErrNotRegular):
+		return usageError(err)
+	}
+	return failure(err)
+}
+
+// notSameFile refuses (exit 3) when out names the same file as other
+// (os.SameFile: any spelling, hard or symbolic link): a command must
+// never replace what it reads with what it writes. what names other in
+// the message.
+func notSameFile(out, other, what string) error {
+	so, err := os.Stat(out)
+	if err != nil {
+		return nil // no such output yet: nothing to replace
+	}
+	si, err := os.Stat(other)
+	if err != nil {
+		return nil
+	}
+	if os.SameFile(so, si) {
+		return usageError(fmt.Errorf("output %s is %s %s: refusing to replace it with its own signature", out, what, other))
 	}
 	return nil
 }
