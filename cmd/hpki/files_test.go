@@ -163,3 +163,39 @@ func TestArchiveRenewFileModes(t *testing.T) {
 		t.Fatalf("renew --force: exit %d mode %v\n%s", code, mode(t, locked), out)
 	}
 }
+
+// hpki verify --content is never ignored: a signature carrying its own
+// content (enveloping CAdES, enveloped XAdES) fails with HASH_FAILURE when
+// the given file is something else.
+func TestVerifyContentNeverIgnored(t *testing.T) {
+	dir := t.TempDir()
+	doc := writeDoc(t, dir, "letter.txt", "referral letter")
+	other := writeDoc(t, dir, "other.txt", "another letter")
+	if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--packaging", "enveloping", "-o", doc + ".p7m"}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatalf("sign: %s", errOut)
+	}
+	base := []string{"--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.Path("ca-sign.crl")}
+	if code, out, _ := runCLI(t, append([]string{"verify", doc + ".p7m", "--content", doc}, base...)...); code != 0 {
+		t.Fatalf("same content: exit %d\n%s", code, out)
+	}
+	code, out, _ := runCLI(t, append([]string{"verify", doc + ".p7m", "--content", other}, base...)...)
+	if code != 1 || !strings.Contains(out, "TOTAL_FAILED/HASH_FAILURE") || !strings.Contains(out, "is not the content this signature carries") {
+		t.Fatalf("other content: exit %d\n%s", code, out)
+	}
+	presc, err := os.ReadFile("../../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml := writeDoc(t, dir, "presc.xml", string(presc))
+	if code, _, errOut := runCLI(t, append([]string{"sign", xml, "--format", "xades"}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatalf("sign xades: %s", errOut)
+	}
+	signed := filepath.Join(dir, "presc.signed.xml")
+	code, out, _ = runCLI(t, append([]string{"verify", signed, "--content", other}, base...)...)
+	if code != 1 || !strings.Contains(out, "HASH_FAILURE") || !strings.Contains(out, "is not what the signatures cover") {
+		t.Fatalf("xades, other content: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, append([]string{"verify", signed, "--content", signed}, base...)...); code != 0 {
+		t.Fatalf("xades, the document itself: exit %d\n%s", code, out)
+	}
+}
