@@ -46,8 +46,9 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	}
 	now := v.validationTime()
 	rep := &Report{Format: "CAdES", ValidationTime: now.UTC()}
-	// Hash the content once per digest algorithm in use.
-	digests, covers, err := digestContent(sd, content, contentName, archiveHashes(sd))
+	// Hash the content once per digest algorithm in use. Content the
+	// caller gives is what is checked, also against enveloped content.
+	digests, covers, mismatch, err := digestContent(sd, content, contentName, archiveHashes(sd))
 	if err != nil {
 		return nil, err
 	}
@@ -78,13 +79,19 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		rep.Signatures = append(rep.Signatures, sr)
 		v.counterSignatures(ctx, rep, si, id, bag, m, now)
 	}
+	failGivenContent(rep, mismatch)
 	rep.summarise()
 	return rep, nil
 }
 
 // digestContent hashes the content for every digest algorithm of the
-// signers. Detached content without a reader gives nil digests.
-func digestContent(sd *cms.SignedData, content io.Reader, name string, more []crypto.Hash) (map[crypto.Hash][]byte, []string, error) {
+// signers. Detached content without a reader gives nil digests. When the
+// signature carries its own content (eContent) and the caller gives
+// content too, the given content is hashed (streamed, never held in
+// memory) and compared byte for byte with the carried one: mismatch is
+// then non-empty and says so, and the verdict must be HASH_FAILURE
+// (failGivenContent) — given content is never silently ignored.
+func digestContent(sd *cms.SignedData, content io.Reader, name string, more []crypto.Hash) (digests map[crypto.Hash][]byte, covers []string, mismatch string, err error) {
 	var hashes []crypto.Hash
 	seen := map[crypto.Hash]bool{}
 	for i := range sd.SignerInfos {
@@ -100,43 +107,75 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 			hashes = append(hashes, h)
 		}
 	}
+	if name == "" {
+		name = "detached content"
+	}
 	var src io.Reader
-	var covers []string
+	var cmp *compareWriter
 	switch {
+	case sd.Content != nil && content != nil:
+		src = content
+		cmp = &compareWriter{want: sd.Content}
+		covers = []string{fmt.Sprintf("enveloped content (%d bytes, type %s)", len(sd.Content), contentTypeName(sd.ContentType))}
 	case sd.Content != nil:
 		src = bytes.NewReader(sd.Content)
 		covers = []string{fmt.Sprintf("enveloped content (%d bytes, type %s)", len(sd.Content), contentTypeName(sd.ContentType))}
-		if content != nil {
-			covers[0] += "; the --content file was not used"
-		}
 	case content != nil:
 		src = content
-		if name == "" {
-			name = "detached content"
-		}
 		covers = []string{name}
 	default:
-		return nil, []string{"detached content (not given)"}, nil
+		return nil, []string{"detached content (not given)"}, "", nil
 	}
-	ws := make([]io.Writer, len(hashes))
+	ws := make([]io.Writer, 0, len(hashes)+1)
 	hs := make(map[crypto.Hash]interface {
 		io.Writer
 		Sum([]byte) []byte
 	})
-	for i, h := range hashes {
+	for _, h := range hashes {
 		hh := h.New()
 		hs[h] = hh
-		ws[i] = hh
+		ws = append(ws, hh)
+	}
+	if cmp != nil {
+		ws = append(ws, cmp)
 	}
 	if _, err := io.Copy(io.MultiWriter(ws...), src); err != nil {
-		return nil, nil, fmt.Errorf("reading the signed content: %w", err)
+		return nil, nil, "", fmt.Errorf("reading the signed content: %w", err)
 	}
 	out := make(map[crypto.Hash][]byte, len(hs))
 	for h, hh := range hs {
 		out[h] = hh.Sum(nil)
 	}
-	return out, covers, nil
+	if cmp != nil {
+		if cmp.equal() {
+			covers[0] += "; identical to the given " + name
+		} else {
+			mismatch = fmt.Sprintf("the given content (%s) is not the content this signature carries and covers (%s)", name, covers[0])
+			covers[0] += "; NOT the given " + name
+		}
+	}
+	return out, covers, mismatch, nil
 }
+
+// compareWriter compares what is written with want, without keeping it.
+type compareWriter struct {
+	want []byte
+	n    int
+	diff bool
+}
+
+func (c *compareWriter) Write(p []byte) (int, error) {
+	if !c.diff {
+		rest := c.want[min(c.n, len(c.want)):]
+		if len(p) > len(rest) || !bytes.Equal(p, rest[:len(p)]) {
+			c.diff = true
+		}
+	}
+	c.n += len(p)
+	return len(p), nil
+}
+
+func (c *compareWriter) equal() bool { return !c.diff && c.n == len(c.want) }
 
 func contentTypeName(oid []int) string {
 	if cms.OIDData.Equal(oid) {

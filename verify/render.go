@@ -5,7 +5,14 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/hpki-jp/hpki/internal/textsafe"
 )
+
+// esc makes a string from the signature, its certificates or the document
+// safe to print (see internal/textsafe): every value that is not one of
+// the fixed texts above goes through it.
+func esc(s string) string { return textsafe.String(s) }
 
 // reasons explain each sub-indication to a person, in English and Japanese.
 var reasons = map[string]map[SubIndication]string{
@@ -138,6 +145,12 @@ var messages = map[string]map[string]string{
 // WriteText writes the report for a person: a one-line verdict, then who
 // signed each signature, in which HPKI role, when (proven or only claimed),
 // and what it covers. lang is "en" or "ja".
+//
+// Security contract: every string that comes from the input (names,
+// roles, Ids, covered references, messages that quote the input) is
+// escaped with internal/textsafe, so the text holds one line per item and
+// no terminal control or bidi sequence: a certificate name cannot redraw
+// the verdict line or forge another line.
 func (r *Report) WriteText(w io.Writer, lang string) error {
 	m, ok := messages[lang]
 	if !ok {
@@ -152,7 +165,7 @@ func (r *Report) WriteText(w io.Writer, lang string) error {
 	}
 	b.WriteString(verdict + "\n")
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "  %s: %s\n", m["error"], e)
+		fmt.Fprintf(&b, "  %s: %s\n", m["error"], esc(e))
 	}
 	for _, s := range r.Signatures {
 		s.writeText(&b, m, lang)
@@ -167,12 +180,12 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	if s.SubIndication != "" {
 		ind += "/" + string(s.SubIndication)
 	}
-	fmt.Fprintf(b, "\n%s %s: %s\n", m["signature"], s.ID, ind)
+	fmt.Fprintf(b, "\n%s %s: %s\n", m["signature"], esc(s.ID), ind)
 	name := s.Signer.Subject
 	if s.Signer.SubjectJa != "" {
 		name = s.Signer.SubjectJa + " — " + name
 	}
-	fmt.Fprintf(b, "  %s: %s\n", m["signer"], name)
+	fmt.Fprintf(b, "  %s: %s\n", m["signer"], esc(name))
 	var roles []string
 	for _, r := range s.Signer.Roles {
 		switch {
@@ -187,9 +200,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	if len(roles) == 0 {
 		roles = []string{m["norole"]}
 	}
-	fmt.Fprintf(b, "  %s: %s\n", m["role"], strings.Join(roles, ", "))
+	fmt.Fprintf(b, "  %s: %s\n", m["role"], esc(strings.Join(roles, ", ")))
 	if s.Signer.HPKI != "" {
-		fmt.Fprintf(b, "  %s: %s\n", m["hpki"], m[s.Signer.HPKI])
+		fmt.Fprintf(b, "  %s: %s\n", m["hpki"], esc(m[s.Signer.HPKI]))
 	}
 	var proven *Timestamp
 	for i := range s.Timestamps {
@@ -200,20 +213,20 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	switch {
 	case proven != nil:
-		fmt.Fprintf(b, "  %s: "+m["proven"]+"\n", m["when"], proven.GenTime.Format(time.RFC3339), proven.TSA)
+		fmt.Fprintf(b, "  %s: "+m["proven"]+"\n", m["when"], proven.GenTime.Format(time.RFC3339), esc(proven.TSA))
 	case s.ClaimedSigningTime != nil:
 		fmt.Fprintf(b, "  %s: "+m["claimed"]+"\n", m["when"], s.ClaimedSigningTime.Format(time.RFC3339))
 	default:
 		fmt.Fprintf(b, "  %s: %s\n", m["when"], m["unknown"])
 	}
 	if len(s.Covers) > 0 {
-		fmt.Fprintf(b, "  %s: %s\n", m["covers"], strings.Join(s.Covers, "; "))
+		fmt.Fprintf(b, "  %s: %s\n", m["covers"], esc(strings.Join(s.Covers, "; ")))
 	}
 	if s.Level != "" {
-		fmt.Fprintf(b, "  %s: %s\n", m["level"], s.Level)
+		fmt.Fprintf(b, "  %s: %s\n", m["level"], esc(s.Level))
 	}
 	if s.SignaturePolicy != "" {
-		fmt.Fprintf(b, "  %s: %s\n", m["policy"], s.SignaturePolicy)
+		fmt.Fprintf(b, "  %s: %s\n", m["policy"], esc(s.SignaturePolicy))
 	}
 	if len(s.Revocation) > 0 {
 		c := s.Revocation[0]
@@ -227,11 +240,11 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		case c.RevokedAt != nil:
 			line += fmt.Sprintf(" — "+m["revokedbefore"], c.RevokedAt.Format(time.RFC3339))
 		}
-		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], line)
+		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], esc(line))
 	}
 	for _, t := range s.Timestamps {
 		if t.Type == "archive" && t.Indication == TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Format(time.RFC3339), t.TSA)
+			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Format(time.RFC3339), esc(t.TSA))
 		}
 	}
 	if s.RenewBy != nil {
@@ -239,7 +252,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], t.TSA, t.GenTime.Format(time.RFC3339), strings.Join(t.Errors, "; "))
+			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Format(time.RFC3339), esc(strings.Join(t.Errors, "; ")))
 		}
 	}
 	if why, ok := reasons[lang][s.SubIndication]; ok {
@@ -248,9 +261,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["reason"], why)
 	}
 	for _, e := range s.Errors {
-		fmt.Fprintf(b, "  %s: %s\n", m["error"], e)
+		fmt.Fprintf(b, "  %s: %s\n", m["error"], esc(e))
 	}
 	for _, w := range s.Warnings {
-		fmt.Fprintf(b, "  %s: %s\n", m["warning"], w)
+		fmt.Fprintf(b, "  %s: %s\n", m["warning"], esc(w))
 	}
 }

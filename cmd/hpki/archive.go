@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/archive"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/verify"
 )
 
@@ -23,7 +24,15 @@ func newArchiveCmd() *cobra.Command {
 XML document with a ds:Signature under the given folders. The content of a
 detached CAdES signature NAME.p7s (or NAME.lt.p7s, NAME.lta.p7s) is NAME
 beside it; detached XAdES references are resolved to files beside the
-document only.`,
+document only.
+
+Only regular files are read, and only inside the folder of the signature
+that names them: the walk does not follow symbolic links, a link to a file
+in the same folder is followed for content, one leading out of the folder
+is not; FIFOs, devices and sockets are never opened in a way that could
+block. Each entry not read is reported on its own line (SKIPPED, with the
+reason) and counted in the summary. File names with control characters or
+quotes are printed quoted.`,
 	}
 	cmd.AddCommand(newArchiveRunCmd(false), newArchiveRunCmd(true))
 	return cmd
@@ -40,7 +49,7 @@ func newArchiveRunCmd(renew bool) *cobra.Command {
 		within              time.Duration
 		tsaURL, tsaUser     string
 		tsaTimeout          time.Duration
-		dryRun              bool
+		dryRun, force       bool
 		use, short, long, x string
 	)
 	use, short = "verify PATH...", "Validate every signature file under PATH, in parallel, one line each"
@@ -49,8 +58,9 @@ parallel, as hpki verify does, and print one line per file (or a JSON array
 with --output json): its indication, level and renewal deadline, then a
 summary.
 
-Exit codes: 0 all TOTAL_PASSED, 1 some TOTAL_FAILED, 2 some INDETERMINATE
-(and none failed), 3 usage error.`
+Exit codes: 0 all TOTAL_PASSED and nothing skipped, 1 some TOTAL_FAILED,
+2 some INDETERMINATE or some entries skipped (and none failed), 3 usage
+error.`
 	x = "  hpki archive verify /srv/records --offline\n  hpki archive verify /srv/records --output json > report.json"
 	if renew {
 		use, short = "renew PATH... --tsa URL", "Extend to B-LTA every valid record that is not B-LTA or whose renewal deadline is near"
@@ -59,6 +69,9 @@ to B-LTA, in place and atomically, each one that passes and is below B-LTA
 or whose renewal deadline (the expiry of its newest timestamp's TSA
 certificate) falls within --within. Records that do not pass are reported
 and left untouched.
+
+A renewed record keeps its mode, owner and group; a read-only record (no
+write permission bit) is not replaced unless --force is given.
 
 Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 		x = "  hpki archive renew /srv/records --tsa https://tsa.example.jp/ --within 8760h\n  hpki archive renew /srv/records --tsa http://127.0.0.1:3161/ --dry-run"
@@ -84,7 +97,7 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 				if tsaURL == "" && !dryRun {
 					return usageError(errors.New("archive renew needs --tsa (or --dry-run)"))
 				}
-				opts.Renew = &archive.RenewOptions{Within: within, DryRun: dryRun}
+				opts.Renew = &archive.RenewOptions{Within: within, DryRun: dryRun, Force: force}
 				if tsaURL != "" {
 					c, err := newTSAClient(tsaURL, tsaUser, tsaTrust, tsaTimeout, 0)
 					if err != nil {
@@ -93,15 +106,18 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 					opts.Renew.TSA = c
 				}
 			}
-			files, err := archive.Find(args...)
+			files, skipped, err := archive.Walk(args...)
 			if err != nil {
 				return usageError(err)
 			}
 			var report func(archive.Record)
 			if out.output != "json" {
 				report = func(r archive.Record) { writeRecord(cmd.OutOrStdout(), r) }
+				for _, r := range skipped {
+					report(r)
+				}
 			}
-			recs := archive.Run(cmd.Context(), files, opts, report)
+			recs := append(skipped, archive.Run(cmd.Context(), files, opts, report)...)
 			return finishArchive(cmd.OutOrStdout(), recs, out.output == "json", renew)
 		},
 	}
@@ -118,19 +134,26 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 		fl.StringVar(&tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
 		fl.DurationVar(&tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
 		fl.BoolVar(&dryRun, "dry-run", false, "only report what would be renewed")
+		fl.BoolVar(&force, "force", false, "also replace read-only records")
 	}
 	return cmd
 }
 
-// writeRecord prints one line for a record.
+// writeRecord prints one line for a record. The path is quoted when it
+// holds anything odd (textsafe.Name) and every other value is escaped, so
+// a file name or an error message can never make a line of its own.
 func writeRecord(w io.Writer, r archive.Record) {
+	if r.Skipped != "" {
+		fmt.Fprintf(w, "%-40s %s  (%s)\n", "SKIPPED", textsafe.Name(r.Path), textsafe.String(r.Skipped))
+		return
+	}
 	ind := string(r.Indication)
 	if r.SubIndication != "" {
 		ind += "/" + string(r.SubIndication)
 	}
-	line := fmt.Sprintf("%-40s %s", ind, r.Path)
+	line := fmt.Sprintf("%-40s %s", ind, textsafe.Name(r.Path))
 	if r.Level != "" {
-		line += "  " + r.Level
+		line += "  " + textsafe.String(r.Level)
 	}
 	if r.RenewBy != nil {
 		line += "  renew by " + r.RenewBy.Format("2006-01-02")
@@ -139,7 +162,7 @@ func writeRecord(w io.Writer, r archive.Record) {
 		line += "  RENEWED"
 	}
 	if r.Error != "" {
-		line += "  (" + r.Error + ")"
+		line += "  (" + textsafe.String(r.Error) + ")"
 	}
 	fmt.Fprintln(w, line)
 }
@@ -148,8 +171,12 @@ func writeRecord(w io.Writer, r archive.Record) {
 // code: the worst indication, a refused renewal counting as failed.
 func finishArchive(w io.Writer, recs []archive.Record, asJSON, renew bool) error {
 	counts := map[verify.Indication]int{}
-	renewed, refused := 0, 0
+	renewed, refused, skipped := 0, 0, 0
 	for _, r := range recs {
+		if r.Skipped != "" {
+			skipped++
+			continue
+		}
 		counts[r.Indication]++
 		if r.Renewed {
 			renewed++
@@ -168,7 +195,10 @@ func finishArchive(w io.Writer, recs []archive.Record, asJSON, renew bool) error
 			return failure(err)
 		}
 	} else {
-		fmt.Fprintf(w, "%d files: %d passed, %d failed, %d indeterminate", len(recs), counts[verify.TotalPassed], counts[verify.TotalFailed], counts[verify.Indeterminate])
+		fmt.Fprintf(w, "%d files: %d passed, %d failed, %d indeterminate", len(recs)-skipped, counts[verify.TotalPassed], counts[verify.TotalFailed], counts[verify.Indeterminate])
+		if skipped > 0 {
+			fmt.Fprintf(w, "; %d skipped", skipped)
+		}
 		if renew {
 			fmt.Fprintf(w, "; %d renewed, %d refused", renewed, refused)
 		}
@@ -177,7 +207,7 @@ func finishArchive(w io.Writer, recs []archive.Record, asJSON, renew bool) error
 	switch {
 	case counts[verify.TotalFailed] > 0 || refused > 0:
 		return withCode(exitFailed)
-	case counts[verify.Indeterminate] > 0:
+	case counts[verify.Indeterminate] > 0 || skipped > 0:
 		return withCode(exitIndeterminate)
 	}
 	return nil

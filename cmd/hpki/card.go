@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/pkcs11"
 )
 
@@ -91,7 +92,7 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 				if len(t.PINState) > 0 {
 					state = "PIN " + strings.Join(t.PINState, ", ")
 				}
-				fmt.Fprintf(w, "slot %d: %q (%s %s, serial %s; %s)\n", t.Slot, t.Label, t.Manufacturer, t.Model, t.Serial, state)
+				fmt.Fprintf(w, "slot %d: %q (%s %s, serial %s; %s)\n", t.Slot, t.Label, textsafe.String(t.Manufacturer), textsafe.String(t.Model), textsafe.String(t.Serial), textsafe.String(state))
 				for _, c := range t.Certificates {
 					var roles []string
 					for _, r := range c.Roles {
@@ -109,9 +110,9 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 					if c.SubjectJa != "" {
 						name = c.SubjectJa + " — " + name
 					}
-					fmt.Fprintf(w, "  [%s] %s: %s", kind, c.Label, name)
+					fmt.Fprintf(w, "  [%s] %s: %s", textsafe.String(kind), textsafe.Name(c.Label), textsafe.String(name))
 					if len(roles) > 0 {
-						fmt.Fprintf(w, " — %s", strings.Join(roles, ", "))
+						fmt.Fprintf(w, " — %s", textsafe.String(strings.Join(roles, ", ")))
 					}
 					fmt.Fprintln(w)
 				}

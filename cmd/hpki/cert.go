@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/trust"
 )
 
@@ -57,7 +58,7 @@ holds a certificate followed by its chain, the first one is shown.`,
 			if out.output == "json" {
 				return writeJSON(cmd.OutOrStdout(), info)
 			}
-			return info.WriteText(cmd.OutOrStdout(), out.lang)
+			return safeInfo(info).WriteText(cmd.OutOrStdout(), out.lang)
 		},
 	}
 	out.register(cmd)
@@ -132,16 +133,34 @@ func writeCheckText(cmd *cobra.Command, res certinfo.Check, lang string) {
 		true:  {"VALID", "有効"},
 		false: {"INVALID", "無効"},
 	}[res.Valid]
-	name := res.Certificate.Subject
+	name := textsafe.String(res.Certificate.Subject)
 	if lang == "ja" {
 		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, res.At.Format(time.RFC3339))
 	} else {
 		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, res.At.Format(time.RFC3339))
 	}
 	for i, s := range res.Chain {
-		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", s)
+		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", textsafe.String(s))
 	}
 	for _, e := range res.Errors {
-		fmt.Fprintf(w, "  error: %s\n", e)
+		fmt.Fprintf(w, "  error: %s\n", textsafe.String(e))
 	}
+}
+
+// safeInfo returns a copy of info for the text output: every string taken
+// from the certificate escaped with textsafe.String (JSON keeps the exact
+// values).
+func safeInfo(info certinfo.Info) certinfo.Info {
+	e := textsafe.String
+	info.Subject, info.SubjectJa, info.OrganizationJa, info.Issuer = e(info.Subject), e(info.SubjectJa), e(info.OrganizationJa), e(info.Issuer)
+	info.Serial, info.PublicKey, info.SHA256 = e(info.Serial), e(info.PublicKey), e(info.SHA256)
+	info.HPKIReasons, info.Policies = textsafe.Strings(info.HPKIReasons), textsafe.Strings(info.Policies)
+	info.KeyUsage, info.ExtKeyUsage = textsafe.Strings(info.KeyUsage), textsafe.Strings(info.ExtKeyUsage)
+	info.CRL, info.OCSP, info.RoleErrors = textsafe.Strings(info.CRL), textsafe.Strings(info.OCSP), textsafe.Strings(info.RoleErrors)
+	roles := make([]certinfo.Role, len(info.Roles))
+	for i, r := range info.Roles {
+		roles[i] = certinfo.Role{Code: e(r.Code), Ja: e(r.Ja), Scheme: e(r.Scheme), Kind: e(r.Kind)}
+	}
+	info.Roles = roles
+	return info
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/extend"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -43,7 +44,9 @@ The signature is validated first (as hpki verify does, fetching revocation
 data unless --offline) and is extended only if it is valid now; a B-B
 signature first gets a signature timestamp from --tsa. Every signed byte is
 kept. The result is written atomically to -o (default SIG with .lt/.lta
-before its extension), or over SIG with --in-place.
+before its extension), or over SIG with --in-place. A replaced file keeps
+its mode, owner and group; a read-only one is replaced only with --force;
+-o never names SIG itself (use --in-place) nor the --content file.
 
 Exit codes: 0 extended, 1 refused (not valid now) or TSA failure, 3 usage
 error or unreadable input.`,
@@ -87,6 +90,16 @@ error or unreadable input.`,
 				ext := filepath.Ext(in)
 				out = strings.TrimSuffix(in, ext) + "." + strings.ToLower(to) + ext
 			}
+			if !inPlace {
+				if err := notSameFile(out, in, "the signature"); err != nil {
+					return usageError(fmt.Errorf("%w (use --in-place to replace it with the extended signature)", err))
+				}
+			}
+			if content != "" {
+				if err := notSameFile(out, content, "the --content file"); err != nil {
+					return err
+				}
+			}
 			sig, err := readLimited(in, maxSignatureFile)
 			if err != nil {
 				return usageError(err)
@@ -114,10 +127,10 @@ error or unreadable input.`,
 			case err != nil:
 				return failure(fmt.Errorf("%s: %w", in, err))
 			}
-			if err := writeOutput(out, res.Signature, force || inPlace); err != nil {
+			if err := writeOutput(out, res.Signature, force || inPlace, force); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", in, out, res.Level)
+			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(res.Level))
 			return nil
 		},
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/internal/textsafe"
 )
 
 // Exit codes of the hpki command.
@@ -77,11 +79,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintln(stderr, "hpki: "+oneLine(err.Error()))
+	fmt.Fprintln(stderr, "hpki: "+textsafe.String(oneLine(err.Error())))
 	return code
 }
 
-// oneLine folds a message onto a single line.
+// oneLine folds a message onto a single line. run also escapes what is
+// left (textsafe.String): error messages quote file names, certificate
+// names and document content.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/atomicfile"
 	"github.com/hpki-jp/hpki/internal/keyfile"
 	"github.com/hpki-jp/hpki/internal/secret"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -70,7 +71,9 @@ fetched or given with --crl/--ocsp) and embed its validation data (LT) and
 an archive timestamp (LTA), as hpki extend does.
 
 Outputs are written atomically and never overwrite an existing file without
---force; inputs are never modified.
+--force; inputs are never modified, and an output that is an input (any
+spelling, hard or symbolic link) is refused even with --force. A new output
+gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
 
 Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 3 usage error or unreadable input.`,
@@ -182,8 +185,18 @@ func loadCredential(cmd *cobra.Command, f signFlags) (sign.Credential, func() er
 	return sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain}, noop, nil
 }
 
-// newTSAClient builds the TSA client of --tsa.
+// newTSAClient builds the TSA client of --tsa. HPKI_TSA_PASSWORD is read
+// only when a user is given (--tsa-user, or user@ in the URL), and the
+// credential rules of tsa.Client are checked here, before any PIN is
+// asked for: credentials never go in clear to another machine.
 func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, h crypto.Hash) (*tsa.Client, error) {
+	c := &tsa.Client{URL: url, Hash: h, Username: user, Timeout: timeout}
+	if user != "" || strings.Contains(url, "@") {
+		c.Password = os.Getenv("HPKI_TSA_PASSWORD")
+	}
+	if err := c.CheckCredentials(); err != nil {
+		return nil, usageError(fmt.Errorf("--tsa: %w", err))
+	}
 	store := trust.Default()
 	if len(trustFiles) > 0 {
 		var err error
@@ -191,8 +204,8 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 			return nil, usageError(fmt.Errorf("--tsa-trust: %w", err))
 		}
 	}
-	return &tsa.Client{URL: url, Hash: h, Username: user, Password: os.Getenv("HPKI_TSA_PASSWORD"),
-		Timeout: timeout, Roots: store.Roots(), Intermediates: store.Intermediates()}, nil
+	c.Roots, c.Intermediates = store.Roots(), store.Intermediates()
+	return c, nil
 }
 
 func runSign(cmd *cobra.Command, f signFlags, files []string) error {
@@ -286,6 +299,15 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			}
 		}
 	}
+	// No output may replace an input, whatever --force says and however
+	// the two names are spelled (hard links, symbolic links, ./x).
+	for _, o := range outs {
+		for _, in := range files {
+			if err := notSameFile(o, in, "the input"); err != nil {
+				return err
+			}
+		}
+	}
 	cred, closer, err := loadCredential(cmd, f)
 	if err != nil {
 		return err
@@ -306,7 +328,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		return failure(err)
 	}
 	for _, w := range append(warnings, more...) {
-		fmt.Fprintln(cmd.ErrOrStderr(), w)
+		fmt.Fprintln(cmd.ErrOrStderr(), textsafe.String(w))
 	}
 	opts.AllowNonHPKI = true // already decided and warned above
 	for i, in := range files {
@@ -379,10 +401,10 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 		}
 		res.Signature, what = lifted.Signature, lifted.Level+" "+packaging
 	}
-	if err := writeOutput(out, res.Signature, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
 	return nil
 }
 
@@ -414,21 +436,43 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 		}
 		res.Signature, what = lifted.Signature, lifted.Level
 	}
-	if err := writeOutput(out, res.Signature, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", in, out, what, describeCert(cred.Certificate))
+	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
 	return nil
 }
 
-// writeOutput writes a signature atomically, refusing to overwrite without
-// force.
-func writeOutput(out string, data []byte, force bool) error {
-	if err := atomicfile.Write(out, data, 0o644, force); err != nil {
-		if errors.Is(err, atomicfile.ErrExists) {
-			return usageError(err)
-		}
-		return failure(err)
+// writeOutput writes a signature atomically: a new file 0666 minus the
+// umask, a replaced one keeping its mode, owner and group. It refuses to
+// replace an existing file unless overwrite, and a read-only one (no write
+// permission bit) unless force.
+func writeOutput(out string, data []byte, overwrite, force bool) error {
+	err := atomicfile.WriteFile(out, data, atomicfile.Options{Overwrite: overwrite || force, ReplaceReadOnly: force})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, atomicfile.ErrExists), errors.Is(err, atomicfile.ErrReadOnly), errors.Is(err, atomicfile.ErrNotRegular):
+		return usageError(err)
+	}
+	return failure(err)
+}
+
+// notSameFile refuses (exit 3) when out names the same file as other
+// (os.SameFile: any spelling, hard or symbolic link): a command must
+// never replace what it reads with what it writes. what names other in
+// the message.
+func notSameFile(out, other, what string) error {
+	so, err := os.Stat(out)
+	if err != nil {
+		return nil // no such output yet: nothing to replace
+	}
+	si, err := os.Stat(other)
+	if err != nil {
+		return nil
+	}
+	if os.SameFile(so, si) {
+		return usageError(fmt.Errorf("output %s is %s %s: refusing to replace it with its own signature", out, what, other))
 	}
 	return nil
 }

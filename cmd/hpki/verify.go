@@ -95,7 +95,13 @@ unreadable input.`,
 			var rep *verify.Report
 			switch detectFormat(sig) {
 			case "xml":
-				rep, err = v.VerifyXAdES(cmd.Context(), sig, detachedResolver(content))
+				// --content is checked against what the document's
+				// signatures cover, never ignored (verify.GivenContent).
+				var given verify.GivenContent
+				if content != "" {
+					given = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+				}
+				rep, err = v.VerifyXAdESContent(cmd.Context(), sig, given, nil)
 			default:
 				rep, err = v.VerifyCAdES(cmd.Context(), sig, contentReader, name)
 			}

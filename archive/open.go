@@ -1,0 +1,143 @@
+package archive
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The rules for what the archive walker reads, in one place.
+//
+// A run reads only regular files, and only inside the folder of the
+// signature file that names them (the folder the walk found it in, or the
+// folder of a file given by name). Each file is opened through an os.Root
+// for that folder, so a symbolic link is followed only while it stays in
+// the folder (a link to a file beside it, or below it, is fine; a link to
+// /dev/zero, to ../other or to an absolute path is refused, whatever the
+// timing), with O_NONBLOCK (opening a FIFO cannot block) and O_NOCTTY;
+// after the open, fstat must say "regular file" before a byte is read.
+// The walk itself does not follow symbolic links.
+//
+// Everything met and not read — a FIFO, a device, a socket, a directory
+// where a file was expected, a dangling link, a link leaving the folder, a
+// file that cannot be opened — becomes a Record of its own with Skipped
+// set to the reason. It is reported, never silently ignored, and never
+// counted as a signature failure: it is an I/O matter, not a verdict on a
+// signature.
+
+// errSkip is wrapped by the errors of openRegular that mean "this entry
+// exists but is not read"; the message says why.
+var errSkip = errors.New("skipped")
+
+// skipError says why an entry was not read.
+type skipError struct{ reason string }
+
+func (e *skipError) Error() string { return e.reason }
+func (e *skipError) Unwrap() error { return errSkip }
+
+func skipf(format string, args ...any) error {
+	return &skipError{reason: fmt.Sprintf(format, args...)}
+}
+
+// kindOf names a file type for a person.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO (named pipe)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m.IsDir():
+		return "a directory"
+	case m.IsRegular():
+		return "a regular file"
+	}
+	return "not a regular file (" + m.Type().String() + ")"
+}
+
+// openRegular opens name (a plain name or a relative path below root) for
+// reading under the rules above. It returns an error matching
+// fs.ErrNotExist when nothing is there, one matching errSkip when
+// something is there that is not read.
+func openRegular(root *os.Root, name string) (*os.File, error) {
+	lst, err := root.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, skipf("cannot be examined: %v", unwrapPath(err))
+	}
+	f, err := root.OpenFile(name, os.O_RDONLY|openFlags, 0)
+	if err != nil {
+		switch {
+		case lst.Mode()&fs.ModeSymlink != 0 && errors.Is(err, fs.ErrNotExist):
+			return nil, skipf("a dangling symbolic link")
+		case lst.Mode()&fs.ModeSymlink != 0 && escapes(root, name):
+			return nil, skipf("a symbolic link that leads outside its folder (not followed)")
+		}
+		return nil, skipf("cannot be opened: %v", unwrapPath(err))
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, skipf("cannot be examined: %v", unwrapPath(err))
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		what := kindOf(st.Mode())
+		if lst.Mode()&fs.ModeSymlink != 0 {
+			what = "a symbolic link to " + what
+		}
+		return nil, skipf("%s, not a regular file", what)
+	}
+	return f, nil
+}
+
+// escapes reports whether the symbolic link name below root leads
+// outside it (only to word the reason; the refusal is os.Root's): its
+// target is absolute or climbs out, or it resolves to a path outside.
+func escapes(root *os.Root, name string) bool {
+	full := filepath.Join(root.Name(), name)
+	if target, err := os.Readlink(full); err == nil {
+		if filepath.IsAbs(target) {
+			return true
+		}
+		rel := filepath.Clean(filepath.Join(filepath.Dir(name), target))
+		if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return true
+		}
+	}
+	target, err := filepath.EvalSymlinks(full)
+	if err != nil {
+		return false
+	}
+	base, err := filepath.EvalSymlinks(root.Name())
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(base, target)
+	return err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// unwrapPath drops the operation and path of a *PathError: the record
+// already names the file.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// skipped builds the record of an entry that was not read.
+func skipped(path string, err error) Record {
+	return Record{Path: path, Skipped: err.Error()}
+}
