@@ -2,6 +2,7 @@ package verify
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -220,6 +221,19 @@ type stamp struct {
 	data []byte
 	// err is set when the covered data could not be computed.
 	err error
+	// digest, when set, hashes the covered data instead of data (archive
+	// timestamps share most of their input; see archiveContext).
+	digest func(crypto.Hash) ([]byte, error)
+}
+
+// imprint returns the hash (h) of the data the stamp must cover.
+func (st stamp) imprint(h crypto.Hash) ([]byte, error) {
+	if st.digest != nil {
+		return st.digest(h)
+	}
+	d := h.New()
+	d.Write(st.data)
+	return d.Sum(nil), nil
 }
 
 // checkTimestampAt validates a timestamp token over data at time control,
@@ -244,9 +258,11 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	if st.err != nil {
 		return failed(TotalFailed, HashFailure, st.err.Error())
 	}
-	d := tok.HashAlgorithm.New()
-	d.Write(st.data)
-	if err := tok.CheckImprint(tok.HashAlgorithm, d.Sum(nil)); err != nil {
+	sum, err := st.imprint(tok.HashAlgorithm)
+	if err != nil {
+		return failed(TotalFailed, HashFailure, err.Error())
+	}
+	if err := tok.CheckImprint(tok.HashAlgorithm, sum); err != nil {
 		return failed(TotalFailed, HashFailure, err.Error())
 	}
 	extra := append(append([]*x509.Certificate{}, tok.Certificates...), m.certs...)
