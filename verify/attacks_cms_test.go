@@ -6,12 +6,15 @@ import (
 	"crypto"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -415,6 +418,114 @@ func TestHashIndexAttackCost(t *testing.T) {
 			}
 			if r.Indication != TotalPassed || s.Level != "CAdES-BASELINE-B" {
 				t.Fatalf("%s/%s level %s", r.Indication, r.SubIndication, s.Level)
+			}
+		})
+	}
+}
+
+// withJunkCRL returns the doctor's enveloping signature with a junk CRL of
+// about size bytes in the name of issuerName added to its CRL set.
+func withJunkCRL(t testing.TB, base, issuerName []byte, size int) []byte {
+	t.Helper()
+	sd, err := cms.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd.AddCRL(cmstest.JunkCRL(issuerName, size))
+	out, err := sd.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Issue 11 item 4 (CMS side): a big junk CRL in a signature costs memory
+// linear in its size, within 16·N + 64 MB, whether it names the signer's CA
+// or another; and the Verifier's cache does not keep it.
+func TestJunkCRLMemory(t *testing.T) {
+	p := testpki.MustLoad(t)
+	base := signDoc(t, p.Doctor, sign.CAdESOptions{Packaging: sign.Enveloping})
+	for name, issuer := range map[string][]byte{"in the signing CA's name": p.SignCA.Cert.RawSubject, "in another CA's name": p.AuthCA.Cert.RawSubject} {
+		t.Run(name, func(t *testing.T) {
+			v := New(opts(t))
+			cmstest.AssertLinear(t, "junk CRL "+name, func(scale int) []byte {
+				return withJunkCRL(t, base, issuer, scale<<20)
+			}, func(in []byte) {
+				r, err := v.VerifyCAdES(context.Background(), in, nil, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Indication != TotalPassed {
+					t.Fatalf("%s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+				}
+			})
+			// What stays behind: nothing of the size of the CRL.
+			v = New(opts(t))
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			sig := withJunkCRL(t, base, issuer, 16<<20)
+			r, err := v.VerifyCAdES(context.Background(), sig, nil, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if name == "in the signing CA's name" && !strings.Contains(strings.Join(r.Signatures[0].Warnings, " "), "signature does not verify") {
+				t.Fatalf("warnings %v", r.Signatures[0].Warnings)
+			}
+			sig, r = nil, nil
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			retained := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+			t.Logf("retained after verifying a 16 MB junk CRL: %d KB heap, cache estimate %d KB", retained>>10, v.cachedBytes()>>10)
+			if retained > 4<<20 || v.cachedBytes() > 1<<20 {
+				t.Fatalf("the Verifier keeps %d bytes (cache estimate %d) after a 16 MB junk CRL", retained, v.cachedBytes())
+			}
+			runtime.KeepAlive(v)
+		})
+	}
+}
+
+// The caches are bounded in bytes: a CRL whose parsed form would exceed a
+// quarter of Options.CacheBytes is checked but not kept, and the estimate
+// never exceeds the budget.
+func TestVerifierCacheBytesBounded(t *testing.T) {
+	p := testpki.MustLoad(t)
+	this, next := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2045, 12, 31, 0, 0, 0, 0, time.UTC)
+	var entries []x509.RevocationListEntry
+	for i := 0; i < 20000; i++ {
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: big.NewInt(int64(5000000 + i)), RevocationTime: this, ReasonCode: 1})
+	}
+	bigCRL, err := testpki.MakeCRL(p.SignCA, entries, this, next, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := signDoc(t, p.Doctor, sign.CAdESOptions{Packaging: sign.Enveloping})
+	for _, tc := range []struct {
+		name   string
+		budget int64
+		kept   bool
+	}{
+		{"default budget keeps the CRL", 0, true},
+		{"small budget does not", 2 << 20, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := opts(t)
+			o.CRLs, o.CacheBytes = [][]byte{bigCRL}, tc.budget
+			v := New(o)
+			for i := 0; i < 3; i++ {
+				r, err := v.VerifyCAdES(context.Background(), sig, nil, "")
+				if err != nil || r.Indication != TotalPassed {
+					t.Fatalf("%v %+v", err, r)
+				}
+			}
+			budget := tc.budget
+			if budget == 0 {
+				budget = DefaultCacheBytes
+			}
+			got := v.cachedBytes()
+			t.Logf("%d byte CRL, budget %d: cache estimate %d", len(bigCRL), budget, got)
+			if got > budget || (got >= 8*int64(len(bigCRL))) != tc.kept {
+				t.Fatalf("cache estimate %d with budget %d (CRL %d bytes)", got, budget, len(bigCRL))
 			}
 		})
 	}

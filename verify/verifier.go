@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/sha256"
@@ -39,7 +40,15 @@ type Options struct {
 	// Fetcher gets revocation data online (default: a Fetcher with its
 	// defaults). Unused when Offline.
 	Fetcher *revocation.Fetcher
+	// CacheBytes bounds the memory the Verifier's caches may hold, by an
+	// estimate of each entry's size (default DefaultCacheBytes). An entry
+	// estimated above a quarter of it is never cached.
+	CacheBytes int64
 }
+
+// DefaultCacheBytes is the default bound on the memory held by a
+// Verifier's caches (Options.CacheBytes).
+const DefaultCacheBytes = 256 << 20
 
 // Verifier validates signatures. It caches certificate parsing, the checks
 // of revocation data (each CRL once per issuer, each OCSP response once per
@@ -48,6 +57,12 @@ type Options struct {
 // inside the validity of every certificate on it, so the cache can never
 // make a signature pass that a fresh validation would fail. A Verifier is
 // safe for concurrent use.
+//
+// The caches are bounded: at most maxCachedCerts entries each, and
+// Options.CacheBytes in all by an estimate of each entry's memory; an entry
+// estimated above a quarter of that is not cached. Cached objects hold
+// their own copies of the bytes they were parsed from, never the caller's
+// signature buffer, so a cache entry cannot keep a large input alive.
 type Verifier struct {
 	opts    Options
 	certs   sync.Map // [32]byte → *x509.Certificate
@@ -55,9 +70,48 @@ type Verifier struct {
 	revs    sync.Map // [64]byte → crlResult or ocspResult
 	tokens  sync.Map // [32]byte → *parsedToken
 	ncerts  int
+	npaths  int
 	nrevs   int
 	ntokens int
+	bytes   int64 // estimated memory held by the caches
 	mu      sync.Mutex
+}
+
+// admit reserves size bytes of the cache budget for a new entry of a cache
+// whose entry count is *count, and reports whether the entry may be cached.
+func (v *Verifier) admit(count *int, size int64) bool {
+	budget := v.opts.CacheBytes
+	if budget <= 0 {
+		budget = DefaultCacheBytes
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if *count >= maxCachedCerts || size > budget/4 || v.bytes+size > budget {
+		return false
+	}
+	*count++
+	v.bytes += size
+	return true
+}
+
+// cachedBytes returns the estimated memory held by the caches.
+func (v *Verifier) cachedBytes() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.bytes
+}
+
+// Estimated memory of cache entries: parsed structures cost a few times
+// their DER, plus a fixed overhead.
+func certCost(der []byte) int64  { return 4*int64(len(der)) + 2048 }
+func tokenCost(der []byte) int64 { return 6*int64(len(der)) + 4096 }
+func errorCost(err error) int64  { return 256 + int64(len(err.Error())) }
+func chainCost(chain []*x509.Certificate) int64 {
+	n := int64(256)
+	for _, c := range chain {
+		n += 64 + int64(len(c.Raw))
+	}
+	return n
 }
 
 type pathKey struct {
@@ -70,7 +124,7 @@ type pathEntry struct {
 	from, to time.Time
 }
 
-// maxCachedCerts bounds the certificate cache.
+// maxCachedCerts bounds the number of entries of each cache.
 const maxCachedCerts = 100000
 
 // New returns a Verifier with opts.
@@ -95,22 +149,21 @@ func (v *Verifier) validationTime() time.Time {
 	return time.Now()
 }
 
-// parseCert parses DER, caching by hash.
+// parseCert parses DER, caching by hash. The certificate is parsed from a
+// copy of der (x509.Certificate keeps slices of what it parsed), so that
+// neither the cache nor the caller's reports pin the signature it came from.
 func (v *Verifier) parseCert(der []byte) (*x509.Certificate, error) {
 	key := sha256.Sum256(der)
 	if c, ok := v.certs.Load(key); ok {
 		return c.(*x509.Certificate), nil
 	}
-	c, err := x509.ParseCertificate(der)
+	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	if v.ncerts < maxCachedCerts {
-		v.ncerts++
+	if v.admit(&v.ncerts, certCost(der)) {
 		v.certs.Store(key, c)
 	}
-	v.mu.Unlock()
 	return c, nil
 }
 
@@ -147,7 +200,9 @@ func (v *Verifier) path(store *trust.Store, cert *x509.Certificate, extra []*x50
 			pe.to = c.NotAfter
 		}
 	}
-	v.paths.Store(key, pe)
+	if v.admit(&v.npaths, chainCost(chain)) {
+		v.paths.Store(key, pe)
+	}
 	return chain, nil
 }
 
@@ -178,12 +233,15 @@ type parsedToken struct {
 }
 
 // token parses a timestamp token, caching the result by its hash (parsing
-// is a pure function of the bytes; nothing is verified here).
+// is a pure function of the bytes; nothing is verified here). The token is
+// parsed from a copy of raw, which is usually a slice of a larger
+// signature that the cache must not keep alive.
 func (v *Verifier) token(raw []byte) *parsedToken {
 	key := sha256.Sum256(raw)
 	if e, ok := v.tokens.Load(key); ok {
 		return e.(*parsedToken)
 	}
+	raw = bytes.Clone(raw)
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
 		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
@@ -195,12 +253,13 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 			pt.crls, pt.ocsps = pt.sd.RevocationValues()
 		}
 	}
-	v.mu.Lock()
-	if v.ntokens < maxCachedCerts {
-		v.ntokens++
+	cost := tokenCost(raw)
+	if pt.err != nil {
+		cost = errorCost(pt.err)
+	}
+	if v.admit(&v.ntokens, cost) {
 		v.tokens.Store(key, pt)
 	}
-	v.mu.Unlock()
 	return pt
 }
 
