@@ -63,6 +63,18 @@ type CRL struct {
 // RawIssuer is the CRL's issuer name, DER.
 func (c *CRL) RawIssuer() []byte { return c.rawIssuer }
 
+// CRLIssuer returns the issuer name (DER) of a CRL from its outer
+// structure, without parsing its entries or checking anything else: a
+// cheap way to skip the CRLs of other CAs. Its cost does not depend on the
+// number of entries.
+func CRLIssuer(der []byte) ([]byte, error) {
+	o, err := outlineCRL(der)
+	if err != nil {
+		return nil, invalid("not a CRL: %v", err)
+	}
+	return o.rawIssuer, nil
+}
+
 // crlOutline is what ParseCRL reads of a CRL before parsing it in full.
 type crlOutline struct {
 	tbs, rawIssuer []byte

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -23,6 +24,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms/cmstest"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/tsa"
 )
@@ -528,5 +530,28 @@ func TestVerifierCacheBytesBounded(t *testing.T) {
 				t.Fatalf("cache estimate %d with budget %d (CRL %d bytes)", got, budget, len(bigCRL))
 			}
 		})
+	}
+}
+
+// A CRL of another CA is skipped on its issuer name before it is hashed:
+// asking about it again and again (once per certificate of every
+// timestamp's path) costs the same whatever its size.
+func TestOtherIssuerCRLCostsNoHashing(t *testing.T) {
+	p := testpki.MustLoad(t)
+	v := New(opts(t))
+	costOf := func(size int) cmstest.Cost {
+		junk := cmstest.JunkCRL(p.AuthCA.Cert.RawSubject, size)
+		return cmstest.Measure(3, func() {
+			for i := 0; i < 200; i++ {
+				if _, err := v.checkedCRL(junk, p.SignCA.Cert); !errors.Is(err, revocation.ErrOtherIssuer) {
+					t.Fatal(err)
+				}
+			}
+		})
+	}
+	small, large := costOf(64<<10), costOf(16<<20)
+	t.Logf("200 look-ups: 64 KB CRL %v, 16 MB CRL %v", small.Time, large.Time)
+	if large.Time > 8*max(small.Time, cmstest.TimeFloor) {
+		t.Fatalf("200 look-ups of another CA's CRL: %v at 16 MB, %v at 64 KB: the size matters", large.Time, small.Time)
 	}
 }
