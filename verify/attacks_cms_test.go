@@ -225,15 +225,6 @@ func algorithmProtection(t testing.TB, digest, sig pkix.AlgorithmIdentifier, mac
 // signature value verifies and only the rule under test can fail.
 func TestSignedAttributeRules(t *testing.T) {
 	p := testpki.MustLoad(t)
-	find := func(attrs []cms.Attribute, oid asn1.ObjectIdentifier) cms.Attribute {
-		for _, a := range attrs {
-			if a.Type.Equal(oid) {
-				return a
-			}
-		}
-		t.Fatalf("no attribute %s", oid)
-		return cms.Attribute{}
-	}
 	sha256Alg := pkix.AlgorithmIdentifier{Algorithm: cms.OIDSHA256}
 	sha256Null := pkix.AlgorithmIdentifier{Algorithm: cms.OIDSHA256, Parameters: asn1.NullRawValue}
 	rsaNull := pkix.AlgorithmIdentifier{Algorithm: cms.OIDSHA256WithRSA, Parameters: asn1.NullRawValue}
@@ -329,7 +320,6 @@ func TestSignedAttributeRules(t *testing.T) {
 			}
 		})
 	}
-	_ = find
 }
 
 // OpenSSL 3 adds cmsAlgorithmProtection to every signature it makes: such
