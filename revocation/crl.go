@@ -3,10 +3,14 @@ package revocation
 import (
 	"bytes"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Extensions a CRL may carry that change what it covers; we only accept
@@ -23,7 +27,7 @@ var (
 func CheckCRL(der []byte, cert, issuer *x509.Certificate) (*Info, error) {
 	crl, err := ParseCRL(der, issuer)
 	if errors.Is(err, ErrOtherIssuer) && !bytes.Equal(crl.RawIssuer(), cert.RawIssuer) {
-		return nil, invalid("CRL issued by %q, not by the certificate's issuer %q", crl.list.Issuer, cert.Issuer)
+		return nil, invalid("CRL issued by %q, not by the certificate's issuer %q", nameOf(crl.RawIssuer()), cert.Issuer)
 	}
 	if err != nil {
 		return nil, err
@@ -35,36 +39,193 @@ func CheckCRL(der []byte, cert, issuer *x509.Certificate) (*Info, error) {
 // one it is checked against.
 var ErrOtherIssuer = fmt.Errorf("%w: CRL of another issuer", ErrInvalid)
 
+// MaxCRLSize bounds the size of a CRL that ParseCRL accepts: 128 MiB, four
+// times the Fetcher's default download limit and far above the CRLs that
+// public CAs publish (a few MB; the largest known, tens of MB). A CRL is
+// parsed in full only after its issuer name and its signature were
+// checked, so only CRLs that the issuer really signed cost memory in
+// proportion to their entries.
+const MaxCRLSize = 128 << 20
+
 // CRL is a CRL whose signature, issuer and scope were checked. It is
 // immutable and safe for concurrent use; checking it once and asking it
-// about many certificates is what a bulk validation does.
+// about many certificates is what a bulk validation does. It holds its own
+// copy of the DER, never the caller's buffer.
 type CRL struct {
-	list    *x509.RevocationList
-	der     []byte
-	issuer  *x509.Certificate
-	idp     []byte
-	revoked map[string]x509.RevocationListEntry
+	list      *x509.RevocationList // nil when the CRL is another issuer's
+	der       []byte
+	rawIssuer []byte
+	issuer    *x509.Certificate
+	idp       []byte
+	revoked   map[string]int // serial number → index in list.RevokedCertificateEntries
 }
 
 // RawIssuer is the CRL's issuer name, DER.
-func (c *CRL) RawIssuer() []byte { return c.list.RawIssuer }
+func (c *CRL) RawIssuer() []byte { return c.rawIssuer }
 
-// ParseCRL parses a DER CRL and checks it against issuer: issuer name
-// (ErrOtherIssuer when it differs; the CRL is still returned), cRLSign,
-// signature, completeness (no delta CRL, no unknown critical extension) and
-// nextUpdate after thisUpdate.
-func ParseCRL(der []byte, issuer *x509.Certificate) (*CRL, error) {
-	list, err := x509.ParseRevocationList(der)
+// CRLIssuer returns the issuer name (DER) of a CRL from its outer
+// structure, without parsing its entries or checking anything else: a
+// cheap way to skip the CRLs of other CAs. Its cost does not depend on the
+// number of entries.
+func CRLIssuer(der []byte) ([]byte, error) {
+	o, err := outlineCRL(der)
 	if err != nil {
 		return nil, invalid("not a CRL: %v", err)
 	}
-	c := &CRL{list: list, der: der, issuer: issuer}
-	if !bytes.Equal(list.RawIssuer, issuer.RawSubject) {
-		return c, fmt.Errorf("%w: CRL issuer %q is not %q", ErrOtherIssuer, list.Issuer, issuer.Subject)
+	return o.rawIssuer, nil
+}
+
+// crlOutline is what ParseCRL reads of a CRL before parsing it in full.
+type crlOutline struct {
+	tbs, rawIssuer []byte
+	sigAlg         []byte // outer signatureAlgorithm, DER
+	signature      []byte
+}
+
+// outlineCRL reads the outer structure of a CertificateList: the TBS
+// bytes, the issuer name, the signature algorithm and value. It reads
+// element headers only, not the revoked certificates.
+func outlineCRL(der []byte) (*crlOutline, error) {
+	in := cryptobyte.String(der)
+	var list, tbsElem, tbs cryptobyte.String
+	if !in.ReadASN1(&list, cbasn1.SEQUENCE) || !in.Empty() {
+		return nil, errors.New("not a DER SEQUENCE without trailing data")
+	}
+	if !list.ReadASN1Element(&tbsElem, cbasn1.SEQUENCE) {
+		return nil, errors.New("no tbsCertList")
+	}
+	var o crlOutline
+	o.tbs = tbsElem
+	var alg cryptobyte.String
+	var sig asn1.BitString
+	if !list.ReadASN1Element(&alg, cbasn1.SEQUENCE) || !list.ReadASN1BitString(&sig) || !list.Empty() {
+		return nil, errors.New("malformed signatureAlgorithm or signatureValue")
+	}
+	o.sigAlg, o.signature = alg, sig.RightAlign()
+	if !tbsElem.ReadASN1(&tbs, cbasn1.SEQUENCE) {
+		return nil, errors.New("malformed tbsCertList")
+	}
+	if tbs.PeekASN1Tag(cbasn1.INTEGER) && !tbs.SkipASN1(cbasn1.INTEGER) {
+		return nil, errors.New("malformed version")
+	}
+	var innerAlg, name cryptobyte.String
+	if !tbs.ReadASN1Element(&innerAlg, cbasn1.SEQUENCE) || !tbs.ReadASN1Element(&name, cbasn1.SEQUENCE) {
+		return nil, errors.New("malformed signature or issuer")
+	}
+	if !bytes.Equal(innerAlg, alg) {
+		return nil, errors.New("inner and outer signature algorithms differ")
+	}
+	o.rawIssuer = name
+	return &o, nil
+}
+
+// crlSignatureAlgorithm returns the x509 algorithm of a CRL's DER
+// signatureAlgorithm with the rules of crypto/x509 (which parses it the
+// same way once the CRL is parsed in full): the OID alone for PKCS#1 v1.5
+// and ECDSA, no parameters for Ed25519, and for RSASSA-PSS only MGF1 with
+// the message hash, a salt of the hash's length and the default trailer.
+func crlSignatureAlgorithm(der []byte) x509.SignatureAlgorithm {
+	var ai pkix.AlgorithmIdentifier
+	if rest, err := asn1.Unmarshal(der, &ai); err != nil || len(rest) != 0 {
+		return x509.UnknownSignatureAlgorithm
+	}
+	byOID := []struct {
+		oid asn1.ObjectIdentifier
+		alg x509.SignatureAlgorithm
+	}{
+		{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, x509.SHA1WithRSA},
+		{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}, x509.SHA256WithRSA},
+		{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}, x509.SHA384WithRSA},
+		{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}, x509.SHA512WithRSA},
+		{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, x509.ECDSAWithSHA1},
+		{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}, x509.ECDSAWithSHA256},
+		{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 3}, x509.ECDSAWithSHA384},
+		{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 4}, x509.ECDSAWithSHA512},
+	}
+	for _, x := range byOID {
+		if ai.Algorithm.Equal(x.oid) {
+			return x.alg
+		}
+	}
+	if ai.Algorithm.Equal(asn1.ObjectIdentifier{1, 3, 101, 112}) {
+		if len(ai.Parameters.FullBytes) != 0 {
+			return x509.UnknownSignatureAlgorithm
+		}
+		return x509.PureEd25519
+	}
+	if !ai.Algorithm.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}) {
+		return x509.UnknownSignatureAlgorithm
+	}
+	var params struct {
+		Hash         pkix.AlgorithmIdentifier `asn1:"explicit,tag:0"`
+		MGF          pkix.AlgorithmIdentifier `asn1:"explicit,tag:1"`
+		SaltLength   int                      `asn1:"explicit,tag:2"`
+		TrailerField int                      `asn1:"optional,explicit,tag:3,default:1"`
+	}
+	if _, err := asn1.Unmarshal(ai.Parameters.FullBytes, &params); err != nil {
+		return x509.UnknownSignatureAlgorithm
+	}
+	var mgfHash pkix.AlgorithmIdentifier
+	if _, err := asn1.Unmarshal(params.MGF.Parameters.FullBytes, &mgfHash); err != nil {
+		return x509.UnknownSignatureAlgorithm
+	}
+	nullOrAbsent := func(p asn1.RawValue) bool {
+		return len(p.FullBytes) == 0 || bytes.Equal(p.FullBytes, asn1.NullBytes)
+	}
+	if !nullOrAbsent(params.Hash.Parameters) || !params.MGF.Algorithm.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}) ||
+		!mgfHash.Algorithm.Equal(params.Hash.Algorithm) || !nullOrAbsent(mgfHash.Parameters) || params.TrailerField != 1 {
+		return x509.UnknownSignatureAlgorithm
+	}
+	switch {
+	case params.Hash.Algorithm.Equal(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}) && params.SaltLength == 32:
+		return x509.SHA256WithRSAPSS
+	case params.Hash.Algorithm.Equal(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}) && params.SaltLength == 48:
+		return x509.SHA384WithRSAPSS
+	case params.Hash.Algorithm.Equal(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}) && params.SaltLength == 64:
+		return x509.SHA512WithRSAPSS
+	}
+	return x509.UnknownSignatureAlgorithm
+}
+
+// ParseCRL parses a DER CRL and checks it against issuer: issuer name
+// (ErrOtherIssuer when it differs; a CRL holding only its issuer name is
+// still returned), cRLSign, signature, completeness (no delta CRL, no
+// unknown critical extension) and nextUpdate after thisUpdate.
+//
+// Cost: the issuer name and the signature are checked on the outer
+// structure first (element headers and one hash over the TBS bytes), so a
+// CRL of another issuer, or one the issuer did not sign, costs no parsing
+// of its entries and no allocation in proportion to its size. Only a CRL
+// that passes both is parsed in full (into a copy of der). CRLs above
+// MaxCRLSize are refused.
+func ParseCRL(der []byte, issuer *x509.Certificate) (*CRL, error) {
+	if len(der) > MaxCRLSize {
+		return nil, invalid("CRL of %d bytes exceeds the %d byte limit", len(der), MaxCRLSize)
+	}
+	o, err := outlineCRL(der)
+	if err != nil {
+		return nil, invalid("not a CRL: %v", err)
+	}
+	if !bytes.Equal(o.rawIssuer, issuer.RawSubject) {
+		c := &CRL{rawIssuer: bytes.Clone(o.rawIssuer), issuer: issuer}
+		return c, fmt.Errorf("%w: CRL issuer %q is not %q", ErrOtherIssuer, nameOf(o.rawIssuer), issuer.Subject)
 	}
 	if issuer.KeyUsage != 0 && issuer.KeyUsage&x509.KeyUsageCRLSign == 0 {
 		return nil, invalid("the CRL issuer %q may not sign CRLs (no cRLSign)", issuer.Subject)
 	}
+	alg := crlSignatureAlgorithm(o.sigAlg)
+	if alg == x509.UnknownSignatureAlgorithm {
+		return nil, invalid("CRL signature algorithm is not supported")
+	}
+	if err := issuer.CheckSignature(alg, o.tbs, o.signature); err != nil {
+		return nil, invalid("CRL signature does not verify with %q's key: %v", issuer.Subject, err)
+	}
+	own := bytes.Clone(der)
+	list, err := x509.ParseRevocationList(own)
+	if err != nil {
+		return nil, invalid("not a CRL: %v", err)
+	}
+	c := &CRL{list: list, der: own, rawIssuer: list.RawIssuer, issuer: issuer}
 	if err := list.CheckSignatureFrom(issuer); err != nil {
 		return nil, invalid("CRL signature does not verify with %q's key: %v", issuer.Subject, err)
 	}
@@ -81,27 +242,47 @@ func ParseCRL(der []byte, issuer *x509.Certificate) (*CRL, error) {
 	if !list.NextUpdate.IsZero() && !list.NextUpdate.After(list.ThisUpdate) {
 		return nil, invalid("CRL nextUpdate %s is not after thisUpdate %s", list.NextUpdate.Format(time.RFC3339), list.ThisUpdate.Format(time.RFC3339))
 	}
-	c.revoked = make(map[string]x509.RevocationListEntry, len(list.RevokedCertificateEntries))
-	for _, e := range list.RevokedCertificateEntries {
+	c.revoked = make(map[string]int, len(list.RevokedCertificateEntries))
+	for i, e := range list.RevokedCertificateEntries {
 		if e.ReasonCode == 8 { // removeFromCRL: only in delta CRLs
 			return nil, invalid("removeFromCRL entry in a complete CRL")
 		}
-		c.revoked[e.SerialNumber.String()] = e
+		c.revoked[string(e.SerialNumber.Bytes())+signOf(e.SerialNumber.Sign())] = i
 	}
 	return c, nil
+}
+
+// signOf keeps negative serial numbers (malformed but parsed) apart.
+func signOf(s int) string {
+	if s < 0 {
+		return "-"
+	}
+	return ""
+}
+
+// nameOf renders a DER Name for messages.
+func nameOf(raw []byte) string {
+	var rdn pkix.RDNSequence
+	if rest, err := asn1.Unmarshal(raw, &rdn); err != nil || len(rest) != 0 {
+		return "(unparseable name)"
+	}
+	var n pkix.Name
+	n.FillFromRDNSequence(&rdn)
+	return n.String()
 }
 
 // Status returns the status of cert according to the CRL; cert must be
 // issued by the CRL's issuer, and be in the CRL's scope.
 func (c *CRL) Status(cert *x509.Certificate) (*Info, error) {
-	if !bytes.Equal(cert.RawIssuer, c.list.RawIssuer) {
-		return nil, invalid("CRL issued by %q, not by the certificate's issuer %q", c.list.Issuer, cert.Issuer)
+	if c.list == nil || !bytes.Equal(cert.RawIssuer, c.rawIssuer) {
+		return nil, invalid("CRL issued by %q, not by the certificate's issuer %q", nameOf(c.rawIssuer), cert.Issuer)
 	}
 	if c.idp != nil && !completeIDP(c.idp, cert.IsCA) {
 		return nil, invalid("partitioned or indirect CRLs are not supported")
 	}
 	info := &Info{Status: Good, ThisUpdate: c.list.ThisUpdate, NextUpdate: c.list.NextUpdate, ProducedAt: c.list.ThisUpdate, Source: SourceCRL, Raw: c.der, Signer: c.issuer}
-	if e, ok := c.revoked[cert.SerialNumber.String()]; ok {
+	if i, ok := c.revoked[string(cert.SerialNumber.Bytes())+signOf(cert.SerialNumber.Sign())]; ok {
+		e := &c.list.RevokedCertificateEntries[i]
 		info.Status, info.RevokedAt, info.Reason = Revoked, e.RevocationTime, e.ReasonCode
 	}
 	return info, nil

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/big"
 	"strings"
@@ -200,10 +201,54 @@ func archiveHashes(sd *cms.SignedData) []crypto.Hash {
 	return out
 }
 
+// archiveContext is what the archive timestamps of one SignerInfo share:
+// the hashed sets of the elements their indexes may list, and the hash
+// state after the common part of their input (ATSv3Prefix), so that K
+// archive timestamps over a signature of N bytes cost O(K + N), not O(K·N).
+type archiveContext struct {
+	sd       *cms.SignedData
+	si       *cms.SignerInfo
+	digests  map[crypto.Hash][]byte
+	elements *cms.ArchiveElements
+	prefix   map[[2]crypto.Hash]hash.Hash // (index alg, imprint alg) → state after the prefix
+}
+
+func newArchiveContext(sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte) *archiveContext {
+	return &archiveContext{sd: sd, si: si, digests: digests, elements: cms.NewArchiveElements(sd, si), prefix: map[[2]crypto.Hash]hash.Hash{}}
+}
+
+// imprint returns the hash (alg) of ATSv3Input for an index made with
+// indexAlg, hashing the shared prefix once per pair of algorithms.
+func (a *archiveContext) imprint(indexAlg, alg crypto.Hash, index []byte) ([]byte, error) {
+	key := [2]crypto.Hash{indexAlg, alg}
+	base, ok := a.prefix[key]
+	if !ok {
+		prefix, err := cms.ATSv3Prefix(a.sd, a.si, a.digests[indexAlg])
+		if err != nil {
+			return nil, err
+		}
+		base = alg.New()
+		base.Write(prefix)
+		a.prefix[key] = base
+	}
+	c, ok := base.(hash.Cloner)
+	if !ok {
+		return nil, fmt.Errorf("hash %v cannot be cloned", alg)
+	}
+	d, err := c.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("hash %v: %w", alg, err)
+	}
+	d.Write(index)
+	return d.Sum(nil), nil
+}
+
 // archiveStamp prepares the check of one archive-time-stamp-v3: the
 // ats-hash-index-v3 in the token must list only elements still present,
-// and the token must cover ATSv3Input.
-func (v *Verifier) archiveStamp(sd *cms.SignedData, si *cms.SignerInfo, raw []byte, digests map[crypto.Hash][]byte) stamp {
+// and the token must cover ATSv3Input. Its cost is linear in the token and
+// its index, whatever the size of the signature: the signature's elements
+// are hashed once per signer (archiveContext).
+func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 	st := stamp{kind: "archive", raw: raw}
 	pt := v.token(raw)
 	if pt.err != nil || len(pt.sd.SignerInfos) != 1 {
@@ -217,29 +262,61 @@ func (v *Verifier) archiveStamp(sd *cms.SignedData, si *cms.SignerInfo, raw []by
 		return st
 	}
 	index := attrs[0].Values[0].FullBytes
-	h, err := cms.CheckATSHashIndexV3(sd, si, index)
+	h, err := a.elements.CheckIndex(index)
 	if err != nil {
 		st.err = err
 		return st
 	}
-	contentHash, ok := digests[h]
-	if !ok {
+	if _, ok := a.digests[h]; !ok {
 		st.err = errors.New("the signed content is needed to check the archive timestamp: give it with --content")
 		return st
 	}
-	if st.data, err = cms.ATSv3Input(sd, si, contentHash, index); err != nil {
-		st.err = err
-	}
+	st.digest = func(alg crypto.Hash) ([]byte, error) { return a.imprint(h, alg, index) }
 	return st
 }
 
-// counterSignatures validates the counter-signatures of si, recursively.
+// Limits on counter-signatures, so that a signature cannot make the
+// verifier do unbounded work: counter-signatures nested deeper than
+// MaxCounterSignatureDepth levels under a signer, or more than
+// MaxCounterSignatures of them under one signer in all, are not validated;
+// the report then carries one TOTAL_FAILED/FORMAT_FAILURE entry saying so.
+// Real signatures have one or two levels (a pharmacist counter-signing a
+// doctor's prescription).
+const (
+	MaxCounterSignatureDepth = 16
+	MaxCounterSignatures     = 64
+)
+
+// counterSignatures validates the counter-signatures of si, recursively,
+// within MaxCounterSignatureDepth and MaxCounterSignatures. Each
+// counter-signature must cover exactly the signature value of its parent:
+// its message-digest is compared with the hash of si.Signature, nothing
+// else.
 func (v *Verifier) counterSignatures(ctx context.Context, rep *Report, si *cms.SignerInfo, parentID string, bag []*x509.Certificate, m *material, now time.Time) {
+	budget := MaxCounterSignatures
+	v.counterSignaturesAt(ctx, rep, si, parentID, bag, m, now, 1, &budget)
+}
+
+func (v *Verifier) counterSignaturesAt(ctx context.Context, rep *Report, si *cms.SignerInfo, parentID string, bag []*x509.Certificate, m *material, now time.Time, depth int, budget *int) {
 	n := 0
 	for _, attr := range si.UnsignedAttr(cms.OIDCounterSignature) {
 		for _, val := range attr.Values {
+			if ctx.Err() != nil {
+				return
+			}
 			n++
 			id := fmt.Sprintf("%s/counter%d", parentID, n)
+			if depth > MaxCounterSignatureDepth || *budget <= 0 {
+				msg := fmt.Sprintf("counter-signatures nested deeper than %d levels: not validated", MaxCounterSignatureDepth)
+				if *budget <= 0 {
+					msg = fmt.Sprintf("more than %d counter-signatures under one signer: the others are not validated", MaxCounterSignatures)
+				}
+				rep.Signatures = append(rep.Signatures, SignatureReport{ID: id, Indication: TotalFailed, SubIndication: FormatFailure,
+					Covers: []string{"the signature value of " + parentID}, Errors: []string{msg}})
+				*budget = -1 // one such entry per signer is enough
+				return
+			}
+			*budget--
 			csi, err := cms.ParseSignerInfo(val.FullBytes)
 			if err != nil {
 				rep.Signatures = append(rep.Signatures, SignatureReport{ID: id, Indication: TotalFailed, SubIndication: FormatFailure, Errors: []string{err.Error()}})
@@ -256,7 +333,10 @@ func (v *Verifier) counterSignatures(ctx context.Context, rep *Report, si *cms.S
 			sr.ID = id
 			sr.Covers = []string{"the signature value of " + parentID}
 			rep.Signatures = append(rep.Signatures, sr)
-			v.counterSignatures(ctx, rep, csi, id, bag, m, now)
+			v.counterSignaturesAt(ctx, rep, csi, id, bag, m, now, depth+1, budget)
+			if *budget < 0 {
+				return
+			}
 		}
 	}
 }
@@ -295,6 +375,11 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	sr.DigestAlgorithm = hashName(h)
 	if si.SignedAttrsRaw == nil {
 		return fail(TotalFailed, FormatFailure, "no signed attributes: not a CAdES signature")
+	}
+	// Structure of the signed attributes (single-valued ones once, with one
+	// value; cmsAlgorithmProtection naming this SignerInfo's algorithms).
+	if err := si.CheckSignedAttrs(); err != nil {
+		return fail(TotalFailed, FormatFailure, "%v", err)
 	}
 	// content-type and message-digest.
 	if counter {
@@ -360,13 +445,17 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 		return fail(TotalFailed, HashFailure, "the content does not match the signed message digest: it was changed or is not the signed file")
 	}
 	var stamps []stamp
+	var archive *archiveContext
 	for _, attr := range si.UnsignedAttrs {
 		for _, val := range attr.Values {
 			switch {
 			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
 				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV3) && !counter:
-				stamps = append(stamps, v.archiveStamp(sd, si, val.FullBytes, digests))
+				if archive == nil {
+					archive = newArchiveContext(sd, si, digests)
+				}
+				stamps = append(stamps, v.archiveStamp(archive, val.FullBytes))
 			}
 		}
 	}

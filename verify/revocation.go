@@ -250,29 +250,59 @@ func retryAfter(ev []evidence) time.Time {
 }
 
 // checkedCRL parses and checks a CRL against issuer once per Verifier.
+// revocation.ParseCRL checks the issuer name and the signature before it
+// parses the entries, and keeps its own copy of the DER; the cache holds
+// the result within the Verifier's byte budget (a junk CRL leaves only its
+// error message behind).
+//
+// A CRL of another CA is recognised from its outer structure before
+// anything is hashed: with K timestamps each checking the CRLs of a
+// signature, another CA's CRL of N bytes costs O(K), not O(K·N).
 func (v *Verifier) checkedCRL(der []byte, issuer *x509.Certificate) (*revocation.CRL, error) {
+	if name, err := revocation.CRLIssuer(der); err == nil && !bytes.Equal(name, issuer.RawSubject) {
+		return revocation.ParseCRL(der, issuer) // refused on the issuer name alone, as cheaply
+	}
 	key := pairKey(der, issuer.Raw)
 	if e, ok := v.revs.Load(key); ok {
 		r := e.(crlResult)
 		return r.crl, r.err
 	}
 	crl, err := revocation.ParseCRL(der, issuer)
-	v.remember(key, crlResult{crl, err})
+	cost := int64(512)
+	switch {
+	case err != nil:
+		cost += errorCost(err)
+	case crl != nil:
+		cost += crlCost(der)
+	}
+	v.remember(key, crlResult{crl, err}, cost)
 	return crl, err
 }
 
 // checkedOCSP checks an OCSP response (no nonce: embedded or given data)
-// once per Verifier.
+// once per Verifier. The response is checked from a copy of der, so that
+// the cached Info does not pin the signature it came from.
 func (v *Verifier) checkedOCSP(der []byte, cert, issuer *x509.Certificate) (*revocation.Info, error) {
 	key := pairKey(der, append(append([]byte{}, cert.Raw...), issuer.Raw...))
 	if e, ok := v.revs.Load(key); ok {
 		r := e.(ocspResult)
 		return r.info, r.err
 	}
-	info, err := revocation.CheckOCSP(der, cert, issuer, nil)
-	v.remember(key, ocspResult{info, err})
+	info, err := revocation.CheckOCSP(bytes.Clone(der), cert, issuer, nil)
+	cost := int64(512)
+	if err != nil {
+		cost += errorCost(err)
+	} else {
+		cost += 4*int64(len(der)) + 2048
+	}
+	v.remember(key, ocspResult{info, err}, cost)
 	return info, err
 }
+
+// crlCost estimates the memory of a parsed CRL: its copy of the DER, the
+// parsed entries (a few hundred bytes for each entry of a few dozen) and
+// the serial number index.
+func crlCost(der []byte) int64 { return 8*int64(len(der)) + 4096 }
 
 type crlResult struct {
 	crl *revocation.CRL
@@ -292,13 +322,10 @@ func pairKey(a, b []byte) [64]byte {
 	return k
 }
 
-// remember caches a revocation check result (bounded like the
-// certificate cache).
-func (v *Verifier) remember(key [64]byte, val any) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.nrevs < maxCachedCerts {
-		v.nrevs++
+// remember caches a revocation check result of estimated size cost,
+// within the Verifier's entry count and byte budget.
+func (v *Verifier) remember(key [64]byte, val any, cost int64) {
+	if v.admit(&v.nrevs, cost) {
 		v.revs.Store(key, val)
 	}
 }

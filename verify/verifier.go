@@ -1,7 +1,9 @@
 package verify
 
 import (
+	"bytes"
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -43,7 +45,15 @@ type Options struct {
 	// services that want a bound on offline data). Zero: no bound beyond
 	// the freshness rules.
 	MaxRevocationAge time.Duration
+	// CacheBytes bounds the memory the Verifier's caches may hold, by an
+	// estimate of each entry's size (default DefaultCacheBytes). An entry
+	// estimated above a quarter of it is never cached.
+	CacheBytes int64
 }
+
+// DefaultCacheBytes is the default bound on the memory held by a
+// Verifier's caches (Options.CacheBytes).
+const DefaultCacheBytes = 256 << 20
 
 // Verifier validates signatures. It caches certificate parsing, the checks
 // of revocation data (each CRL once per issuer, each OCSP response once per
@@ -52,6 +62,12 @@ type Options struct {
 // inside the validity of every certificate on it, so the cache can never
 // make a signature pass that a fresh validation would fail. A Verifier is
 // safe for concurrent use.
+//
+// The caches are bounded: at most maxCachedCerts entries each, and
+// Options.CacheBytes in all by an estimate of each entry's memory; an entry
+// estimated above a quarter of that is not cached. Cached objects hold
+// their own copies of the bytes they were parsed from, never the caller's
+// signature buffer, so a cache entry cannot keep a large input alive.
 type Verifier struct {
 	opts    Options
 	certs   sync.Map // [32]byte → *x509.Certificate
@@ -59,9 +75,48 @@ type Verifier struct {
 	revs    sync.Map // [64]byte → crlResult or ocspResult
 	tokens  sync.Map // [32]byte → *parsedToken
 	ncerts  int
+	npaths  int
 	nrevs   int
 	ntokens int
+	bytes   int64 // estimated memory held by the caches
 	mu      sync.Mutex
+}
+
+// admit reserves size bytes of the cache budget for a new entry of a cache
+// whose entry count is *count, and reports whether the entry may be cached.
+func (v *Verifier) admit(count *int, size int64) bool {
+	budget := v.opts.CacheBytes
+	if budget <= 0 {
+		budget = DefaultCacheBytes
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if *count >= maxCachedCerts || size > budget/4 || v.bytes+size > budget {
+		return false
+	}
+	*count++
+	v.bytes += size
+	return true
+}
+
+// cachedBytes returns the estimated memory held by the caches.
+func (v *Verifier) cachedBytes() int64 {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.bytes
+}
+
+// Estimated memory of cache entries: parsed structures cost a few times
+// their DER, plus a fixed overhead.
+func certCost(der []byte) int64  { return 4*int64(len(der)) + 2048 }
+func tokenCost(der []byte) int64 { return 6*int64(len(der)) + 4096 }
+func errorCost(err error) int64  { return 256 + int64(len(err.Error())) }
+func chainCost(chain []*x509.Certificate) int64 {
+	n := int64(256)
+	for _, c := range chain {
+		n += 64 + int64(len(c.Raw))
+	}
+	return n
 }
 
 type pathKey struct {
@@ -74,7 +129,7 @@ type pathEntry struct {
 	from, to time.Time
 }
 
-// maxCachedCerts bounds the certificate cache.
+// maxCachedCerts bounds the number of entries of each cache.
 const maxCachedCerts = 100000
 
 // New returns a Verifier with opts.
@@ -99,22 +154,21 @@ func (v *Verifier) validationTime() time.Time {
 	return time.Now()
 }
 
-// parseCert parses DER, caching by hash.
+// parseCert parses DER, caching by hash. The certificate is parsed from a
+// copy of der (x509.Certificate keeps slices of what it parsed), so that
+// neither the cache nor the caller's reports pin the signature it came from.
 func (v *Verifier) parseCert(der []byte) (*x509.Certificate, error) {
 	key := sha256.Sum256(der)
 	if c, ok := v.certs.Load(key); ok {
 		return c.(*x509.Certificate), nil
 	}
-	c, err := x509.ParseCertificate(der)
+	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return nil, err
 	}
-	v.mu.Lock()
-	if v.ncerts < maxCachedCerts {
-		v.ncerts++
+	if v.admit(&v.ncerts, certCost(der)) {
 		v.certs.Store(key, c)
 	}
-	v.mu.Unlock()
 	return c, nil
 }
 
@@ -151,7 +205,9 @@ func (v *Verifier) path(store *trust.Store, cert *x509.Certificate, extra []*x50
 			pe.to = c.NotAfter
 		}
 	}
-	v.paths.Store(key, pe)
+	if v.admit(&v.npaths, chainCost(chain)) {
+		v.paths.Store(key, pe)
+	}
 	return chain, nil
 }
 
@@ -182,12 +238,15 @@ type parsedToken struct {
 }
 
 // token parses a timestamp token, caching the result by its hash (parsing
-// is a pure function of the bytes; nothing is verified here).
+// is a pure function of the bytes; nothing is verified here). The token is
+// parsed from a copy of raw, which is usually a slice of a larger
+// signature that the cache must not keep alive.
 func (v *Verifier) token(raw []byte) *parsedToken {
 	key := sha256.Sum256(raw)
 	if e, ok := v.tokens.Load(key); ok {
 		return e.(*parsedToken)
 	}
+	raw = bytes.Clone(raw)
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
 		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
@@ -199,12 +258,13 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 			pt.crls, pt.ocsps = pt.sd.RevocationValues()
 		}
 	}
-	v.mu.Lock()
-	if v.ntokens < maxCachedCerts {
-		v.ntokens++
+	cost := tokenCost(raw)
+	if pt.err != nil {
+		cost = errorCost(pt.err)
+	}
+	if v.admit(&v.ntokens, cost) {
 		v.tokens.Store(key, pt)
 	}
-	v.mu.Unlock()
 	return pt
 }
 
@@ -225,6 +285,19 @@ type stamp struct {
 	data []byte
 	// err is set when the covered data could not be computed.
 	err error
+	// digest, when set, hashes the covered data instead of data (archive
+	// timestamps share most of their input; see archiveContext).
+	digest func(crypto.Hash) ([]byte, error)
+}
+
+// imprint returns the hash (h) of the data the stamp must cover.
+func (st stamp) imprint(h crypto.Hash) ([]byte, error) {
+	if st.digest != nil {
+		return st.digest(h)
+	}
+	d := h.New()
+	d.Write(st.data)
+	return d.Sum(nil), nil
 }
 
 // checkTimestampAt validates a timestamp token over data at time control,
@@ -249,9 +322,11 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	if st.err != nil {
 		return failed(TotalFailed, HashFailure, st.err.Error())
 	}
-	d := tok.HashAlgorithm.New()
-	d.Write(st.data)
-	if err := tok.CheckImprint(tok.HashAlgorithm, d.Sum(nil)); err != nil {
+	sum, err := st.imprint(tok.HashAlgorithm)
+	if err != nil {
+		return failed(TotalFailed, HashFailure, err.Error())
+	}
+	if err := tok.CheckImprint(tok.HashAlgorithm, sum); err != nil {
 		return failed(TotalFailed, HashFailure, err.Error())
 	}
 	extra := append(append([]*x509.Certificate{}, tok.Certificates...), m.certs...)

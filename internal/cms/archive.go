@@ -15,8 +15,13 @@ import (
 
 // AddCertificates appends the DER certificates not already in the bag.
 func (sd *SignedData) AddCertificates(certs ...[]byte) {
+	seen := make(map[string]bool, len(sd.Certificates)+len(certs))
+	for _, c := range sd.Certificates {
+		seen[string(c)] = true
+	}
 	for _, c := range certs {
-		if !containsBytes(sd.Certificates, c) {
+		if !seen[string(c)] {
+			seen[string(c)] = true
 			sd.Certificates = append(sd.Certificates, c)
 		}
 	}
@@ -148,8 +153,71 @@ func unsignedAttrValueParts(si *SignerInfo) [][2][]byte {
 // CheckATSHashIndexV3 parses an ats-hash-index-v3 value and checks that
 // every hash it lists still names an element of the signature: nothing
 // the archive timestamp covered was removed or changed. It returns the
-// index algorithm.
+// index algorithm. Checking several indexes of one signer is cheaper with
+// one ArchiveElements.
 func CheckATSHashIndexV3(sd *SignedData, si *SignerInfo, index []byte) (crypto.Hash, error) {
+	return NewArchiveElements(sd, si).CheckIndex(index)
+}
+
+// ArchiveElements holds the elements of a signature that an
+// ats-hash-index-v3 may list (certificates, revocation values, and the
+// unsigned attribute values of one SignerInfo), hashed once per algorithm
+// into sets. Checking an index of M entries against N elements then costs
+// O(M + N) however many indexes are checked, not O(M·N) each. It is not
+// safe for concurrent use; sd and si must not change while it is used.
+type ArchiveElements struct {
+	sd    *SignedData
+	si    *SignerInfo
+	parts [][2][]byte // unsigned attribute (type, value) pairs
+	sets  map[crypto.Hash]*[3]map[string]int
+}
+
+// NewArchiveElements returns the archive elements of si in sd.
+func NewArchiveElements(sd *SignedData, si *SignerInfo) *ArchiveElements {
+	return &ArchiveElements{sd: sd, si: si, parts: unsignedAttrValueParts(si), sets: map[crypto.Hash]*[3]map[string]int{}}
+}
+
+// counts returns how many elements each index list may name.
+func (e *ArchiveElements) counts() [3]int {
+	return [3]int{len(e.sd.Certificates), len(e.sd.CRLs), len(e.parts)}
+}
+
+// hashed returns the multisets of element hashes for h, computing them once.
+func (e *ArchiveElements) hashed(h crypto.Hash) *[3]map[string]int {
+	if s, ok := e.sets[h]; ok {
+		return s
+	}
+	sum := func(parts ...[]byte) string {
+		d := h.New()
+		for _, p := range parts {
+			d.Write(p)
+		}
+		return string(d.Sum(nil))
+	}
+	var s [3]map[string]int
+	for i, n := range e.counts() {
+		s[i] = make(map[string]int, n)
+	}
+	for _, c := range e.sd.Certificates {
+		s[0][sum(c)]++
+	}
+	for _, c := range e.sd.CRLs {
+		s[1][sum(c)]++
+	}
+	for _, p := range e.parts {
+		s[2][sum(p[0], p[1])]++
+	}
+	e.sets[h] = &s
+	return &s
+}
+
+// CheckIndex parses an ats-hash-index-v3 value and checks that every hash
+// it lists names a distinct element still present (an element listed
+// twice must be present twice). Work is bounded before anything is
+// hashed: an index that lists more entries than there are elements, or
+// entries of another length than its hash, is refused at once. It returns
+// the index's hash algorithm.
+func (e *ArchiveElements) CheckIndex(index []byte) (crypto.Hash, error) {
 	input := cryptobyte.String(index)
 	var seq cryptobyte.String
 	if !input.ReadASN1(&seq, cbasn1.SEQUENCE) || !input.Empty() {
@@ -174,6 +242,8 @@ func CheckATSHashIndexV3(sd *SignedData, si *SignerInfo, index []byte) (crypto.H
 			}
 		}
 	}
+	names := [3]string{"certificate", "revocation value", "unsigned attribute"}
+	limits := e.counts()
 	var lists [3][][]byte
 	for i := range lists {
 		var l cryptobyte.String
@@ -185,33 +255,26 @@ func CheckATSHashIndexV3(sd *SignedData, si *SignerInfo, index []byte) (crypto.H
 			if !l.ReadASN1(&v, cbasn1.OCTET_STRING) {
 				return 0, formatErr("ats-hash-index-v3 entry is not an OCTET STRING")
 			}
+			if len(v) != h.Size() {
+				return 0, formatErr("ats-hash-index-v3 %s entry of %d bytes for %v", names[i], len(v), h)
+			}
+			if len(lists[i]) == limits[i] {
+				return 0, fmt.Errorf("%w: the ats-hash-index-v3 lists more %s entries than the signature holds (%d): a covered element was removed", ErrFormat, names[i], limits[i])
+			}
 			lists[i] = append(lists[i], v)
 		}
 	}
 	if !seq.Empty() {
 		return 0, formatErr("trailing data in ats-hash-index-v3")
 	}
-	sum := func(parts ...[]byte) []byte {
-		d := h.New()
-		for _, p := range parts {
-			d.Write(p)
-		}
-		return d.Sum(nil)
-	}
-	var have [3][][]byte
-	for _, c := range sd.Certificates {
-		have[0] = append(have[0], sum(c))
-	}
-	for _, c := range sd.CRLs {
-		have[1] = append(have[1], sum(c))
-	}
-	for _, parts := range unsignedAttrValueParts(si) {
-		have[2] = append(have[2], sum(parts[0], parts[1]))
-	}
-	names := [3]string{"certificate", "revocation value", "unsigned attribute"}
+	have := e.hashed(h)
+	var used [3]map[string]int
 	for i := range lists {
+		used[i] = make(map[string]int, len(lists[i]))
 		for _, want := range lists[i] {
-			if !containsBytes(have[i], want) {
+			k := string(want)
+			used[i][k]++
+			if used[i][k] > have[i][k] {
 				return 0, fmt.Errorf("%w: a %s covered by the archive timestamp was removed or changed", ErrFormat, names[i])
 			}
 		}
@@ -219,11 +282,9 @@ func CheckATSHashIndexV3(sd *SignedData, si *SignerInfo, index []byte) (crypto.H
 	return h, nil
 }
 
-// ATSv3Input is the data whose hash is the message imprint of an
-// archive-time-stamp-v3: eContentType, the content hash (made with the
-// index algorithm), the SignerInfo's version, sid, digestAlgorithm,
-// signedAttrs, signatureAlgorithm and signature, and the ats-hash-index-v3.
-func ATSv3Input(sd *SignedData, si *SignerInfo, contentHash, index []byte) ([]byte, error) {
+// ATSv3Prefix is ATSv3Input without the index: what every archive
+// timestamp of si hashes first. Archive timestamps of one signer share it.
+func ATSv3Prefix(sd *SignedData, si *SignerInfo, contentHash []byte) ([]byte, error) {
 	var out bytes.Buffer
 	ct, err := asn1.Marshal(sd.ContentType)
 	if err != nil {
@@ -247,6 +308,17 @@ func ATSv3Input(sd *SignedData, si *SignerInfo, contentHash, index []byte) ([]by
 		return nil, err
 	}
 	out.Write(fields)
-	out.Write(index)
 	return out.Bytes(), nil
+}
+
+// ATSv3Input is the data whose hash is the message imprint of an
+// archive-time-stamp-v3: eContentType, the content hash (made with the
+// index algorithm), the SignerInfo's version, sid, digestAlgorithm,
+// signedAttrs, signatureAlgorithm and signature, and the ats-hash-index-v3.
+func ATSv3Input(sd *SignedData, si *SignerInfo, contentHash, index []byte) ([]byte, error) {
+	prefix, err := ATSv3Prefix(sd, si, contentHash)
+	if err != nil {
+		return nil, err
+	}
+	return append(prefix, index...), nil
 }

@@ -1,32 +1,56 @@
 package cms
 
-import (
-	"golang.org/x/crypto/cryptobyte"
-)
+// BER normalisation (RFC 5652 allows BER for everything but the signed
+// attributes). normaliseBER turns indefinite lengths into definite ones and
+// constructed OCTET STRINGs into primitive ones, copying everything else
+// element by element.
+//
+// Cost: two passes over the input, each visiting every element once, so
+// time and memory are linear in the input: the first pass measures the
+// normalised length of every constructed element (kept in pre-order in a
+// slice), the second writes the output into one buffer of the measured
+// size. Nesting deeper than maxDepth is refused, so the recursion is
+// bounded too.
 
-// normaliseBER re-encodes BER as DER where it matters for parsing:
-// indefinite lengths become definite, and constructed OCTET STRINGs become
-// primitive. Everything already definite is copied element by element.
+type berNormaliser struct {
+	lens []int // normalised content length of each constructed element, pre-order
+	next int   // next entry of lens to use while writing
+	out  []byte
+}
+
 func normaliseBER(in []byte) ([]byte, error) {
-	out, rest, err := berElement(in, 0)
+	var n berNormaliser
+	total, rest, err := n.measure(in, 0, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(rest) != 0 {
 		return nil, formatErr("trailing data after BER element")
 	}
-	return out, nil
+	n.out = make([]byte, 0, total)
+	if _, err := n.write(in, false); err != nil {
+		return nil, err
+	}
+	if len(n.out) != total {
+		return nil, formatErr("BER normalisation wrote %d bytes, measured %d", len(n.out), total)
+	}
+	return n.out, nil
 }
 
-// berElement normalises one element and returns it with the remaining input.
-func berElement(in []byte, depth int) ([]byte, []byte, error) {
-	if depth > maxDepth {
-		return nil, nil, formatErr("nesting deeper than %d", maxDepth)
-	}
+// berHeader is the decoded identifier and length octets of one element.
+type berHeader struct {
+	tag         []byte
+	constructed bool
+	indefinite  bool
+	length      int // content length when definite
+	hdrLen      int
+}
+
+func readBERHeader(in []byte) (berHeader, error) {
+	var h berHeader
 	if len(in) < 2 {
-		return nil, nil, formatErr("truncated element")
+		return h, formatErr("truncated element")
 	}
-	// Tag (multi-byte tags kept as they are).
 	tagLen := 1
 	if in[0]&0x1f == 0x1f {
 		for tagLen < len(in) && in[tagLen]&0x80 != 0 {
@@ -34,107 +58,181 @@ func berElement(in []byte, depth int) ([]byte, []byte, error) {
 		}
 		tagLen++
 		if tagLen >= len(in) {
-			return nil, nil, formatErr("truncated tag")
+			return h, formatErr("truncated tag")
 		}
 	}
-	tag := in[:tagLen]
-	constructed := in[0]&0x20 != 0
+	h.tag = in[:tagLen]
+	h.constructed = in[0]&0x20 != 0
 	p := tagLen
 	l := int(in[p])
 	p++
-	indefinite := false
 	switch {
 	case l == 0x80:
-		if !constructed {
-			return nil, nil, formatErr("indefinite length on a primitive element")
+		if !h.constructed {
+			return h, formatErr("indefinite length on a primitive element")
 		}
-		indefinite = true
+		h.indefinite = true
+		l = 0
 	case l > 0x80:
-		n := l & 0x7f
-		if n > 4 || p+n > len(in) {
-			return nil, nil, formatErr("bad length")
+		k := l & 0x7f
+		if k > 4 || p+k > len(in) {
+			return h, formatErr("bad length")
 		}
 		l = 0
-		for i := 0; i < n; i++ {
+		for i := 0; i < k; i++ {
 			l = l<<8 | int(in[p+i])
 		}
-		p += n
+		p += k
 	}
-	if !constructed {
-		if l < 0 || p+l > len(in) {
-			return nil, nil, formatErr("element longer than its input")
-		}
-		return encodeTLV(tag, in[p:p+l]), in[p+l:], nil
+	if !h.indefinite && (l < 0 || l > len(in)-p) {
+		return h, formatErr("element longer than its input")
 	}
-	var body []byte
-	var children [][]byte
-	if indefinite {
-		rest := in[p:]
-		for {
-			if len(rest) >= 2 && rest[0] == 0 && rest[1] == 0 {
-				rest = rest[2:]
-				break
-			}
-			child, r, err := berElement(rest, depth+1)
-			if err != nil {
-				return nil, nil, err
-			}
-			children = append(children, child)
-			rest = r
-		}
-		body = nil
-		for _, c := range children {
-			body = append(body, c...)
-		}
-		in = rest
-	} else {
-		if l < 0 || p+l > len(in) {
-			return nil, nil, formatErr("element longer than its input")
-		}
-		content := in[p : p+l]
-		for len(content) > 0 {
-			child, r, err := berElement(content, depth+1)
-			if err != nil {
-				return nil, nil, err
-			}
-			children = append(children, child)
-			content = r
-		}
-		for _, c := range children {
-			body = append(body, c...)
-		}
-		in = in[p+l:]
-	}
-	// Constructed OCTET STRING (universal 4): concatenate the segments.
-	if tagLen == 1 && tag[0] == 0x24 {
-		var data []byte
-		for _, c := range children {
-			s := cryptobyte.String(c)
-			var seg cryptobyte.String
-			if !s.ReadASN1Bytes((*[]byte)(&seg), 0x04) {
-				return nil, nil, formatErr("constructed OCTET STRING with a non-OCTET STRING segment")
-			}
-			data = append(data, seg...)
-		}
-		return encodeTLV([]byte{0x04}, data), in, nil
-	}
-	return encodeTLV(tag, body), in, nil
+	h.length, h.hdrLen = l, p
+	return h, nil
 }
 
-func encodeTLV(tag, body []byte) []byte {
-	out := append([]byte{}, tag...)
-	n := len(body)
+// isOctetString reports whether the element is a universal OCTET STRING
+// (primitive 0x04 or constructed 0x24).
+func (h berHeader) isOctetString() bool {
+	return len(h.tag) == 1 && h.tag[0]&^0x20 == 0x04
+}
+
+// children calls f on each child of a constructed element whose content
+// starts at body, and returns the input after the element.
+func (h berHeader) children(body []byte, f func(child []byte) ([]byte, error)) ([]byte, error) {
+	if h.indefinite {
+		rest := body
+		for {
+			if len(rest) >= 2 && rest[0] == 0 && rest[1] == 0 {
+				return rest[2:], nil
+			}
+			if len(rest) == 0 {
+				return nil, formatErr("indefinite length without end-of-contents")
+			}
+			r, err := f(rest)
+			if err != nil {
+				return nil, err
+			}
+			rest = r
+		}
+	}
+	content := body[:h.length]
+	for len(content) > 0 {
+		r, err := f(content)
+		if err != nil {
+			return nil, err
+		}
+		content = r
+	}
+	return body[h.length:], nil
+}
+
+// measure returns the normalised size of the element at in (only its
+// content when inOctets: a segment of a constructed OCTET STRING) and the
+// rest of the input, recording constructed elements' content lengths.
+func (n *berNormaliser) measure(in []byte, depth int, inOctets bool) (int, []byte, error) {
+	if depth > maxDepth {
+		return 0, nil, formatErr("nesting deeper than %d", maxDepth)
+	}
+	h, err := readBERHeader(in)
+	if err != nil {
+		return 0, nil, err
+	}
+	if inOctets && !h.isOctetString() {
+		return 0, nil, formatErr("constructed OCTET STRING with a non-OCTET STRING segment")
+	}
+	if !h.constructed {
+		if inOctets {
+			return h.length, in[h.hdrLen+h.length:], nil
+		}
+		return len(h.tag) + lengthLen(h.length) + h.length, in[h.hdrLen+h.length:], nil
+	}
+	slot := len(n.lens)
+	n.lens = append(n.lens, 0)
+	octets := h.isOctetString()
+	content := 0
+	rest, err := h.children(in[h.hdrLen:], func(child []byte) ([]byte, error) {
+		size, r, err := n.measure(child, depth+1, octets)
+		content += size
+		if content > MaxSize {
+			return nil, formatErr("normalised BER exceeds %d bytes", MaxSize)
+		}
+		return r, err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	n.lens[slot] = content
+	if inOctets {
+		return content, rest, nil
+	}
+	tagLen := len(h.tag)
+	if octets {
+		tagLen = 1
+	}
+	return tagLen + lengthLen(content) + content, rest, nil
+}
+
+// write appends the normalised element at in (only its content when
+// inOctets) and returns the rest of the input. It visits elements in the
+// order measure did and takes their lengths from n.lens.
+func (n *berNormaliser) write(in []byte, inOctets bool) ([]byte, error) {
+	h, err := readBERHeader(in)
+	if err != nil {
+		return nil, err
+	}
+	if !h.constructed {
+		body := in[h.hdrLen : h.hdrLen+h.length]
+		if !inOctets {
+			n.out = append(n.out, h.tag...)
+			n.out = appendLength(n.out, h.length)
+		}
+		n.out = append(n.out, body...)
+		return in[h.hdrLen+h.length:], nil
+	}
+	if n.next >= len(n.lens) {
+		return nil, formatErr("BER normalisation out of step")
+	}
+	content := n.lens[n.next]
+	n.next++
+	octets := h.isOctetString()
+	if !inOctets {
+		if octets {
+			n.out = append(n.out, 0x04)
+		} else {
+			n.out = append(n.out, h.tag...)
+		}
+		n.out = appendLength(n.out, content)
+	}
+	return h.children(in[h.hdrLen:], func(child []byte) ([]byte, error) {
+		return n.write(child, octets)
+	})
+}
+
+func lengthLen(n int) int {
 	switch {
 	case n < 0x80:
-		out = append(out, byte(n))
+		return 1
 	case n < 0x100:
-		out = append(out, 0x81, byte(n))
+		return 2
 	case n < 0x10000:
-		out = append(out, 0x82, byte(n>>8), byte(n))
+		return 3
 	case n < 0x1000000:
-		out = append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
-	default:
-		out = append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+		return 4
 	}
-	return append(out, body...)
+	return 5
+}
+
+func appendLength(out []byte, n int) []byte {
+	switch {
+	case n < 0x80:
+		return append(out, byte(n))
+	case n < 0x100:
+		return append(out, 0x81, byte(n))
+	case n < 0x10000:
+		return append(out, 0x82, byte(n>>8), byte(n))
+	case n < 0x1000000:
+		return append(out, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
