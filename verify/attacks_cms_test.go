@@ -533,7 +533,7 @@ func TestOtherIssuerCRLCostsNoHashing(t *testing.T) {
 		junk := cmstest.JunkCRL(p.AuthCA.Cert.RawSubject, size)
 		return cmstest.Measure(3, func() {
 			for i := 0; i < 200; i++ {
-				if _, err := v.checkedCRL(junk, p.SignCA.Cert); !errors.Is(err, revocation.ErrOtherIssuer) {
+				if _, err := v.checkedCRL(revData{raw: junk}, p.SignCA.Cert); !errors.Is(err, revocation.ErrOtherIssuer) {
 					t.Fatal(err)
 				}
 			}
@@ -543,5 +543,59 @@ func TestOtherIssuerCRLCostsNoHashing(t *testing.T) {
 	t.Logf("200 look-ups: 64 KB CRL %v, 16 MB CRL %v", small.Time, large.Time)
 	if large.Time > 8*max(small.Time, cmstest.TimeFloor) {
 		t.Fatalf("200 look-ups of another CA's CRL: %v at 16 MB, %v at 64 KB: the size matters", large.Time, small.Time)
+	}
+}
+
+// Junk CRLs in the signer CA's own name, repeated or distinct, are hashed
+// and checked once each however many certificates and timestamps ask about
+// them: the cost of a signature grows with its size only.
+func TestSameIssuerJunkCRLsCost(t *testing.T) {
+	p := testpki.MustLoad(t)
+	sig := signDoc(t, p.Doctor, sign.CAdESOptions{Level: sign.LevelT, TSA: stamper(t, p.TSA, time.Time{})})
+	t.Run("repeated copies are listed once", func(t *testing.T) {
+		junk := cmstest.JunkCRL(p.SignCA.Cert.RawSubject, 64<<10)
+		m := New(opts(t)).newMaterial()
+		m.addEmbedded(nil, hashed([][]byte{junk, junk, junk}), nil)
+		m.clone().addEmbedded(nil, hashed([][]byte{junk}), nil)
+		n := 0
+		for _, d := range m.crls {
+			if d.origin == "embedded" {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Fatalf("%d embedded entries for one CRL given three times", n)
+		}
+	})
+	for _, distinct := range []bool{false, true} {
+		name := "repeated"
+		if distinct {
+			name = "distinct"
+		}
+		cmstest.AssertLinear(t, name+" same-issuer junk CRLs", func(scale int) []byte {
+			sd, err := cms.Parse(sig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 4*scale; i++ {
+				size := 64 << 10
+				if distinct {
+					size += 64 * i // another entry count: other bytes
+				}
+				// Appended as they are: a hostile signature need not
+				// deduplicate its CRL set.
+				sd.CRLs = append(sd.CRLs, cmstest.JunkCRL(p.SignCA.Cert.RawSubject, size))
+			}
+			out, err := sd.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}, func(in []byte) {
+			r, err := New(opts(t)).VerifyCAdES(context.Background(), in, bytes.NewReader(doc), "")
+			if err != nil || r.Indication != TotalPassed {
+				t.Fatalf("%v %v", err, r)
+			}
+		})
 	}
 }

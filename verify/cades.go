@@ -67,7 +67,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	}
 	m := v.newMaterial()
 	crls, ocsps := sd.RevocationValues()
-	m.addEmbedded(nil, crls, ocsps)
+	m.addEmbedded(nil, hashed(crls), hashed(ocsps))
 	for i := range sd.SignerInfos {
 		if err := ctx.Err(); err != nil {
 			return nil, err

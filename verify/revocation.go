@@ -64,45 +64,75 @@ func (d *ValidationData) addRevocation(i *revocation.Info) {
 }
 
 // material is the validation data available for one signature: embedded
-// in it, or given by the caller.
+// in it, or given by the caller. Each piece of revocation data is hashed
+// once (revData) and listed once, however often the signature repeats it,
+// so the checks of a path cost no more than the data's size.
 type material struct {
 	certs []*x509.Certificate
 	crls  []originData
 	ocsps []originData
+	seen  map[[32]byte]bool
+}
+
+// revData is revocation data (DER) with its SHA-256, computed once.
+type revData struct {
+	raw []byte
+	sum [32]byte
+}
+
+// hashed returns ders with their hashes.
+func hashed(ders [][]byte) []revData {
+	out := make([]revData, len(ders))
+	for i, d := range ders {
+		out[i] = revData{d, sha256.Sum256(d)}
+	}
+	return out
 }
 
 type originData struct {
-	raw    []byte
+	revData
 	origin string
 }
 
-// newMaterial starts from the caller's data (Options.CRLs/OCSPResponses).
+// newMaterial starts from the caller's data (Options.CRLs/OCSPResponses,
+// hashed once per Verifier).
 func (v *Verifier) newMaterial() *material {
-	m := &material{}
-	for _, c := range v.opts.CRLs {
-		m.crls = append(m.crls, originData{c, "given"})
-	}
-	for _, o := range v.opts.OCSPResponses {
-		m.ocsps = append(m.ocsps, originData{o, "given"})
-	}
+	m := &material{seen: map[[32]byte]bool{}}
+	m.add(nil, v.givenCRLs, v.givenOCSPs, "given")
 	return m
 }
 
 func (m *material) clone() *material {
+	seen := make(map[[32]byte]bool, len(m.seen))
+	for k := range m.seen {
+		seen[k] = true
+	}
 	return &material{
 		certs: append([]*x509.Certificate{}, m.certs...),
 		crls:  append([]originData{}, m.crls...),
 		ocsps: append([]originData{}, m.ocsps...),
+		seen:  seen,
 	}
 }
 
-func (m *material) addEmbedded(certs []*x509.Certificate, crls, ocsps [][]byte) {
+// addEmbedded adds data the signature carries.
+func (m *material) addEmbedded(certs []*x509.Certificate, crls, ocsps []revData) {
+	m.add(certs, crls, ocsps, "embedded")
+}
+
+func (m *material) add(certs []*x509.Certificate, crls, ocsps []revData, origin string) {
 	m.certs = append(m.certs, certs...)
 	for _, c := range crls {
-		m.crls = append(m.crls, originData{c, "embedded"})
+		if !m.seen[c.sum] {
+			m.seen[c.sum] = true
+			m.crls = append(m.crls, originData{c, origin})
+		}
 	}
 	for _, o := range ocsps {
-		m.ocsps = append(m.ocsps, originData{o, "embedded"})
+		if !m.seen[o.sum] {
+			m.seen[o.sum] = true
+			m.ocsps = append(m.ocsps, originData{o, origin})
+		}
 	}
 }
 
@@ -125,7 +155,7 @@ type evidence struct {
 // warning for each piece that is about cert but fails its checks.
 func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (out []evidence, warnings []string) {
 	for _, d := range m.crls {
-		crl, err := v.checkedCRL(d.raw, issuer)
+		crl, err := v.checkedCRL(d.revData, issuer)
 		if errors.Is(err, revocation.ErrOtherIssuer) {
 			continue // about another CA
 		}
@@ -140,7 +170,7 @@ func (v *Verifier) candidates(m *material, cert, issuer *x509.Certificate) (out 
 		out = append(out, evidence{info, d.origin})
 	}
 	for _, d := range m.ocsps {
-		info, err := v.checkedOCSP(d.raw, cert, issuer)
+		info, err := v.checkedOCSP(d.revData, cert, issuer)
 		if err != nil {
 			if !isAboutAnother(err) {
 				warnings = append(warnings, fmt.Sprintf("%s OCSP response ignored: %v", d.origin, err))
@@ -258,11 +288,12 @@ func retryAfter(ev []evidence) time.Time {
 // A CRL of another CA is recognised from its outer structure before
 // anything is hashed: with K timestamps each checking the CRLs of a
 // signature, another CA's CRL of N bytes costs O(K), not O(K·N).
-func (v *Verifier) checkedCRL(der []byte, issuer *x509.Certificate) (*revocation.CRL, error) {
+func (v *Verifier) checkedCRL(d revData, issuer *x509.Certificate) (*revocation.CRL, error) {
+	der := d.raw
 	if name, err := revocation.CRLIssuer(der); err == nil && !bytes.Equal(name, issuer.RawSubject) {
 		return revocation.ParseCRL(der, issuer) // refused on the issuer name alone, as cheaply
 	}
-	key := pairKey(der, issuer.Raw)
+	key := pairKey(d.sum, issuer.Raw)
 	if e, ok := v.revs.Load(key); ok {
 		r := e.(crlResult)
 		return r.crl, r.err
@@ -282,8 +313,9 @@ func (v *Verifier) checkedCRL(der []byte, issuer *x509.Certificate) (*revocation
 // checkedOCSP checks an OCSP response (no nonce: embedded or given data)
 // once per Verifier. The response is checked from a copy of der, so that
 // the cached Info does not pin the signature it came from.
-func (v *Verifier) checkedOCSP(der []byte, cert, issuer *x509.Certificate) (*revocation.Info, error) {
-	key := pairKey(der, append(append([]byte{}, cert.Raw...), issuer.Raw...))
+func (v *Verifier) checkedOCSP(d revData, cert, issuer *x509.Certificate) (*revocation.Info, error) {
+	der := d.raw
+	key := pairKey(d.sum, append(append([]byte{}, cert.Raw...), issuer.Raw...))
 	if e, ok := v.revs.Load(key); ok {
 		r := e.(ocspResult)
 		return r.info, r.err
@@ -314,9 +346,10 @@ type ocspResult struct {
 	err  error
 }
 
-func pairKey(a, b []byte) [64]byte {
+// pairKey is the cache key of data (by its hash) checked against b.
+func pairKey(x [32]byte, b []byte) [64]byte {
 	var k [64]byte
-	x, y := sha256.Sum256(a), sha256.Sum256(b)
+	y := sha256.Sum256(b)
 	copy(k[:32], x[:])
 	copy(k[32:], y[:])
 	return k

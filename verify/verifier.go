@@ -80,6 +80,8 @@ type Verifier struct {
 	ntokens int
 	bytes   int64 // estimated memory held by the caches
 	mu      sync.Mutex
+	// givenCRLs and givenOCSPs are Options.CRLs/OCSPResponses, hashed once.
+	givenCRLs, givenOCSPs []revData
 }
 
 // admit reserves size bytes of the cache budget for a new entry of a cache
@@ -140,7 +142,7 @@ func New(opts Options) *Verifier {
 	if opts.TSATrust == nil {
 		opts.TSATrust = opts.Trust
 	}
-	return &Verifier{opts: opts}
+	return &Verifier{opts: opts, givenCRLs: hashed(opts.CRLs), givenOCSPs: hashed(opts.OCSPResponses)}
 }
 
 // validationTime returns the time the validation is made for.
@@ -233,7 +235,7 @@ type parsedToken struct {
 	tok         *tsa.Token
 	sd          *cms.SignedData
 	certs       []*x509.Certificate
-	crls, ocsps [][]byte
+	crls, ocsps []revData
 	err         error
 }
 
@@ -255,7 +257,8 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 					pt.certs = append(pt.certs, cert)
 				}
 			}
-			pt.crls, pt.ocsps = pt.sd.RevocationValues()
+			crls, ocsps := pt.sd.RevocationValues()
+			pt.crls, pt.ocsps = hashed(crls), hashed(ocsps)
 		}
 	}
 	cost := tokenCost(raw)

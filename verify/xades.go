@@ -242,7 +242,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 				}
 			}
 		}
-		m.addEmbedded(embedded, decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue")), decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue")))
+		m.addEmbedded(embedded, hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue"))), hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue"))))
 	}
 	for _, st := range stamps {
 		if pt := v.token(st.raw); pt.err == nil {
