@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -71,7 +72,8 @@ type material struct {
 	certs []*x509.Certificate
 	crls  []originData
 	ocsps []originData
-	seen  map[[32]byte]bool
+	// crlAt and ocspAt map a hash to its entry in crls or ocsps.
+	crlAt, ocspAt map[[32]byte]int
 }
 
 // revData is revocation data (DER) with its SHA-256, computed once.
@@ -97,21 +99,18 @@ type originData struct {
 // newMaterial starts from the caller's data (Options.CRLs/OCSPResponses,
 // hashed once per Verifier).
 func (v *Verifier) newMaterial() *material {
-	m := &material{seen: map[[32]byte]bool{}}
+	m := &material{crlAt: map[[32]byte]int{}, ocspAt: map[[32]byte]int{}}
 	m.add(nil, v.givenCRLs, v.givenOCSPs, "given")
 	return m
 }
 
 func (m *material) clone() *material {
-	seen := make(map[[32]byte]bool, len(m.seen))
-	for k := range m.seen {
-		seen[k] = true
-	}
 	return &material{
-		certs: append([]*x509.Certificate{}, m.certs...),
-		crls:  append([]originData{}, m.crls...),
-		ocsps: append([]originData{}, m.ocsps...),
-		seen:  seen,
+		certs:  append([]*x509.Certificate{}, m.certs...),
+		crls:   append([]originData{}, m.crls...),
+		ocsps:  append([]originData{}, m.ocsps...),
+		crlAt:  maps.Clone(m.crlAt),
+		ocspAt: maps.Clone(m.ocspAt),
 	}
 }
 
@@ -120,19 +119,25 @@ func (m *material) addEmbedded(certs []*x509.Certificate, crls, ocsps []revData)
 	m.add(certs, crls, ocsps, "embedded")
 }
 
+// add lists each piece of data once; data the signature carries counts as
+// embedded even when the caller gave the same bytes.
 func (m *material) add(certs []*x509.Certificate, crls, ocsps []revData, origin string) {
 	m.certs = append(m.certs, certs...)
-	for _, c := range crls {
-		if !m.seen[c.sum] {
-			m.seen[c.sum] = true
-			m.crls = append(m.crls, originData{c, origin})
+	put := func(list *[]originData, at map[[32]byte]int, d revData) {
+		if i, ok := at[d.sum]; ok {
+			if origin == "embedded" {
+				(*list)[i].origin = origin
+			}
+			return
 		}
+		at[d.sum] = len(*list)
+		*list = append(*list, originData{d, origin})
+	}
+	for _, c := range crls {
+		put(&m.crls, m.crlAt, c)
 	}
 	for _, o := range ocsps {
-		if !m.seen[o.sum] {
-			m.seen[o.sum] = true
-			m.ocsps = append(m.ocsps, originData{o, origin})
-		}
+		put(&m.ocsps, m.ocspAt, o)
 	}
 }
 
