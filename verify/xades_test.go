@@ -83,10 +83,10 @@ func TestVerifyXAdES(t *testing.T) {
 		level  string
 		covers string
 	}{
-		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData)"},
-		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (root element Document)"},
+		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData at /Q{urn:example:hpki:eprescription:sample}Document[1]/Q{urn:example:hpki:eprescription:sample}PrescriptionData[1])"},
+		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (element Document at /Q{urn:example:hpki:eprescription:sample}Document[1])"},
 		{"B-T", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)}), TotalPassed, "", "XAdES-BASELINE-T", "#PrescriptionData"},
-		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (root element ClinicalDocument)"},
+		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (element ClinicalDocument at /Q{urn:hl7-org:v3}ClinicalDocument[1])"},
 		{"signature policy", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", PolicyOID: []int{1, 2, 392, 100495, 1, 9, 1}}), TotalPassed, "", "", "#PrescriptionData"},
 		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
 		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
@@ -185,7 +185,7 @@ func TestXAdESUnsignedSiblingIsNotCovered(t *testing.T) {
 	})
 	r := verifyXML(t, doc, nil, nil)
 	s := r.Signatures[0]
-	if len(s.Covers) != 1 || s.Covers[0] != "#PrescriptionData (element PrescriptionData)" {
+	if len(s.Covers) != 1 || s.Covers[0] != "#PrescriptionData (element PrescriptionData at /Q{urn:example:hpki:eprescription:sample}Document[1]/Q{urn:example:hpki:eprescription:sample}PrescriptionData[1])" {
 		t.Fatalf("covers %v", s.Covers)
 	}
 	if !strings.Contains(strings.Join(s.Warnings, " "), "not covered") {

@@ -173,10 +173,17 @@ func checkSameCanonical(t testing.TB, doc *etree.Document) {
 	walk = func(el *etree.Element) {
 		for _, tc := range []struct {
 			alg, prefixes string
-		}{{AlgExcC14N, ""}, {AlgExcC14NComments, ""}, {AlgExcC14N, "ds xs #default"}} {
+		}{{AlgExcC14N, ""}, {AlgExcC14NComments, ""}} { // with an InclusiveNamespaces list goxmldsig renders only prefixes declared on the element itself, not those in scope
 			got, err := Canonicalize(el, tc.alg, tc.prefixes)
 			want, werr := referenceCanonical(el, tc.prefixes, tc.alg == AlgExcC14NComments)
-			if (err == nil) != (werr == nil) || !bytes.Equal(got, want) {
+			if errors.Is(werr, etreeutils.ErrTraversalLimit) {
+				continue // goxmldsig's fixed limit of 1000 elements
+			}
+			// goxmldsig writes xmlns="" where no output ancestor rendered
+			// a default namespace; Exclusive C14N (and libxml2, see
+			// sign.TestXmlsec1AcceptsOurXAdES) does not.
+			strip := func(b []byte) []byte { return bytes.ReplaceAll(b, []byte(` xmlns=""`), nil) }
+			if (err == nil) != (werr == nil) || !bytes.Equal(strip(got), strip(want)) {
 				t.Fatalf("%s (%s %q):\n got %s (%v)\nwant %s (%v)", el.Tag, tc.alg, tc.prefixes, got, err, want, werr)
 			}
 		}
