@@ -344,18 +344,24 @@ func TestXAdESManifest(t *testing.T) {
 	tests := []struct {
 		name       string
 		given      map[string][]byte
+		absent     func(string) bool
 		ind        Indication
 		sub        SubIndication
 		notChecked int
 	}{
-		{"both files given", map[string][]byte{"scan.pdf": scan, "image.dcm": image}, TotalPassed, "", 0},
-		{"one file given", map[string][]byte{"scan.pdf": scan}, TotalPassed, "", 1},
-		{"no file given", nil, TotalPassed, "", 2},
-		{"changed file", map[string][]byte{"scan.pdf": []byte("%PDF-1.7 another letter"), "image.dcm": image}, TotalFailed, HashFailure, 0},
+		{"both files given", map[string][]byte{"scan.pdf": scan, "image.dcm": image}, nil, TotalPassed, "", 0},
+		// Unchecked signed references are not a pass (issue 10, class 10b)...
+		{"one file given", map[string][]byte{"scan.pdf": scan}, nil, Indeterminate, SignedDataNotFound, 1},
+		{"no file given", nil, nil, Indeterminate, SignedDataNotFound, 2},
+		// ...unless the caller says they may be absent.
+		{"one file given, the other may be absent", map[string][]byte{"scan.pdf": scan}, func(u string) bool { return u == "image.dcm" }, TotalPassed, "", 1},
+		{"no file given, only one may be absent", nil, func(u string) bool { return u == "image.dcm" }, Indeterminate, SignedDataNotFound, 2},
+		{"no file given, both may be absent", nil, func(string) bool { return true }, TotalPassed, "", 2},
+		{"changed file", map[string][]byte{"scan.pdf": []byte("%PDF-1.7 another letter"), "image.dcm": image}, nil, TotalFailed, HashFailure, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := verifyXML(t, signed, files(tc.given), nil)
+			r := verifyXML(t, signed, files(tc.given), func(o *Options) { o.MayBeAbsent = tc.absent })
 			if r.Indication != tc.ind || r.SubIndication != tc.sub {
 				t.Fatalf("got %s/%s, want %s/%s: %+v", r.Indication, r.SubIndication, tc.ind, tc.sub, r.Signatures)
 			}

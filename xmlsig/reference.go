@@ -70,7 +70,22 @@ type Checker struct {
 	// KeepData keeps, in Reference.Data, the octets each reference
 	// digests (memory: the sum of the distinct data).
 	KeepData bool
-	memo     map[memoKey]*memoEntry
+	// Budget, when positive, bounds the bytes canonicalized by c over its
+	// life; past it Check fails with ErrLimit.
+	Budget int64
+	spent  int64
+	memo   map[memoKey]*memoEntry
+}
+
+// budgetWriter counts canonicalized bytes against the Checker's budget.
+type budgetWriter struct{ c *Checker }
+
+func (b budgetWriter) Write(p []byte) (int, error) {
+	b.c.spent += int64(len(p))
+	if b.c.Budget > 0 && b.c.spent > b.c.Budget {
+		return 0, limitErr("more than %d bytes canonicalized for this document's references (the budget is 32 times the document size plus 64 MiB)", b.c.Budget)
+	}
+	return len(p), nil
 }
 
 type memoKey struct {
@@ -226,7 +241,7 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 	}
 	d := h.New()
 	var keep bytes.Buffer
-	w := io.MultiWriter(d, orDiscard(out))
+	w := io.MultiWriter(budgetWriter{c}, d, orDiscard(out))
 	if c.KeepData {
 		w = io.MultiWriter(w, &keep)
 	}
