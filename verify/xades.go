@@ -3,11 +3,11 @@ package verify
 import (
 	"context"
 	"crypto"
-	"errors"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
