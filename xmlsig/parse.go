@@ -58,6 +58,7 @@ func limitErr(format string, args ...any) error {
 // entities), duplicate attributes, or that exceed MaxDocument, MaxDepth,
 // MaxAttributes, MaxNamespaceDecls or MaxNodes. Only then is the tree built.
 func Parse(data []byte) (*etree.Document, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
 	if err := Scan(data); err != nil {
 		return nil, err
 	}
@@ -81,6 +82,7 @@ func refuseCharset(charset string, _ io.Reader) (io.Reader, error) {
 // scan, without building a tree: its memory is bounded by the longest
 // token and the nesting depth.
 func Scan(data []byte) error {
+	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(data) > MaxDocument {
 		return limitErr("document of %d bytes is larger than the limit of %d bytes (MaxDocument)", len(data), MaxDocument)
 	}
@@ -92,6 +94,10 @@ func Scan(data []byte) error {
 	dec.CharsetReader = refuseCharset
 	budget := MaxNodes(len(data))
 	nodes, depth, nsDecls, roots := 0, 0, 0, 0
+	// declared[p] counts the open elements declaring prefix p; scopes
+	// records, per open element, the prefixes it declared.
+	declared := map[string]int{}
+	var scopes [][]string
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -126,8 +132,32 @@ func Scan(data []byte) error {
 					}
 				}
 			}
+			var mine []string
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" {
+					declared[a.Name.Local]++
+					mine = append(mine, a.Name.Local)
+				}
+			}
+			scopes = append(scopes, mine)
+			if err := checkPrefix(t.Name, declared, t.Name); err != nil {
+				return err
+			}
+			for _, a := range t.Attr {
+				if a.Name.Space != "xmlns" {
+					if err := checkPrefix(a.Name, declared, t.Name); err != nil {
+						return err
+					}
+				}
+			}
 		case xml.EndElement:
 			depth--
+			if n := len(scopes); n > 0 {
+				for _, p := range scopes[n-1] {
+					declared[p]--
+				}
+				scopes = scopes[:n-1]
+			}
 		case xml.CharData:
 			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
 				return formatErr("text outside the root element")
@@ -150,6 +180,8 @@ func Scan(data []byte) error {
 	}
 	return nil
 }
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // checkEncoding refuses byte order marks of encodings other than UTF-8.
 func checkEncoding(data []byte) error {
@@ -205,6 +237,15 @@ func pseudoAttr(inst, name string) (string, bool) {
 		}
 		return rest[1 : 1+end], true
 	}
+}
+
+// checkPrefix refuses an undeclared namespace prefix (a document that is
+// not namespace-well-formed: readers disagree on what it means).
+func checkPrefix(n xml.Name, declared map[string]int, el xml.Name) error {
+	if n.Space == "" || n.Space == "xml" || declared[n.Space] > 0 {
+		return nil
+	}
+	return formatErr("undeclared namespace prefix %q on element %s", n.Space, qname(el))
 }
 
 func qname(n xml.Name) string {
