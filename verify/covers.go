@@ -77,14 +77,17 @@ func (rp requiredPath) check(doc *etree.Document, sig *etree.Element, covered []
 	if len(els) == 0 {
 		return what + " is not in the document"
 	}
+	cov := map[*etree.Element]bool{}
+	for _, c := range covered {
+		if !isInside(c, sig) {
+			cov[c] = true
+		}
+	}
 	var bad []string
 	for _, el := range els {
 		ok := false
-		for _, c := range covered {
-			if !isInside(c, sig) && isInside(el, c) {
-				ok = true
-				break
-			}
+		for p := el; p != nil && !ok; p = p.Parent() {
+			ok = cov[p]
 		}
 		if !ok {
 			bad = append(bad, xmlsig.Path(el))

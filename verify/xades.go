@@ -198,6 +198,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		parentSV = xmlsig.Child(parentSig, xmlsig.NSDSig, "SignatureValue")
 	}
 	contentRefs, outside := 0, 0
+	manifests := map[*etree.Element]bool{} // each signed Manifest is checked once
 	refs := xmlsig.Children(si, xmlsig.NSDSig, "Reference")
 	for _, refEl := range refs {
 		ref, err := checker.Check(refEl, sig)
@@ -249,7 +250,8 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			if parentSV != nil && ref.Target == parentSV {
 				counterOK = true
 			}
-			if xmlsig.Is(ref.Target, xmlsig.NSDSig, "Manifest") {
+			if xmlsig.Is(ref.Target, xmlsig.NSDSig, "Manifest") && !manifests[ref.Target] {
+				manifests[ref.Target] = true
 				if bad := v.checkManifest(&sr, checker, ref.Target, sig, &covered); bad != nil {
 					if bad.sub != SignedDataNotFound {
 						return fail(bad.ind, bad.sub, "%s", bad.msg)
@@ -268,6 +270,11 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	}
 	if parentSig != nil && !counterOK {
 		return fail(TotalFailed, FormatFailure, "the counter-signature does not cover the ds:SignatureValue of the signature it belongs to")
+	}
+	for _, sd := range sr.SignedData {
+		if !sd.InSignature && sd.Manifest {
+			outside++ // covered through a signed Manifest
+		}
 	}
 	if parentSig == nil && sig != doc.Root() && outside == 0 {
 		return fail(TotalFailed, FormatFailure, "the signature is enveloped in a document but covers only elements inside itself: nothing of the document it sits in is signed")
@@ -515,32 +522,39 @@ func decodeAll(vals []string) [][]byte {
 // beside signed content, a classic wrapping trick. Consumers must use only
 // what Covers lists.
 func uncoveredLookalikes(doc *etree.Document, covered []*etree.Element) []string {
-	var out []string
-	inside := func(el *etree.Element) bool {
-		for p := el; p != nil; p = p.Parent() {
-			for _, c := range covered {
-				if p == c {
-					return true
-				}
-			}
-			if xmlsig.Is(p, xmlsig.NSDSig, "Signature") {
-				return true
-			}
-		}
-		return false
-	}
+	// One walk of the document, whatever the number of references.
+	isCovered := map[*etree.Element]bool{}
+	type name struct{ ns, tag string }
+	names := map[name]bool{}
+	var order []name
 	for _, c := range covered {
-		if c == doc.Root() {
-			continue
+		isCovered[c] = true
+		if n := (name{xmlsig.NS(c), c.Tag}); c != doc.Root() && !names[n] {
+			names[n] = true
+			order = append(order, n)
 		}
-		n := 0
-		for _, el := range xmlsig.Find(doc.Root(), xmlsig.NS(c), c.Tag) {
-			if !inside(el) {
-				n++
-			}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	count := map[name]int{}
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if isCovered[el] || xmlsig.Is(el, xmlsig.NSDSig, "Signature") {
+			return // covered, or inside a signature
 		}
-		if n > 0 {
-			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", n, c.Tag))
+		if n := (name{xmlsig.NS(el), el.Tag}); names[n] {
+			count[n]++
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+	var out []string
+	for _, n := range order {
+		if count[n] > 0 {
+			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", count[n], n.tag))
 		}
 	}
 	return out

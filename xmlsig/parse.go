@@ -13,11 +13,14 @@ import (
 
 // Limits on documents. They are enforced by a streaming token scan before
 // any tree is built, so that a hostile document costs at most a bounded
-// multiple of its size: peak memory stays below 16·N + 64 MB for a document
-// of N bytes (an element of the tree costs a few hundred bytes, so the node
-// budget grows with N/32, not with the number of tags an attacker can pack
-// into N bytes). They are set for real clinical documents: a 100 MB CDA
-// document with 2 million elements passes.
+// multiple of its size: live memory of the tree stays below 8·N + 32 MB
+// for a document of N bytes, and so the peak below 16·N + 64 MB. The tree
+// costs about 110 bytes per element and 50 per attribute or text node, so
+// the node budget is weighted (an element counts 2 units, an attribute,
+// text, comment or processing instruction 1; a unit is about 55 bytes)
+// and grows with N/7, not with the number of tags an attacker can pack into
+// N bytes. Real documents use far more than 7 bytes per unit (a CDA entry
+// about 10): a 100 MB clinical document passes.
 const (
 	// MaxDocument is the largest document accepted, in bytes.
 	MaxDocument = 128 << 20
@@ -29,17 +32,16 @@ const (
 	// MaxNamespaceDecls is the largest number of namespace declarations
 	// in a document.
 	MaxNamespaceDecls = 4096
-	// baseNodes and bytesPerNode set the node budget (elements,
-	// attributes, text, comments and processing instructions) of a
-	// document of N bytes: baseNodes + N/bytesPerNode.
-	baseNodes    = 1 << 20
-	bytesPerNode = 32
+	// baseUnits and bytesPerUnit set the node budget of a document of N
+	// bytes: baseUnits + N/bytesPerUnit.
+	baseUnits    = 512 << 10
+	bytesPerUnit = 7
 )
 
-// MaxNodes returns the node budget (elements, attributes, character data,
-// comments and processing instructions together) of a document of size
-// bytes.
-func MaxNodes(size int) int { return baseNodes + size/bytesPerNode }
+// MaxNodes returns the weighted node budget (elements 2 units; attributes,
+// character data, comments and processing instructions 1) of a document of
+// size bytes.
+func MaxNodes(size int) int { return baseUnits + size/bytesPerUnit }
 
 // ErrLimit is wrapped (together with ErrFormat) by every error saying that
 // a document exceeds one of the limits above. It is a resource limit of
@@ -109,6 +111,7 @@ func Scan(data []byte) error {
 		nodes++
 		switch t := tok.(type) {
 		case xml.StartElement:
+			nodes++
 			depth++
 			if depth == 1 {
 				roots++

@@ -75,6 +75,19 @@ type Checker struct {
 	Budget int64
 	spent  int64
 	memo   map[memoKey]*memoEntry
+	paths  map[*etree.Element]string
+}
+
+// path is Path, memoised (Path of an element costs its siblings).
+func (c *Checker) path(el *etree.Element) string {
+	if p, ok := c.paths[el]; ok {
+		return p
+	}
+	if c.paths == nil {
+		c.paths = map[*etree.Element]string{}
+	}
+	c.paths[el] = Path(el)
+	return c.paths[el]
 }
 
 // budgetWriter counts canonicalized bytes against the Checker's budget.
@@ -223,7 +236,7 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 		r.Data = c.memo[key].data
 		return r, nil
 	}
-	r.Location = Path(r.Target)
+	r.Location = c.path(r.Target)
 	r.Covers += " (element " + r.Target.Tag + " at " + r.Location + ")"
 	if c14nAlg == "" {
 		c14nAlg = AlgC14N10 // node-set to octets (XML-DSig §4.4.3.2)
