@@ -57,7 +57,7 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sr := v.checkXMLSignature(ctx, checker, sig, required, now)
+		sr := v.checkXMLSignature(ctx, checker, len(document), sig, required, now)
 		sr.ID = sig.SelectAttrValue("Id", fmt.Sprintf("S%d", i+1))
 		rep.Signatures = append(rep.Signatures, sr)
 	}
@@ -75,6 +75,13 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 // (INDETERMINATE), never a verdict on the signature.
 func canonBudget(n int) int64 { return 32*int64(n) + 64<<20 }
 
+// archiveBudget bounds the archive-timestamp input kept in memory for one
+// signature of a document of n bytes (each archive timestamp covers the
+// signed data and every property before it): 6·n + 32 MiB, dozens of
+// renewals of a real record. Past it the signature is INDETERMINATE with
+// the limit named.
+func archiveBudget(n int) int64 { return 6*int64(n) + 32<<20 }
+
 func b64(el *etree.Element) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(xmlsig.Text(el)), ""))
 }
@@ -84,7 +91,7 @@ func b64(el *etree.Element) ([]byte, error) {
 const TypeCountersignedSignature = "http://uri.etsi.org/01903#CountersignedSignature"
 
 // checkXMLSignature validates one ds:Signature.
-func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checker, sig *etree.Element, required []requiredPath, now time.Time) SignatureReport {
+func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checker, docSize int, sig *etree.Element, required []requiredPath, now time.Time) SignatureReport {
 	doc, ix, detached := checker.Doc, checker.IX, checker.Detached
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: "none"}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
@@ -292,6 +299,9 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	// Timestamps, in document order: signature timestamps over the
 	// canonical SignatureValue, archive timestamps over ArchiveInput.
 	var stamps []stamp
+	var archiveRefs []byte
+	var archiveErr error
+	archived, spent := false, int64(0)
 	if qp != nil {
 		for _, usp := range unsignedSignatureProperties(qp) {
 			for _, st := range usp.ChildElements() {
@@ -310,7 +320,16 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 					data, derr = xmlsig.Canonicalize(sv, alg, "")
 				} else {
 					kind = "archive"
-					data, derr = xmlsig.ArchiveInput(doc, sig, detached, st, alg)
+					if !archived {
+						archiveRefs, archiveErr = xmlsig.ArchiveReferenceData(doc, sig, detached, archiveBudget(docSize))
+						archived = true
+					}
+					if derr = archiveErr; derr == nil {
+						data, derr = xmlsig.ArchiveInputWith(archiveRefs, sig, st, alg)
+					}
+					if spent += int64(len(data)); spent > archiveBudget(docSize) {
+						return fail(Indeterminate, FormatFailure, "%v", fmt.Errorf("%w: the archive timestamps cover more than %d bytes together (6 times the document size plus 32 MiB): too many archive timestamps to check", xmlsig.ErrLimit, archiveBudget(docSize)))
+					}
 				}
 				for _, et := range xmlsig.Children(st, xmlsig.NSXAdES132, "EncapsulatedTimeStamp") {
 					if raw, err := b64(et); err == nil {
