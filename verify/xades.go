@@ -324,6 +324,9 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 						archiveRefs, archiveErr = xmlsig.ArchiveReferenceData(doc, sig, detached, archiveBudget(docSize))
 						archived = true
 					}
+					if errors.Is(archiveErr, xmlsig.ErrLimit) {
+						return fail(Indeterminate, FormatFailure, "%v", archiveErr)
+					}
 					if derr = archiveErr; derr == nil {
 						data, derr = xmlsig.ArchiveInputWith(archiveRefs, sig, st, alg)
 					}

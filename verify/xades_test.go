@@ -256,7 +256,17 @@ func TestXAdESHostileDocuments(t *testing.T) {
 
 func FuzzParseXAdES(f *testing.F) {
 	p := testpki.MustLoad(f)
-	f.Add(signXML(f, p.Doctor, readXML(f, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	presc := readXML(f, "prescription.xml")
+	f.Add(signXML(f, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	// The attacks of attacks_xades_test.go and cost_xades_test.go.
+	for _, where := range []string{"empty SignedProperties first", "second QualifyingProperties", "signature without Id"} {
+		f.Add(strippedBinding(f, p, where))
+	}
+	f.Add(wrapped(f, p, presc, "object", ""))
+	f.Add(wrapped(f, p, presc, "end", "urn:evil"))
+	f.Add(counterSigned(f, p, "planted copy"))
+	f.Add(bytes.Replace(signXML(f, p.Doctor, presc, sign.XAdESOptions{}), []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1))
+	f.Add(ManifestBomb(f, 8, p.Doctor.Key, p.Doctor.Cert, true))
 	v := New(opts(f))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		r, err := v.VerifyXAdES(context.Background(), doc, nil)
