@@ -378,3 +378,30 @@ func manyElements(n int) []byte {
 	b.WriteString("</section></component></ClinicalDocument>\n")
 	return b.Bytes()
 }
+
+// A processing instruction outside the root element (a stylesheet) is
+// covered by a whole-document signature: adding one is not TOTAL_PASSED.
+// A signature that digested the root element alone (hpki before 2026-11)
+// is INDETERMINATE while such an instruction is present, and passes
+// without it.
+func TestAttackXAdESStylesheetAdded(t *testing.T) {
+	p := testpki.MustLoad(t)
+	presc := readXML(t, "prescription.xml")
+	withPI := bytes.Replace(presc, []byte("?>\n"), []byte("?>\n<?xml-stylesheet type=\"text/xsl\" href=\"shown.xsl\"?>\n"), 1)
+	signed := signXML(t, p.Doctor, withPI, sign.XAdESOptions{})
+	if r := verifyXML(t, signed, nil, nil); r.Indication != TotalPassed {
+		t.Fatalf("signed with a stylesheet: %s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+	}
+	changed := bytes.Replace(signed, []byte("shown.xsl"), []byte("evil.xsl"), 1)
+	if r := verifyXML(t, changed, nil, nil); r.Indication != TotalFailed || r.SubIndication != HashFailure {
+		t.Fatalf("stylesheet changed: %s/%s", r.Indication, r.SubIndication)
+	}
+	// Signed without the PI (as the old signer digested the root only),
+	// then a stylesheet added.
+	plain := signXML(t, p.Doctor, presc, sign.XAdESOptions{})
+	added := bytes.Replace(plain, []byte("?>\n"), []byte("?>\n<?xml-stylesheet type=\"text/xsl\" href=\"evil.xsl\"?>\n"), 1)
+	r := verifyXML(t, added, nil, nil)
+	if r.Indication != Indeterminate || r.SubIndication != FormatFailure || !strings.Contains(strings.Join(r.Signatures[0].Errors, " "), "processing instructions outside it") {
+		t.Fatalf("stylesheet added: %s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+	}
+}

@@ -249,6 +249,13 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			}
 			continue
 		}
+		if !ref.Match && ref.RootOnly {
+			// A whole-document signature made by hpki before it
+			// digested the processing instructions outside the root.
+			fail(Indeterminate, FormatFailure, "%s: only the root element matches the signed digest, the processing instructions outside it (a stylesheet changes what a reader sees) are not covered; remove them to verify the signed content", entry)
+			covered = append(covered, ref.Target)
+			continue
+		}
 		if !ref.Match {
 			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", entry)
 		}

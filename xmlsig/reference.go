@@ -35,6 +35,11 @@ type Reference struct {
 	// its transforms), kept only when the Checker's KeepData is set. It
 	// may be shared with other references of the same data: do not modify.
 	Data []byte
+	// RootOnly is set when a whole-document reference did not match but
+	// the root element alone (without the processing instructions outside
+	// it, as hpki before 2026-11 digested it) does: those processing
+	// instructions (a stylesheet…) are then not covered.
+	RootOnly bool
 }
 
 // maxTransforms bounds the transforms of a reference.
@@ -270,7 +275,25 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 	r.Checked = true
 	r.Match = constantTimeEqual(sum, want)
 	r.Data = c.memo[key].data
+	if !r.Match && whole && out == nil && hasOuterProcInst(c.Doc) {
+		d := h.New()
+		if err := canonicalizeTo(io.MultiWriter(budgetWriter{c}, d), r.Target, nil, key.exclude, c14nAlg, prefixes, key.comments); err != nil {
+			return nil, err
+		}
+		r.RootOnly = constantTimeEqual(d.Sum(nil), want)
+	}
 	return r, nil
+}
+
+// hasOuterProcInst reports whether doc has processing instructions (other
+// than the XML declaration) outside its root element.
+func hasOuterProcInst(doc *etree.Document) bool {
+	for _, tok := range doc.Child {
+		if pi, ok := tok.(*etree.ProcInst); ok && pi.Target != "xml" {
+			return true
+		}
+	}
+	return false
 }
 
 func orDiscard(w io.Writer) io.Writer {
