@@ -330,3 +330,40 @@ func TestReferenceDataWholeDocument(t *testing.T) {
 		t.Fatalf("with comments: got %q, want %q", got, want)
 	}
 }
+
+// FuzzCheckReference resolves and digests every ds:Reference of a
+// document: never a panic, a limit or format error for bad input, and a
+// reference that resolves to an element reports its location.
+func FuzzCheckReference(f *testing.F) {
+	const ds = `xmlns:ds="http://www.w3.org/2000/09/xmldsig#"`
+	f.Add([]byte(`<d><e Id="x">t</e><ds:Signature ` + ds + `><ds:SignedInfo><ds:Reference URI="#x"><ds:DigestMethod Algorithm="` + AlgSHA256 + `"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:SignedInfo></ds:Signature></d>`))
+	f.Add([]byte(`<?xml-stylesheet href="a"?><d><ds:Signature ` + ds + `><ds:Object><ds:Manifest Id="m"><ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="` + AlgEnveloped + `"/><ds:Transform Algorithm="` + AlgExcC14N + `"><ec:InclusiveNamespaces xmlns:ec="` + AlgExcC14N + `" PrefixList="#default ds"/></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm="` + AlgSHA1 + `"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference><ds:Reference URI="#xpointer(id('m'))"><ds:DigestMethod Algorithm="` + AlgSHA512 + `"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference><ds:Reference URI="file.pdf"><ds:DigestMethod Algorithm="` + AlgSHA256 + `"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference></ds:Manifest></ds:Object></ds:Signature></d>`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if CheckReferences(doc) != nil {
+			return
+		}
+		c := NewChecker(doc, Index(doc), func(string) (io.Reader, error) { return strings.NewReader("file"), nil })
+		c.Budget = 1 << 20
+		sigs := Find(doc.Root(), NSDSig, "Signature")
+		for _, ref := range Find(doc.Root(), NSDSig, "Reference") {
+			var sig *etree.Element
+			if len(sigs) > 0 {
+				sig = sigs[0]
+			}
+			r, err := c.Check(ref, sig)
+			if err != nil {
+				if !errors.Is(err, ErrFormat) {
+					t.Fatalf("error %v does not wrap ErrFormat", err)
+				}
+				continue
+			}
+			if r.Target != nil && r.Location != Path(r.Target) {
+				t.Fatalf("location %q, want %q", r.Location, Path(r.Target))
+			}
+		}
+	})
+}
