@@ -82,7 +82,7 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 			xmlsig.AddTimeStamp(xmlsig.UnsignedSignatureProperties(qp), "xades141", "ArchiveTimeStamp", qp.Space, sig.Space, "", xmlsig.AlgExcC14N, tok.Raw, true)
 		}
 	}
-	out, err := doc.WriteToBytes()
+	out, err := xmlsig.Serialize(doc)
 	if err != nil {
 		return nil, err
 	}

@@ -184,7 +184,7 @@ func newXAdESBuilder(doc *etree.Document, parent *etree.Element, cred Credential
 	if c14n == "" {
 		c14n = xmlsig.AlgExcC14N
 	}
-	if _, err := xmlsig.Canonicalizer(c14n, ""); err != nil {
+	if err := xmlsig.CheckC14N(c14n); err != nil {
 		return nil, err
 	}
 	if opts.Level == LevelT && opts.TSA == nil {
@@ -257,22 +257,17 @@ func (b *xadesBuilder) addReference(uri, typ string, transforms []string, digest
 	return ref
 }
 
-// digestElement canonicalizes el (without the signature being built) and
-// hashes it.
-func (b *xadesBuilder) digestElement(el *etree.Element) ([]byte, error) {
-	parent := b.sig.Parent()
-	var idx int
-	if parent != nil && isAncestor(el, b.sig) {
-		idx = b.sig.Index()
-		parent.RemoveChildAt(idx)
-		defer parent.InsertChildAt(idx, b.sig)
-	}
-	data, err := xmlsig.Canonicalize(el, b.c14n, "")
-	if err != nil {
-		return nil, err
+// digestElement canonicalizes el (without the signature being built, the
+// whole document when whole) and hashes it, as xmlsig's verifier does.
+func (b *xadesBuilder) digestElement(el *etree.Element, whole bool) ([]byte, error) {
+	var exclude *etree.Element
+	if b.sig.Parent() != nil && isAncestor(el, b.sig) {
+		exclude = b.sig
 	}
 	d := b.hash.New()
-	d.Write(data)
+	if err := xmlsig.ReferenceData(d, b.doc, el, exclude, whole, b.c14n, ""); err != nil {
+		return nil, err
+	}
 	return d.Sum(nil), nil
 }
 
@@ -300,7 +295,7 @@ func (b *xadesBuilder) addDocumentReference(uri string, whole bool) error {
 	} else {
 		transforms = []string{xmlsig.AlgEnveloped, b.c14n}
 	}
-	d, err := b.digestElement(target)
+	d, err := b.digestElement(target, whole)
 	if err != nil {
 		return err
 	}
@@ -321,7 +316,7 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 	}
 	if b.content != nil {
 		b.sig.AddChild(b.content)
-		d, err := b.digestElement(b.content)
+		d, err := b.digestElement(b.content, false)
 		if err != nil {
 			return err
 		}
@@ -376,13 +371,13 @@ func (b *xadesBuilder) finish(ctx context.Context) error {
 	}
 	// References to KeyInfo and SignedProperties.
 	if b.opts.ReferenceKeyInfo {
-		d, err := b.digestElement(b.keyInfo)
+		d, err := b.digestElement(b.keyInfo, false)
 		if err != nil {
 			return err
 		}
 		b.addReference("#"+b.id+"-keyinfo", "", []string{b.c14n}, d, "")
 	}
-	d, err := b.digestElement(b.signedProps)
+	d, err := b.digestElement(b.signedProps, false)
 	if err != nil {
 		return err
 	}
@@ -415,7 +410,7 @@ func (b *xadesBuilder) result(ctx context.Context, warnings []string) (*Result, 
 	if err := b.finish(ctx); err != nil {
 		return nil, err
 	}
-	out, err := b.doc.WriteToBytes()
+	out, err := xmlsig.Serialize(b.doc)
 	if err != nil {
 		return nil, err
 	}

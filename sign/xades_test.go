@@ -3,6 +3,7 @@ package sign
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,6 +51,15 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 		{"enveloped B-T", enveloped(XAdESOptions{ReferenceID: "PrescriptionData", Level: LevelT, TSA: ts})},
 		{"enveloped inclusive C14N, xs prefix", enveloped(XAdESOptions{ReferenceID: "PrescriptionData", C14N: xmlsig.AlgC14N10, DSigPrefix: "xs"})},
 		{"detached", detached(XAdESOptions{})},
+		// Namespaces rebound and undeclared, xml:lang inherited, text and
+		// attributes needing escapes, a stylesheet PI before the root: the
+		// canonical forms must be those of libxml2.
+		{"tricky namespaces, exclusive C14N", signTricky(t, p.Doctor, XAdESOptions{ReferenceID: "PrescriptionData"})},
+		{"tricky namespaces, exclusive C14N, whole document", signTricky(t, p.Doctor, XAdESOptions{})},
+		{"tricky namespaces, C14N 1.0", signTricky(t, p.Doctor, XAdESOptions{ReferenceID: "PrescriptionData", C14N: xmlsig.AlgC14N10})},
+		{"tricky namespaces, C14N 1.0, whole document", signTricky(t, p.Doctor, XAdESOptions{C14N: xmlsig.AlgC14N10})},
+		{"tricky namespaces, C14N 1.1", signTricky(t, p.Doctor, XAdESOptions{ReferenceID: "PrescriptionData", C14N: xmlsig.AlgC14N11})},
+		{"1200 elements", signMany(t, p.Doctor, 1200)},
 		{"enveloping XML", func() []byte {
 			res, err := SignXAdESEnveloping(context.Background(), presc, "", cred(p.Doctor), XAdESOptions{})
 			if err != nil {
@@ -63,7 +73,7 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 			f := filepath.Join(dir, "signed"+string(rune('a'+i))+".xml")
 			os.WriteFile(f, tc.doc, 0o600)
 			cmd := exec.Command(xmlsec, "--verify", "--trusted-pem", testpki.Path("root.pem"), "--untrusted-pem", testpki.Path("ca-sign.pem"),
-				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
+				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", "urn:p:PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
 				"--url-map:letter.txt", letter, f)
 			cmd.Dir = dir
 			out, err := cmd.CombinedOutput()
@@ -78,7 +88,7 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 			}
 			os.WriteFile(f, bad, 0o600)
 			if out, err := exec.Command(xmlsec, "--verify", "--trusted-pem", testpki.Path("root.pem"), "--untrusted-pem", testpki.Path("ca-sign.pem"),
-				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
+				"--id-attr:Id", "PrescriptionData", "--id-attr:Id", "urn:p:PrescriptionData", "--id-attr:Id", xmlsig.NSXAdES132+":SignedProperties", "--id-attr:Id", xmlsig.NSDSig+":KeyInfo", "--id-attr:Id", xmlsig.NSDSig+":Object",
 				"--url-map:letter.txt", letter, f).CombinedOutput(); err == nil {
 				t.Fatalf("xmlsec1 accepted a changed document: %s", out)
 			}
@@ -87,3 +97,40 @@ func TestXmlsec1AcceptsOurXAdES(t *testing.T) {
 }
 
 func letterBytes() []byte { return letter }
+
+// trickyXML exercises the corners of canonicalization.
+const trickyXML = `<?xml version="1.0" encoding="UTF-8"?>
+<?xml-stylesheet type="text/xsl" href="cda.xsl"?>
+<Document xmlns="urn:x" xmlns:p="urn:p" xmlns:u="urn:unused" xml:lang="ja"><p:PrescriptionData Id="PrescriptionData" p:c="1" b="&lt;&quot;&#9;&amp;" a="z"><!-- c --><e xmlns="">t&amp;&gt;&#13;<g xmlns:p="urn:p"/></e><Days>28</Days><p:q xmlns:p="urn:p2" xml:space="preserve"> 処方 </p:q></p:PrescriptionData></Document>
+`
+
+func signTricky(t testing.TB, c *testpki.Credential, o XAdESOptions) []byte {
+	t.Helper()
+	o.AllowNonHPKI = true
+	res, err := SignXAdES(context.Background(), []byte(trickyXML), cred(c), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Signature
+}
+
+// ManyElements returns a CDA-like document of n entry elements (one of
+// them holding <Days>28</Days>).
+func ManyElements(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<ClinicalDocument xmlns="urn:hl7-org:v3"><component><section><Days>28</Days>`)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, `<entry typeCode="DRIV"><observation classCode="OBS"><value>%d</value></observation></entry>`, i)
+	}
+	b.WriteString("</section></component></ClinicalDocument>\n")
+	return b.Bytes()
+}
+
+func signMany(t testing.TB, c *testpki.Credential, n int) []byte {
+	t.Helper()
+	res, err := SignXAdES(context.Background(), ManyElements(n/3), cred(c), XAdESOptions{AllowNonHPKI: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Signature
+}

@@ -100,6 +100,34 @@ type SignatureReport struct {
 	Warnings   []string          `json:"warnings,omitempty"`
 	// ValidationData is what this validation used (for hpki extend).
 	ValidationData *ValidationData `json:"-"`
+	// SignedData lists, for each content reference of a XAdES signature
+	// (SignedInfo and signed ds:Manifest; SignedProperties and KeyInfo
+	// aside), in the order of Covers, where the covered data is and, when
+	// Options.KeepSignedData is set, the exact octets that were digested.
+	// An application must read the signed content from here (or from the
+	// element at Location), never by searching the document for an
+	// element name: other, unsigned, elements of the same name may exist.
+	SignedData []SignedData `json:"signedData,omitempty"`
+}
+
+// SignedData is one piece of data a XAdES signature covers.
+type SignedData struct {
+	// URI is the reference's URI as written.
+	URI string `json:"uri"`
+	// Location is the absolute path of the covered element (see
+	// xmlsig.Path), empty for a detached file.
+	Location string `json:"location,omitempty"`
+	// InSignature is true when the covered element lies inside the
+	// signature's own ds:Signature (an enveloping ds:Object).
+	InSignature bool `json:"inSignature,omitempty"`
+	// Manifest is true for a reference of a signed ds:Manifest.
+	Manifest bool `json:"manifest,omitempty"`
+	// Checked is true when the digest was computed and matched.
+	Checked bool `json:"checked"`
+	// Data is the octets digested (the canonical form of the element,
+	// the file's bytes), with Options.KeepSignedData; shared, do not
+	// modify.
+	Data []byte `json:"-"`
 }
 
 // Signer describes the signer certificate.

@@ -49,6 +49,28 @@ type Options struct {
 	// estimate of each entry's size (default DefaultCacheBytes). An entry
 	// estimated above a quarter of it is never cached.
 	CacheBytes int64
+	// RequireCovered lists locations (simple absolute paths, see
+	// xmlsig.ParsePath: "/Document/PrescriptionData",
+	// "/Q{urn:x}Document[1]/Q{urn:x}PrescriptionData") that every XAdES
+	// signature (counter-signatures aside) must cover: each element of the
+	// document at such a location must be, or lie inside, an element a
+	// verified reference of the signature points at — outside the
+	// signature's own ds:Object — and at least one must exist. Otherwise
+	// the signature is TOTAL_FAILED/SIG_CONSTRAINTS_FAILURE. The layouts
+	// of DefaultLayouts add their paths by themselves when the document
+	// root says what the document is. An invalid path makes VerifyXAdES
+	// return an error.
+	RequireCovered []string
+	// MayBeAbsent, when set, says which detached data (by reference URI,
+	// in SignedInfo or in a signed ds:Manifest) may be missing: such a
+	// reference left unchecked is listed in Covers as not checked, with a
+	// warning, and does not change the indication. Any other unchecked
+	// reference makes the signature INDETERMINATE/SIGNED_DATA_NOT_FOUND.
+	MayBeAbsent func(uri string) bool
+	// KeepSignedData keeps, in SignatureReport.SignedData, the exact
+	// octets each XAdES reference digested (memory: the size of the
+	// distinct covered data).
+	KeepSignedData bool
 }
 
 // DefaultCacheBytes is the default bound on the memory held by a

@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -30,9 +31,16 @@ func VerifyXAdES(ctx context.Context, document []byte, detached xmlsig.Detached,
 // lists exactly what each signature covers. The error is non-nil only for
 // input that is not a well-formed, acceptable XML document (ErrUnreadable).
 func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xmlsig.Detached) (*Report, error) {
+	required, err := parseRequiredPaths(v.opts.RequireCovered)
+	if err != nil {
+		return nil, err
+	}
 	doc, err := xmlsig.Parse(document)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
+	}
+	if err := xmlsig.CheckReferences(doc); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	now := v.validationTime()
 	rep := &Report{Format: "XAdES", ValidationTime: now.UTC()}
@@ -41,11 +49,15 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 		return nil, fmt.Errorf("%w: no ds:Signature in the document", ErrUnreadable)
 	}
 	ix := xmlsig.Index(doc)
+	checker := xmlsig.NewChecker(doc, ix, detached)
+	checker.KeepData = v.opts.KeepSignedData
+	checker.Budget = canonBudget(len(document))
+	required = append(required, layoutRequirements(doc)...)
 	for i, sig := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		sr := v.checkXMLSignature(ctx, doc, ix, sig, detached, now)
+		sr := v.checkXMLSignature(ctx, checker, len(document), sig, required, now)
 		sr.ID = sig.SelectAttrValue("Id", fmt.Sprintf("S%d", i+1))
 		rep.Signatures = append(rep.Signatures, sr)
 	}
@@ -56,12 +68,31 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 	return rep, nil
 }
 
+// canonBudget bounds the bytes canonicalized while verifying a document
+// of n bytes (all references of all signatures together, after
+// memoisation): 32·n + 64 MiB. Real signatures canonicalize each part of
+// the document a few times; exceeding the budget is a resource limit
+// (INDETERMINATE), never a verdict on the signature.
+func canonBudget(n int) int64 { return 32*int64(n) + 64<<20 }
+
+// archiveBudget bounds the archive-timestamp input kept in memory for one
+// signature of a document of n bytes (each archive timestamp covers the
+// signed data and every property before it): 6·n + 32 MiB, dozens of
+// renewals of a real record. Past it the signature is INDETERMINATE with
+// the limit named.
+func archiveBudget(n int) int64 { return 6*int64(n) + 32<<20 }
+
 func b64(el *etree.Element) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(xmlsig.Text(el)), ""))
 }
 
+// TypeCountersignedSignature is the Reference Type of a XAdES
+// counter-signature's reference to its parent's ds:SignatureValue.
+const TypeCountersignedSignature = "http://uri.etsi.org/01903#CountersignedSignature"
+
 // checkXMLSignature validates one ds:Signature.
-func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, ix *xmlsig.IDIndex, sig *etree.Element, detached xmlsig.Detached, now time.Time) SignatureReport {
+func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checker, docSize int, sig *etree.Element, required []requiredPath, now time.Time) SignatureReport {
+	doc, ix, detached := checker.Doc, checker.IX, checker.Detached
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: "none"}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
@@ -88,22 +119,13 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 		return fail(Indeterminate, CryptoConstraintsFailure, "%v", err)
 	}
 	sr.DigestAlgorithm = hashName(h)
-	// Qualifying properties of this signature.
-	sigID := sig.SelectAttrValue("Id", "")
-	var qp, signedProps *etree.Element
-	for _, obj := range xmlsig.Children(sig, xmlsig.NSDSig, "Object") {
-		for _, q := range obj.ChildElements() {
-			if q.Tag == "QualifyingProperties" && (xmlsig.NS(q) == xmlsig.NSXAdES132 || xmlsig.NS(q) == xmlsig.NSXAdES141) {
-				if sigID != "" && q.SelectAttrValue("Target", "") != "#"+sigID {
-					return fail(TotalFailed, FormatFailure, "QualifyingProperties target %q is not this signature", q.SelectAttrValue("Target", ""))
-				}
-				qp = q
-			}
-		}
+	// Qualifying properties of this signature (see qualifyingProperties
+	// for the rules): never a silent fall-back to plain XML-DSig.
+	qp, signedProps, err := qualifyingProperties(sig, si)
+	if err != nil {
+		return fail(TotalFailed, FormatFailure, "%v", err)
 	}
-	if qp != nil {
-		signedProps = xmlsig.Child(qp, xmlsig.NSXAdES132, "SignedProperties")
-	}
+	parentSig := counterSignatureParent(sig)
 	// Signer certificate from KeyInfo, designated by SigningCertificate(V2).
 	var certs []*x509.Certificate
 	if ki := xmlsig.Child(sig, xmlsig.NSDSig, "KeyInfo"); ki != nil {
@@ -137,7 +159,8 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 			}
 		}
 	}
-	// The signature value over the canonical SignedInfo.
+	// The signature value over the canonical SignedInfo: checked before
+	// any reference is digested.
 	canon, err := xmlsig.Canonicalize(si, cm.SelectAttrValue("Algorithm", ""), inclusivePrefixes(cm))
 	if err != nil {
 		return fail(TotalFailed, FormatFailure, "%v", err)
@@ -151,16 +174,52 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 	if err := verifyXMLSignatureValue(cert, keyKind, h, d.Sum(nil), sigBytes); err != nil {
 		return fail(TotalFailed, SigCryptoFailure, "the signature value does not verify with the signer's key: %v", err)
 	}
-	// References: each digest, and the binding of SignedProperties by URI.
-	propsBound := false
+	// Validation data carried by the signature, for path building.
+	m := v.newMaterial()
+	if qp != nil {
+		var embedded []*x509.Certificate
+		for _, val := range xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedX509Certificate") {
+			if der, err := base64.StdEncoding.DecodeString(val); err == nil {
+				if c, err := v.parseCert(der); err == nil {
+					embedded = append(embedded, c)
+				}
+			}
+		}
+		m.addEmbedded(embedded, hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue"))), hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue"))))
+	}
+	// A cheap check before the expensive ones: a signer certificate with
+	// no path to a trust anchor at all (whatever the time) cannot lead to
+	// TOTAL_PASSED, so its references are not digested (a self-signed key
+	// must not buy canonicalization work).
+	if _, err := v.path(v.opts.Trust, cert, append(append([]*x509.Certificate{}, certs...), m.certs...), now); err != nil {
+		if pf, ok := err.(*pathFailure); ok && pf.sub == NoCertificateChainFound {
+			return fail(Indeterminate, NoCertificateChainFound, "signer certificate: %v (the references were not checked)", pf.err)
+		}
+	}
+	// References: each digest, and the binding of SignedProperties.
+	propsBound, keyInfoBound := false, false
 	var covered []*etree.Element
-	for _, refEl := range xmlsig.Children(si, xmlsig.NSDSig, "Reference") {
-		ref, err := xmlsig.CheckReference(refEl, doc, ix, sig, detached)
+	var counterOK bool
+	var parentSV *etree.Element
+	if parentSig != nil {
+		parentSV = xmlsig.Child(parentSig, xmlsig.NSDSig, "SignatureValue")
+	}
+	contentRefs, outside := 0, 0
+	manifests := map[*etree.Element]bool{} // each signed Manifest is checked once
+	refs := xmlsig.Children(si, xmlsig.NSDSig, "Reference")
+	for _, refEl := range refs {
+		ref, err := checker.Check(refEl, sig)
 		if err != nil {
+			if errors.Is(err, xmlsig.ErrLimit) {
+				return fail(Indeterminate, FormatFailure, "%v", err)
+			}
 			return fail(TotalFailed, FormatFailure, "%v", err)
 		}
 		if ref.Hash == crypto.SHA1 {
 			sr.Warnings = append(sr.Warnings, "reference "+ref.URI+" uses SHA-1")
+		}
+		if ref.Type == xmlsig.TypeSignedProperties && (ref.Target == nil || ref.Target != signedProps) {
+			return fail(TotalFailed, FormatFailure, "the Reference of type SignedProperties (%q) does not point at this signature's SignedProperties", ref.URI)
 		}
 		if ref.Target != nil && ref.Target == signedProps {
 			propsBound = true
@@ -169,27 +228,49 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 			}
 			continue
 		}
-		if ref.Target != nil && xmlsig.Is(ref.Target, xmlsig.NSDSig, "KeyInfo") {
+		if ref.Target != nil && xmlsig.Is(ref.Target, xmlsig.NSDSig, "KeyInfo") && ref.Target.Parent() == sig {
 			if !ref.Match {
 				return fail(TotalFailed, HashFailure, "KeyInfo was changed after signing")
 			}
+			keyInfoBound = true
 			continue
 		}
+		if ref.Type == TypeCountersignedSignature && (parentSV == nil || ref.Target != parentSV) {
+			return fail(TotalFailed, FormatFailure, "the CountersignedSignature reference %q does not point at the ds:SignatureValue of the signature this counter-signature belongs to", ref.URI)
+		}
+		contentRefs++
+		if ref.Target == nil || !isInside(ref.Target, sig) {
+			outside++
+		}
+		entry := v.coverEntry(&sr, ref, sig, false)
 		if !ref.Checked {
-			sr.Covers = append(sr.Covers, ref.Covers)
-			fail(Indeterminate, SignedDataNotFound, "%s: give the file to check it", ref.URI)
+			if !v.mayBeAbsent(ref.URI) {
+				fail(Indeterminate, SignedDataNotFound, "%s: give the file to check it", ref.URI)
+			}
+			continue
+		}
+		if !ref.Match && ref.RootOnly {
+			// A whole-document signature made by hpki before it
+			// digested the processing instructions outside the root.
+			fail(Indeterminate, FormatFailure, "%s: only the root element matches the signed digest, the processing instructions outside it (a stylesheet changes what a reader sees) are not covered; remove them to verify the signed content", entry)
+			covered = append(covered, ref.Target)
 			continue
 		}
 		if !ref.Match {
-			sr.Covers = append(sr.Covers, ref.Covers)
-			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", ref.Covers)
+			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", entry)
 		}
-		sr.Covers = append(sr.Covers, ref.Covers)
 		if ref.Target != nil {
 			covered = append(covered, ref.Target)
-			if xmlsig.Is(ref.Target, xmlsig.NSDSig, "Manifest") {
-				if bad := checkManifest(&sr, ref.Target, doc, ix, sig, detached); bad != nil {
-					return fail(bad.ind, bad.sub, "%s", bad.msg)
+			if parentSV != nil && ref.Target == parentSV {
+				counterOK = true
+			}
+			if xmlsig.Is(ref.Target, xmlsig.NSDSig, "Manifest") && !manifests[ref.Target] {
+				manifests[ref.Target] = true
+				if bad := v.checkManifest(&sr, checker, ref.Target, sig, &covered); bad != nil {
+					if bad.sub != SignedDataNotFound {
+						return fail(bad.ind, bad.sub, "%s", bad.msg)
+					}
+					fail(bad.ind, bad.sub, "%s", bad.msg)
 				}
 			}
 		}
@@ -198,15 +279,38 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 	if signedProps != nil && !propsBound {
 		return fail(TotalFailed, FormatFailure, "SignedProperties are not bound by a Reference URI to their Id: they are not signed")
 	}
-	if len(sr.Covers) == 0 {
+	if contentRefs == 0 {
 		return fail(TotalFailed, FormatFailure, "the signature covers no document content")
+	}
+	if parentSig != nil && !counterOK {
+		return fail(TotalFailed, FormatFailure, "the counter-signature does not cover the ds:SignatureValue of the signature it belongs to")
+	}
+	for _, sd := range sr.SignedData {
+		if !sd.InSignature && sd.Manifest {
+			outside++ // covered through a signed Manifest
+		}
+	}
+	if parentSig == nil && sig != doc.Root() && outside == 0 {
+		return fail(TotalFailed, FormatFailure, "the signature is enveloped in a document but covers only elements inside itself: nothing of the document it sits in is signed")
+	}
+	if parentSig == nil {
+		for _, rp := range required {
+			if msg := rp.check(doc, sig, covered); msg != "" {
+				fail(TotalFailed, SigConstraintsFailure, "%s", msg)
+			}
+		}
+	}
+	if signedProps == nil && !keyInfoBound && !v.opts.RequireRole.IsZero() {
+		fail(TotalFailed, SigConstraintsFailure, "the role requirement cannot be met: no signed data binds the signer certificate (plain XML-DSig without a signed KeyInfo)")
 	}
 	// Timestamps, in document order: signature timestamps over the
 	// canonical SignatureValue, archive timestamps over ArchiveInput.
 	var stamps []stamp
-	m := v.newMaterial()
+	var archiveRefs []byte
+	var archiveErr error
+	archived, spent := false, int64(0)
 	if qp != nil {
-		for _, usp := range xmlsig.Find(qp, xmlsig.NSXAdES132, "UnsignedSignatureProperties") {
+		for _, usp := range unsignedSignatureProperties(qp) {
 			for _, st := range usp.ChildElements() {
 				isSig := xmlsig.Is(st, xmlsig.NSXAdES132, "SignatureTimeStamp")
 				if !isSig && !xmlsig.IsArchiveTimeStamp(st) {
@@ -223,7 +327,19 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 					data, derr = xmlsig.Canonicalize(sv, alg, "")
 				} else {
 					kind = "archive"
-					data, derr = xmlsig.ArchiveInput(doc, sig, detached, st, alg)
+					if !archived {
+						archiveRefs, archiveErr = xmlsig.ArchiveReferenceData(doc, sig, detached, archiveBudget(docSize))
+						archived = true
+					}
+					if errors.Is(archiveErr, xmlsig.ErrLimit) {
+						return fail(Indeterminate, FormatFailure, "%v", archiveErr)
+					}
+					if derr = archiveErr; derr == nil {
+						data, derr = xmlsig.ArchiveInputWith(archiveRefs, sig, st, alg)
+					}
+					if spent += int64(len(data)); spent > archiveBudget(docSize) {
+						return fail(Indeterminate, FormatFailure, "%v", fmt.Errorf("%w: the archive timestamps cover more than %d bytes together (6 times the document size plus 32 MiB): too many archive timestamps to check", xmlsig.ErrLimit, archiveBudget(docSize)))
+					}
 				}
 				for _, et := range xmlsig.Children(st, xmlsig.NSXAdES132, "EncapsulatedTimeStamp") {
 					if raw, err := b64(et); err == nil {
@@ -232,17 +348,6 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 				}
 			}
 		}
-		// Validation data: CertificateValues, RevocationValues, and the
-		// TimeStampValidationData of XAdES 1.4.1.
-		var embedded []*x509.Certificate
-		for _, val := range xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedX509Certificate") {
-			if der, err := base64.StdEncoding.DecodeString(val); err == nil {
-				if c, err := v.parseCert(der); err == nil {
-					embedded = append(embedded, c)
-				}
-			}
-		}
-		m.addEmbedded(embedded, hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedCRLValue"))), hashed(decodeAll(xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedOCSPValue"))))
 	}
 	for _, st := range stamps {
 		if pt := v.token(st.raw); pt.err == nil {
@@ -253,6 +358,137 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, doc *etree.Document, i
 	return sr
 }
 
+// unsignedSignatureProperties returns the UnsignedSignatureProperties of
+// qp itself (not those of counter-signatures nested in it).
+func unsignedSignatureProperties(qp *etree.Element) []*etree.Element {
+	var out []*etree.Element
+	for _, ns := range []string{xmlsig.NSXAdES132, xmlsig.NSXAdES141} {
+		for _, up := range xmlsig.Children(qp, ns, "UnsignedProperties") {
+			out = append(out, xmlsig.Children(up, xmlsig.NSXAdES132, "UnsignedSignatureProperties")...)
+		}
+	}
+	return out
+}
+
+// qualifyingProperties finds the XAdES qualifying properties of sig. The
+// rules (any breach is a format failure, never a fall-back to plain
+// XML-DSig): at most one xades:QualifyingProperties in sig's ds:Object
+// elements (counter-signatures nested in them aside), a direct child of a
+// ds:Object, whose Target is "#" + sig's Id (so sig must have an Id); no
+// QualifyingPropertiesReference; exactly one SignedProperties, the child of
+// that QualifyingProperties, and no other SignedProperties element in the
+// signature; a SignedInfo Reference of type SignedProperties only when
+// there are SignedProperties. Whether a signed Reference points at the
+// SignedProperties is checked with the references.
+func qualifyingProperties(sig, si *etree.Element) (qp, signedProps *etree.Element, err error) {
+	var qps, sps []*etree.Element
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		for _, c := range el.ChildElements() {
+			if xmlsig.Is(c, xmlsig.NSDSig, "Signature") {
+				continue // a counter-signature has its own properties
+			}
+			if ns := xmlsig.NS(c); ns == xmlsig.NSXAdES132 || ns == xmlsig.NSXAdES141 {
+				switch c.Tag {
+				case "QualifyingProperties":
+					qps = append(qps, c)
+				case "SignedProperties":
+					sps = append(sps, c)
+				case "QualifyingPropertiesReference":
+					err = fmt.Errorf("QualifyingPropertiesReference (properties outside the signature) is not supported")
+				}
+			}
+			walk(c)
+		}
+	}
+	for _, obj := range xmlsig.Children(sig, xmlsig.NSDSig, "Object") {
+		walk(obj)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(qps) == 0 {
+		if len(sps) > 0 {
+			return nil, nil, fmt.Errorf("SignedProperties outside QualifyingProperties")
+		}
+		for _, ref := range xmlsig.Children(si, xmlsig.NSDSig, "Reference") {
+			if ref.SelectAttrValue("Type", "") == xmlsig.TypeSignedProperties {
+				return nil, nil, fmt.Errorf("a Reference of type SignedProperties but no QualifyingProperties in the signature")
+			}
+		}
+		return nil, nil, nil
+	}
+	if len(qps) > 1 {
+		return nil, nil, fmt.Errorf("%d QualifyingProperties in one signature: exactly one is allowed", len(qps))
+	}
+	qp = qps[0]
+	if p := qp.Parent(); p == nil || !xmlsig.Is(p, xmlsig.NSDSig, "Object") || p.Parent() != sig {
+		return nil, nil, fmt.Errorf("QualifyingProperties must be a child of the signature's ds:Object")
+	}
+	id := sig.SelectAttrValue("Id", "")
+	target := qp.SelectAttrValue("Target", "")
+	if id == "" {
+		return nil, nil, fmt.Errorf("QualifyingProperties (Target %q) in a ds:Signature without Id: the properties cannot be tied to it", target)
+	}
+	if target != "#"+id {
+		return nil, nil, fmt.Errorf("QualifyingProperties target %q is not this signature (#%s)", target, id)
+	}
+	if len(sps) != 1 || sps[0].Parent() != qp || !xmlsig.Is(sps[0], xmlsig.NSXAdES132, "SignedProperties") {
+		return nil, nil, fmt.Errorf("the signature needs exactly one xades:SignedProperties, the child of its QualifyingProperties (found %d)", len(sps))
+	}
+	return qp, sps[0], nil
+}
+
+// counterSignatureParent returns the ds:Signature that sig counter-signs
+// (sig inside that signature's xades:CounterSignature), or nil.
+func counterSignatureParent(sig *etree.Element) *etree.Element {
+	p := sig.Parent()
+	if p == nil || p.Tag != "CounterSignature" || (xmlsig.NS(p) != xmlsig.NSXAdES132 && xmlsig.NS(p) != xmlsig.NSXAdES141) {
+		return nil
+	}
+	for a := p.Parent(); a != nil; a = a.Parent() {
+		if xmlsig.Is(a, xmlsig.NSDSig, "Signature") {
+			return a
+		}
+	}
+	return nil
+}
+
+// isInside reports whether el is anc or lies inside it.
+func isInside(el, anc *etree.Element) bool {
+	for p := el; p != nil; p = p.Parent() {
+		if p == anc {
+			return true
+		}
+	}
+	return false
+}
+
+// mayBeAbsent reports whether the caller allows the detached data uri to
+// be absent (Options.MayBeAbsent).
+func (v *Verifier) mayBeAbsent(uri string) bool {
+	return v.opts.MayBeAbsent != nil && v.opts.MayBeAbsent(uri)
+}
+
+// coverEntry records what a content reference covers in Covers and
+// SignedData, and returns the Covers text.
+func (v *Verifier) coverEntry(sr *SignatureReport, ref *xmlsig.Reference, sig *etree.Element, manifest bool) string {
+	entry := ref.Covers
+	in := ref.Target != nil && isInside(ref.Target, sig)
+	if in {
+		entry += ", inside this signature's own ds:Signature (ds:Object)"
+	}
+	if !ref.Checked && v.mayBeAbsent(ref.URI) {
+		entry += " (allowed to be absent)"
+	}
+	if manifest {
+		entry = "manifest: " + entry
+	}
+	sr.Covers = append(sr.Covers, entry)
+	sr.SignedData = append(sr.SignedData, SignedData{URI: ref.URI, Location: ref.Location, InSignature: in, Manifest: manifest, Checked: ref.Checked && ref.Match, Data: ref.Data})
+	return entry
+}
+
 type problem struct {
 	ind Indication
 	sub SubIndication
@@ -260,28 +496,41 @@ type problem struct {
 }
 
 // checkManifest checks the references of a signed ds:Manifest. XML-DSig
-// leaves their validation to the application: here each one given (an
-// element of the document, or a file the caller provides) must match, and
-// each file not given is listed in Covers as not checked, with a warning,
-// without changing the indication. Nested manifests are not followed.
-func checkManifest(sr *SignatureReport, m *etree.Element, doc *etree.Document, ix *xmlsig.IDIndex, sig *etree.Element, detached xmlsig.Detached) *problem {
+// leaves their validation to the application; here they count as the
+// signature's own: each one given (an element of the document, or a file
+// the caller provides) must match, and a file not given makes the
+// signature INDETERMINATE/SIGNED_DATA_NOT_FOUND unless Options.MayBeAbsent
+// allows it. Nested manifests are not followed.
+func (v *Verifier) checkManifest(sr *SignatureReport, checker *xmlsig.Checker, m, sig *etree.Element, covered *[]*etree.Element) *problem {
 	refs := xmlsig.Children(m, xmlsig.NSDSig, "Reference")
 	if len(refs) == 0 {
 		return &problem{TotalFailed, FormatFailure, "signed Manifest has no Reference"}
 	}
+	var missing []string
 	for _, refEl := range refs {
-		ref, err := xmlsig.CheckReference(refEl, doc, ix, sig, detached)
+		ref, err := checker.Check(refEl, sig)
 		if err != nil {
+			if errors.Is(err, xmlsig.ErrLimit) {
+				return &problem{Indeterminate, FormatFailure, "Manifest: " + err.Error()}
+			}
 			return &problem{TotalFailed, FormatFailure, "Manifest: " + err.Error()}
 		}
-		entry := "manifest: " + ref.Covers
-		sr.Covers = append(sr.Covers, entry)
+		entry := v.coverEntry(sr, ref, sig, true)
 		switch {
 		case !ref.Checked:
-			sr.Warnings = append(sr.Warnings, entry)
+			if !v.mayBeAbsent(ref.URI) {
+				missing = append(missing, ref.URI)
+			} else {
+				sr.Warnings = append(sr.Warnings, entry)
+			}
 		case !ref.Match:
 			return &problem{TotalFailed, HashFailure, ref.Covers + " listed in the signed Manifest was changed after signing (digest mismatch)"}
+		case ref.Target != nil:
+			*covered = append(*covered, ref.Target)
 		}
+	}
+	if len(missing) > 0 {
+		return &problem{Indeterminate, SignedDataNotFound, "files listed in the signed Manifest were not given, so not checked: " + strings.Join(missing, ", ")}
 	}
 	return nil
 }
@@ -302,32 +551,39 @@ func decodeAll(vals []string) [][]byte {
 // beside signed content, a classic wrapping trick. Consumers must use only
 // what Covers lists.
 func uncoveredLookalikes(doc *etree.Document, covered []*etree.Element) []string {
-	var out []string
-	inside := func(el *etree.Element) bool {
-		for p := el; p != nil; p = p.Parent() {
-			for _, c := range covered {
-				if p == c {
-					return true
-				}
-			}
-			if xmlsig.Is(p, xmlsig.NSDSig, "Signature") {
-				return true
-			}
-		}
-		return false
-	}
+	// One walk of the document, whatever the number of references.
+	isCovered := map[*etree.Element]bool{}
+	type name struct{ ns, tag string }
+	names := map[name]bool{}
+	var order []name
 	for _, c := range covered {
-		if c == doc.Root() {
-			continue
+		isCovered[c] = true
+		if n := (name{xmlsig.NS(c), c.Tag}); c != doc.Root() && !names[n] {
+			names[n] = true
+			order = append(order, n)
 		}
-		n := 0
-		for _, el := range xmlsig.Find(doc.Root(), xmlsig.NS(c), c.Tag) {
-			if !inside(el) {
-				n++
-			}
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	count := map[name]int{}
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		if isCovered[el] || xmlsig.Is(el, xmlsig.NSDSig, "Signature") {
+			return // covered, or inside a signature
 		}
-		if n > 0 {
-			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", n, c.Tag))
+		if n := (name{xmlsig.NS(el), el.Tag}); names[n] {
+			count[n]++
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+	var out []string
+	for _, n := range order {
+		if count[n] > 0 {
+			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", count[n], n.tag))
 		}
 	}
 	return out

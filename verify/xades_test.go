@@ -83,10 +83,10 @@ func TestVerifyXAdES(t *testing.T) {
 		level  string
 		covers string
 	}{
-		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData)"},
-		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (root element Document)"},
+		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData at /Q{urn:example:hpki:eprescription:sample}Document[1]/Q{urn:example:hpki:eprescription:sample}PrescriptionData[1])"},
+		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (element Document at /Q{urn:example:hpki:eprescription:sample}Document[1])"},
 		{"B-T", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)}), TotalPassed, "", "XAdES-BASELINE-T", "#PrescriptionData"},
-		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (root element ClinicalDocument)"},
+		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (element ClinicalDocument at /Q{urn:hl7-org:v3}ClinicalDocument[1])"},
 		{"signature policy", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", PolicyOID: []int{1, 2, 392, 100495, 1, 9, 1}}), TotalPassed, "", "", "#PrescriptionData"},
 		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
 		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
@@ -185,7 +185,7 @@ func TestXAdESUnsignedSiblingIsNotCovered(t *testing.T) {
 	})
 	r := verifyXML(t, doc, nil, nil)
 	s := r.Signatures[0]
-	if len(s.Covers) != 1 || s.Covers[0] != "#PrescriptionData (element PrescriptionData)" {
+	if len(s.Covers) != 1 || s.Covers[0] != "#PrescriptionData (element PrescriptionData at /Q{urn:example:hpki:eprescription:sample}Document[1]/Q{urn:example:hpki:eprescription:sample}PrescriptionData[1])" {
 		t.Fatalf("covers %v", s.Covers)
 	}
 	if !strings.Contains(strings.Join(s.Warnings, " "), "not covered") {
@@ -256,7 +256,17 @@ func TestXAdESHostileDocuments(t *testing.T) {
 
 func FuzzParseXAdES(f *testing.F) {
 	p := testpki.MustLoad(f)
-	f.Add(signXML(f, p.Doctor, readXML(f, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	presc := readXML(f, "prescription.xml")
+	f.Add(signXML(f, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData"}))
+	// The attacks of attacks_xades_test.go and cost_xades_test.go.
+	for _, where := range []string{"empty SignedProperties first", "second QualifyingProperties", "signature without Id"} {
+		f.Add(strippedBinding(f, p, where))
+	}
+	f.Add(wrapped(f, p, presc, "object", ""))
+	f.Add(wrapped(f, p, presc, "end", "urn:evil"))
+	f.Add(counterSigned(f, p, "planted copy"))
+	f.Add(bytes.Replace(signXML(f, p.Doctor, presc, sign.XAdESOptions{}), []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1))
+	f.Add(ManifestBomb(f, 8, p.Doctor.Key, p.Doctor.Cert, true))
 	v := New(opts(f))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		r, err := v.VerifyXAdES(context.Background(), doc, nil)
@@ -344,18 +354,24 @@ func TestXAdESManifest(t *testing.T) {
 	tests := []struct {
 		name       string
 		given      map[string][]byte
+		absent     func(string) bool
 		ind        Indication
 		sub        SubIndication
 		notChecked int
 	}{
-		{"both files given", map[string][]byte{"scan.pdf": scan, "image.dcm": image}, TotalPassed, "", 0},
-		{"one file given", map[string][]byte{"scan.pdf": scan}, TotalPassed, "", 1},
-		{"no file given", nil, TotalPassed, "", 2},
-		{"changed file", map[string][]byte{"scan.pdf": []byte("%PDF-1.7 another letter"), "image.dcm": image}, TotalFailed, HashFailure, 0},
+		{"both files given", map[string][]byte{"scan.pdf": scan, "image.dcm": image}, nil, TotalPassed, "", 0},
+		// Unchecked signed references are not a pass (issue 10, class 10b)...
+		{"one file given", map[string][]byte{"scan.pdf": scan}, nil, Indeterminate, SignedDataNotFound, 1},
+		{"no file given", nil, nil, Indeterminate, SignedDataNotFound, 2},
+		// ...unless the caller says they may be absent.
+		{"one file given, the other may be absent", map[string][]byte{"scan.pdf": scan}, func(u string) bool { return u == "image.dcm" }, TotalPassed, "", 1},
+		{"no file given, only one may be absent", nil, func(u string) bool { return u == "image.dcm" }, Indeterminate, SignedDataNotFound, 2},
+		{"no file given, both may be absent", nil, func(string) bool { return true }, TotalPassed, "", 2},
+		{"changed file", map[string][]byte{"scan.pdf": []byte("%PDF-1.7 another letter"), "image.dcm": image}, nil, TotalFailed, HashFailure, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := verifyXML(t, signed, files(tc.given), nil)
+			r := verifyXML(t, signed, files(tc.given), func(o *Options) { o.MayBeAbsent = tc.absent })
 			if r.Indication != tc.ind || r.SubIndication != tc.sub {
 				t.Fatalf("got %s/%s, want %s/%s: %+v", r.Indication, r.SubIndication, tc.ind, tc.sub, r.Signatures)
 			}

@@ -1,6 +1,7 @@
 package xmlsig
 
 import (
+	"bytes"
 	"crypto"
 	"encoding/base64"
 	"fmt"
@@ -20,6 +21,9 @@ type Reference struct {
 	Type string
 	// Target is the element the reference points at (nil for files).
 	Target *etree.Element
+	// Location is the absolute path of Target in the document (see Path),
+	// empty for files.
+	Location string
 	// Covers says in words what the reference protects.
 	Covers string
 	Hash   crypto.Hash
@@ -27,26 +31,121 @@ type Reference struct {
 	Checked bool
 	// Match is true when the digest matches.
 	Match bool
+	// Data is the octets that were digested (the reference's data after
+	// its transforms), kept only when the Checker's KeepData is set. It
+	// may be shared with other references of the same data: do not modify.
+	Data []byte
+	// RootOnly is set when a whole-document reference did not match but
+	// the root element alone (without the processing instructions outside
+	// it, as hpki before 2026-11 digested it) does: those processing
+	// instructions (a stylesheet…) are then not covered.
+	RootOnly bool
 }
 
 // maxTransforms bounds the transforms of a reference.
 const maxTransforms = 4
+
+// MaxReferences bounds the ds:Reference elements of a document (in
+// SignedInfo and in ds:Manifest elements together). A document with more
+// is refused with ErrLimit before any reference is digested: with the
+// memoisation of Checker, verifying R references costs at most R digests
+// of distinct data, and this bound keeps R itself reasonable (real
+// signatures have a handful; a manifest of a study may list thousands).
+const MaxReferences = 10000
+
+// CheckReferences returns an ErrLimit error when doc holds more than
+// MaxReferences ds:Reference elements.
+func CheckReferences(doc *etree.Document) error {
+	if n := len(Find(doc.Root(), NSDSig, "Reference")); n > MaxReferences {
+		return limitErr("the document has %d ds:Reference elements, more than %d (MaxReferences)", n, MaxReferences)
+	}
+	return nil
+}
+
+// Checker resolves and digests the references of one document. It
+// canonicalizes each distinct (element, excluded signature, algorithm,
+// prefix list, comments) once and digests each detached file once per hash
+// algorithm, however many references point at them: R references to the
+// same data cost one canonicalization, not R. A Checker is not safe for
+// concurrent use.
+type Checker struct {
+	Doc      *etree.Document
+	IX       *IDIndex
+	Detached Detached
+	// KeepData keeps, in Reference.Data, the octets each reference
+	// digests (memory: the sum of the distinct data).
+	KeepData bool
+	// Budget, when positive, bounds the bytes canonicalized by c over its
+	// life; past it Check fails with ErrLimit.
+	Budget int64
+	spent  int64
+	memo   map[memoKey]*memoEntry
+	paths  map[*etree.Element]string
+}
+
+// path is Path, memoised (Path of an element costs its siblings).
+func (c *Checker) path(el *etree.Element) string {
+	if p, ok := c.paths[el]; ok {
+		return p
+	}
+	if c.paths == nil {
+		c.paths = map[*etree.Element]string{}
+	}
+	c.paths[el] = Path(el)
+	return c.paths[el]
+}
+
+// budgetWriter counts canonicalized bytes against the Checker's budget.
+type budgetWriter struct{ c *Checker }
+
+func (b budgetWriter) Write(p []byte) (int, error) {
+	b.c.spent += int64(len(p))
+	if b.c.Budget > 0 && b.c.spent > b.c.Budget {
+		return 0, limitErr("more than %d bytes canonicalized for this document's references (the budget is 32 times the document size plus 64 MiB)", b.c.Budget)
+	}
+	return len(p), nil
+}
+
+type memoKey struct {
+	target, exclude *etree.Element
+	file            string
+	alg, prefixes   string
+	comments        bool
+}
+
+type memoEntry struct {
+	data    []byte
+	digests map[crypto.Hash][]byte
+}
+
+// NewChecker returns a Checker for doc.
+func NewChecker(doc *etree.Document, ix *IDIndex, detached Detached) *Checker {
+	return &Checker{Doc: doc, IX: ix, Detached: detached}
+}
 
 // CheckReference resolves ref (only by Id, the whole document, or a
 // detached file), applies its transforms (enveloped-signature and
 // canonicalization only) and compares its digest. sig is the ds:Signature
 // element the reference belongs to.
 func CheckReference(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *etree.Element, detached Detached) (*Reference, error) {
-	return CheckReferenceTo(ref, doc, ix, sig, detached, nil)
+	return NewChecker(doc, ix, detached).Check(ref, sig)
 }
 
 // CheckReferenceTo is CheckReference that also writes the octets it
 // digests (the reference's data after its transforms) to out, when out is
 // not nil: the input of XAdES archive timestamps.
 func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig *etree.Element, detached Detached, out io.Writer) (*Reference, error) {
-	if out == nil {
-		out = io.Discard
-	}
+	c := NewChecker(doc, ix, detached)
+	r, err := c.check(ref, sig, out)
+	return r, err
+}
+
+// Check is CheckReference with the memoisation of c.
+func (c *Checker) Check(ref, sig *etree.Element) (*Reference, error) {
+	return c.check(ref, sig, nil)
+}
+
+func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, error) {
 	uriAttr := ref.SelectAttr("URI")
 	r := &Reference{Type: ref.SelectAttrValue("Type", "")}
 	if uriAttr != nil {
@@ -70,7 +169,8 @@ func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig 
 	if err != nil {
 		return nil, fmt.Errorf("Reference %q: %w", r.URI, err)
 	}
-	var data []byte
+	key := memoKey{alg: c14nAlg, prefixes: prefixes}
+	whole := false
 	switch {
 	case uriAttr == nil && !enveloped:
 		// XML-DSig leaves a missing URI to the application; we only know
@@ -78,20 +178,24 @@ func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig 
 		// when the enveloped-signature transform says so.
 		return nil, formatErr("a Reference without URI and without the enveloped-signature transform is ambiguous and not accepted")
 	case uriAttr == nil:
-		r.Target = doc.Root()
-		r.Covers = fmt.Sprintf("the whole document (root element %s; Reference without URI, enveloped)", r.Target.Tag)
+		r.Target, whole = c.Doc.Root(), true
+		r.Covers = "the whole document, Reference without URI, enveloped"
 	case r.URI == "" || r.URI == "#xpointer(/)":
-		r.Target = doc.Root()
-		r.Covers = fmt.Sprintf("the whole document (root element %s)", r.Target.Tag)
+		r.Target, whole = c.Doc.Root(), true
+		r.Covers = "the whole document"
+		// A bare-name or empty URI selects the node-set without
+		// comments (XML-DSig §4.4.3.3); the XPointer forms keep them.
+		key.comments = r.URI != ""
 	case strings.HasPrefix(r.URI, "#"):
 		id := strings.TrimPrefix(r.URI, "#")
 		if strings.HasPrefix(id, "xpointer(id('") && strings.HasSuffix(id, "'))") {
 			id = strings.TrimSuffix(strings.TrimPrefix(id, "xpointer(id('"), "'))")
+			key.comments = true
 		}
-		if r.Target, err = ix.Lookup(id); err != nil {
+		if r.Target, err = c.IX.Lookup(id); err != nil {
 			return nil, err
 		}
-		r.Covers = fmt.Sprintf("#%s (element %s)", id, r.Target.Tag)
+		r.Covers = "#" + id
 	default:
 		if strings.Contains(r.URI, "://") && !strings.HasPrefix(r.URI, "file://") {
 			r.Covers = "external " + r.URI + " (never fetched)"
@@ -101,9 +205,16 @@ func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig 
 		if enveloped || c14nAlg != "" {
 			return nil, formatErr("Reference %q: XML transforms on a detached file are not supported", r.URI)
 		}
+		key.file = r.URI
+		if e := c.memo[key]; e != nil && out == nil {
+			if d, ok := e.digests[h]; ok {
+				r.Checked, r.Match, r.Data = true, constantTimeEqual(d, want), e.data
+				return r, nil
+			}
+		}
 		var src io.Reader
-		if detached != nil {
-			if src, err = detached(r.URI); err != nil {
+		if c.Detached != nil {
+			if src, err = c.Detached(r.URI); err != nil {
 				return nil, fmt.Errorf("reading %s: %w", r.URI, err)
 			}
 		}
@@ -111,29 +222,113 @@ func CheckReferenceTo(ref *etree.Element, doc *etree.Document, ix *IDIndex, sig 
 			r.Covers += " — not checked: file not given"
 			return r, nil
 		}
+		if cl, ok := src.(io.Closer); ok {
+			defer cl.Close()
+		}
 		d := h.New()
-		if _, err := io.Copy(io.MultiWriter(d, out), src); err != nil {
+		var keep bytes.Buffer
+		w := io.MultiWriter(d, orDiscard(out))
+		if c.KeepData {
+			w = io.MultiWriter(w, &keep)
+		}
+		if _, err := io.Copy(w, src); err != nil {
 			return nil, fmt.Errorf("reading %s: %w", r.URI, err)
 		}
+		sum := d.Sum(nil)
+		c.remember(key, h, sum, keep.Bytes())
 		r.Checked = true
-		r.Match = constantTimeEqual(d.Sum(nil), want)
+		r.Match = constantTimeEqual(sum, want)
+		r.Data = c.memo[key].data
 		return r, nil
 	}
+	r.Location = c.path(r.Target)
+	r.Covers += " (element " + r.Target.Tag + " at " + r.Location + ")"
 	if c14nAlg == "" {
 		c14nAlg = AlgC14N10 // node-set to octets (XML-DSig §4.4.3.2)
+		key.alg = c14nAlg
 	}
-	data, err = canonicalizeWithout(r.Target, sig, enveloped, c14nAlg, prefixes)
-	if err != nil {
-		return nil, err
+	key.target = r.Target
+	if enveloped && sig != nil && isDescendant(sig, r.Target) {
+		key.exclude = sig
+	}
+	if e := c.memo[key]; e != nil && out == nil {
+		if d, ok := e.digests[h]; ok {
+			r.Checked, r.Match, r.Data = true, constantTimeEqual(d, want), e.data
+			return r, nil
+		}
 	}
 	d := h.New()
-	d.Write(data)
-	if _, err := out.Write(data); err != nil {
+	var keep bytes.Buffer
+	w := io.MultiWriter(budgetWriter{c}, d, orDiscard(out))
+	if c.KeepData {
+		w = io.MultiWriter(w, &keep)
+	}
+	var doc *etree.Document
+	if whole {
+		doc = c.Doc
+	}
+	if err := canonicalizeTo(w, r.Target, doc, key.exclude, c14nAlg, prefixes, key.comments); err != nil {
 		return nil, err
 	}
+	sum := d.Sum(nil)
+	c.remember(key, h, sum, keep.Bytes())
 	r.Checked = true
-	r.Match = constantTimeEqual(d.Sum(nil), want)
+	r.Match = constantTimeEqual(sum, want)
+	r.Data = c.memo[key].data
+	if !r.Match && whole && out == nil && hasOuterProcInst(c.Doc) {
+		d := h.New()
+		if err := canonicalizeTo(io.MultiWriter(budgetWriter{c}, d), r.Target, nil, key.exclude, c14nAlg, prefixes, key.comments); err != nil {
+			return nil, err
+		}
+		r.RootOnly = constantTimeEqual(d.Sum(nil), want)
+	}
 	return r, nil
+}
+
+// hasOuterProcInst reports whether doc has processing instructions (other
+// than the XML declaration) outside its root element.
+func hasOuterProcInst(doc *etree.Document) bool {
+	for _, tok := range doc.Child {
+		if pi, ok := tok.(*etree.ProcInst); ok && pi.Target != "xml" {
+			return true
+		}
+	}
+	return false
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+func (c *Checker) remember(key memoKey, h crypto.Hash, sum, data []byte) {
+	if c.memo == nil {
+		c.memo = map[memoKey]*memoEntry{}
+	}
+	e := c.memo[key]
+	if e == nil {
+		e = &memoEntry{digests: map[crypto.Hash][]byte{}}
+		c.memo[key] = e
+	}
+	e.digests[h] = sum
+	if c.KeepData && e.data == nil {
+		e.data = data
+	}
+}
+
+// ReferenceData writes the octets a same-document reference to target
+// digests: target canonicalized with alg (and prefixList for exclusive
+// canonicalization), without exclude (the signature, under the
+// enveloped-signature transform). whole says the reference is to the whole
+// document (URI "" or none), whose processing instructions outside the
+// root element are included. Signer and verifier both use it.
+func ReferenceData(w io.Writer, doc *etree.Document, target, exclude *etree.Element, whole bool, alg, prefixList string) error {
+	if !whole {
+		doc = nil
+	}
+	return canonicalizeTo(w, target, doc, exclude, alg, prefixList, false)
 }
 
 func constantTimeEqual(a, b []byte) bool {
@@ -184,18 +379,6 @@ func transforms(ref *etree.Element) (enveloped bool, c14n, prefixes string, err 
 		}
 	}
 	return enveloped, c14n, prefixes, nil
-}
-
-// canonicalizeWithout canonicalizes target, leaving out sig when
-// enveloped is set and sig lies inside target.
-func canonicalizeWithout(target, sig *etree.Element, enveloped bool, alg, prefixes string) ([]byte, error) {
-	if enveloped && sig != nil && isDescendant(sig, target) {
-		parent := sig.Parent()
-		idx := sig.Index()
-		parent.RemoveChildAt(idx)
-		defer parent.InsertChildAt(idx, sig)
-	}
-	return Canonicalize(target, alg, prefixes)
 }
 
 func isDescendant(el, ancestor *etree.Element) bool {

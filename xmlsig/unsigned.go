@@ -79,14 +79,28 @@ func IsArchiveTimeStamp(el *etree.Element) bool {
 // nil: a timestamp about to be added), and the ds:Object elements other
 // than the one holding the qualifying properties; canonicalized with alg.
 func ArchiveInput(doc *etree.Document, sig *etree.Element, detached Detached, ats *etree.Element, alg string) ([]byte, error) {
+	refs, err := ArchiveReferenceData(doc, sig, detached, 0)
+	if err != nil {
+		return nil, err
+	}
+	return ArchiveInputWith(refs, sig, ats, alg)
+}
+
+// ArchiveReferenceData is the first part of ArchiveInput, the same for
+// every archive timestamp of sig: the data of each ds:Reference after its
+// transforms. Compute it once per signature. budget, when positive, bounds
+// the bytes canonicalized (ErrLimit past it).
+func ArchiveReferenceData(doc *etree.Document, sig *etree.Element, detached Detached, budget int64) ([]byte, error) {
 	var buf bytes.Buffer
 	ix := Index(doc)
 	si := Child(sig, NSDSig, "SignedInfo")
 	if si == nil {
 		return nil, formatErr("no SignedInfo")
 	}
+	c := NewChecker(doc, ix, detached)
+	c.Budget = budget
 	for _, ref := range Children(si, NSDSig, "Reference") {
-		r, err := CheckReferenceTo(ref, doc, ix, sig, detached, &buf)
+		r, err := c.check(ref, sig, &buf)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +108,13 @@ func ArchiveInput(doc *etree.Document, sig *etree.Element, detached Detached, at
 			return nil, formatErr("the archive timestamp covers %s: give the file", r.URI)
 		}
 	}
+	return buf.Bytes(), nil
+}
+
+// ArchiveInputWith is ArchiveInput given the ArchiveReferenceData of sig.
+func ArchiveInputWith(refs []byte, sig, ats *etree.Element, alg string) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Write(refs)
 	write := func(el *etree.Element) error {
 		c, err := Canonicalize(el, alg, "")
 		if err != nil {

@@ -13,8 +13,6 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
-	"github.com/russellhaering/goxmldsig/etreeutils"
 )
 
 // Namespaces and algorithm identifiers.
@@ -47,61 +45,11 @@ const (
 	AlgECDSASHA512 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512"
 )
 
-// Limits on documents.
-const (
-	MaxDocument = 64 << 20
-	MaxDepth    = 256
-	MaxElements = 1 << 20
-)
-
 // ErrFormat is wrapped by every error about a malformed or hostile document.
 var ErrFormat = errors.New("malformed XML signature document")
 
 func formatErr(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrFormat, fmt.Sprintf(format, args...))
-}
-
-// Parse reads a document, refusing DTDs (and so entities), processing
-// instructions other than the XML declaration, oversized and too deeply
-// nested input.
-func Parse(data []byte) (*etree.Document, error) {
-	if len(data) > MaxDocument {
-		return nil, formatErr("document larger than %d bytes", MaxDocument)
-	}
-	if bytes.Contains(data, []byte("<!DOCTYPE")) || bytes.Contains(data, []byte("<!ENTITY")) {
-		return nil, formatErr("DTDs and entity declarations are not accepted")
-	}
-	doc := etree.NewDocument()
-	doc.ReadSettings.Permissive = false
-	if err := doc.ReadFromBytes(data); err != nil {
-		return nil, formatErr("%v", err)
-	}
-	if doc.Root() == nil {
-		return nil, formatErr("no root element")
-	}
-	n := 0
-	var walk func(el *etree.Element, depth int) error
-	walk = func(el *etree.Element, depth int) error {
-		n++
-		if depth > MaxDepth || n > MaxElements {
-			return formatErr("document nested deeper than %d or larger than %d elements", MaxDepth, MaxElements)
-		}
-		for _, c := range el.ChildElements() {
-			if err := walk(c, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for _, tok := range doc.Child {
-		if _, ok := tok.(*etree.Directive); ok {
-			return nil, formatErr("directives are not accepted")
-		}
-	}
-	if err := walk(doc.Root(), 1); err != nil {
-		return nil, err
-	}
-	return doc, nil
 }
 
 // NS returns the namespace URI of el.
@@ -202,57 +150,15 @@ func (ix *IDIndex) Lookup(id string) (*etree.Element, error) {
 	return el, nil
 }
 
-// Canonicalizer returns the canonicalizer of a C14N algorithm URI.
-func Canonicalizer(alg, prefixList string) (dsig.Canonicalizer, error) {
-	switch alg {
-	case AlgExcC14N:
-		return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList), nil
-	case AlgExcC14NComments:
-		return dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(prefixList), nil
-	case AlgC14N10:
-		return dsig.MakeC14N10RecCanonicalizer(), nil
-	case AlgC14N10Comments:
-		return dsig.MakeC14N10WithCommentsCanonicalizer(), nil
-	case AlgC14N11:
-		return dsig.MakeC14N11Canonicalizer(), nil
-	case AlgC14N11Comments:
-		return dsig.MakeC14N11WithCommentsCanonicalizer(), nil
-	}
-	return nil, formatErr("unsupported canonicalization %q", alg)
-}
-
-// Canonicalize serialises el with the algorithm alg, with the namespace
-// declarations in scope at its place in the document. The document is not
-// modified.
+// Canonicalize serialises el with the algorithm alg (comments kept only by
+// the #WithComments variants), with the namespace declarations in scope at
+// its place in the document. The document is not modified.
 func Canonicalize(el *etree.Element, alg, prefixList string) ([]byte, error) {
-	c, err := Canonicalizer(alg, prefixList)
-	if err != nil {
+	var buf bytes.Buffer
+	if err := canonicalizeTo(&buf, el, nil, nil, alg, prefixList, true); err != nil {
 		return nil, err
 	}
-	ctx, err := etreeutils.NSBuildParentContext(el)
-	if err != nil {
-		return nil, formatErr("%v", err)
-	}
-	det, err := etreeutils.NSDetatch(ctx, el)
-	if err != nil {
-		return nil, formatErr("%v", err)
-	}
-	if alg == AlgExcC14N || alg == AlgExcC14NComments {
-		// The same transformation goxmldsig's exclusive canonicalizer
-		// makes, on the copy we already own (it would copy it again).
-		if err := etreeutils.TransformExcC14n(det, prefixList, alg == AlgExcC14NComments); err != nil {
-			return nil, formatErr("canonicalization: %v", err)
-		}
-		doc := etree.NewDocument()
-		doc.SetRoot(det)
-		doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalEndTags: true, CanonicalText: true}
-		return doc.WriteToBytes()
-	}
-	out, err := c.Canonicalize(det)
-	if err != nil {
-		return nil, formatErr("canonicalization: %v", err)
-	}
-	return out, nil
+	return buf.Bytes(), nil
 }
 
 // DigestAlgorithm maps a DigestMethod URI to its hash.
@@ -303,4 +209,15 @@ func SignatureAlgorithm(uri string) (crypto.Hash, string, error) {
 		return crypto.SHA512, "ECDSA", nil
 	}
 	return 0, "", formatErr("unsupported signature method %q", uri)
+}
+
+// Serialize writes doc so that reading it back gives the same data: tabs,
+// newlines and carriage returns in attribute values and carriage returns in
+// text are written as character references (a parser would otherwise
+// normalise them, and the digests computed before writing would no longer
+// match the document as any reader sees it).
+func Serialize(doc *etree.Document) ([]byte, error) {
+	doc.WriteSettings.CanonicalAttrVal = true
+	doc.WriteSettings.CanonicalText = true
+	return doc.WriteToBytes()
 }

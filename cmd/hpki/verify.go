@@ -29,6 +29,7 @@ func newVerifyCmd() *cobra.Command {
 		roles    []string
 		at       string
 		rf       revocationFlags
+		covers   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify SIG",
@@ -77,6 +78,7 @@ unreadable input.`,
 					return err
 				}
 			}
+			opts.RequireCovered = covers
 			sig, err := readLimited(args[0], maxSignatureFile)
 			if err != nil {
 				return usageError(err)
@@ -103,6 +105,9 @@ unreadable input.`,
 				}
 				rep, err = v.VerifyXAdESContent(cmd.Context(), sig, given, nil)
 			default:
+				if len(covers) > 0 {
+					return usageError(fmt.Errorf("--covers applies to XAdES (XML) signatures only"))
+				}
 				rep, err = v.VerifyCAdES(cmd.Context(), sig, contentReader, name)
 			}
 			if err != nil {
@@ -132,6 +137,7 @@ unreadable input.`,
 	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
 	fl.StringArrayVar(&roles, "require-role", nil, "require one of these HPKI roles (repeatable; English or Japanese)")
 	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
+	fl.StringArrayVar(&covers, "covers", nil, "XAdES: fail unless each signature covers the element at this absolute path, e.g. /Document/PrescriptionData or /Q{urn:ns}Document/Q{urn:ns}Data[1] (repeatable)")
 	rf.register(cmd)
 	return cmd
 }

@@ -1,0 +1,401 @@
+package xmlsig
+
+import (
+	"bufio"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// The canonicalizer: Canonical XML 1.0 and 1.1 and Exclusive XML
+// Canonicalization 1.0 (with and without comments) of an element subtree
+// or of a whole document, optionally without one excluded element (the
+// enveloped-signature transform). It streams to a writer from the parsed
+// tree, without copying it: the cost is linear in the size of the subtree
+// and bounded only by the document limits of Parse.
+
+const nsXML = "http://www.w3.org/XML/1998/namespace"
+
+type c14nMode int
+
+const (
+	c14nInclusive10 c14nMode = iota
+	c14nInclusive11
+	c14nExclusive
+)
+
+// c14nAlgorithm describes a canonicalization URI.
+func c14nAlgorithm(alg string) (mode c14nMode, comments bool, err error) {
+	switch alg {
+	case AlgExcC14N:
+		return c14nExclusive, false, nil
+	case AlgExcC14NComments:
+		return c14nExclusive, true, nil
+	case AlgC14N10:
+		return c14nInclusive10, false, nil
+	case AlgC14N10Comments:
+		return c14nInclusive10, true, nil
+	case AlgC14N11:
+		return c14nInclusive11, false, nil
+	case AlgC14N11Comments:
+		return c14nInclusive11, true, nil
+	}
+	return 0, false, formatErr("unsupported canonicalization %q", alg)
+}
+
+// CheckC14N returns an error unless alg is a supported canonicalization.
+func CheckC14N(alg string) error {
+	_, _, err := c14nAlgorithm(alg)
+	return err
+}
+
+type canonicalizer struct {
+	w         *bufio.Writer
+	mode      c14nMode
+	comments  bool
+	inclusive map[string]bool // exclusive c14n: InclusiveNamespaces prefixes ("" for #default)
+	exclude   *etree.Element
+}
+
+// canonicalizeTo writes the canonical form of the subtree of el (without
+// exclude and its subtree, when set) to w. When doc is set, el is its root
+// and the whole document is canonicalized (with the processing
+// instructions, and comments when asked, outside the root element).
+func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude *etree.Element, alg, prefixList string, keepComments bool) error {
+	mode, comments, err := c14nAlgorithm(alg)
+	if err != nil {
+		return err
+	}
+	c := &canonicalizer{w: bufio.NewWriterSize(w, 32<<10), mode: mode, comments: comments && keepComments, exclude: exclude}
+	if mode == c14nExclusive {
+		c.inclusive = map[string]bool{}
+		for _, p := range strings.Fields(prefixList) {
+			if p == "#default" {
+				p = ""
+			}
+			c.inclusive[p] = true
+		}
+	}
+	scope, xmlAttrs, err := ancestorContext(el, mode)
+	if err != nil {
+		return err
+	}
+	if doc != nil {
+		after := false
+		for _, tok := range doc.Child {
+			switch t := tok.(type) {
+			case *etree.Element:
+				if err := c.element(t, scope, map[string]string{}, xmlAttrs); err != nil {
+					return err
+				}
+				after = true
+			case *etree.ProcInst:
+				if t.Target == "xml" {
+					continue
+				}
+				if after {
+					c.w.WriteByte('\n')
+				}
+				c.procInst(t)
+				if !after {
+					c.w.WriteByte('\n')
+				}
+			case *etree.Comment:
+				if !c.comments {
+					continue
+				}
+				if after {
+					c.w.WriteByte('\n')
+				}
+				c.comment(t)
+				if !after {
+					c.w.WriteByte('\n')
+				}
+			}
+		}
+	} else if err := c.element(el, scope, map[string]string{}, xmlAttrs); err != nil {
+		return err
+	}
+	return c.w.Flush()
+}
+
+// ancestorContext returns the namespaces in scope at the parent of el and,
+// for inclusive canonicalization, the xml:* attributes el inherits
+// (Canonical XML 1.0 §2.4; 1.1 §2.4 inherits only xml:lang and xml:space).
+func ancestorContext(el *etree.Element, mode c14nMode) (map[string]string, []etree.Attr, error) {
+	var chain []*etree.Element
+	for p := el.Parent(); p != nil; p = p.Parent() {
+		chain = append(chain, p)
+	}
+	scope := map[string]string{}
+	xmlAttrs := map[string]string{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for _, a := range chain[i].Attr {
+			switch {
+			case a.Space == "xmlns":
+				scope[a.Key] = a.Value
+			case a.Space == "" && a.Key == "xmlns":
+				scope[""] = a.Value
+			case a.Space == "xml":
+				xmlAttrs[a.Key] = a.Value
+			}
+		}
+	}
+	var inherit []etree.Attr
+	if mode == c14nExclusive {
+		return scope, nil, nil
+	}
+	for k, v := range xmlAttrs {
+		if mode == c14nInclusive11 {
+			switch k {
+			case "lang", "space":
+			case "base":
+				return nil, nil, formatErr("xml:base on an ancestor of a subtree canonicalized with C14N 1.1 is not supported")
+			default:
+				continue
+			}
+		}
+		if el.SelectAttr("xml:"+k) == nil {
+			inherit = append(inherit, etree.Attr{Space: "xml", Key: k, Value: v})
+		}
+	}
+	return scope, inherit, nil
+}
+
+type nsDecl struct{ prefix, uri string }
+
+type attrOut struct {
+	ns  string
+	a   etree.Attr
+	key string
+}
+
+// element writes el. scope holds the namespaces in scope at el's parent,
+// rendered those declared by el's output ancestors. Neither is modified.
+func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]string, extra []etree.Attr) error {
+	// Namespaces in scope at el.
+	own := false
+	for _, a := range el.Attr {
+		if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
+			own = true
+			break
+		}
+	}
+	if own {
+		next := make(map[string]string, len(scope)+2)
+		for k, v := range scope {
+			next[k] = v
+		}
+		for _, a := range el.Attr {
+			switch {
+			case a.Space == "xmlns":
+				if a.Key == "xmlns" || (a.Key == "xml" && a.Value != nsXML) {
+					return formatErr("reserved namespace prefix %q redeclared", a.Key)
+				}
+				next[a.Key] = a.Value
+			case a.Space == "" && a.Key == "xmlns":
+				next[""] = a.Value
+			}
+		}
+		scope = next
+	}
+	lookup := func(prefix string) (string, error) {
+		if prefix == "xml" {
+			return nsXML, nil
+		}
+		uri, ok := scope[prefix]
+		if !ok && prefix != "" {
+			return "", formatErr("undeclared namespace prefix %q on element %s", prefix, el.FullTag())
+		}
+		return uri, nil
+	}
+	// Attributes (not namespace declarations), sorted by namespace URI
+	// then local name.
+	var attrs []attrOut
+	utilized := map[string]bool{el.Space: true}
+	for _, list := range [][]etree.Attr{el.Attr, extra} {
+		for _, a := range list {
+			if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
+				continue
+			}
+			ns := ""
+			if a.Space != "" {
+				var err error
+				if ns, err = lookup(a.Space); err != nil {
+					return err
+				}
+				utilized[a.Space] = true
+			}
+			attrs = append(attrs, attrOut{ns: ns, a: a, key: a.Key})
+		}
+	}
+	if _, err := lookup(el.Space); err != nil {
+		return err
+	}
+	sort.Slice(attrs, func(i, j int) bool {
+		if attrs[i].ns != attrs[j].ns {
+			return attrs[i].ns < attrs[j].ns
+		}
+		return attrs[i].key < attrs[j].key
+	})
+	// Namespace declarations to render.
+	var decls []nsDecl
+	consider := func(prefix string) {
+		if prefix == "xml" {
+			return
+		}
+		uri := scope[prefix]
+		have, ok := rendered[prefix]
+		if prefix == "" {
+			if uri == have {
+				return
+			}
+		} else if ok && have == uri || uri == "" {
+			return
+		}
+		decls = append(decls, nsDecl{prefix, uri})
+	}
+	if c.mode == c14nExclusive {
+		for p := range utilized {
+			consider(p)
+		}
+		for p := range c.inclusive {
+			if _, inScope := scope[p]; inScope && !utilized[p] {
+				consider(p)
+			}
+		}
+	} else {
+		for p := range scope {
+			consider(p)
+		}
+		if _, ok := scope[""]; !ok {
+			consider("")
+		}
+	}
+	sort.Slice(decls, func(i, j int) bool { return decls[i].prefix < decls[j].prefix })
+	if len(decls) > 0 {
+		next := make(map[string]string, len(rendered)+len(decls))
+		for k, v := range rendered {
+			next[k] = v
+		}
+		for _, d := range decls {
+			next[d.prefix] = d.uri
+		}
+		rendered = next
+	}
+	w := c.w
+	w.WriteByte('<')
+	w.WriteString(el.FullTag())
+	for _, d := range decls {
+		if d.prefix == "" {
+			w.WriteString(` xmlns="`)
+		} else {
+			w.WriteString(` xmlns:`)
+			w.WriteString(d.prefix)
+			w.WriteString(`="`)
+		}
+		escapeAttr(w, d.uri)
+		w.WriteByte('"')
+	}
+	for _, a := range attrs {
+		w.WriteByte(' ')
+		w.WriteString(a.a.FullKey())
+		w.WriteString(`="`)
+		escapeAttr(w, a.a.Value)
+		w.WriteByte('"')
+	}
+	w.WriteByte('>')
+	for _, tok := range el.Child {
+		switch t := tok.(type) {
+		case *etree.Element:
+			if t == c.exclude {
+				continue
+			}
+			if err := c.element(t, scope, rendered, nil); err != nil {
+				return err
+			}
+		case *etree.CharData:
+			escapeText(w, t.Data)
+		case *etree.Comment:
+			if c.comments {
+				c.comment(t)
+			}
+		case *etree.ProcInst:
+			c.procInst(t)
+		}
+	}
+	w.WriteString("</")
+	w.WriteString(el.FullTag())
+	w.WriteByte('>')
+	return nil
+}
+
+func (c *canonicalizer) comment(t *etree.Comment) {
+	c.w.WriteString("<!--")
+	c.w.WriteString(t.Data)
+	c.w.WriteString("-->")
+}
+
+func (c *canonicalizer) procInst(t *etree.ProcInst) {
+	c.w.WriteString("<?")
+	c.w.WriteString(t.Target)
+	if t.Inst != "" {
+		c.w.WriteByte(' ')
+		c.w.WriteString(t.Inst)
+	}
+	c.w.WriteString("?>")
+}
+
+// escapeText escapes character data as Canonical XML does.
+func escapeText(w *bufio.Writer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '>':
+			esc = "&gt;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		w.WriteString(s[last:i])
+		w.WriteString(esc)
+		last = i + 1
+	}
+	w.WriteString(s[last:])
+}
+
+// escapeAttr escapes an attribute value as Canonical XML does.
+func escapeAttr(w *bufio.Writer, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var esc string
+		switch s[i] {
+		case '&':
+			esc = "&amp;"
+		case '<':
+			esc = "&lt;"
+		case '"':
+			esc = "&quot;"
+		case '\t':
+			esc = "&#x9;"
+		case '\n':
+			esc = "&#xA;"
+		case '\r':
+			esc = "&#xD;"
+		default:
+			continue
+		}
+		w.WriteString(s[last:i])
+		w.WriteString(esc)
+		last = i + 1
+	}
+	w.WriteString(s[last:])
+}

@@ -1,0 +1,259 @@
+package xmlsig
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/beevik/etree"
+)
+
+// Limits on documents. They are enforced by a streaming token scan before
+// any tree is built, so that a hostile document costs at most a bounded
+// multiple of its size: live memory of the tree stays below 8·N + 32 MB
+// for a document of N bytes, and so the peak below 16·N + 64 MB. The tree
+// costs about 110 bytes per element and 50 per attribute or text node, so
+// the node budget is weighted (an element counts 2 units, an attribute,
+// text, comment or processing instruction 1; a unit is about 55 bytes)
+// and grows with N/7, not with the number of tags an attacker can pack into
+// N bytes. Real documents use far more than 7 bytes per unit (a CDA entry
+// about 10): a 100 MB clinical document passes.
+const (
+	// MaxDocument is the largest document accepted, in bytes.
+	MaxDocument = 128 << 20
+	// MaxDepth is the deepest element nesting accepted.
+	MaxDepth = 256
+	// MaxAttributes is the largest number of attributes (namespace
+	// declarations included) on one element.
+	MaxAttributes = 256
+	// MaxNamespaceDecls is the largest number of namespace declarations
+	// in a document.
+	MaxNamespaceDecls = 4096
+	// baseUnits and bytesPerUnit set the node budget of a document of N
+	// bytes: baseUnits + N/bytesPerUnit.
+	baseUnits    = 512 << 10
+	bytesPerUnit = 7
+)
+
+// MaxNodes returns the weighted node budget (elements 2 units; attributes,
+// character data, comments and processing instructions 1) of a document of
+// size bytes.
+func MaxNodes(size int) int { return baseUnits + size/bytesPerUnit }
+
+// ErrLimit is wrapped (together with ErrFormat) by every error saying that
+// a document exceeds one of the limits above. It is a resource limit of
+// this verifier, not evidence of forgery: callers report it as
+// INDETERMINATE or a usage error, never as TOTAL_FAILED.
+var ErrLimit = errors.New("XML document exceeds a limit of this verifier")
+
+func limitErr(format string, args ...any) error {
+	return fmt.Errorf("%w: %w: %s", ErrFormat, ErrLimit, fmt.Sprintf(format, args...))
+}
+
+// Parse reads a document. It first scans the raw tokens and refuses,
+// before building anything, documents that are not UTF-8 (an XML
+// declaration naming another encoding, a UTF-16 or UTF-32 byte order mark,
+// invalid UTF-8), that carry a DTD or any other directive (and so
+// entities), duplicate attributes, or that exceed MaxDocument, MaxDepth,
+// MaxAttributes, MaxNamespaceDecls or MaxNodes. Only then is the tree built.
+func Parse(data []byte) (*etree.Document, error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if err := Scan(data); err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	doc.ReadSettings.Permissive = false
+	doc.ReadSettings.CharsetReader = refuseCharset
+	if err := doc.ReadFromBytes(data); err != nil {
+		return nil, formatErr("%v", err)
+	}
+	if doc.Root() == nil {
+		return nil, formatErr("no root element")
+	}
+	return doc, nil
+}
+
+func refuseCharset(charset string, _ io.Reader) (io.Reader, error) {
+	return nil, formatErr("the document declares encoding %q: only UTF-8 documents are accepted", charset)
+}
+
+// Scan checks data against the rules of Parse with a streaming token
+// scan, without building a tree: its memory is bounded by the longest
+// token and the nesting depth.
+func Scan(data []byte) error {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(data) > MaxDocument {
+		return limitErr("document of %d bytes is larger than the limit of %d bytes (MaxDocument)", len(data), MaxDocument)
+	}
+	if err := checkEncoding(data); err != nil {
+		return err
+	}
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	dec.Strict = true
+	dec.CharsetReader = refuseCharset
+	budget := MaxNodes(len(data))
+	nodes, depth, nsDecls, roots := 0, 0, 0, 0
+	// declared[p] counts the open elements declaring prefix p; scopes
+	// records, per open element, the prefixes it declared.
+	declared := map[string]int{}
+	var scopes [][]string
+	for {
+		tok, err := dec.RawToken()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return formatErr("%v", err)
+		}
+		nodes++
+		switch t := tok.(type) {
+		case xml.StartElement:
+			nodes++
+			depth++
+			if depth == 1 {
+				roots++
+			}
+			if depth > MaxDepth {
+				return limitErr("elements nested deeper than %d (MaxDepth)", MaxDepth)
+			}
+			if len(t.Attr) > MaxAttributes {
+				return limitErr("element %s has %d attributes, more than %d (MaxAttributes)", qname(t.Name), len(t.Attr), MaxAttributes)
+			}
+			nodes += len(t.Attr)
+			for i, a := range t.Attr {
+				if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
+					if nsDecls++; nsDecls > MaxNamespaceDecls {
+						return limitErr("more than %d namespace declarations (MaxNamespaceDecls)", MaxNamespaceDecls)
+					}
+				}
+				for _, b := range t.Attr[:i] {
+					if a.Name == b.Name {
+						return formatErr("element %s has the attribute %s twice", qname(t.Name), qname(a.Name))
+					}
+				}
+			}
+			var mine []string
+			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" {
+					declared[a.Name.Local]++
+					mine = append(mine, a.Name.Local)
+				}
+			}
+			scopes = append(scopes, mine)
+			if err := checkPrefix(t.Name, declared, t.Name); err != nil {
+				return err
+			}
+			for _, a := range t.Attr {
+				if a.Name.Space != "xmlns" {
+					if err := checkPrefix(a.Name, declared, t.Name); err != nil {
+						return err
+					}
+				}
+			}
+		case xml.EndElement:
+			depth--
+			if n := len(scopes); n > 0 {
+				for _, p := range scopes[n-1] {
+					declared[p]--
+				}
+				scopes = scopes[:n-1]
+			}
+		case xml.CharData:
+			if depth == 0 && len(bytes.TrimSpace(t)) > 0 {
+				return formatErr("text outside the root element")
+			}
+		case xml.Directive:
+			return formatErr("DTDs, entity declarations and other directives are not accepted")
+		case xml.ProcInst:
+			if t.Target == "xml" {
+				if err := checkDeclaration(string(t.Inst)); err != nil {
+					return err
+				}
+			}
+		}
+		if nodes > budget {
+			return limitErr("more than %d elements, attributes and text nodes for a document of %d bytes (MaxNodes)", budget, len(data))
+		}
+	}
+	if roots != 1 {
+		return formatErr("a document needs exactly one root element, found %d", roots)
+	}
+	return nil
+}
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// checkEncoding refuses byte order marks of encodings other than UTF-8.
+func checkEncoding(data []byte) error {
+	for _, bom := range []struct {
+		mark []byte
+		name string
+	}{
+		{[]byte{0x00, 0x00, 0xFE, 0xFF}, "UTF-32BE"},
+		{[]byte{0xFF, 0xFE, 0x00, 0x00}, "UTF-32LE"},
+		{[]byte{0xFE, 0xFF}, "UTF-16BE"},
+		{[]byte{0xFF, 0xFE}, "UTF-16LE"},
+		{[]byte{0x00, 0x3C}, "UTF-16BE"},
+		{[]byte{0x3C, 0x00}, "UTF-16LE"},
+	} {
+		if bytes.HasPrefix(data, bom.mark) {
+			return formatErr("the document is encoded in %s: only UTF-8 documents are accepted", bom.name)
+		}
+	}
+	return nil
+}
+
+// checkDeclaration accepts an XML declaration whose encoding, if named,
+// is UTF-8 (case-insensitive). Aliases such as "UTF8" are not encoding
+// names of the XML recommendation and are refused too: a reader that
+// does not know them would not read the document as we do.
+func checkDeclaration(inst string) error {
+	enc, ok := pseudoAttr(inst, "encoding")
+	if ok && !strings.EqualFold(enc, "UTF-8") {
+		return formatErr("the XML declaration names encoding %q: only UTF-8 documents are accepted (other readers would decode these bytes differently)", enc)
+	}
+	return nil
+}
+
+// pseudoAttr returns a pseudo-attribute of an XML declaration.
+func pseudoAttr(inst, name string) (string, bool) {
+	for {
+		i := strings.Index(inst, name)
+		if i < 0 {
+			return "", false
+		}
+		rest := strings.TrimLeft(inst[i+len(name):], " \t\r\n")
+		inst = inst[i+len(name):]
+		if !strings.HasPrefix(rest, "=") {
+			continue
+		}
+		rest = strings.TrimLeft(rest[1:], " \t\r\n")
+		if rest == "" || (rest[0] != '"' && rest[0] != '\'') {
+			return "", true
+		}
+		end := strings.IndexByte(rest[1:], rest[0])
+		if end < 0 {
+			return rest[1:], true
+		}
+		return rest[1 : 1+end], true
+	}
+}
+
+// checkPrefix refuses an undeclared namespace prefix (a document that is
+// not namespace-well-formed: readers disagree on what it means).
+func checkPrefix(n xml.Name, declared map[string]int, el xml.Name) error {
+	if n.Space == "" || n.Space == "xml" || declared[n.Space] > 0 {
+		return nil
+	}
+	return formatErr("undeclared namespace prefix %q on element %s", n.Space, qname(el))
+}
+
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
+}
