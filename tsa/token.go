@@ -238,6 +238,11 @@ func (t *Token) VerifySignature(extra []*x509.Certificate) (*x509.Certificate, e
 	if si.SignedAttrsRaw == nil {
 		return nil, verr(Malformed, "no signed attributes")
 	}
+	// Single-valued attributes once, cmsAlgorithmProtection matching: the
+	// same rule as for the signatures it times (cms.CheckSignedAttrs).
+	if err := si.CheckSignedAttrs(); err != nil {
+		return nil, &VerifyError{Reason: Malformed, Err: err}
+	}
 	ct := si.SignedAttr(cms.OIDContentType)
 	md := si.SignedAttr(cms.OIDMessageDigest)
 	if ct == nil || md == nil || si.CountSignedAttr(cms.OIDContentType) != 1 || si.CountSignedAttr(cms.OIDMessageDigest) != 1 {
