@@ -77,6 +77,12 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		sr := v.checkSignerInfo(ctx, sd, si, digests, bag, m, now, false)
 		sr.ID = id
 		sr.Covers = covers
+		if sd.Content != nil && v.opts.KeepSignedData {
+			// The enveloped content, as digested (the given --content,
+			// when there is one, is byte for byte the same or the
+			// verdict is HASH_FAILURE).
+			sr.SignedData = []SignedData{{Checked: sr.Indication != TotalFailed || sr.SubIndication != HashFailure, Data: sd.Content}}
+		}
 		rep.Signatures = append(rep.Signatures, sr)
 		v.counterSignatures(ctx, rep, si, id, bag, m, now)
 	}

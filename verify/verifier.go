@@ -69,7 +69,8 @@ type Options struct {
 	MayBeAbsent func(uri string) bool
 	// KeepSignedData keeps, in SignatureReport.SignedData, the exact
 	// octets each XAdES reference digested (memory: the size of the
-	// distinct covered data).
+	// distinct covered data), and the content an enveloping CAdES
+	// signature carries.
 	KeepSignedData bool
 }
 

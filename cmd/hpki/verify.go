@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/verify"
 	"github.com/hpki-jp/hpki/xmlsig"
 )
@@ -30,6 +31,7 @@ func newVerifyCmd() *cobra.Command {
 		at       string
 		rf       revocationFlags
 		covers   []string
+		extract  string
 	)
 	cmd := &cobra.Command{
 		Use:   "verify SIG",
@@ -42,12 +44,15 @@ the signature existed), and the signer's path to a trust anchor at that proven
 time — never at the time the signer claims. --require-role adds the HPKI role
 policy.
 
-Revocation: the status of the signer's certificate (and its CAs) must be
-proven at that time by a CRL or OCSP response: embedded in the signature
-(B-LT and up), given with --crl/--ocsp, or fetched from the URLs in the
-certificate (not with --offline). Without any, the result is INDETERMINATE
-(TRY_LATER). A certificate revoked after the proven signing time still
-passes. Archive timestamps (B-LTA) are validated in a chain, each at the
+Revocation: the status of the signer's certificate (and its CAs and TSAs)
+must be proven at that time by a CRL or OCSP response issued at or after it:
+embedded in the signature (B-LT and up), given with --crl/--ocsp, or fetched
+from the URLs in the certificate (not with --offline). The current status of
+a signature without a timestamp comes from the CA's service when it can be
+asked, never from data the signature carries. Without such data the result
+is INDETERMINATE (TRY_LATER), saying when the CA's next data is due. A
+certificate revoked after the proven signing time still passes. A past --at
+needs a timestamp at or before it. Archive timestamps (B-LTA) are validated in a chain, each at the
 time the next one proves, so old records stay verifiable after their
 certificates expired.
 
@@ -79,6 +84,7 @@ unreadable input.`,
 				}
 			}
 			opts.RequireCovered = covers
+			opts.KeepSignedData = extract != ""
 			sig, err := readLimited(args[0], maxSignatureFile)
 			if err != nil {
 				return usageError(err)
@@ -113,6 +119,15 @@ unreadable input.`,
 			if err != nil {
 				return usageError(fmt.Errorf("%s: %w", args[0], err))
 			}
+			if extract != "" {
+				written, err := extractSigned(extract, rep)
+				for _, name := range written {
+					fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(name))
+				}
+				if err != nil {
+					return usageError(err)
+				}
+			}
 			if out.output == "json" {
 				err = writeJSON(cmd.OutOrStdout(), rep)
 			} else {
@@ -137,6 +152,7 @@ unreadable input.`,
 	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
 	fl.StringArrayVar(&roles, "require-role", nil, "require one of these HPKI roles (repeatable; English or Japanese)")
 	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
+	fl.StringVar(&extract, "extract", "", "write what each passed signature was verified over into this folder: the content an enveloping CAdES carries, the canonical form of each covered XML element (signature-N-M.bin/.xml; an application should read the signed data from there, never search the document for it)")
 	fl.StringArrayVar(&covers, "covers", nil, "XAdES: fail unless each signature covers the element at this absolute path, e.g. /Document/PrescriptionData or /Q{urn:ns}Document/Q{urn:ns}Data[1] (repeatable)")
 	rf.register(cmd)
 	return cmd
