@@ -38,6 +38,13 @@ type Options struct {
 	// and that collects the validation data (trust, revocation sources,
 	// clock).
 	Verify verify.Options
+	// Content, for XAdES, is the file the caller says the signatures
+	// cover (hpki extend --content). It is never ignored: a detached
+	// reference naming it is checked against it, otherwise it must be byte
+	// for byte the document itself, or the signature is not valid
+	// (HASH_FAILURE) and is not extended (verify.VerifyXAdESContent).
+	// CAdES takes its content as an argument instead.
+	Content verify.GivenContent
 }
 
 // Result is an extended signature.

@@ -53,7 +53,7 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 	if err != nil {
 		return nil, err
 	}
-	rep, err := v.VerifyXAdES(ctx, current, detached)
+	rep, err := v.VerifyXAdESContent(ctx, current, opts.Content, detached)
 	if err != nil {
 		return nil, err
 	}

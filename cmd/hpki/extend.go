@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,9 @@ error or unreadable input.`,
 			}
 			var res *extend.Result
 			if detectFormat(sig) == "xml" {
+				if content != "" {
+					opts.Content = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+				}
 				res, err = extend.XAdES(cmd.Context(), sig, detachedResolver(content), opts)
 			} else {
 				var f *os.File

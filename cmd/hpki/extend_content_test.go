@@ -1,0 +1,40 @@
+package main
+
+import (
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/tsa"
+)
+
+// hpki extend --content on an enveloped XAdES document: content that the
+// signatures do not cover is refused (HASH_FAILURE), never ignored.
+func TestExtendXAdESContentNeverIgnored(t *testing.T) {
+	p := testpki.MustLoad(t)
+	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	defer ts.Close()
+	dir := t.TempDir()
+	presc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(dir, "prescription.xml")
+	os.WriteFile(in, presc, 0o600)
+	signed := filepath.Join(dir, "prescription.signed.xml")
+	if code, _, errOut := runCLI(t, append([]string{"sign", in, "--format", "xades", "--xml-id", "PrescriptionData", "-o", signed, "--level", "T", "--tsa", ts.URL, "--tsa-trust", testpki.Path("tsa-root.pem")}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatal(errOut)
+	}
+	other := writeDoc(t, dir, "other.xml", "<Document>another prescription</Document>")
+	base := []string{"extend", signed, "--to", "LT", "--trust", testpki.Path("root.pem"), "--tsa-trust", testpki.Path("tsa-root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t)}
+	code, _, errOut := runCLI(t, append(base, "--content", other, "-o", filepath.Join(dir, "x.xml"))...)
+	if code != 1 || !strings.Contains(errOut, "HASH_FAILURE") {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, append(base, "--content", signed, "-o", filepath.Join(dir, "y.xml"))...); code != 0 {
+		t.Fatalf("control, the document itself as content: exit %d: %s", code, errOut)
+	}
+}
