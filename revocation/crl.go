@@ -7,6 +7,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -277,8 +278,10 @@ func (c *CRL) Status(cert *x509.Certificate) (*Info, error) {
 	if c.list == nil || !bytes.Equal(cert.RawIssuer, c.rawIssuer) {
 		return nil, invalid("CRL issued by %q, not by the certificate's issuer %q", nameOf(c.rawIssuer), cert.Issuer)
 	}
-	if c.idp != nil && !completeIDP(c.idp, cert.IsCA) {
-		return nil, invalid("partitioned or indirect CRLs are not supported")
+	if c.idp != nil {
+		if err := idpCovers(c.idp, cert); err != nil {
+			return nil, err
+		}
 	}
 	info := &Info{Status: Good, ThisUpdate: c.list.ThisUpdate, NextUpdate: c.list.NextUpdate, ProducedAt: c.list.ThisUpdate, Source: SourceCRL, Raw: c.der, Signer: c.issuer}
 	if i, ok := c.revoked[string(cert.SerialNumber.Bytes())+signOf(cert.SerialNumber.Sign())]; ok {
@@ -288,11 +291,14 @@ func (c *CRL) Status(cert *x509.Certificate) (*Info, error) {
 	return info, nil
 }
 
-// completeIDP reports whether an issuingDistributionPoint keeps the CRL
-// complete for the certificate (a CA certificate when ca): no
-// onlySomeReasons, not indirect, not for attribute certificates only, and
-// not restricted to the other kind of certificate.
-func completeIDP(v []byte, ca bool) bool {
+// idpCovers returns nil when a CRL with the issuingDistributionPoint v is
+// complete for cert (RFC 5280 §5.2.5, §6.3.3 (b)): not for the other kind of
+// certificate (onlyContainsUserCerts / onlyContainsCACerts), not limited to
+// some reasons, not indirect, not for attribute certificates only, and —
+// when it names a distribution point, i.e. it is one partition of the CA's
+// CRLs — that name is one of the certificate's CRL distribution points. A
+// partition the certificate does not point at says nothing about it.
+func idpCovers(v []byte, cert *x509.Certificate) error {
 	var idp struct {
 		DistributionPoint  asn1.RawValue  `asn1:"optional,tag:0"`
 		OnlyUser           bool           `asn1:"optional,tag:1"`
@@ -302,7 +308,50 @@ func completeIDP(v []byte, ca bool) bool {
 		OnlyAttributeCerts bool           `asn1:"optional,tag:5"`
 	}
 	if rest, err := asn1.Unmarshal(v, &idp); err != nil || len(rest) != 0 {
-		return false
+		return invalid("CRL issuingDistributionPoint is malformed")
 	}
-	return !(idp.OnlyCA && !ca) && !(idp.OnlyUser && ca) && idp.OnlySomeReasons.BitLength == 0 && !idp.Indirect && !idp.OnlyAttributeCerts
+	switch {
+	case idp.OnlyCA && !cert.IsCA, idp.OnlyUser && cert.IsCA, idp.OnlyAttributeCerts:
+		return invalid("the CRL covers another kind of certificate (issuingDistributionPoint)")
+	case idp.OnlySomeReasons.BitLength != 0 || idp.Indirect:
+		return invalid("CRLs limited to some reasons and indirect CRLs are not supported")
+	}
+	if len(idp.DistributionPoint.FullBytes) == 0 {
+		return nil
+	}
+	names, ok := idpURIs(idp.DistributionPoint.Bytes)
+	if !ok {
+		return invalid("the CRL's issuingDistributionPoint names its partition in a form that is not supported (only fullName URIs)")
+	}
+	for _, n := range names {
+		for _, dp := range cert.CRLDistributionPoints {
+			if n == dp {
+				return nil
+			}
+		}
+	}
+	return invalid("the CRL is the partition %q, which is not a CRL distribution point of the certificate: it says nothing about it", strings.Join(names, ", "))
+}
+
+// idpURIs reads DistributionPointName (the content of the [0] field):
+// fullName [0] GeneralNames with uniformResourceIdentifier [6] entries. Any
+// other form (nameRelativeToCRLIssuer, other GeneralName kinds only) is
+// not ok.
+func idpURIs(b []byte) (uris []string, ok bool) {
+	in := cryptobyte.String(b)
+	var full cryptobyte.String
+	if !in.ReadASN1(&full, cbasn1.Tag(0).ContextSpecific().Constructed()) || !in.Empty() {
+		return nil, false
+	}
+	for !full.Empty() {
+		var gn cryptobyte.String
+		var tag cbasn1.Tag
+		if !full.ReadAnyASN1(&gn, &tag) {
+			return nil, false
+		}
+		if tag == cbasn1.Tag(6).ContextSpecific() {
+			uris = append(uris, string(gn))
+		}
+	}
+	return uris, len(uris) > 0
 }

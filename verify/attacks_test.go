@@ -31,8 +31,8 @@ import (
 type verdict struct {
 	ind Indication
 	sub SubIndication
-	// text must appear in the signature's errors (or warnings with warn).
-	text string
+	// text must appear in the signature's errors, warn in its warnings.
+	text, warn string
 	// absent must appear in no error or warning.
 	absent string
 }
@@ -49,6 +49,9 @@ func (w verdict) check(t *testing.T, r *Report) {
 	all := strings.Join(append(append([]string{}, s.Errors...), s.Warnings...), "\n")
 	if w.text != "" && !strings.Contains(strings.Join(s.Errors, "\n"), w.text) {
 		t.Errorf("no error says %q: %q", w.text, s.Errors)
+	}
+	if w.warn != "" && !strings.Contains(strings.Join(s.Warnings, "\n"), w.warn) {
+		t.Errorf("no warning says %q: %q", w.warn, s.Warnings)
 	}
 	if w.absent != "" && strings.Contains(all, w.absent) {
 		t.Errorf("the report claims %q: %s", w.absent, all)
@@ -94,6 +97,14 @@ func TestAttackStaleRevocationData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A genuine, fresh CRL of the CA for another partition
+	// (issuingDistributionPoint naming a distribution point the
+	// certificate does not point at): it says nothing about revoked.pem.
+	partition, err := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(time.Minute), time.Now().Add(7*24*time.Hour), 7,
+		testpki.IssuingDistributionPoint("http://crl.hpki-test.invalid/other-partition.crl", false))
+	if err != nil {
+		t.Fatal(err)
+	}
 	revokedBT := withCRLs(t, signDoc(t, p.Revoked, sign.CAdESOptions{Level: sign.LevelT, TSA: stamper(t, p.TSA, time.Time{})}), stale)
 	revokedBB := withCRLs(t, signDoc(t, p.Revoked, sign.CAdESOptions{}), stale)
 	doctorBT := signDoc(t, p.Doctor, sign.CAdESOptions{Level: sign.LevelT, TSA: stamper(t, p.TSA, time.Time{})})
@@ -118,6 +129,8 @@ func TestAttackStaleRevocationData(t *testing.T) {
 			verdict{ind: Indeterminate, sub: TryLater, text: "the time it must prove"}},
 		{"the CA's CRL issued before the timestamp: wait for the next one", doctorBT, offlineOnly(p.CRL),
 			verdict{ind: Indeterminate, sub: TryLater, text: "retry after 2045-12-31"}},
+		{"a fresh CRL of another partition of the CA", revokedBT, offlineOnly(partition),
+			verdict{ind: Indeterminate, sub: TryLater, warn: "not a CRL distribution point of the certificate"}},
 		{"offline data older than --max-revocation-age", doctorBB, func(o *Options) {
 			o.Offline, o.CRLs, o.MaxRevocationAge = true, [][]byte{p.CRL}, 30*24*time.Hour
 		}, verdict{ind: Indeterminate, sub: TryLater, text: "maximum revocation age"}},

@@ -249,18 +249,39 @@ func Generate(opts Options) (*PKI, error) {
 	return p, nil
 }
 
-// MakeCRL issues a CRL signed by ca.
-func MakeCRL(ca *Credential, entries []x509.RevocationListEntry, thisUpdate, nextUpdate time.Time, number int64) ([]byte, error) {
+// MakeCRL issues a CRL signed by ca, with extra extensions (such as
+// IssuingDistributionPoint) when given.
+func MakeCRL(ca *Credential, entries []x509.RevocationListEntry, thisUpdate, nextUpdate time.Time, number int64, extra ...pkix.Extension) ([]byte, error) {
 	der, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
 		RevokedCertificateEntries: entries,
 		Number:                    big.NewInt(number),
 		ThisUpdate:                thisUpdate,
 		NextUpdate:                nextUpdate,
+		ExtraExtensions:           extra,
 	}, ca.Cert, ca.Key)
 	if err != nil {
 		return nil, fmt.Errorf("testpki: creating CRL: %w", err)
 	}
 	return der, nil
+}
+
+// IssuingDistributionPoint returns a critical issuingDistributionPoint CRL
+// extension naming the partition uri (a fullName URI, when not empty) and,
+// with onlyCA, onlyContainsCACerts.
+func IssuingDistributionPoint(uri string, onlyCA bool) pkix.Extension {
+	var body []byte
+	if uri != "" {
+		gn, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 6, Bytes: []byte(uri)})
+		full, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: gn})
+		dp, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: full})
+		body = append(body, dp...)
+	}
+	if onlyCA {
+		flag, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 2, Bytes: []byte{0xff}})
+		body = append(body, flag...)
+	}
+	v, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: body})
+	return pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 28}, Critical: true, Value: v}
 }
 
 // hpkiTemplate returns an HPKI end-entity template.
