@@ -131,7 +131,11 @@ error or unreadable input.`,
 			case err != nil:
 				return failure(fmt.Errorf("%s: %w", in, err))
 			}
-			if err := writeOutput(out, res.Signature, force || inPlace, force); err != nil {
+			from := []string{in}
+			if content != "" {
+				from = append(from, content)
+			}
+			if err := writeOutput(out, res.Signature, force || inPlace, force, from...); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(res.Level))

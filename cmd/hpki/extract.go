@@ -18,8 +18,9 @@ import (
 // position only: Ids in a signature are chosen by whoever made it and never
 // become file names. Detached files (the caller's own) are not copied.
 // Nothing is written for a signature that did not pass; an existing file
-// is never replaced. It returns the names written.
-func extractSigned(dir string, rep *verify.Report) ([]string, error) {
+// is never replaced, and no file is wider than the signature file sig it
+// comes from (permFrom). It returns the names written.
+func extractSigned(dir, sig string, rep *verify.Report) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return nil, fmt.Errorf("--extract: %w", err)
 	}
@@ -37,7 +38,7 @@ func extractSigned(dir string, rep *verify.Report) ([]string, error) {
 				ext = ".xml"
 			}
 			name := filepath.Join(dir, fmt.Sprintf("signature-%d-%d%s", i+1, j+1, ext))
-			if err := atomicfile.WriteFile(name, d.Data, atomicfile.Options{}); err != nil {
+			if err := atomicfile.WriteFile(name, d.Data, atomicfile.Options{Perm: permFrom(sig)}); err != nil {
 				if errors.Is(err, atomicfile.ErrExists) {
 					return written, fmt.Errorf("--extract: %s exists: choose an empty folder", name)
 				}

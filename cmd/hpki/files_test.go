@@ -83,7 +83,8 @@ func TestOutputFileModes(t *testing.T) {
 	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
 	sig := doc + ".p7s"
 
-	// New file, umask 027: 0640.
+	// New file from a 0644 document, umask 027: 0640.
+	os.Chmod(doc, 0o644)
 	var code int
 	var errOut string
 	withUmask(0o027, func() {
@@ -197,5 +198,40 @@ func TestVerifyContentNeverIgnored(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, append([]string{"verify", signed, "--content", signed}, base...)...); code != 0 {
 		t.Fatalf("xades, the document itself: exit %d\n%s", code, out)
+	}
+}
+
+// An output made from a private (0600) file is never wider than it: the
+// signature of a 0600 record, an enveloping or enveloped signature carrying
+// its content, and an extended copy of a 0600 signature are all 0600, even
+// under umask 022.
+func TestOutputsNoWiderThanTheirInput(t *testing.T) {
+	dir := t.TempDir()
+	letter := writeDoc(t, dir, "letter.txt", "紹介状")
+	presc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx := filepath.Join(dir, "rx.xml")
+	os.WriteFile(rx, presc, 0o600)
+	cases := []struct {
+		out  string
+		args []string
+	}{
+		{"letter.txt.p7s", []string{"sign", letter}},
+		{"letter.p7m", []string{"sign", letter, "--packaging", "enveloping", "-o", filepath.Join(dir, "letter.p7m")}},
+		{"rx.signed.xml", []string{"sign", rx, "--format", "xades", "--xml-id", "PrescriptionData"}},
+		{"letter.xades.xml", []string{"sign", letter, "--format", "xades", "--packaging", "enveloping", "-o", filepath.Join(dir, "letter.xades.xml")}},
+	}
+	for _, tc := range cases {
+		var code int
+		var errOut string
+		withUmask(0o022, func() { code, _, errOut = runCLI(t, append(tc.args, keyArgs("doctor")...)...) })
+		if code != 0 {
+			t.Fatalf("%v: %s", tc.args, errOut)
+		}
+		if m := mode(t, filepath.Join(dir, tc.out)); m != 0o600 {
+			t.Errorf("%s: mode %v from a 0600 input, want 0600", tc.out, m)
+		}
 	}
 }

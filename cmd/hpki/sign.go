@@ -401,7 +401,7 @@ func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign
 		}
 		res.Signature, what = lifted.Signature, lifted.Level+" "+packaging
 	}
-	if err := writeOutput(out, res.Signature, force, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force, in); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
@@ -436,7 +436,7 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 		}
 		res.Signature, what = lifted.Signature, lifted.Level
 	}
-	if err := writeOutput(out, res.Signature, force, force); err != nil {
+	if err := writeOutput(out, res.Signature, force, force, in); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
@@ -447,8 +447,8 @@ func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Cr
 // umask, a replaced one keeping its mode, owner and group. It refuses to
 // replace an existing file unless overwrite, and a read-only one (no write
 // permission bit) unless force.
-func writeOutput(out string, data []byte, overwrite, force bool) error {
-	err := atomicfile.WriteFile(out, data, atomicfile.Options{Overwrite: overwrite || force, ReplaceReadOnly: force})
+func writeOutput(out string, data []byte, overwrite, force bool, from ...string) error {
+	err := atomicfile.WriteFile(out, data, atomicfile.Options{Perm: permFrom(from...), Overwrite: overwrite || force, ReplaceReadOnly: force})
 	switch {
 	case err == nil:
 		return nil
@@ -456,6 +456,23 @@ func writeOutput(out string, data []byte, overwrite, force bool) error {
 		return usageError(err)
 	}
 	return failure(err)
+}
+
+// permFrom is the mode of a new output made from the files from (the
+// signed document, the signature extended): never wider than any of them,
+// so a record kept 0600 does not give a 0644 signature that carries or
+// describes it; the umask applies on top. 0 (atomicfile's default 0666)
+// when from is empty or unreadable.
+func permFrom(from ...string) os.FileMode {
+	perm := os.FileMode(0o666)
+	for _, name := range from {
+		st, err := os.Stat(name)
+		if err != nil {
+			return 0
+		}
+		perm &= st.Mode().Perm() | 0o600 // the owner may always read and write what they make
+	}
+	return perm
 }
 
 // notSameFile refuses (exit 3) when out names the same file as other

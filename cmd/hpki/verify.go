@@ -120,7 +120,7 @@ unreadable input.`,
 				return usageError(fmt.Errorf("%s: %w", args[0], err))
 			}
 			if extract != "" {
-				written, err := extractSigned(extract, rep)
+				written, err := extractSigned(extract, args[0], rep)
 				for _, name := range written {
 					fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(name))
 				}
