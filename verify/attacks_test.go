@@ -166,7 +166,7 @@ func TestAttackStaleRevocationData(t *testing.T) {
 
 // opensslSign signs doc with cred using OpenSSL (the tool an attacker has:
 // our own signer refuses these certificates) and returns DER CMS.
-func opensslSign(t *testing.T, cred *testpki.Credential) []byte {
+func opensslSign(t *testing.T, cred *testpki.Credential, extra ...string) []byte {
 	t.Helper()
 	openssl := peer.Require(t, "openssl", "apt-get install openssl")
 	dir := t.TempDir()
@@ -185,8 +185,12 @@ func opensslSign(t *testing.T, cred *testpki.Credential) []byte {
 		}
 	}
 	out := filepath.Join(dir, "sig.p7s")
-	cmd := exec.Command(openssl, "cms", "-sign", "-cades", "-binary", "-md", "sha256", "-in", filepath.Join(dir, "doc"),
-		"-signer", filepath.Join(dir, "cert.pem"), "-inkey", filepath.Join(dir, "key.pem"), "-outform", "DER", "-out", out)
+	if extra == nil {
+		extra = []string{"-cades"}
+	}
+	args := append([]string{"cms", "-sign", "-binary", "-md", "sha256", "-in", filepath.Join(dir, "doc"),
+		"-signer", filepath.Join(dir, "cert.pem"), "-inkey", filepath.Join(dir, "key.pem"), "-outform", "DER", "-out", out}, extra...)
+	cmd := exec.Command(openssl, args...)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("openssl cms -sign: %v\n%s", err, msg)
 	}
@@ -317,4 +321,26 @@ func TestAttackRoleScheme(t *testing.T) {
 	if role.Scheme != hcrole.SchemeAdministrative.String() || role.Ja != "" {
 		t.Errorf("the report shows %+v: the scheme must be the administrative one and no Japanese name of the national qualification", role)
 	}
+}
+
+// A plain CMS signature (no signing-certificate attribute) names its signer
+// by the sid, which is not signed: it cannot meet a role requirement (a
+// certificate for the same key with other roles could be named instead).
+func TestAttackRoleWithoutCertificateBinding(t *testing.T) {
+	p := testpki.MustLoad(t)
+	plain := opensslSign(t, p.Doctor, "-nosmimecap") // no -cades: no ESS signing-certificate
+	o := opts(t)
+	r, err := VerifyCAdES(context.Background(), plain, bytes.NewReader(doc), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Indication != TotalPassed || r.Signatures[0].Level != "CMS" {
+		t.Fatalf("control: %s %s %q", r.Indication, r.Signatures[0].Level, r.Signatures[0].Errors)
+	}
+	o.RequireRole, _ = hcrole.ParseRequirement("医師")
+	r, err = VerifyCAdES(context.Background(), plain, bytes.NewReader(doc), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verdict{ind: TotalFailed, sub: SigConstraintsFailure, text: "binds the signer certificate"}.check(t, r)
 }

@@ -430,6 +430,12 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	if sc == nil {
 		level = "CMS"
 		sr.Warnings = append(sr.Warnings, "no signing-certificate(-v2) attribute: a plain CMS signature, not CAdES; the signer certificate is identified by the sid only")
+		// The sid is not signed: another certificate for the same key
+		// (with other roles) could be named instead. A role needs a
+		// certificate the signed attributes bind.
+		if !v.opts.RequireRole.IsZero() {
+			fail(TotalFailed, SigConstraintsFailure, "the role requirement cannot be met: no signed attribute (signing-certificate-v2) binds the signer certificate, and the sid naming it is not signed")
+		}
 	} else if m, err := cms.CheckSigningCertificate(sc, cert); err != nil {
 		return fail(Indeterminate, NoSigningCertificateFound, "signing-certificate attribute: %v", err)
 	} else if !m.V2 {

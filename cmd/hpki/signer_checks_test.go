@@ -64,7 +64,8 @@ func TestVerifyPastAtWithoutProof(t *testing.T) {
 	}
 	code, out, _ := runCLI(t, "verify", sig, "--content", doc, "--trust", testpki.Path("root.pem"), "--offline",
 		"--crl", testpki.Path("ca-sign.crl"), "--at", "2025-07-01T00:00:00Z")
-	if code != 2 || !strings.Contains(out, "NO_POE") || strings.Contains(out, "proven by") || strings.Contains(out, "proven to") {
+	if code != 2 || !strings.Contains(out, "NO_POE") || strings.Contains(out, "proven by") || strings.Contains(out, "proven to") ||
+		strings.Contains(out, "at the signing time") || !strings.Contains(out, "not revoked at the validation time") {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 }
