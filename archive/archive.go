@@ -132,7 +132,18 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 				}
 				return nil
 			}
-			if d.IsDir() || !signatureExt(path) {
+			if d.IsDir() {
+				return nil
+			}
+			if d.Type()&fs.ModeSymlink != 0 {
+				// A link to a folder would hide a whole subtree from the
+				// run: say so, whatever its name.
+				if st, err := os.Stat(path); err == nil && st.IsDir() {
+					skippedEntries = append(skippedEntries, skipped(path, skipf("a symbolic link to a folder (the walk does not follow links)")))
+					return nil
+				}
+			}
+			if !signatureExt(path) {
 				return nil
 			}
 			if !d.Type().IsRegular() {

@@ -145,6 +145,7 @@ func TestWalkReportsSkippedSignatureEntries(t *testing.T) {
 	}
 	os.Symlink("/dev/zero", filepath.Join(f.dir, "zero.p7m"))
 	os.Symlink("letter.txt.p7s", filepath.Join(f.dir, "alias.p7s"))
+	os.Symlink(t.TempDir(), filepath.Join(f.dir, "2025")) // a folder of records behind a link
 	if err := syscall.Mkfifo(filepath.Join(f.dir, "doc.xml"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +153,7 @@ func TestWalkReportsSkippedSignatureEntries(t *testing.T) {
 	if len(files) != 1 || filepath.Base(files[0]) != "letter.txt.p7s" {
 		t.Fatalf("files %v", files)
 	}
-	want := map[string]string{"pipe.p7s": "FIFO", "zero.p7m": "symbolic link", "alias.p7s": "symbolic link", "doc.xml": "FIFO"}
+	want := map[string]string{"pipe.p7s": "FIFO", "zero.p7m": "symbolic link", "alias.p7s": "symbolic link", "doc.xml": "FIFO", "2025": "symbolic link to a folder"}
 	got := map[string]string{}
 	for _, r := range recs {
 		if r.Skipped != "" {
