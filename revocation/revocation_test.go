@@ -3,6 +3,7 @@ package revocation
 import (
 	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"math/big"
 	"net/http"
@@ -206,6 +207,12 @@ func FuzzCheckOCSP(f *testing.F) {
 func FuzzCheckCRL(f *testing.F) {
 	p := testpki.MustLoad(f)
 	f.Add(p.CRL)
+	// CRL partitions (idp_test.go): another partition, CA certificates only.
+	for _, ext := range []pkix.Extension{testpki.IssuingDistributionPoint("http://crl.hpki-test.invalid/other-partition.crl", false), testpki.IssuingDistributionPoint("", true)} {
+		if crl, err := testpki.MakeCRL(p.SignCA, nil, time.Now(), time.Now().Add(time.Hour), 2, ext); err == nil {
+			f.Add(crl)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, _ = CheckCRL(data, p.Doctor.Cert, p.SignCA.Cert)
 	})

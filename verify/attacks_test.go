@@ -60,7 +60,7 @@ func (w verdict) check(t *testing.T, r *Report) {
 
 // withCRLs returns sig with crls added to the SignedData's (unsigned) CRL
 // set: anyone holding a signature can do this.
-func withCRLs(t *testing.T, sig []byte, crls ...[]byte) []byte {
+func withCRLs(t testing.TB, sig []byte, crls ...[]byte) []byte {
 	t.Helper()
 	sd, err := cms.Parse(sig)
 	if err != nil {

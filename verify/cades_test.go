@@ -415,6 +415,10 @@ func TestVerifyOpenSSLSignatures(t *testing.T) {
 func FuzzVerifyCAdES(f *testing.F) {
 	p := testpki.MustLoad(f)
 	f.Add(signDoc(f, p.Doctor, sign.CAdESOptions{Packaging: sign.Enveloping}))
+	// The stale-CRL attack: a revoked signer's signature carrying an old
+	// CRL of its CA (attacks_test.go).
+	stale, _ := testpki.MakeCRL(p.SignCA, nil, time.Date(2025, 5, 1, 0, 0, 0, 0, time.UTC), time.Date(2045, 1, 1, 0, 0, 0, 0, time.UTC), 1)
+	f.Add(withCRLs(f, signDoc(f, p.Revoked, sign.CAdESOptions{Packaging: sign.Enveloping}), stale))
 	v := New(opts(f))
 	f.Fuzz(func(t *testing.T, sig []byte) {
 		r, err := v.VerifyCAdES(context.Background(), sig, nil, "")
