@@ -3,7 +3,6 @@ package certinfo
 import (
 	"bytes"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"os"
 	"strings"
@@ -83,19 +82,7 @@ func ExampleDescribe() {
 // with the scheme it really has: not national, no Japanese name of 医師.
 func TestDescribeRoleUnderOtherScheme(t *testing.T) {
 	p := testpki.MustLoad(t)
-	tmpl := testpki.SigningTemplate("TEST ADMIN-SCHEME Goro", "試験 管理五郎", "MD0777", []string{"Medical Doctor"}, p.Doctor.Cert.NotBefore, p.Doctor.Cert.NotAfter)
-	ext, err := hcrole.Extension([]hcrole.Role{{Scheme: hcrole.SchemeAdministrative, Text: "Medical Doctor"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exts []pkix.Extension
-	for _, e := range tmpl.ExtraExtensions {
-		if !e.Id.Equal(hcrole.OIDSubjectDirectoryAttributes) {
-			exts = append(exts, e)
-		}
-	}
-	tmpl.ExtraExtensions = append(exts, ext)
-	cred, err := testpki.IssueCert(tmpl, p.SignCA, p.Doctor.Key)
+	cred, err := p.SigningWithRoles("TEST ADMIN-SCHEME Goro", "試験 管理五郎", "MD0777", []hcrole.Role{{Scheme: hcrole.SchemeAdministrative, Text: "Medical Doctor"}}, p.Doctor.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

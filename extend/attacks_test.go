@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/cms"
+	"github.com/hpki-jp/hpki/internal/cms/cmstest"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/sign"
@@ -34,14 +35,7 @@ func TestAttackExtendStaleRevocationData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		sd, err := cms.Parse(res.Signature)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, c := range crls {
-			sd.AddCRL(c)
-		}
-		out, err := sd.Marshal()
+		out, err := cmstest.WithCRLs(res.Signature, crls...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"os"
 	"os/exec"
@@ -20,7 +19,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/internal/cms"
+	"github.com/hpki-jp/hpki/internal/cms/cmstest"
 	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/revocation"
@@ -62,14 +61,7 @@ func (w verdict) check(t *testing.T, r *Report) {
 // set: anyone holding a signature can do this.
 func withCRLs(t testing.TB, sig []byte, crls ...[]byte) []byte {
 	t.Helper()
-	sd, err := cms.Parse(sig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range crls {
-		sd.AddCRL(c)
-	}
-	out, err := sd.Marshal()
+	out, err := cmstest.WithCRLs(sig, crls...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,19 +285,7 @@ func TestAttackPastValidationTime(t *testing.T) {
 // national qualification 医師.
 func TestAttackRoleScheme(t *testing.T) {
 	p := testpki.MustLoad(t)
-	tmpl := testpki.SigningTemplate("TEST ADMIN-SCHEME Goro", "試験 管理五郎", "MD0777", []string{"Medical Doctor"}, p.Doctor.Cert.NotBefore, p.Doctor.Cert.NotAfter)
-	adminRole, err := hcrole.Extension([]hcrole.Role{{Scheme: hcrole.SchemeAdministrative, Text: "Medical Doctor"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var exts []pkix.Extension
-	for _, e := range tmpl.ExtraExtensions {
-		if !e.Id.Equal(hcrole.OIDSubjectDirectoryAttributes) {
-			exts = append(exts, e)
-		}
-	}
-	tmpl.ExtraExtensions = append(exts, adminRole)
-	cred, err := testpki.IssueCert(tmpl, p.SignCA, p.Doctor.Key)
+	cred, err := p.SigningWithRoles("TEST ADMIN-SCHEME Goro", "試験 管理五郎", "MD0777", []hcrole.Role{{Scheme: hcrole.SchemeAdministrative, Text: "Medical Doctor"}}, p.Doctor.Key)
 	if err != nil {
 		t.Fatal(err)
 	}

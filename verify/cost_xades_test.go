@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"github.com/hpki-jp/hpki/internal/cms/cmstest"
 	"runtime"
 	"strings"
 	"testing"
@@ -141,49 +142,11 @@ func peakDuring(f func()) uint64 {
 	return peak - base
 }
 
-// cost runs f a few times and returns its fastest time and the bytes it
-// allocated (the most of the runs).
-func cost(f func()) (time.Duration, uint64) {
-	best, alloc := time.Duration(1<<62), uint64(0)
-	for i := 0; i < 3; i++ {
-		runtime.GC()
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		start := time.Now()
-		f()
-		d := time.Since(start)
-		runtime.ReadMemStats(&after)
-		if d < best {
-			best = d
-		}
-		if a := after.TotalAlloc - before.TotalAlloc; a > alloc {
-			alloc = a
-		}
-	}
-	return best, alloc
-}
-
-// assertLinear checks the cost at sizes 1x, 4x and 16x: 16x may cost at
-// most 64x (time) and 32x (allocations) of 1x; a small floor absorbs the
-// noise of very fast runs.
+// assertLinear checks the cost at sizes 1x, 4x and 16x
+// (cmstest.AssertLinearRuns).
 func assertLinear(t *testing.T, name string, run func(scale int) func()) {
 	t.Helper()
-	var times [3]time.Duration
-	var allocs [3]uint64
-	for i, scale := range []int{1, 4, 16} {
-		times[i], allocs[i] = cost(run(scale))
-		t.Logf("%s %2dx: %v, %d KB allocated", name, scale, times[i], allocs[i]>>10)
-	}
-	base := times[0]
-	if base < 2*time.Millisecond {
-		base = 2 * time.Millisecond
-	}
-	if times[2] > 64*base {
-		t.Errorf("%s: time grows faster than linear: %v at 1x, %v at 16x", name, times[0], times[2])
-	}
-	if allocs[2] > 32*allocs[0]+(1<<20) {
-		t.Errorf("%s: allocations grow faster than linear: %d at 1x, %d at 16x", name, allocs[0], allocs[2])
-	}
+	cmstest.AssertLinearRuns(t, name, run)
 }
 
 func TestCostXAdESManifestBomb(t *testing.T) {

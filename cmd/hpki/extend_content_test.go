@@ -1,31 +1,21 @@
 package main
 
 import (
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hpki-jp/hpki/internal/testpki"
-	"github.com/hpki-jp/hpki/tsa"
 )
 
 // hpki extend --content on an enveloped XAdES document: content that the
 // signatures do not cover is refused (HASH_FAILURE), never ignored.
 func TestExtendXAdESContentNeverIgnored(t *testing.T) {
-	p := testpki.MustLoad(t)
-	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer ts.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
-	presc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := filepath.Join(dir, "prescription.xml")
-	os.WriteFile(in, presc, 0o600)
+	in := copyPrescription(t, dir)
 	signed := filepath.Join(dir, "prescription.signed.xml")
-	if code, _, errOut := runCLI(t, append([]string{"sign", in, "--format", "xades", "--xml-id", "PrescriptionData", "-o", signed, "--level", "T", "--tsa", ts.URL, "--tsa-trust", testpki.Path("tsa-root.pem")}, keyArgs("doctor")...)...); code != 0 {
+	if code, _, errOut := runCLI(t, append([]string{"sign", in, "--format", "xades", "--xml-id", "PrescriptionData", "-o", signed, "--level", "T", "--tsa", tsaURL, "--tsa-trust", testpki.Path("tsa-root.pem")}, keyArgs("doctor")...)...); code != 0 {
 		t.Fatal(errOut)
 	}
 	other := writeDoc(t, dir, "other.xml", "<Document>another prescription</Document>")

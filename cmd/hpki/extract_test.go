@@ -20,12 +20,7 @@ func TestVerifyExtract(t *testing.T) {
 	if code, _, errOut := runCLI(t, append([]string{"sign", letter, "--packaging", "enveloping", "-o", env}, keyArgs("doctor")...)...); code != 0 {
 		t.Fatal(errOut)
 	}
-	presc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	xmlIn := filepath.Join(dir, "prescription.xml")
-	os.WriteFile(xmlIn, presc, 0o600)
+	xmlIn := copyPrescription(t, dir)
 	signedXML := filepath.Join(dir, "prescription.signed.xml")
 	if code, _, errOut := runCLI(t, append([]string{"sign", xmlIn, "--format", "xades", "--xml-id", "PrescriptionData", "-o", signedXML}, keyArgs("doctor")...)...); code != 0 {
 		t.Fatal(errOut)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/hpki-jp/hpki/internal/testpki"
-	"github.com/hpki-jp/hpki/tsa"
 )
 
 // withUmask runs f with the process umask set to mask.
@@ -75,9 +73,7 @@ func TestSignNeverReplacesItsInput(t *testing.T) {
 // Outputs honour the umask when new and keep the mode of the file they
 // replace; a read-only file is replaced only with --force.
 func TestOutputFileModes(t *testing.T) {
-	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer hs.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	doc := writeDoc(t, dir, "record.txt", "referral letter kept for decades")
 	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
@@ -88,7 +84,7 @@ func TestOutputFileModes(t *testing.T) {
 	var code int
 	var errOut string
 	withUmask(0o027, func() {
-		code, _, errOut = runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...)
+		code, _, errOut = runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...)
 	})
 	if code != 0 {
 		t.Fatalf("sign: %s", errOut)
@@ -99,7 +95,7 @@ func TestOutputFileModes(t *testing.T) {
 	// Replaced 0600: stays 0600 (umask 022 would have given 0644).
 	os.Chmod(sig, 0o600)
 	withUmask(0o022, func() {
-		code, _, errOut = runCLI(t, append([]string{"sign", doc, "--force", "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...)
+		code, _, errOut = runCLI(t, append([]string{"sign", doc, "--force", "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...)
 	})
 	if code != 0 || mode(t, sig) != 0o600 {
 		t.Fatalf("sign --force over a 0600 file: exit %d mode %v %s", code, mode(t, sig), errOut)
@@ -113,14 +109,14 @@ func TestOutputFileModes(t *testing.T) {
 	// read-only) with it.
 	os.Chmod(sig, 0o444)
 	before, _ := os.ReadFile(sig)
-	code, out, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL, "--in-place"}, base...)...)
+	code, out, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", tsaURL, "--in-place"}, base...)...)
 	if code != 3 || !strings.Contains(errOut, "read-only") {
 		t.Fatalf("extend --in-place on 0444: exit %d\n%s%s", code, out, errOut)
 	}
 	if after, _ := os.ReadFile(sig); !bytes.Equal(before, after) {
 		t.Fatal("read-only record replaced")
 	}
-	if code, _, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL, "--in-place", "--force"}, base...)...); code != 0 || mode(t, sig) != 0o444 {
+	if code, _, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", tsaURL, "--in-place", "--force"}, base...)...); code != 0 || mode(t, sig) != 0o444 {
 		t.Fatalf("extend --in-place --force on 0444: exit %d mode %v %s", code, mode(t, sig), errOut)
 	}
 	// extend -o SIG without --in-place, or -o the content: refused.
@@ -138,21 +134,19 @@ func TestOutputFileModes(t *testing.T) {
 // archive renew keeps the mode of each record and skips read-only ones
 // unless --force.
 func TestArchiveRenewFileModes(t *testing.T) {
-	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer hs.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	tsaRoot := testpki.Path("tsa-root.pem")
 	for _, name := range []string{"private.txt", "locked.txt"} {
 		doc := writeDoc(t, dir, name, "record "+name)
-		if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
+		if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
 			t.Fatalf("sign: %s", errOut)
 		}
 	}
 	private, locked := filepath.Join(dir, "private.txt.p7s"), filepath.Join(dir, "locked.txt.p7s")
 	os.Chmod(private, 0o600)
 	os.Chmod(locked, 0o444)
-	args := []string{"archive", "renew", dir, "--tsa", hs.URL, "--tsa-trust", tsaRoot, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t)}
+	args := []string{"archive", "renew", dir, "--tsa", tsaURL, "--tsa-trust", tsaRoot, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t)}
 	code, out, _ := runCLI(t, args...)
 	if code != 1 || !strings.Contains(out, "read-only") || !strings.Contains(out, "1 renewed, 1 refused") {
 		t.Fatalf("renew: exit %d\n%s", code, out)
@@ -208,19 +202,14 @@ func TestVerifyContentNeverIgnored(t *testing.T) {
 func TestOutputsNoWiderThanTheirInput(t *testing.T) {
 	dir := t.TempDir()
 	letter := writeDoc(t, dir, "letter.txt", "紹介状")
-	presc, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rx := filepath.Join(dir, "rx.xml")
-	os.WriteFile(rx, presc, 0o600)
+	rx := copyPrescription(t, dir)
 	cases := []struct {
 		out  string
 		args []string
 	}{
 		{"letter.txt.p7s", []string{"sign", letter}},
 		{"letter.p7m", []string{"sign", letter, "--packaging", "enveloping", "-o", filepath.Join(dir, "letter.p7m")}},
-		{"rx.signed.xml", []string{"sign", rx, "--format", "xades", "--xml-id", "PrescriptionData"}},
+		{"prescription.signed.xml", []string{"sign", rx, "--format", "xades", "--xml-id", "PrescriptionData"}},
 		{"letter.xades.xml", []string{"sign", letter, "--format", "xades", "--packaging", "enveloping", "-o", filepath.Join(dir, "letter.xades.xml")}},
 	}
 	for _, tc := range cases {

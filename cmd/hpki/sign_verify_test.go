@@ -31,16 +31,14 @@ func writeDoc(t *testing.T, dir, name, content string) string {
 }
 
 func TestSignAndVerifyCLI(t *testing.T) {
-	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer hs.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	a := writeDoc(t, dir, "a.txt", "referral letter A")
 	b := writeDoc(t, dir, "b.txt", "referral letter B")
 	root, tsaRoot := testpki.Path("root.pem"), testpki.Path("tsa-root.pem")
 
 	// Batch, level T, role required.
-	args := append([]string{"sign", a, b, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot, "--require-role", "医師"}, keyArgs("doctor")...)
+	args := append([]string{"sign", a, b, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot, "--require-role", "医師"}, keyArgs("doctor")...)
 	if code, out, errOut := runCLI(t, args...); code != 0 {
 		t.Fatalf("sign: exit %d\n%s%s", code, out, errOut)
 	}
@@ -191,19 +189,17 @@ func TestSignAndVerifyXAdESCLI(t *testing.T) {
 // hpki extend: LT then LTA (a renewal on top), the result verified offline
 // from what it embeds alone; refusals and bad input with their exit codes.
 func TestExtendCLI(t *testing.T) {
-	p := testpki.MustLoad(t)
-	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer hs.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	doc := writeDoc(t, dir, "record.txt", "referral letter kept for decades")
 	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
-	if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", hs.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
+	if code, _, errOut := runCLI(t, append([]string{"sign", doc, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
 		t.Fatalf("sign: %s", errOut)
 	}
 	sig := doc + ".p7s"
 	before, _ := os.ReadFile(sig)
 	base := []string{"--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--offline", "--crl", crl}
-	code, out, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL}, base...)...)
+	code, out, errOut := runCLI(t, append([]string{"extend", sig, "--to", "LTA", "--tsa", tsaURL}, base...)...)
 	if code != 0 || !strings.Contains(out, "CAdES-BASELINE-LTA") {
 		t.Fatalf("extend: %d %s %s", code, out, errOut)
 	}
@@ -212,7 +208,7 @@ func TestExtendCLI(t *testing.T) {
 	}
 	lta := filepath.Join(dir, "record.txt.lta.p7s")
 	// Renew in place.
-	if code, out, errOut := runCLI(t, append([]string{"extend", lta, "--to", "LTA", "--tsa", hs.URL, "--in-place"}, base...)...); code != 0 {
+	if code, out, errOut := runCLI(t, append([]string{"extend", lta, "--to", "LTA", "--tsa", tsaURL, "--in-place"}, base...)...); code != 0 {
 		t.Fatalf("renew: %d %s %s", code, out, errOut)
 	}
 	// Offline, no --crl: the embedded data is enough.
@@ -232,7 +228,7 @@ func TestExtendCLI(t *testing.T) {
 		{"LTA without --tsa", append([]string{"extend", sig, "--to", "LTA"}, base...), 3, "--tsa"},
 		{"bad level", append([]string{"extend", sig, "--to", "LTX"}, base...), 3, "LT or LTA"},
 		{"garbage signature", append([]string{"extend", garbage, "--to", "LT"}, base...), 3, "unreadable"},
-		{"output exists", append([]string{"extend", sig, "--to", "LTA", "--tsa", hs.URL, "-o", lta}, base...), 3, "exists"},
+		{"output exists", append([]string{"extend", sig, "--to", "LTA", "--tsa", tsaURL, "-o", lta}, base...), 3, "exists"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tc.args...)
@@ -250,8 +246,7 @@ func TestExtendCLI(t *testing.T) {
 // input before listening.
 func TestOnlineRevocationCLI(t *testing.T) {
 	p := testpki.MustLoad(t)
-	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer ts.Close()
+	tsaURL := testTSA(t)
 	r := &revocation.Responder{Issuer: p.SignCA.Cert, Cert: p.OCSP.Cert, Signer: p.OCSP.Key}
 	r.Revoke(p.Revoked.Cert.SerialNumber, p.RevokedAt, 1)
 	ocsp := httptest.NewServer(r)
@@ -270,7 +265,7 @@ func TestOnlineRevocationCLI(t *testing.T) {
 	} {
 		t.Run(tc.who, func(t *testing.T) {
 			sig := filepath.Join(dir, tc.who+".p7s")
-			if code, _, errOut := runCLI(t, append([]string{"sign", doc, "-o", sig, "--level", "T", "--tsa", ts.URL, "--tsa-trust", tsaRoot}, keyArgs(tc.who)...)...); code != 0 {
+			if code, _, errOut := runCLI(t, append([]string{"sign", doc, "-o", sig, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs(tc.who)...)...); code != 0 {
 				t.Fatalf("sign: %s", errOut)
 			}
 			code, out, errOut := runCLI(t, "verify", sig, "--content", doc, "--trust", root, "--tsa-trust", tsaRoot, "--resolve", "ocsp.hpki-test.invalid="+addr)
@@ -301,15 +296,13 @@ func TestOnlineRevocationCLI(t *testing.T) {
 // hpki sign --level LTA signs, timestamps and extends in one step, CAdES
 // and XAdES; the result verifies offline from what it embeds.
 func TestSignAtLTACLI(t *testing.T) {
-	p := testpki.MustLoad(t)
-	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer ts.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	root, tsaRoot := testpki.Path("root.pem"), testpki.Path("tsa-root.pem")
 	presc, _ := os.ReadFile("../../testdata/xml/prescription.xml")
 	letter := writeDoc(t, dir, "letter.txt", "referral letter")
 	xml := writeDoc(t, dir, "presc.xml", string(presc))
-	common := append([]string{"--level", "LTA", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}, keyArgs("doctor")...)
+	common := append([]string{"--level", "LTA", "--tsa", tsaURL, "--tsa-trust", tsaRoot, "--trust", root, "--offline", "--crl", testpki.FreshCRLFile(t)}, keyArgs("doctor")...)
 	for _, tc := range []struct {
 		name, level string
 		sign        []string
@@ -331,7 +324,7 @@ func TestSignAtLTACLI(t *testing.T) {
 	}
 	// Without revocation data the new signature cannot reach LT: refused,
 	// nothing written.
-	code, _, errOut := runCLI(t, append([]string{"sign", letter, "-o", filepath.Join(dir, "x.p7s"), "--level", "LT", "--tsa", ts.URL, "--tsa-trust", tsaRoot, "--trust", root, "--offline"}, keyArgs("doctor")...)...)
+	code, _, errOut := runCLI(t, append([]string{"sign", letter, "-o", filepath.Join(dir, "x.p7s"), "--level", "LT", "--tsa", tsaURL, "--tsa-trust", tsaRoot, "--trust", root, "--offline"}, keyArgs("doctor")...)...)
 	if code != 1 || !strings.Contains(errOut, "TRY_LATER") {
 		t.Fatalf("LT without revocation data: exit %d %s", code, errOut)
 	}
@@ -344,15 +337,13 @@ func TestSignAtLTACLI(t *testing.T) {
 // summary, exit code of the worst record, JSON for programs; renewal
 // extends the valid record in place and leaves the failing one alone.
 func TestArchiveCLI(t *testing.T) {
-	p := testpki.MustLoad(t)
-	ts := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer ts.Close()
+	tsaURL := testTSA(t)
 	dir := t.TempDir()
 	root, tsaRoot, crl := testpki.Path("root.pem"), testpki.Path("tsa-root.pem"), testpki.FreshCRLFile(t)
 	good := writeDoc(t, dir, "good.txt", "referral letter")
 	bad := writeDoc(t, dir, "bad.txt", "referral letter")
 	for _, f := range []string{good, bad} {
-		if code, _, errOut := runCLI(t, append([]string{"sign", f, "--level", "T", "--tsa", ts.URL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
+		if code, _, errOut := runCLI(t, append([]string{"sign", f, "--level", "T", "--tsa", tsaURL, "--tsa-trust", tsaRoot}, keyArgs("doctor")...)...); code != 0 {
 			t.Fatal(errOut)
 		}
 	}
@@ -368,7 +359,7 @@ func TestArchiveCLI(t *testing.T) {
 		t.Fatalf("json: %v %d %s", err, code, out)
 	}
 	before, _ := os.ReadFile(bad + ".p7s")
-	code, out, errOut = runCLI(t, append([]string{"archive", "renew", "--tsa", ts.URL}, common...)...)
+	code, out, errOut = runCLI(t, append([]string{"archive", "renew", "--tsa", tsaURL}, common...)...)
 	if code != 1 || !strings.Contains(out, "1 renewed, 0 refused") || !strings.Contains(out, "CAdES-BASELINE-LTA") {
 		t.Fatalf("archive renew: %d\n%s%s", code, out, errOut)
 	}
@@ -386,4 +377,29 @@ func TestArchiveCLI(t *testing.T) {
 	} else {
 		assertOneLineError(t, errOut)
 	}
+}
+
+// testTSA starts the test TSA on 127.0.0.1 for the test's duration and
+// returns its URL.
+func testTSA(t *testing.T) string {
+	t.Helper()
+	p := testpki.MustLoad(t)
+	hs := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	t.Cleanup(hs.Close)
+	return hs.URL
+}
+
+// copyPrescription copies the sample e-prescription into dir (mode 0600)
+// and returns its name.
+func copyPrescription(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "xml", "prescription.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "prescription.xml")
+	if err := os.WriteFile(name, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }

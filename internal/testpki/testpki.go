@@ -403,6 +403,15 @@ func SigningTemplate(romaji, kanji, serial string, roles []string, from, until t
 	return hpkiTemplate(who, from, until, false)
 }
 
+// SigningWithRoles issues, under the signing CA and for key, an HPKI signing
+// certificate valid as long as the doctor's, carrying exactly roles (any
+// scheme: e.g. "Medical Doctor" under the administrative scheme, for tests
+// of role schemes).
+func (p *PKI) SigningWithRoles(romaji, kanji, serial string, roles []hcrole.Role, key crypto.Signer) (*Credential, error) {
+	who := person{romaji: romaji, kanji: kanji, serial: serial, roles: roles}
+	return IssueCert(hpkiTemplate(who, p.Doctor.Cert.NotBefore, p.Doctor.Cert.NotAfter, false), p.SignCA, key)
+}
+
 // CATemplate returns the template of a test CA (certificate policy when
 // policy is not nil), valid from..until.
 func CATemplate(name string, from, until time.Time, policy asn1.ObjectIdentifier) *x509.Certificate {

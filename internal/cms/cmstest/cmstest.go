@@ -201,3 +201,16 @@ func HashIndexAttack(sig, token []byte, n int, repeat bool) ([]byte, error) {
 	si.AddUnsignedAttr(cms.OIDArchiveTimeStampV3, tok)
 	return sd.Marshal()
 }
+
+// WithCRLs returns the DER signature sig with crls added to its SignedData
+// CRL set (unsigned: anyone holding a signature can do this), each once.
+func WithCRLs(sig []byte, crls ...[]byte) ([]byte, error) {
+	sd, err := cms.Parse(sig)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range crls {
+		sd.AddCRL(c)
+	}
+	return sd.Marshal()
+}
