@@ -117,6 +117,11 @@ type SignedData struct {
 	// Location is the absolute path of the covered element (see
 	// xmlsig.Path), empty for a detached file.
 	Location string `json:"location,omitempty"`
+	// Excluded is the absolute path of the ds:Signature the
+	// enveloped-signature transform left out of the element at Location
+	// (a direct child of it): that subtree is not signed. Empty when
+	// nothing was left out.
+	Excluded string `json:"excluded,omitempty"`
 	// InSignature is true when the covered element lies inside the
 	// signature's own ds:Signature (an enveloping ds:Object).
 	InSignature bool `json:"inSignature,omitempty"`

@@ -104,6 +104,9 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	if len(ix.Duplicates) > 0 {
 		return fail(TotalFailed, FormatFailure, "the document has duplicate Id attributes (%s): a signature wrapping attempt or a broken document", strings.Join(ix.Duplicates, ", "))
 	}
+	if err := xmlsig.CheckSignatureLayout(sig); err != nil {
+		return fail(TotalFailed, FormatFailure, "%v", err)
+	}
 	si := xmlsig.Child(sig, xmlsig.NSDSig, "SignedInfo")
 	sv := xmlsig.Child(sig, xmlsig.NSDSig, "SignatureValue")
 	if si == nil || sv == nil {
@@ -143,6 +146,10 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	}
 	cert, level, err := signingCertificate(signedProps, certs)
 	if err != nil {
+		var fe *signingCertFormatError
+		if errors.As(err, &fe) {
+			return fail(TotalFailed, FormatFailure, "%v", err)
+		}
 		return fail(Indeterminate, NoSigningCertificateFound, "%v", err)
 	}
 	v.describeSigner(&sr, cert)
@@ -276,6 +283,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		}
 	}
 	sr.Warnings = append(sr.Warnings, uncoveredLookalikes(doc, covered)...)
+	sr.Warnings = append(sr.Warnings, unsignedObjects(sig, qp, covered)...)
 	if signedProps != nil && !propsBound {
 		return fail(TotalFailed, FormatFailure, "SignedProperties are not bound by a Reference URI to their Id: they are not signed")
 	}
@@ -485,7 +493,7 @@ func (v *Verifier) coverEntry(sr *SignatureReport, ref *xmlsig.Reference, sig *e
 		entry = "manifest: " + entry
 	}
 	sr.Covers = append(sr.Covers, entry)
-	sr.SignedData = append(sr.SignedData, SignedData{URI: ref.URI, Location: ref.Location, InSignature: in, Manifest: manifest, Checked: ref.Checked && ref.Match, Data: ref.Data})
+	sr.SignedData = append(sr.SignedData, SignedData{URI: ref.URI, Location: ref.Location, Excluded: ref.Excluded, InSignature: in, Manifest: manifest, Checked: ref.Checked && ref.Match, Data: ref.Data})
 	return entry
 }
 
@@ -589,6 +597,45 @@ func uncoveredLookalikes(doc *etree.Document, covered []*etree.Element) []string
 	return out
 }
 
+// unsignedObjects warns about the content of sig's ds:Object elements that
+// no signed reference of sig covers: everything but the XAdES
+// QualifyingProperties qp (whose unsigned properties are unsigned by
+// design) and the Objects, or children of Objects, that a reference of
+// SignedInfo or of a signed Manifest points at (a signed ds:Manifest,
+// SignatureProperties, enveloping content). Such content travels with a
+// valid signature without being signed; it is named so that nobody reads
+// it as signed.
+func unsignedObjects(sig, qp *etree.Element, covered []*etree.Element) []string {
+	isCovered := map[*etree.Element]bool{}
+	for _, c := range covered {
+		isCovered[c] = true
+	}
+	var out []string
+	for i, obj := range xmlsig.Children(sig, xmlsig.NSDSig, "Object") {
+		if isCovered[obj] {
+			continue
+		}
+		what := fmt.Sprintf("ds:Object #%d", i+1)
+		if id := obj.SelectAttrValue("Id", ""); id != "" {
+			what += fmt.Sprintf(" (Id %q)", id)
+		}
+		for _, tok := range obj.Child {
+			switch t := tok.(type) {
+			case *etree.Element:
+				if t == qp || isCovered[t] {
+					continue
+				}
+				out = append(out, fmt.Sprintf("%s holds a %s element that no signed reference covers: it is not signed, do not rely on it", what, t.Tag))
+			case *etree.CharData:
+				if strings.TrimSpace(t.Data) != "" {
+					out = append(out, fmt.Sprintf("%s holds text that no signed reference covers: it is not signed, do not rely on it", what))
+				}
+			}
+		}
+	}
+	return out
+}
+
 func inclusivePrefixes(cm *etree.Element) string {
 	for _, c := range cm.ChildElements() {
 		if c.Tag == "InclusiveNamespaces" {
@@ -613,19 +660,35 @@ func signingCertificate(signedProps *etree.Element, certs []*x509.Certificate) (
 	if ssp == nil {
 		return nil, "", fmt.Errorf("SignedProperties lack SignedSignatureProperties")
 	}
-	ref := xmlsig.Child(ssp, xmlsig.NSXAdES132, "SigningCertificateV2")
-	v2 := ref != nil
-	if ref == nil {
-		ref = xmlsig.Child(ssp, xmlsig.NSXAdES132, "SigningCertificate")
-	}
-	if ref == nil {
-		return nil, "", fmt.Errorf("no SigningCertificate(V2) among the signed properties")
+	ref, v2, err := signingCertificateProperty(ssp)
+	if err != nil {
+		return nil, "", err
 	}
 	certEls := xmlsig.Children(ref, xmlsig.NSXAdES132, "Cert")
 	if len(certEls) == 0 {
 		return nil, "", fmt.Errorf("SigningCertificate has no Cert")
 	}
 	first := certEls[0]
+	matches := func(cert *etree.Element) bool {
+		cd := xmlsig.Child(cert, xmlsig.NSXAdES132, "CertDigest")
+		dm := xmlsig.Child(cd, xmlsig.NSDSig, "DigestMethod")
+		if cd == nil || dm == nil {
+			return false
+		}
+		h, err := xmlsig.DigestAlgorithm(dm.SelectAttrValue("Algorithm", ""))
+		want, werr := b64(xmlsig.Child(cd, xmlsig.NSDSig, "DigestValue"))
+		if err != nil || werr != nil {
+			return false
+		}
+		for _, c := range certs {
+			d := h.New()
+			d.Write(c.Raw)
+			if string(d.Sum(nil)) == string(want) {
+				return true
+			}
+		}
+		return false
+	}
 	cd := xmlsig.Child(first, xmlsig.NSXAdES132, "CertDigest")
 	if cd == nil {
 		return nil, "", fmt.Errorf("SigningCertificate Cert has no CertDigest")
@@ -666,7 +729,54 @@ func signingCertificate(signedProps *etree.Element, certs []*x509.Certificate) (
 		}
 		return c, "XAdES-BASELINE-B", nil
 	}
+	for i, c := range certEls[1:] {
+		if matches(c) {
+			return nil, "", &signingCertFormatError{fmt.Errorf("the first Cert of %s, which must identify the signing certificate (EN 319 132-1 §5.2.2), matches no KeyInfo certificate, but Cert #%d does: which certificate signed is ambiguous", propName(v2), i+2)}
+		}
+	}
 	return nil, "", fmt.Errorf("no KeyInfo certificate matches the signed SigningCertificate digest")
+}
+
+// signingCertFormatError marks a SigningCertificate(V2) property that is
+// malformed or ambiguous (a format failure), as opposed to one that is
+// well-formed but designates no available certificate.
+type signingCertFormatError struct{ err error }
+
+func (e *signingCertFormatError) Error() string { return e.err.Error() }
+func (e *signingCertFormatError) Unwrap() error { return e.err }
+
+func propName(v2 bool) string {
+	if v2 {
+		return "SigningCertificateV2"
+	}
+	return "SigningCertificate"
+}
+
+// signingCertificateProperty returns the one property of ssp (a
+// SignedSignatureProperties) that designates the signing certificate, and
+// whether it is SigningCertificateV2. EN 319 132-1 §5.2.2 gives exactly one
+// such property: SigningCertificateV2, or the deprecated SigningCertificate
+// for signatures made before it, never both (the baseline profile, §6.3,
+// forbids SigningCertificate beside SigningCertificateV2), and the XAdES
+// schema allows each once. Two of them could designate different
+// certificates, so anything but exactly one is a format failure
+// (signingCertFormatError), never a silent choice.
+func signingCertificateProperty(ssp *etree.Element) (*etree.Element, bool, error) {
+	v2s := xmlsig.Children(ssp, xmlsig.NSXAdES132, "SigningCertificateV2")
+	v1s := xmlsig.Children(ssp, xmlsig.NSXAdES132, "SigningCertificate")
+	switch {
+	case len(v2s) > 0 && len(v1s) > 0:
+		return nil, false, &signingCertFormatError{fmt.Errorf("both SigningCertificate and SigningCertificateV2 among the signed properties: EN 319 132-1 allows only one (SigningCertificateV2), the signing certificate is ambiguous")}
+	case len(v2s) > 1:
+		return nil, false, &signingCertFormatError{fmt.Errorf("%d SigningCertificateV2 properties among the signed properties: exactly one is allowed, the signing certificate is ambiguous", len(v2s))}
+	case len(v1s) > 1:
+		return nil, false, &signingCertFormatError{fmt.Errorf("%d SigningCertificate properties among the signed properties: exactly one is allowed, the signing certificate is ambiguous", len(v1s))}
+	case len(v2s) == 1:
+		return v2s[0], true, nil
+	case len(v1s) == 1:
+		return v1s[0], false, nil
+	}
+	return nil, false, fmt.Errorf("no SigningCertificate(V2) among the signed properties")
 }
 
 // verifyXMLSignatureValue checks an XML-DSig signature value (ECDSA as r||s).

@@ -84,9 +84,9 @@ func TestVerifyXAdES(t *testing.T) {
 		covers string
 	}{
 		{"element by Id", signed, TotalPassed, "", "XAdES-BASELINE-B", "#PrescriptionData (element PrescriptionData at /Q{urn:example:hpki:eprescription:sample}Document[1]/Q{urn:example:hpki:eprescription:sample}PrescriptionData[1])"},
-		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (element Document at /Q{urn:example:hpki:eprescription:sample}Document[1])"},
+		{"whole document", signXML(t, p.Doctor, presc, sign.XAdESOptions{}), TotalPassed, "", "XAdES-BASELINE-B", "the whole document (element Document at /Q{urn:example:hpki:eprescription:sample}Document[1], without its ds:Signature)"},
 		{"B-T", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(t, p.TSA, timeZero)}), TotalPassed, "", "XAdES-BASELINE-T", "#PrescriptionData"},
-		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (element ClinicalDocument at /Q{urn:hl7-org:v3}ClinicalDocument[1])"},
+		{"CDA referral, ECDSA, C14N 1.1", signXML(t, p.DoctorEC, readXML(t, "cda-referral.xml"), sign.XAdESOptions{C14N: xmlsig.AlgC14N11}), TotalPassed, "", "", "the whole document (element ClinicalDocument at /Q{urn:hl7-org:v3}ClinicalDocument[1], without its ds:Signature)"},
 		{"signature policy", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", PolicyOID: []int{1, 2, 392, 100495, 1, 9, 1}}), TotalPassed, "", "", "#PrescriptionData"},
 		{"xs: prefix, SigningCertificate v1, inclusive C14N", signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData", DSigPrefix: "xs", LegacySigningCertificate: true, C14N: xmlsig.AlgC14N10}), TotalPassed, "", "", "#PrescriptionData"},
 		{"prescription changed", edit(t, signed, func(d *etree.Document) { d.FindElement("//Days").SetText("90") }), TotalFailed, HashFailure, "", ""},
@@ -267,6 +267,9 @@ func FuzzParseXAdES(f *testing.F) {
 	f.Add(counterSigned(f, p, "planted copy"))
 	f.Add(bytes.Replace(signXML(f, p.Doctor, presc, sign.XAdESOptions{}), []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1))
 	f.Add(ManifestBomb(f, 8, p.Doctor.Key, p.Doctor.Cert, true))
+	for _, where := range []string{"moved into section text with an unsigned ds:Object", "HL7 child of ds:Signature, first", "HL7 in an extra ds:Object"} {
+		f.Add(envelopedPlaced(f, p, where))
+	}
 	v := New(opts(f))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		r, err := v.VerifyXAdES(context.Background(), doc, nil)

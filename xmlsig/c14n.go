@@ -57,6 +57,45 @@ type canonicalizer struct {
 	comments  bool
 	inclusive map[string]bool // exclusive c14n: InclusiveNamespaces prefixes ("" for #default)
 	exclude   *etree.Element
+	// scope holds the namespaces in scope at the element being written,
+	// rendered those its output ancestors declared. Both change as the
+	// walk enters and leaves elements, each change undone on the way out:
+	// an element costs the declarations it carries, never the size of
+	// the scope (hostile documents may put thousands of namespaces in
+	// scope around every element).
+	scope, rendered nsScope
+}
+
+// nsScope is a prefix → namespace URI map with an undo log.
+type nsScope struct {
+	m   map[string]string
+	log []nsUndo
+}
+
+type nsUndo struct {
+	prefix, old string
+	had         bool
+}
+
+func (s *nsScope) mark() int { return len(s.log) }
+
+func (s *nsScope) set(prefix, uri string) {
+	old, had := s.m[prefix]
+	s.log = append(s.log, nsUndo{prefix, old, had})
+	s.m[prefix] = uri
+}
+
+// restore undoes the changes made since mark.
+func (s *nsScope) restore(mark int) {
+	for i := len(s.log) - 1; i >= mark; i-- {
+		u := s.log[i]
+		if u.had {
+			s.m[u.prefix] = u.old
+		} else {
+			delete(s.m, u.prefix)
+		}
+	}
+	s.log = s.log[:mark]
 }
 
 // canonicalizeTo writes the canonical form of the subtree of el (without
@@ -68,7 +107,8 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 	if err != nil {
 		return err
 	}
-	c := &canonicalizer{w: bufio.NewWriterSize(w, 32<<10), mode: mode, comments: comments && keepComments, exclude: exclude}
+	c := &canonicalizer{w: bufio.NewWriterSize(w, 32<<10), mode: mode, comments: comments && keepComments, exclude: exclude,
+		rendered: nsScope{m: map[string]string{}}}
 	if mode == c14nExclusive {
 		c.inclusive = map[string]bool{}
 		for _, p := range strings.Fields(prefixList) {
@@ -82,12 +122,13 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 	if err != nil {
 		return err
 	}
+	c.scope.m = scope
 	if doc != nil {
 		after := false
 		for _, tok := range doc.Child {
 			switch t := tok.(type) {
 			case *etree.Element:
-				if err := c.element(t, scope, map[string]string{}, xmlAttrs); err != nil {
+				if err := c.element(t, true, xmlAttrs); err != nil {
 					return err
 				}
 				after = true
@@ -115,7 +156,7 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 				}
 			}
 		}
-	} else if err := c.element(el, scope, map[string]string{}, xmlAttrs); err != nil {
+	} else if err := c.element(el, true, xmlAttrs); err != nil {
 		return err
 	}
 	return c.w.Flush()
@@ -172,35 +213,34 @@ type attrOut struct {
 	key string
 }
 
-// element writes el. scope holds the namespaces in scope at el's parent,
-// rendered those declared by el's output ancestors. Neither is modified.
-func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]string, extra []etree.Attr) error {
+// element writes el. On entry c.scope holds the namespaces in scope at
+// el's parent and c.rendered those el's output ancestors declared; both are
+// as they were on return. top is set for the apex of the output (the
+// element canonicalized, or the document's root), whose declarations are
+// compared with the whole scope; below it, an output parent has rendered
+// every in-scope namespace that differs from its own output ancestors' (in
+// inclusive mode, and for the InclusiveNamespaces prefixes of exclusive
+// mode), so only the prefixes el declares or uses can need a declaration.
+// This keeps the cost of an element proportional to its own attributes
+// and declarations (sorted: O(k log k)).
+func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr) error {
+	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
 	// Namespaces in scope at el.
-	own := false
+	var declared []string
 	for _, a := range el.Attr {
-		if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
-			own = true
-			break
-		}
-	}
-	if own {
-		next := make(map[string]string, len(scope)+2)
-		for k, v := range scope {
-			next[k] = v
-		}
-		for _, a := range el.Attr {
-			switch {
-			case a.Space == "xmlns":
-				if a.Key == "xmlns" || (a.Key == "xml" && a.Value != nsXML) {
-					return formatErr("reserved namespace prefix %q redeclared", a.Key)
-				}
-				next[a.Key] = a.Value
-			case a.Space == "" && a.Key == "xmlns":
-				next[""] = a.Value
+		switch {
+		case a.Space == "xmlns":
+			if a.Key == "xmlns" || (a.Key == "xml" && a.Value != nsXML) {
+				return formatErr("reserved namespace prefix %q redeclared", a.Key)
 			}
+			c.scope.set(a.Key, a.Value)
+			declared = append(declared, a.Key)
+		case a.Space == "" && a.Key == "xmlns":
+			c.scope.set("", a.Value)
+			declared = append(declared, "")
 		}
-		scope = next
 	}
+	scope, rendered := c.scope.m, c.rendered.m
 	lookup := func(prefix string) (string, error) {
 		if prefix == "xml" {
 			return nsXML, nil
@@ -214,7 +254,7 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]st
 	// Attributes (not namespace declarations), sorted by namespace URI
 	// then local name.
 	var attrs []attrOut
-	utilized := map[string]bool{el.Space: true}
+	utilized := []string{el.Space}
 	for _, list := range [][]etree.Attr{el.Attr, extra} {
 		for _, a := range list {
 			if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
@@ -226,7 +266,7 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]st
 				if ns, err = lookup(a.Space); err != nil {
 					return err
 				}
-				utilized[a.Space] = true
+				utilized = append(utilized, a.Space)
 			}
 			attrs = append(attrs, attrOut{ns: ns, a: a, key: a.Key})
 		}
@@ -240,50 +280,59 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]st
 		}
 		return attrs[i].key < attrs[j].key
 	})
-	// Namespace declarations to render.
+	// Namespace declarations to render: the candidate prefixes, each
+	// rendered when its in-scope URI differs from the output ancestors'.
+	var candidates []string
+	if c.mode == c14nExclusive {
+		candidates = append(candidates, utilized...)
+		isUtilized := func(p string) bool {
+			for _, u := range utilized {
+				if u == p {
+					return true
+				}
+			}
+			return false
+		}
+		addInclusive := func(p string) {
+			if _, inScope := scope[p]; inScope && c.inclusive[p] && !isUtilized(p) {
+				candidates = append(candidates, p)
+			}
+		}
+		if top {
+			for p := range c.inclusive {
+				addInclusive(p)
+			}
+		} else {
+			for _, p := range declared {
+				addInclusive(p)
+			}
+		}
+	} else if top {
+		for p := range scope {
+			candidates = append(candidates, p)
+		}
+	} else {
+		candidates = declared
+	}
+	sort.Strings(candidates)
 	var decls []nsDecl
-	consider := func(prefix string) {
-		if prefix == "xml" {
-			return
+	for i, prefix := range candidates {
+		if prefix == "xml" || i > 0 && candidates[i-1] == prefix {
+			continue
 		}
 		uri := scope[prefix]
 		have, ok := rendered[prefix]
 		if prefix == "" {
 			if uri == have {
-				return
+				continue
 			}
 		} else if ok && have == uri || uri == "" {
-			return
+			continue
 		}
 		decls = append(decls, nsDecl{prefix, uri})
 	}
-	if c.mode == c14nExclusive {
-		for p := range utilized {
-			consider(p)
-		}
-		for p := range c.inclusive {
-			if _, inScope := scope[p]; inScope && !utilized[p] {
-				consider(p)
-			}
-		}
-	} else {
-		for p := range scope {
-			consider(p)
-		}
-		if _, ok := scope[""]; !ok {
-			consider("")
-		}
-	}
-	sort.Slice(decls, func(i, j int) bool { return decls[i].prefix < decls[j].prefix })
-	if len(decls) > 0 {
-		next := make(map[string]string, len(rendered)+len(decls))
-		for k, v := range rendered {
-			next[k] = v
-		}
-		for _, d := range decls {
-			next[d.prefix] = d.uri
-		}
-		rendered = next
+	for _, d := range decls {
+		c.rendered.set(d.prefix, d.uri)
 	}
 	w := c.w
 	w.WriteByte('<')
@@ -313,7 +362,7 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]st
 			if t == c.exclude {
 				continue
 			}
-			if err := c.element(t, scope, rendered, nil); err != nil {
+			if err := c.element(t, false, nil); err != nil {
 				return err
 			}
 		case *etree.CharData:
@@ -329,6 +378,8 @@ func (c *canonicalizer) element(el *etree.Element, scope, rendered map[string]st
 	w.WriteString("</")
 	w.WriteString(el.FullTag())
 	w.WriteByte('>')
+	c.scope.restore(scopeMark)
+	c.rendered.restore(renderedMark)
 	return nil
 }
 

@@ -24,7 +24,13 @@ type Reference struct {
 	// Location is the absolute path of Target in the document (see Path),
 	// empty for files.
 	Location string
-	// Covers says in words what the reference protects.
+	// Excluded is the absolute path of the ds:Signature the
+	// enveloped-signature transform removed from Target (always a direct
+	// child of Target, see CheckEnvelopedPlacement), empty when nothing
+	// was removed. That subtree is not covered.
+	Excluded string
+	// Covers says in words what the reference protects (", without its
+	// ds:Signature" when Excluded is set).
 	Covers string
 	Hash   crypto.Hash
 	// Checked is false when a detached file was not given.
@@ -242,15 +248,23 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 		return r, nil
 	}
 	r.Location = c.path(r.Target)
-	r.Covers += " (element " + r.Target.Tag + " at " + r.Location + ")"
+	if enveloped && sig != nil && isDescendant(sig, r.Target) {
+		if err := CheckEnvelopedPlacement(sig, r.Target); err != nil {
+			return nil, fmt.Errorf("Reference %q: %w", r.URI, err)
+		}
+		key.exclude = sig
+		r.Excluded = c.path(sig)
+	}
+	r.Covers += " (element " + r.Target.Tag + " at " + r.Location
+	if key.exclude != nil {
+		r.Covers += ", without its ds:Signature"
+	}
+	r.Covers += ")"
 	if c14nAlg == "" {
 		c14nAlg = AlgC14N10 // node-set to octets (XML-DSig §4.4.3.2)
 		key.alg = c14nAlg
 	}
 	key.target = r.Target
-	if enveloped && sig != nil && isDescendant(sig, r.Target) {
-		key.exclude = sig
-	}
 	if e := c.memo[key]; e != nil && out == nil {
 		if d, ok := e.digests[h]; ok {
 			r.Checked, r.Match, r.Data = true, constantTimeEqual(d, want), e.data

@@ -1,0 +1,180 @@
+package xmlsig
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"github.com/hpki-jp/hpki/internal/cms/cmstest"
+)
+
+// NamespaceHeavyDocument builds the worst case of namespace handling in
+// canonicalization: depth nested <W> wrappers each declaring perWrapper
+// namespaces (depth·perWrapper in scope), around a <PrescriptionData
+// Id="PrescriptionData"> element with m empty children. When declare is
+// set each child also declares a namespace of its own (which a
+// canonicalizer copying the scope per declaring element pays for; Parse's
+// MaxNamespaceDecls bounds how many such children a document has). With
+// depth 16 and perWrapper 255 it is the document of the inclusive-C14N
+// cost finding: 4,080 namespaces in scope, under the limits of Parse.
+func NamespaceHeavyDocument(depth, perWrapper, m int, declare bool) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n" + `<Document xmlns="urn:example:hpki:eprescription:sample">`)
+	for j := 0; j < depth; j++ {
+		b.WriteString("<W")
+		for i := 0; i < perWrapper; i++ {
+			fmt.Fprintf(&b, ` xmlns:p%d_%d="urn:n%d_%d"`, j, i, j, i)
+		}
+		b.WriteString(">")
+	}
+	b.WriteString(`<PrescriptionData Id="PrescriptionData">`)
+	child := "<a/>"
+	if declare {
+		child = `<a xmlns:z="urn:z"/>`
+	}
+	for i := 0; i < m; i++ {
+		b.WriteString(child)
+	}
+	b.WriteString("</PrescriptionData>")
+	for j := 0; j < depth; j++ {
+		b.WriteString("</W>")
+	}
+	b.WriteString("</Document>")
+	return b.Bytes()
+}
+
+// allC14N lists every supported canonicalization.
+var allC14N = []string{AlgC14N10, AlgC14N10Comments, AlgC14N11, AlgC14N11Comments, AlgExcC14N, AlgExcC14NComments}
+
+// Canonicalization of the prescription element costs its size, not its
+// size times the namespaces in scope, in every mode (an exclusive
+// InclusiveNamespaces list included): scale s puts s wrappers of 255
+// declarations around 2,000·s elements, so a canonicalizer comparing the
+// whole scope per element grows 256-fold at 16x.
+func TestCanonicalizeNamespaceCostLinear(t *testing.T) {
+	for _, alg := range []string{AlgC14N10, AlgC14N11, AlgExcC14N} {
+		{
+			t.Run(alg[strings.LastIndex(alg, "/")+1:], func(t *testing.T) {
+				cmstest.AssertLinear(t, "c14n", func(scale int) []byte {
+					return NamespaceHeavyDocument(scale, 255, 2000*scale, false)
+				}, func(in []byte) {
+					doc, err := Parse(in)
+					if err != nil {
+						t.Fatal(err)
+					}
+					el, err := Index(doc).Lookup("PrescriptionData")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := ReferenceData(discard{}, doc, el, nil, false, alg, "p0_0 p3_7 #default"); err != nil {
+						t.Fatal(err)
+					}
+				})
+			})
+		}
+	}
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// trickyNamespaceDocs exercise the namespace rules of canonicalization:
+// redeclarations to the same and other URIs, default namespace undeclared
+// and redeclared, prefixes used only by attributes, xml:* inheritance,
+// InclusiveNamespaces prefixes declared above and below the apex.
+var trickyNamespaceDocs = []string{
+	`<a xmlns="urn:x" xmlns:p="urn:p"><p:b p:c="1" d="&lt;2"><!-- c --><e xmlns="">t&amp;</e></p:b></a>`,
+	`<r xmlns:p="urn:p" xmlns:q="urn:q" xml:lang="ja"><s xmlns:p="urn:p"><t xmlns:p="urn:p2" q:x="1"><u xmlns:p="urn:p"/></t></s></r>`,
+	`<r xmlns="urn:d"><s xmlns=""><t xmlns="urn:d"><u xmlns=""/></t></s><v xmlns="urn:e" xmlns:d="urn:d"><d:w/></v></r>`,
+	`<r xmlns:a="urn:a" xmlns:b="urn:b" xml:space="preserve" xml:base="http://x/"><s Id="s" xmlns:c="urn:c" a:z="1"><b:t xmlns:a="urn:a2"><c:u a:y="2"/></b:t></s></r>`,
+	`<?pi before?><!-- c0 --><r xmlns:p="urn:p"><p:s xmlns:p="urn:p"><p:t xmlns:p="urn:q"/></p:s><x xmlns=""/></r><!-- c1 --><?pi after?>`,
+	`<r xmlns="urn:d" xmlns:p="urn:p"><s><t xmlns:p="urn:p"><p:u xmlns="urn:d"/></t></s></r>`,
+}
+
+// The streaming canonicalizer equals the reference one (the straight
+// per-element scope copy) byte for byte, errors included, on every
+// element of the sample documents, the tricky documents and the
+// namespace-heavy worst case, in every mode, with and without an
+// InclusiveNamespaces list.
+func TestCanonicalizeMatchesReference(t *testing.T) {
+	docs := map[string][]byte{"heavy": NamespaceHeavyDocument(3, 5, 3, true)}
+	for i, s := range trickyNamespaceDocs {
+		docs[fmt.Sprintf("tricky%d", i)] = []byte(s)
+	}
+	files, _ := filepath.Glob("../testdata/xml/*.xml")
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[filepath.Base(f)] = data
+	}
+	if len(files) == 0 {
+		t.Fatal("no sample documents")
+	}
+	for name, data := range docs {
+		doc, err := Parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		checkSameAsReference(t, name, doc)
+	}
+}
+
+func checkSameAsReference(t testing.TB, name string, doc *etree.Document) {
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		for _, alg := range allC14N {
+			for _, prefixes := range []string{"", "p q #default a b c d"} {
+				for _, whole := range []bool{false, true} {
+					if whole && el != doc.Root() {
+						continue
+					}
+					var d *etree.Document
+					if whole {
+						d = doc
+					}
+					for _, exclude := range []*etree.Element{nil, firstChildElement(el)} {
+						var got, want bytes.Buffer
+						err := canonicalizeTo(&got, el, d, exclude, alg, prefixes, true)
+						werr := refCanonicalizeTo(&want, el, d, exclude, alg, prefixes, true)
+						if (err == nil) != (werr == nil) || !bytes.Equal(got.Bytes(), want.Bytes()) {
+							t.Fatalf("%s: %s (%s %q whole=%v exclude=%v):\n got %s (%v)\nwant %s (%v)", name, el.Tag, alg, prefixes, whole, exclude != nil, got.Bytes(), err, want.Bytes(), werr)
+						}
+					}
+				}
+			}
+		}
+		for _, c := range el.ChildElements() {
+			walk(c)
+		}
+	}
+	walk(doc.Root())
+}
+
+func firstChildElement(el *etree.Element) *etree.Element {
+	if c := el.ChildElements(); len(c) > 0 {
+		return c[0]
+	}
+	return nil
+}
+
+func FuzzCanonicalizeReference(f *testing.F) {
+	for _, s := range trickyNamespaceDocs {
+		f.Add([]byte(s))
+	}
+	f.Add(NamespaceHeavyDocument(2, 3, 2, true))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse(data)
+		if err != nil {
+			return
+		}
+		checkSameAsReference(t, "fuzz", doc)
+	})
+}
