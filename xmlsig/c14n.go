@@ -399,54 +399,35 @@ func (c *canonicalizer) procInst(t *etree.ProcInst) {
 	c.w.WriteString("?>")
 }
 
-// escapeText escapes character data as Canonical XML does.
-func escapeText(w *bufio.Writer, s string) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '>':
-			esc = "&gt;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
-		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
-		last = i + 1
+// Canonical XML's escapes of character data and of attribute values.
+var (
+	textEscapes = escapes(map[byte]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '\r': "&#xD;"})
+	attrEscapes = escapes(map[byte]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"})
+)
+
+func escapes(m map[byte]string) *[256]string {
+	var t [256]string
+	for c, e := range m {
+		t[c] = e
 	}
-	w.WriteString(s[last:])
+	return &t
 }
 
+// escapeText escapes character data as Canonical XML does.
+func escapeText(w *bufio.Writer, s string) { escape(w, s, textEscapes) }
+
 // escapeAttr escapes an attribute value as Canonical XML does.
-func escapeAttr(w *bufio.Writer, s string) {
+func escapeAttr(w *bufio.Writer, s string) { escape(w, s, attrEscapes) }
+
+// escape writes s with each byte that has an entry in table replaced by it.
+func escape(w *bufio.Writer, s string, table *[256]string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		var esc string
-		switch s[i] {
-		case '&':
-			esc = "&amp;"
-		case '<':
-			esc = "&lt;"
-		case '"':
-			esc = "&quot;"
-		case '\t':
-			esc = "&#x9;"
-		case '\n':
-			esc = "&#xA;"
-		case '\r':
-			esc = "&#xD;"
-		default:
-			continue
+		if esc := table[s[i]]; esc != "" {
+			w.WriteString(s[last:i])
+			w.WriteString(esc)
+			last = i + 1
 		}
-		w.WriteString(s[last:i])
-		w.WriteString(esc)
-		last = i + 1
 	}
 	w.WriteString(s[last:])
 }
