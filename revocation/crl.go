@@ -19,6 +19,10 @@ import (
 var (
 	oidDeltaCRLIndicator = asn1.ObjectIdentifier{2, 5, 29, 27}
 	oidIssuingDP         = asn1.ObjectIdentifier{2, 5, 29, 28}
+	// CRL entry extensions understood here (certificateIssuer, of
+	// indirect CRLs, is not).
+	oidReasonCode     = asn1.ObjectIdentifier{2, 5, 29, 21}
+	oidInvalidityDate = asn1.ObjectIdentifier{2, 5, 29, 24}
 )
 
 // CheckCRL checks a DER CRL against cert, issued by issuer: the CRL must be
@@ -229,6 +233,16 @@ func ParseCRL(der []byte, issuer *x509.Certificate) (*CRL, error) {
 	c := &CRL{list: list, der: own, rawIssuer: list.RawIssuer, issuer: issuer}
 	if err := list.CheckSignatureFrom(issuer); err != nil {
 		return nil, invalid("CRL signature does not verify with %q's key: %v", issuer.Subject, err)
+	}
+	// Each extension at most once (two issuingDistributionPoints could name
+	// two scopes), the CRL's and each entry's.
+	if err := checkExtensions("CRL", list.Extensions, oidDeltaCRLIndicator, oidIssuingDP); err != nil {
+		return nil, err
+	}
+	for i := range list.RevokedCertificateEntries {
+		if err := checkExtensions("CRL entry", list.RevokedCertificateEntries[i].Extensions, oidReasonCode, oidInvalidityDate); err != nil {
+			return nil, err
+		}
 	}
 	for _, e := range list.Extensions {
 		switch {

@@ -173,7 +173,8 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte) (*Info,
 	if rest, err := asn1.Unmarshal(basic.TBS.FullBytes, &tbs); err != nil || len(rest) != 0 {
 		return nil, invalid("malformed ResponseData")
 	}
-	// The SingleResponse about this certificate.
+	// The SingleResponse about this certificate: exactly one (two could
+	// say "good" and "revoked"; none may be picked silently).
 	var single *singleResponse
 	for i := range tbs.Responses {
 		r := &tbs.Responses[i]
@@ -186,12 +187,22 @@ func CheckOCSP(der []byte, cert, issuer *x509.Certificate, nonce []byte) (*Info,
 			return nil, invalid("%v", err)
 		}
 		if want.matches(r.CertID) {
+			if single != nil {
+				return nil, invalid("the OCSP response holds several SingleResponses about serial %X: ambiguous", cert.SerialNumber)
+			}
 			single = r
-			break
 		}
 	}
 	if single == nil {
 		return nil, invalid("the OCSP response is about another certificate (no CertID matches serial %X under %q)", cert.SerialNumber, issuer.Subject)
+	}
+	// Extensions: each at most once; a critical one we do not understand
+	// makes the response unusable (RFC 6960 §4.4, RFC 5280 §4.2).
+	if err := checkExtensions("OCSP response", tbs.Extensions, oidOCSPNonce); err != nil {
+		return nil, err
+	}
+	if err := checkExtensions("OCSP SingleResponse", single.Extensions); err != nil {
+		return nil, err
 	}
 	if nonce != nil {
 		var got []byte
@@ -313,4 +324,28 @@ func sigAlgOf(a pkix.AlgorithmIdentifier) x509.SignatureAlgorithm {
 		return alg
 	}
 	return x509.UnknownSignatureAlgorithm
+}
+
+// checkExtensions refuses a repeated extension and a critical extension
+// other than those in known (which the caller processes).
+func checkExtensions(where string, exts []pkix.Extension, known ...asn1.ObjectIdentifier) error {
+	seen := make(map[string]bool, len(exts))
+	for _, e := range exts {
+		k := e.Id.String()
+		if seen[k] {
+			return invalid("%s has the extension %s twice", where, k)
+		}
+		seen[k] = true
+		if !e.Critical {
+			continue
+		}
+		ok := false
+		for _, o := range known {
+			ok = ok || e.Id.Equal(o)
+		}
+		if !ok {
+			return invalid("%s has an unknown critical extension %s", where, k)
+		}
+	}
+	return nil
 }
