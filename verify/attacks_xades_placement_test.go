@@ -66,6 +66,14 @@ func envelopedPlaced(t testing.TB, p *testpki.PKI, where string) []byte {
 		case "HL7 in UnsignedProperties":
 			qp := d.FindElement("//QualifyingProperties")
 			qp.CreateElement(qp.Space + ":UnsignedProperties").AddChild(parseFragment(t, hl7Section))
+		case "HL7 in KeyInfo":
+			sig.SelectElement("KeyInfo").AddChild(parseFragment(t, hl7Section))
+		case "HL7 in X509Data":
+			sig.FindElement("KeyInfo/X509Data").AddChild(parseFragment(t, hl7Section))
+		case "HL7 in QualifyingProperties":
+			d.FindElement("//QualifyingProperties").AddChild(parseFragment(t, hl7Section))
+		case "text in KeyInfo":
+			sig.SelectElement("KeyInfo").CreateText("EVIL: warfarin 10mg daily (unsigned)")
 		}
 	})
 }
@@ -94,7 +102,12 @@ func TestAttackXAdESEnvelopedPlacement(t *testing.T) {
 		{"HL7 in an extra ds:Object", TotalPassed, "", "ds:Object #2 holds a component element that no signed reference covers"},
 		{"text in an extra ds:Object", TotalPassed, "", "ds:Object #2 holds text that no signed reference covers"},
 		{"HL7 beside QualifyingProperties", TotalPassed, "", "ds:Object #1 holds a component element that no signed reference covers"},
-		{"HL7 in UnsignedProperties", TotalPassed, "", ""},
+		{"HL7 in UnsignedProperties", TotalPassed, "", "UnsignedProperties[1]/Q{urn:hl7-org:v3}component[1], inside the signature, is not signed"},
+		// This signature signs its KeyInfo: adding to it breaks the digest.
+		{"HL7 in KeyInfo", TotalFailed, HashFailure, "KeyInfo was changed after signing"},
+		{"HL7 in X509Data", TotalFailed, HashFailure, "KeyInfo was changed after signing"},
+		{"HL7 in QualifyingProperties", TotalPassed, "", "QualifyingProperties[1]/Q{urn:hl7-org:v3}component[1], inside the signature, is not signed"},
+		{"text in KeyInfo", TotalFailed, HashFailure, "KeyInfo was changed after signing"},
 		{"genuine", TotalPassed, "", ""},
 	}
 	for _, tc := range tests {
@@ -218,6 +231,50 @@ func TestAttackXAdESSigningCertificateAmbiguous(t *testing.T) {
 			s := r.Signatures[0]
 			if r.Indication != tc.ind || r.SubIndication != tc.sub || !strings.Contains(strings.Join(s.Errors, " "), tc.text) {
 				t.Fatalf("%s/%s errors %v, want %s/%s %q", r.Indication, r.SubIndication, s.Errors, tc.ind, tc.sub, tc.text)
+			}
+		})
+	}
+}
+
+// Foreign content inside parts of the signature that nothing signs (a
+// KeyInfo that no reference covers, X509Data, QualifyingProperties): the
+// verdict stands (Covers says "without its ds:Signature"), and a warning
+// names each such element so that nobody reads it as part of the document.
+func TestForeignContentInsideSignatureIsNamed(t *testing.T) {
+	p := testpki.MustLoad(t)
+	signed := signXML(t, p.Doctor, readXML(t, "cda-referral.xml"), sign.XAdESOptions{}) // KeyInfo not referenced
+	for _, tc := range []struct {
+		where, want string
+		put         func(d *etree.Document)
+	}{
+		{"KeyInfo", "KeyInfo[1]/Q{urn:hl7-org:v3}component[1], inside the signature, is not signed", func(d *etree.Document) {
+			d.FindElement("//KeyInfo").AddChild(parseFragment(t, hl7Section))
+		}},
+		{"X509Data", "X509Data[1]/Q{urn:hl7-org:v3}component[1], inside the signature, is not signed", func(d *etree.Document) {
+			d.FindElement("//KeyInfo/X509Data").AddChild(parseFragment(t, hl7Section))
+		}},
+		{"text in KeyInfo", "text inside the signature at", func(d *etree.Document) {
+			d.FindElement("//KeyInfo").CreateText("EVIL: warfarin 10mg daily (unsigned)")
+		}},
+		{"text in KeyName", "the text of KeyName at", func(d *etree.Document) {
+			ki := d.FindElement("//KeyInfo")
+			ki.CreateElement(ki.Space + ":KeyName").SetText("EVIL: warfarin 10mg daily (unsigned)")
+		}},
+	} {
+		t.Run(tc.where, func(t *testing.T) {
+			d := etree.NewDocument()
+			if err := d.ReadFromBytes(signed); err != nil {
+				t.Fatal(err)
+			}
+			tc.put(d)
+			out, err := d.WriteToBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := verifyXML(t, out, nil, nil)
+			s := r.Signatures[0]
+			if r.Indication != TotalPassed || !strings.Contains(strings.Join(s.Warnings, "\n"), tc.want) {
+				t.Fatalf("%s errors %q warnings %q; want TOTAL_PASSED with a warning %q", r.Indication, s.Errors, s.Warnings, tc.want)
 			}
 		})
 	}

@@ -284,6 +284,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	}
 	sr.Warnings = append(sr.Warnings, uncoveredLookalikes(doc, covered)...)
 	sr.Warnings = append(sr.Warnings, unsignedObjects(sig, qp, covered)...)
+	sr.Warnings = append(sr.Warnings, foreignInSignature(sig, covered)...)
 	if signedProps != nil && !propsBound {
 		return fail(TotalFailed, FormatFailure, "SignedProperties are not bound by a Reference URI to their Id: they are not signed")
 	}
@@ -594,6 +595,57 @@ func uncoveredLookalikes(doc *etree.Document, covered []*etree.Element) []string
 			out = append(out, fmt.Sprintf("%d other %s element(s) in the document are not covered by this signature: do not rely on them", count[n], n.tag))
 		}
 	}
+	return out
+}
+
+// foreignInSignature warns about content inside sig that belongs to
+// neither XML-DSig nor XAdES — an element of another namespace (in KeyInfo,
+// X509Data, QualifyingProperties, UnsignedProperties …) or text among the
+// child elements of a signature element — outside what a signed reference
+// covers. Such content is never signed (the enveloped-signature transform
+// removes the signature, and nothing else covers it), yet it lies inside
+// the covered element when the signature is enveloped: it is named so that
+// nobody reads it as part of the signed document. Direct children of
+// ds:Object are unsignedObjects' to name.
+func foreignInSignature(sig *etree.Element, covered []*etree.Element) []string {
+	isCovered := map[*etree.Element]bool{}
+	for _, c := range covered {
+		isCovered[c] = true
+	}
+	own := func(el *etree.Element) bool {
+		switch xmlsig.NS(el) {
+		case xmlsig.NSDSig, xmlsig.NSXAdES132, xmlsig.NSXAdES141:
+			return true
+		}
+		return false
+	}
+	var out []string
+	var walk func(el *etree.Element)
+	walk = func(el *etree.Element) {
+		hasElements := len(el.ChildElements()) > 0
+		for _, tok := range el.Child {
+			switch t := tok.(type) {
+			case *etree.Element:
+				switch {
+				case isCovered[t]:
+				case xmlsig.Is(el, xmlsig.NSDSig, "Object") && !own(t):
+					// named by unsignedObjects
+				case !own(t):
+					out = append(out, fmt.Sprintf("a %s element at %s, inside the signature, is not signed: do not rely on it", t.Tag, xmlsig.Path(t)))
+				case (xmlsig.Is(t, xmlsig.NSDSig, "KeyName") || xmlsig.Is(t, xmlsig.NSDSig, "MgmtData")) && strings.TrimSpace(xmlsig.Text(t)) != "":
+					// Free text by the schema: unsigned like the rest.
+					out = append(out, fmt.Sprintf("the text of %s at %s, inside the signature, is not signed: do not rely on it", t.Tag, xmlsig.Path(t)))
+				default:
+					walk(t)
+				}
+			case *etree.CharData:
+				if hasElements && strings.TrimSpace(t.Data) != "" {
+					out = append(out, fmt.Sprintf("text inside the signature at %s is not signed: do not rely on it", xmlsig.Path(el)))
+				}
+			}
+		}
+	}
+	walk(sig)
 	return out
 }
 
