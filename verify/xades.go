@@ -309,8 +309,11 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			}
 		}
 	}
-	if signedProps == nil && !keyInfoBound && !v.opts.RequireRole.IsZero() {
-		fail(TotalFailed, SigConstraintsFailure, "the role requirement cannot be met: no signed data binds the signer certificate (plain XML-DSig without a signed KeyInfo)")
+	if signedProps == nil && !keyInfoBound {
+		sr.Warnings = append(sr.Warnings, "no signed data binds the signer certificate (plain XML-DSig without a signed KeyInfo): it is identified by the unsigned KeyInfo only, and another certificate for the same key could be named instead")
+		if !v.opts.RequireRole.IsZero() {
+			fail(TotalFailed, SigConstraintsFailure, "the role requirement cannot be met: no signed data binds the signer certificate (plain XML-DSig without a signed KeyInfo)")
+		}
 	}
 	// Timestamps, in document order: signature timestamps over the
 	// canonical SignatureValue, archive timestamps over ArchiveInput.
