@@ -102,7 +102,15 @@ func mustPass(rep *verify.Report, what string) error {
 	if rep.SubIndication != "" {
 		ind += "/" + string(rep.SubIndication)
 	}
-	return fmt.Errorf("%w: %s is not valid now (%s): %s", ErrNotValid, what, ind, strings.Join(reasons, "; "))
+	seen := map[string]bool{}
+	var once []string
+	for _, r := range reasons {
+		if !seen[r] {
+			seen[r] = true
+			once = append(once, r)
+		}
+	}
+	return fmt.Errorf("%w: %s is not valid now (%s): %s", ErrNotValid, what, ind, strings.Join(once, "; "))
 }
 
 // rewind returns a reader positioned at the start of content (nil stays nil).

@@ -53,7 +53,20 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 	if err != nil {
 		return nil, err
 	}
-	rep, err := v.VerifyXAdESContent(ctx, current, opts.Content, detached)
+	// Content given is checked against the document as handed in: the
+	// signature timestamp just added changes the working copy, not what
+	// the caller's file is.
+	given := opts.Content
+	if given.Open != nil {
+		same, err := given.Is(document)
+		if err != nil {
+			return nil, err
+		}
+		if same {
+			given = verify.GivenContent{} // the document itself
+		}
+	}
+	rep, err := v.VerifyXAdESContent(ctx, current, given, detached)
 	if err != nil {
 		return nil, err
 	}

@@ -66,20 +66,30 @@ func (v *Verifier) VerifyXAdESContent(ctx context.Context, document []byte, give
 	if err != nil || used {
 		return rep, err
 	}
-	rc, err := given.Open()
+	same, err := given.Is(document)
 	if err != nil {
-		return nil, fmt.Errorf("reading the given content: %w", err)
-	}
-	defer rc.Close()
-	same, err := sameBytes(rc, document)
-	if err != nil {
-		return nil, fmt.Errorf("reading the given content: %w", err)
+		return nil, err
 	}
 	if !same {
 		failGivenContent(rep, fmt.Sprintf("the given content (%s) is neither a file a reference of this document names nor the document itself: it is not what the signatures cover", given.Name))
 		rep.summarise()
 	}
 	return rep, nil
+}
+
+// Is reports whether the given content is byte for byte data (read
+// streamed, at most len(data)+1 bytes of it).
+func (g GivenContent) Is(data []byte) (bool, error) {
+	rc, err := g.Open()
+	if err != nil {
+		return false, fmt.Errorf("reading the given content: %w", err)
+	}
+	defer rc.Close()
+	same, err := sameBytes(rc, data)
+	if err != nil {
+		return false, fmt.Errorf("reading the given content: %w", err)
+	}
+	return same, nil
 }
 
 // sameBytes reports whether r holds exactly want, reading at most

@@ -27,4 +27,14 @@ func TestExtendXAdESContentNeverIgnored(t *testing.T) {
 	if code, _, errOut := runCLI(t, append(base, "--content", signed, "-o", filepath.Join(dir, "y.xml"))...); code != 0 {
 		t.Fatalf("control, the document itself as content: exit %d: %s", code, errOut)
 	}
+	// A B-B document gets its signature timestamp while it is extended:
+	// the document given as content is still the document itself.
+	bb := filepath.Join(dir, "bb.signed.xml")
+	if code, _, errOut := runCLI(t, append([]string{"sign", in, "--format", "xades", "--xml-id", "PrescriptionData", "-o", bb}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatal(errOut)
+	}
+	bbArgs := append([]string{"extend", bb}, base[2:]...)
+	if code, _, errOut := runCLI(t, append(bbArgs, "--content", bb, "--tsa", tsaURL, "-o", filepath.Join(dir, "z.xml"))...); code != 0 {
+		t.Fatalf("B-B document as its own content: exit %d: %s", code, errOut)
+	}
 }
