@@ -268,20 +268,34 @@ func contentCandidates(sigPath string) []string {
 // contentFor opens the detached content beside sigPath (root is its
 // folder). A candidate that exists and is not read is returned as a
 // skipped record, and the lookup stops there: the content of this
-// signature was not available.
+// signature was not available. When two candidates exist (NAME.lt and NAME
+// beside NAME.lt.p7s) the pairing is ambiguous: nothing is opened, and the
+// signature is left without content (INDETERMINATE), never checked against
+// whichever file was tried first.
 func contentFor(root *os.Root, sigPath string) (*os.File, string, []Record) {
+	var found *os.File
+	var name string
 	for _, c := range contentCandidates(sigPath) {
+		if c == name {
+			continue
+		}
 		f, err := openRegular(root, filepath.Base(c))
 		switch {
+		case err == nil && found == nil:
+			found, name = f, c
 		case err == nil:
-			return f, c, nil
+			f.Close()
+			found.Close()
+			return nil, "", []Record{skipped(c, skipf("both %s and %s could be the content of %s: ambiguous, neither is used", filepath.Base(name), filepath.Base(c), filepath.Base(sigPath)))}
 		case errors.Is(err, fs.ErrNotExist):
-			continue
 		default:
+			if found != nil {
+				found.Close()
+			}
 			return nil, "", []Record{skipped(c, err)}
 		}
 	}
-	return nil, "", nil
+	return found, name, nil
 }
 
 // beside resolves detached XAdES references to files in the folder of the

@@ -196,3 +196,34 @@ func TestUnreadableSignatureFileIsSkipped(t *testing.T) {
 		t.Fatalf("records %+v", recs)
 	}
 }
+
+// NAME.lt.p7s beside both NAME.lt and NAME (round-3 attack: the record NAME
+// changed, a copy of the original saved as NAME.lt): the pairing is
+// ambiguous, so the signature is checked against neither and never passes;
+// with only one candidate, that one is used.
+func TestArchiveAmbiguousContentPairing(t *testing.T) {
+	f := newFixture(t)
+	original := []byte("処方: アムロジピン 5mg")
+	f.write(t, "n.lt.p7s", f.cades(t, f.p.Doctor, original))
+	f.write(t, "n", []byte("処方: オキシコドン 40mg"))
+	f.write(t, "n.lt", original)
+	_, recs := runWithin(t, f, 60*time.Second)
+	var sig, skip *Record
+	for i := range recs {
+		switch {
+		case recs[i].Skipped != "":
+			skip = &recs[i]
+		case filepath.Base(recs[i].Path) == "n.lt.p7s":
+			sig = &recs[i]
+		}
+	}
+	if sig == nil || sig.Indication == verify.TotalPassed || skip == nil || !strings.Contains(skip.Skipped, "ambiguous") {
+		t.Fatalf("records %+v", recs)
+	}
+	// Only NAME.lt: it is the content.
+	os.Remove(filepath.Join(f.dir, "n"))
+	_, recs = runWithin(t, f, 60*time.Second)
+	if len(recs) != 1 || recs[0].Indication != verify.TotalPassed || filepath.Base(recs[0].Content) != "n.lt" {
+		t.Fatalf("records %+v", recs)
+	}
+}

@@ -113,7 +113,7 @@ func Classify(cert *x509.Certificate) Profile {
 		if !inArc(r.Scheme, SchemeArc) {
 			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q uses unknown coding scheme %s", r.Text, r.Scheme))
 		} else if e, ok := Lookup(r.Text); ok && !r.Known() {
-			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q is a %s role of the catalogue but is carried under scheme %s: it is not that role", r.Text, e.Kind, r.Scheme))
+			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q under scheme %s looks like the %s role %q (%s) of the catalogue, which is spelled %q under scheme %s: it is not that role", r.Text, r.Scheme, e.Kind, e.Code, e.Ja, e.Code, e.Scheme))
 		} else if !r.Known() {
 			p.Reasons = append(p.Reasons, fmt.Sprintf("warning: role %q is not in the catalogue", r.Text))
 		}

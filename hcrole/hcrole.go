@@ -90,26 +90,18 @@ func (r Role) String() string {
 	return r.Text
 }
 
-// entry returns the catalogue entry the role is, by its text AND its
-// scheme: a national qualification (医師, 薬剤師 …) only under
-// SchemeNational, an administrative role only under another scheme of the
-// HPKI arc (SchemeAdministrative is believed to be the one in use). A role
-// whose text names a national qualification under any other scheme is not
-// that qualification: it is reported with its text and scheme only.
+// entry returns the catalogue entry the role is, by its exact text (the
+// English code or the Japanese name, as the catalogue spells them: case and
+// spacing are folded only for what a user types, never for what a
+// certificate carries) AND its exact scheme: a national qualification (医師,
+// 薬剤師 …) only under SchemeNational, an administrative role (病院長 …) only
+// under SchemeAdministrative. Any other role — other spelling, another
+// scheme, a sub-arc of one — is not a catalogue role: it is reported with
+// its text and scheme only and meets no requirement.
 func (r Role) entry() (Entry, bool) {
 	e, ok := Lookup(r.Text)
-	if !ok || !inArc(r.Scheme, SchemeArc) {
+	if !ok || (r.Text != e.Code && r.Text != e.Ja) || !r.Scheme.Equal(e.Scheme) {
 		return Entry{}, false
-	}
-	switch e.Kind {
-	case KindNational:
-		if !r.Scheme.Equal(SchemeNational) {
-			return Entry{}, false
-		}
-	case KindAdministrative:
-		if r.Scheme.Equal(SchemeNational) {
-			return Entry{}, false
-		}
 	}
 	return e, true
 }
