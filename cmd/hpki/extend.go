@@ -147,7 +147,7 @@ error or unreadable input.`,
 	fl := cmd.Flags()
 	fl.StringVar(&to, "to", "", "target level: LT or LTA (LTA on an LTA signature renews it)")
 	fl.StringVar(&content, "content", "", "the signed file, for a detached signature (needed for LTA)")
-	fl.StringVarP(&output, "output", "o", "", "output file (default SIG with .lt/.lta before its extension)")
+	fl.StringVarP(&output, "out", "o", "", "output file (default SIG with .lt/.lta before its extension)")
 	fl.BoolVar(&inPlace, "in-place", false, "replace SIG atomically with the extended signature")
 	fl.BoolVar(&force, "force", false, "overwrite an existing output file")
 	fl.StringVar(&tsaURL, "tsa", "", "RFC 3161 TSA URL for archive (and missing signature) timestamps")

@@ -110,7 +110,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.StringArrayVar(&f.roles, "require-role", nil, "refuse unless the certificate has this HPKI role (repeatable, any of; English or Japanese)")
 	fl.BoolVar(&f.allowNonHPKI, "allow-non-hpki", false, "allow non-HPKI or authentication certificates (with a warning)")
 	fl.BoolVar(&f.pss, "pss", false, "use RSASSA-PSS instead of PKCS#1 v1.5")
-	fl.StringVarP(&f.out, "output", "o", "", "output file (one input only; default FILE.p7s)")
+	fl.StringVarP(&f.out, "out", "o", "", "output file (one input only; default FILE.p7s)")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
 	f.tf.register(cmd)
 	f.rf.register(cmd)
