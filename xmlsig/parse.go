@@ -59,8 +59,25 @@ func limitErr(format string, args ...any) error {
 // invalid UTF-8), that carry a DTD or any other directive (and so
 // entities), duplicate attributes, or that exceed MaxDocument, MaxDepth,
 // MaxAttributes, MaxNamespaceDecls or MaxNodes. Only then is the tree built.
+//
+// Documents of the common shape are read in one pass that applies the same
+// checks while building the tree (fastparse.go), and only when a cheap
+// upper bound of their node count is within MaxNodes, so that the tree
+// built before a refusal stays within the budget; anything else, and every
+// refusal, is decided by the two-step path above.
 func Parse(data []byte) (*etree.Document, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(data) <= MaxDocument && checkEncoding(data) == nil {
+		if doc, ok := fastParse(data); ok {
+			return doc, nil
+		}
+	}
+	return parseReference(data)
+}
+
+// parseReference is Parse with encoding/xml: Scan, then etree's reader.
+// It decides every document the fast path leaves to it (fastparse.go).
+func parseReference(data []byte) (*etree.Document, error) {
 	if err := Scan(data); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,589 @@
+package xmlsig
+
+import (
+	"bytes"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+)
+
+// The fast path of Parse: one pass over the bytes that applies the checks
+// of Scan and builds the etree tree directly, without encoding/xml's
+// Decoder (which reads byte by byte through an interface and allocates a
+// token per name, attribute and text). Names, attribute values and text
+// without entity or carriage return are substrings of one copy of the
+// document; elements and text nodes are allocated in slabs; each element's
+// children slice is allocated once, at its exact size.
+//
+// It handles only the common subset of XML (ASCII names, the predefined
+// entities and character references, comments, processing instructions
+// and an XML declaration of the usual form, at most fastMaxAttrs
+// attributes per element). Whenever it meets anything else, and whenever
+// it finds an error, it gives up (ok false) and Parse falls back to the
+// encoding/xml path, which then decides and words the error. So the fast
+// path never accepts a document the reference path refuses, and builds
+// the same tree (TestFastParseMatchesReference, FuzzFastParse).
+
+// fastMaxAttrs bounds the attributes of an element on the fast path
+// (etree's CreateAttr searches the attributes already added: k² / 2
+// comparisons per element).
+const fastMaxAttrs = 32
+
+// fastParser holds the state of one fast parse.
+type fastParser struct {
+	s   string // the document (one copy)
+	pos int
+	// budget accounting as in Scan
+	nodes, budget, nsDecls, roots int
+	// open elements and their pending children
+	open    []openEl
+	pending []etree.Token
+	// declared[p] counts the open elements declaring prefix p.
+	declared map[string]int
+	// slabs
+	els   []etree.Element
+	texts []etree.CharData
+	toks  []etree.Token
+	attrs []etree.Attr
+	buf   []byte
+}
+
+type openEl struct {
+	el       *etree.Element
+	name     string // raw qualified name, for the end tag
+	pending  int    // index in pending of its first child
+	prefixes []string
+}
+
+// fastParse parses data (BOM already removed, size already checked) or
+// reports ok false when the reference path must decide.
+func fastParse(data []byte) (doc *etree.Document, ok bool) {
+	budget := MaxNodes(len(data))
+	// An upper bound of the units Scan would count: every token but text
+	// starts with '<', text tokens lie between them, an element adds one,
+	// a self-closing one ("/>" after a '<') its end token, an attribute
+	// one and has its '='. When it exceeds the budget the reference path
+	// decides, refusing the document before any tree is built.
+	if 4*bytes.Count(data, []byte{'<'})+bytes.Count(data, []byte{'='})+1 > budget {
+		return nil, false
+	}
+	p := &fastParser{s: string(data), budget: budget}
+	if !p.run() {
+		return nil, false
+	}
+	doc = etree.NewDocument()
+	doc.ReadSettings.Permissive = false
+	doc.ReadSettings.CharsetReader = refuseCharset
+	doc.Child = p.childSlice(len(p.pending))
+	for _, t := range p.pending {
+		doc.AddChild(t)
+	}
+	if doc.Root() == nil {
+		return nil, false
+	}
+	return doc, true
+}
+
+func (p *fastParser) newElement() *etree.Element {
+	if len(p.els) == 0 {
+		p.els = make([]etree.Element, 64)
+	}
+	e := &p.els[0]
+	p.els = p.els[1:]
+	return e
+}
+
+func (p *fastParser) newText(data string) *etree.CharData {
+	if len(p.texts) == 0 {
+		p.texts = make([]etree.CharData, 128)
+	}
+	c := &p.texts[0]
+	p.texts = p.texts[1:]
+	c.SetData(data)
+	return c
+}
+
+// childSlice returns an empty slice of capacity n from a slab.
+func (p *fastParser) childSlice(n int) []etree.Token {
+	if n == 0 {
+		return nil
+	}
+	if n > 256 {
+		return make([]etree.Token, 0, n)
+	}
+	if len(p.toks) < n {
+		p.toks = make([]etree.Token, 1024)
+	}
+	c := p.toks[:0:n]
+	p.toks = p.toks[n:]
+	return c
+}
+
+func (p *fastParser) attrSlice(n int) []etree.Attr {
+	if n == 0 {
+		return nil
+	}
+	if len(p.attrs) < n {
+		p.attrs = make([]etree.Attr, 256)
+	}
+	c := p.attrs[:0:n]
+	p.attrs = p.attrs[n:]
+	return c
+}
+
+func (p *fastParser) add(t etree.Token) { p.pending = append(p.pending, t) }
+
+func (p *fastParser) run() bool {
+	s := p.s
+	for p.pos < len(s) {
+		if s[p.pos] != '<' {
+			end := strings.IndexByte(s[p.pos:], '<')
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += p.pos
+			}
+			text, ok := p.text(s[p.pos:end], -1)
+			if !ok {
+				return false
+			}
+			if len(p.open) == 0 {
+				if strings.IndexByte(s[p.pos:end], '&') >= 0 || !isSpace(text) {
+					return false
+				}
+			}
+			p.pos = end
+			p.add(p.newText(text))
+			if !p.count(1) {
+				return false
+			}
+			continue
+		}
+		if p.pos+1 >= len(s) {
+			return false
+		}
+		var ok bool
+		switch s[p.pos+1] {
+		case '/':
+			ok = p.endTag()
+		case '?':
+			ok = p.procInst()
+		case '!':
+			ok = p.comment()
+		default:
+			ok = p.startTag()
+		}
+		if !ok {
+			return false
+		}
+	}
+	return len(p.open) == 0 && p.roots == 1
+}
+
+func (p *fastParser) count(n int) bool {
+	p.nodes += n
+	return p.nodes <= p.budget
+}
+
+func isSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isSpaceByte(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func (p *fastParser) skipSpace() {
+	for p.pos < len(p.s) && isSpaceByte(p.s[p.pos]) {
+		p.pos++
+	}
+}
+
+// name reads an ASCII name at p.pos: a letter or '_' first, then letters,
+// digits, '_', '-', '.', and at most one ':' with something on both sides.
+func (p *fastParser) name() (qname, prefix, local string, ok bool) {
+	s := p.s
+	start, colon := p.pos, -1
+	i := p.pos
+	if i >= len(s) || !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_') {
+		return "", "", "", false
+	}
+	for i++; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' {
+			continue
+		}
+		if c == ':' {
+			if colon >= 0 {
+				return "", "", "", false
+			}
+			colon = i
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			return "", "", "", false
+		}
+		break
+	}
+	p.pos = i
+	qname = s[start:i]
+	if colon < 0 {
+		return qname, "", qname, true
+	}
+	if colon == i-1 {
+		return "", "", "", false
+	}
+	return qname, s[start:colon], s[colon+1 : i], true
+}
+
+func (p *fastParser) startTag() bool {
+	s := p.s
+	p.pos++ // <
+	qname, prefix, local, ok := p.name()
+	if !ok {
+		return false
+	}
+	e := p.newElement()
+	e.Space, e.Tag = prefix, local
+	type rawAttr struct{ qname, prefix, local, value string }
+	var attrs [fastMaxAttrs]rawAttr
+	n := 0
+	empty := false
+	for {
+		sp := p.pos
+		p.skipSpace()
+		if p.pos >= len(s) {
+			return false
+		}
+		if s[p.pos] == '/' {
+			if p.pos+1 >= len(s) || s[p.pos+1] != '>' {
+				return false
+			}
+			p.pos += 2
+			empty = true
+			break
+		}
+		if s[p.pos] == '>' {
+			p.pos++
+			break
+		}
+		if sp == p.pos || n == fastMaxAttrs {
+			return false
+		}
+		aq, ap, al, ok := p.name()
+		if !ok {
+			return false
+		}
+		p.skipSpace()
+		if p.pos >= len(s) || s[p.pos] != '=' {
+			return false
+		}
+		p.pos++
+		p.skipSpace()
+		if p.pos >= len(s) || s[p.pos] != '"' && s[p.pos] != '\'' {
+			return false
+		}
+		q := s[p.pos]
+		end := strings.IndexByte(s[p.pos+1:], q)
+		if end < 0 {
+			return false
+		}
+		raw := s[p.pos+1 : p.pos+1+end]
+		if strings.IndexByte(raw, '<') >= 0 {
+			return false
+		}
+		val, ok := p.text(raw, int(q))
+		if !ok {
+			return false
+		}
+		p.pos += end + 2
+		for _, b := range attrs[:n] {
+			if b.prefix == ap && b.local == al {
+				return false // duplicate attribute
+			}
+		}
+		attrs[n] = rawAttr{aq, ap, al, val}
+		n++
+	}
+	// Scan's accounting: the start token, the element, its attributes.
+	if len(p.open)+1 > MaxDepth || !p.count(2+n) {
+		return false
+	}
+	if len(p.open) == 0 {
+		p.roots++
+	}
+	var mine []string
+	for _, a := range attrs[:n] {
+		if a.prefix == "xmlns" || a.prefix == "" && a.local == "xmlns" {
+			if p.nsDecls++; p.nsDecls > MaxNamespaceDecls {
+				return false
+			}
+		}
+		if a.prefix == "xmlns" {
+			if p.declared == nil {
+				p.declared = map[string]int{}
+			}
+			p.declared[a.local]++
+			mine = append(mine, a.local)
+		}
+	}
+	undo := func() {
+		for _, d := range mine {
+			p.declared[d]--
+		}
+	}
+	if !p.prefixDeclared(prefix) {
+		undo()
+		return false
+	}
+	for _, a := range attrs[:n] {
+		if a.prefix != "xmlns" && !p.prefixDeclared(a.prefix) {
+			undo()
+			return false
+		}
+	}
+	if n > 0 {
+		e.Attr = p.attrSlice(n)
+		for _, a := range attrs[:n] {
+			e.CreateAttr(a.qname, a.value)
+		}
+	}
+	if empty {
+		// The end token Scan counts.
+		undo()
+		if !p.count(1) {
+			return false
+		}
+		p.add(e)
+		return true
+	}
+	p.open = append(p.open, openEl{el: e, name: qname, pending: len(p.pending), prefixes: mine})
+	return true
+}
+
+func (p *fastParser) prefixDeclared(prefix string) bool {
+	return prefix == "" || prefix == "xml" || p.declared[prefix] > 0
+}
+
+func (p *fastParser) endTag() bool {
+	s := p.s
+	p.pos += 2 // </
+	qname, _, _, ok := p.name()
+	if !ok {
+		return false
+	}
+	p.skipSpace()
+	if p.pos >= len(s) || s[p.pos] != '>' {
+		return false
+	}
+	p.pos++
+	if len(p.open) == 0 || !p.count(1) {
+		return false
+	}
+	top := p.open[len(p.open)-1]
+	if top.name != qname {
+		return false
+	}
+	p.open = p.open[:len(p.open)-1]
+	for _, d := range top.prefixes {
+		p.declared[d]--
+	}
+	kids := p.pending[top.pending:]
+	top.el.Child = p.childSlice(len(kids))
+	for _, k := range kids {
+		top.el.AddChild(k)
+	}
+	clear(kids)
+	p.pending = p.pending[:top.pending]
+	p.add(top.el)
+	return true
+}
+
+func (p *fastParser) comment() bool {
+	s := p.s
+	if !strings.HasPrefix(s[p.pos:], "<!--") {
+		return false // CDATA section or directive: the reference path decides
+	}
+	p.pos += 4
+	end := strings.Index(s[p.pos:], "--")
+	if end < 0 || p.pos+end+2 >= len(s) || s[p.pos+end+2] != '>' {
+		return false
+	}
+	data := s[p.pos : p.pos+end]
+	p.pos += end + 3
+	if !p.count(1) {
+		return false
+	}
+	c := etree.NewComment(data)
+	p.add(c)
+	return true
+}
+
+func (p *fastParser) procInst() bool {
+	s := p.s
+	p.pos += 2 // <?
+	target, _, _, ok := p.name()
+	if !ok || strings.IndexByte(target, ':') >= 0 {
+		return false
+	}
+	p.skipSpace()
+	end := strings.Index(s[p.pos:], "?>")
+	if end < 0 {
+		return false
+	}
+	inst := s[p.pos : p.pos+end]
+	p.pos += end + 2
+	if target == "xml" && !plainDeclaration(inst) {
+		return false
+	}
+	if !p.count(1) {
+		return false
+	}
+	p.add(etree.NewProcInst(target, inst))
+	return true
+}
+
+// plainDeclaration accepts the XML declarations the fast path handles:
+// version="1.0", then optionally encoding="UTF-8" (any case) and
+// standalone="yes|no", single or double quotes, and nothing else.
+func plainDeclaration(inst string) bool {
+	rest := inst
+	attr := func(name string, ok func(string) bool) bool {
+		if !strings.HasPrefix(rest, name+"=") || len(rest) < len(name)+2 {
+			return false
+		}
+		q := rest[len(name)+1]
+		if q != '"' && q != '\'' {
+			return false
+		}
+		v := rest[len(name)+2:]
+		end := strings.IndexByte(v, q)
+		if end < 0 || !ok(v[:end]) {
+			return false
+		}
+		rest = strings.TrimLeft(v[end+1:], " ")
+		return true
+	}
+	if !attr("version", func(v string) bool { return v == "1.0" }) {
+		return false
+	}
+	if strings.HasPrefix(rest, "encoding=") && !attr("encoding", func(v string) bool { return strings.EqualFold(v, "UTF-8") }) {
+		return false
+	}
+	if strings.HasPrefix(rest, "standalone=") && !attr("standalone", func(v string) bool { return v == "yes" || v == "no" }) {
+		return false
+	}
+	return rest == "" && strings.Count(inst, "encoding") <= 1 && strings.Count(inst, "version") == 1
+}
+
+// text decodes character data (quote < 0) or an attribute value (between
+// quotes, quote given) as encoding/xml does: the predefined entities and
+// character references replaced, CR LF and lone CR turned into LF; every
+// character must be an XML Char. The result is a substring of the
+// document when nothing had to be replaced.
+func (p *fastParser) text(raw string, quote int) (string, bool) {
+	simple := true
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '&' || c == '\r':
+			simple = false
+		case c < 0x20:
+			if c != '\t' && c != '\n' {
+				return "", false
+			}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(raw[i:])
+			if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
+				return "", false
+			}
+			i += size - 1
+		}
+	}
+	if quote < 0 && strings.Contains(raw, "]]>") {
+		return "", false
+	}
+	if simple {
+		return raw, true
+	}
+	b := p.buf[:0]
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch c {
+		case '\r':
+			b = append(b, '\n')
+			if i+1 < len(raw) && raw[i+1] == '\n' {
+				i++
+			}
+		case '&':
+			end := strings.IndexByte(raw[i:], ';')
+			if end < 0 {
+				return "", false
+			}
+			r, ok := entityValue(raw[i+1 : i+end])
+			if !ok {
+				return "", false
+			}
+			b = utf8.AppendRune(b, r)
+			i += end
+		default:
+			b = append(b, c)
+		}
+	}
+	p.buf = b
+	return string(b), true
+}
+
+// entityValue returns the character a predefined entity or a character
+// reference (without & and ;) stands for; ok is false for anything else
+// and for characters outside XML's Char production.
+func entityValue(name string) (rune, bool) {
+	switch name {
+	case "amp":
+		return '&', true
+	case "lt":
+		return '<', true
+	case "gt":
+		return '>', true
+	case "apos":
+		return '\'', true
+	case "quot":
+		return '"', true
+	}
+	if len(name) < 2 || name[0] != '#' || len(name) > 9 {
+		return 0, false
+	}
+	digits, base := name[1:], rune(10)
+	if digits[0] == 'x' {
+		digits, base = digits[1:], 16
+	}
+	if digits == "" {
+		return 0, false
+	}
+	var r rune
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		var d rune
+		switch {
+		case c >= '0' && c <= '9':
+			d = rune(c - '0')
+		case base == 16 && c >= 'a' && c <= 'f':
+			d = rune(c-'a') + 10
+		case base == 16 && c >= 'A' && c <= 'F':
+			d = rune(c-'A') + 10
+		default:
+			return 0, false
+		}
+		r = r*base + d
+	}
+	if !(r == 0x09 || r == 0x0A || r == 0x0D || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+		return 0, false
+	}
+	return r, true
+}

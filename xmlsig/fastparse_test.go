@@ -1,0 +1,220 @@
+package xmlsig
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+)
+
+// sameTree returns a description of the first difference between two
+// trees, or "" when they are the same (names, attributes in order, every
+// child token with its data, parents and indexes).
+func sameTree(a, b *etree.Element, path string) string {
+	if a.Space != b.Space || a.Tag != b.Tag {
+		return fmt.Sprintf("%s: element %s:%s, want %s:%s", path, a.Space, a.Tag, b.Space, b.Tag)
+	}
+	path += "/" + a.FullTag()
+	if len(a.Attr) != len(b.Attr) {
+		return fmt.Sprintf("%s: %d attributes, want %d", path, len(a.Attr), len(b.Attr))
+	}
+	for i := range a.Attr {
+		x, y := a.Attr[i], b.Attr[i]
+		if x.Space != y.Space || x.Key != y.Key || x.Value != y.Value || x.Element() != a {
+			return fmt.Sprintf("%s: attribute %d %s:%s=%q, want %s:%s=%q", path, i, x.Space, x.Key, x.Value, y.Space, y.Key, y.Value)
+		}
+	}
+	if len(a.Child) != len(b.Child) {
+		return fmt.Sprintf("%s: %d children, want %d", path, len(a.Child), len(b.Child))
+	}
+	for i := range a.Child {
+		x, y := a.Child[i], b.Child[i]
+		if x.Parent() != a || x.Index() != i {
+			return fmt.Sprintf("%s: child %d has the wrong parent or index", path, i)
+		}
+		switch xt := x.(type) {
+		case *etree.Element:
+			yt, ok := y.(*etree.Element)
+			if !ok {
+				return fmt.Sprintf("%s: child %d is an element, want %T", path, i, y)
+			}
+			if d := sameTree(xt, yt, path); d != "" {
+				return d
+			}
+		case *etree.CharData:
+			yt, ok := y.(*etree.CharData)
+			if !ok || xt.Data != yt.Data || xt.IsWhitespace() != yt.IsWhitespace() || xt.IsCData() != yt.IsCData() {
+				return fmt.Sprintf("%s: child %d text %q, want %#v", path, i, xt.Data, y)
+			}
+		case *etree.Comment:
+			yt, ok := y.(*etree.Comment)
+			if !ok || xt.Data != yt.Data {
+				return fmt.Sprintf("%s: child %d comment %q, want %#v", path, i, xt.Data, y)
+			}
+		case *etree.ProcInst:
+			yt, ok := y.(*etree.ProcInst)
+			if !ok || xt.Target != yt.Target || xt.Inst != yt.Inst {
+				return fmt.Sprintf("%s: child %d PI %q %q, want %#v", path, i, xt.Target, xt.Inst, y)
+			}
+		default:
+			return fmt.Sprintf("%s: child %d of type %T", path, i, x)
+		}
+	}
+	return ""
+}
+
+// checkFastParse: when the fast path accepts data, the reference path
+// accepts it too and builds the same tree. It returns whether the fast
+// path decided.
+func checkFastParse(t testing.TB, data []byte) bool {
+	t.Helper()
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(data) > MaxDocument || checkEncoding(data) != nil {
+		return false
+	}
+	fast, ok := fastParse(data)
+	if !ok {
+		return false
+	}
+	ref, err := parseReference(data)
+	if err != nil {
+		t.Fatalf("the fast path accepts what the reference path refuses (%v):\n%q", err, data)
+	}
+	if d := sameTree(&fast.Element, &ref.Element, ""); d != "" {
+		t.Fatalf("trees differ: %s\n%q", d, data)
+	}
+	return true
+}
+
+// fastParseCases are documents of every shape the fast path handles, and
+// some it leaves to the reference path.
+var fastParseCases = []string{
+	`<d/>`,
+	`<?xml version="1.0" encoding="UTF-8"?>` + "\n<d>\n</d>\n",
+	`<?xml version='1.0' encoding='utf-8' standalone='yes'?><d/>`,
+	`<?xml version="1.0"?><?xml-stylesheet href="a.xsl" type="text/xsl"?><!-- c --><d/><!-- after -->` + "\n",
+	`<d xmlns="urn:d" xmlns:p="urn:p" p:a="1" b='2'><p:e xml:lang="ja">テキスト &amp; &lt;&gt;&apos;&quot; &#x41;&#65;&#x1F600;</p:e></d>`,
+	"<d a=\"x\r\ny\rz\tw\n\">a\r\nb\rc\r\r\n</d>",
+	`<d a="&#13;&#10;&#9;">&#13;` + "\n" + `</d>`,
+	`<d><![CDATA[x<y]]></d>`,
+	`<d>]]></d>`,
+	`<d>]]&gt;</d>`,
+	`<d a="]]>"/>`,
+	`<d a="<"/>`,
+	`<d>&#0;</d>`,
+	`<d>&#xD800;</d>`,
+	`<d>&#X41;</d>`,
+	`<d>&unknown;</d>`,
+	`<d>&amp</d>`,
+	`<d a="1"b="2"/>`,
+	`<d a = "1" ` + "\n" + `/>`,
+	`<d></e>`,
+	`<p:d xmlns:p="urn:p"></d>`,
+	`<d><e xmlns:p="urn:p"/><p:e/></d>`,
+	`<d xmlns:p="urn:p"><p:e xmlns:p="urn:q"/><p:e/></d>`,
+	`<d xmlns:xmlns="urn:x"/>`,
+	`<xmlns:d/>`,
+	`<d xml:space="preserve"/>`,
+	`<:d/>`,
+	`<d:/>`,
+	`<a:b:c/>`,
+	`<d-1 a.b="1" _c="2"/>`,
+	`<1d/>`,
+	`<d a="1" a="2"/>`,
+	`<d p:a="1" xmlns:p="urn:p"/>`,
+	`<d><!-- a -- b --></d>`,
+	`<d><!-- a ---></d>`,
+	`<d><!---></d>`,
+	`<d><?pi?><?pi  x ?><?pi$x?></d>`,
+	`<?xml version="1.1"?><d/>`,
+	`<?xml version="1.0" encoding="ISO-8859-1"?><d/>`,
+	`<?xml encoding="UTF-8" version="1.0"?><d/>`,
+	` <d/>`,
+	"\t\r\n<d/>\r\n",
+	`&#32;<d/>`,
+	`<d/>x`,
+	`<d/><e/>`,
+	`<d>`,
+	`<d`,
+	`<d a="1`,
+	`<d/ >`,
+	`<d>` + "\x01" + `</d>`,
+	`<d>` + "\xEF\xBF\xBE" + `</d>`,
+	`<d>` + "\xFF" + `</d>`,
+	`<d><!--` + "\xFF" + `--></d>`,
+	`<d a="` + "\x00" + `"/>`,
+	`<d>` + "\u00A0" + `</d>` + "\u00A0",
+	`<日本/>`,
+	`<d 属性="1"/>`,
+	`<!DOCTYPE d><d/>`,
+	`<d` + manyAttrs(fastMaxAttrs) + `/>`,
+	`<d` + manyAttrs(fastMaxAttrs+1) + `/>`,
+	strings.Repeat("<a>", MaxDepth) + strings.Repeat("</a>", MaxDepth),
+	strings.Repeat("<a>", MaxDepth+1) + strings.Repeat("</a>", MaxDepth+1),
+}
+
+// The fast path builds the tree the reference path builds, and accepts
+// nothing the reference path refuses.
+func TestFastParseMatchesReference(t *testing.T) {
+	for _, c := range fastParseCases {
+		checkFastParse(t, []byte(c))
+	}
+	for _, name := range []string{"prescription.xml", "cda-referral.xml"} {
+		data, err := os.ReadFile("../testdata/xml/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !checkFastParse(t, data) {
+			t.Fatalf("%s: the fast path left a sample document to the reference path", name)
+		}
+	}
+	// Parse decides with the fast path or the reference path, never
+	// differently: the hostile inputs of TestParseRefusesHostileInput go
+	// through it too.
+	for _, c := range fastParseCases {
+		_, err := Parse([]byte(c))
+		_, rerr := parseReference(bytes.TrimPrefix([]byte(c), utf8BOM))
+		if (err == nil) != (rerr == nil) || err != nil && err.Error() != rerr.Error() {
+			t.Errorf("%q: Parse says %v, the reference path %v", c, err, rerr)
+		}
+	}
+}
+
+// The node budget and the namespace declaration limit are those of Scan,
+// counted the same way on the fast path.
+func TestFastParseLimits(t *testing.T) {
+	for _, doc := range []string{
+		"<d>" + strings.Repeat("<e/>", MaxNodes(4*baseUnits)/3) + "</d>",
+		"<d>" + strings.Repeat("<e/>", MaxNodes(4*baseUnits)/3+1) + "</d>",
+		"<d>" + strings.Repeat(`<e xmlns:p="urn:p"/>`, MaxNamespaceDecls) + "</d>",
+		"<d>" + strings.Repeat(`<e xmlns:p="urn:p"/>`, MaxNamespaceDecls+1) + "</d>",
+	} {
+		checkFastParse(t, []byte(doc))
+		_, err := Parse([]byte(doc))
+		rerr := Scan([]byte(doc))
+		if (err == nil) != (rerr == nil) {
+			t.Errorf("document of %d bytes: Parse says %v, Scan %v", len(doc), err, rerr)
+		}
+	}
+}
+
+func FuzzFastParse(f *testing.F) {
+	for _, c := range fastParseCases {
+		if len(c) < 4096 {
+			f.Add([]byte(c))
+		}
+	}
+	for _, name := range []string{"prescription.xml"} {
+		data, err := os.ReadFile("../testdata/xml/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkFastParse(t, data)
+	})
+}
