@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/beevik/etree"
 )
@@ -50,6 +51,9 @@ func CheckC14N(alg string) error {
 	_, _, err := c14nAlgorithm(alg)
 	return err
 }
+
+// writerPool holds the output buffers of canonicalizeTo.
+var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
 
 type canonicalizer struct {
 	w         *bufio.Writer
@@ -107,7 +111,13 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 	if err != nil {
 		return err
 	}
-	c := &canonicalizer{w: bufio.NewWriterSize(w, 32<<10), mode: mode, comments: comments && keepComments, exclude: exclude,
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		writerPool.Put(bw)
+	}()
+	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude,
 		rendered: nsScope{m: map[string]string{}}}
 	if mode == c14nExclusive {
 		c.inclusive = map[string]bool{}

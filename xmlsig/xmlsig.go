@@ -63,8 +63,8 @@ func Is(el *etree.Element, ns, local string) bool {
 // Children returns the child elements ns:local of el.
 func Children(el *etree.Element, ns, local string) []*etree.Element {
 	var out []*etree.Element
-	for _, c := range el.ChildElements() {
-		if Is(c, ns, local) {
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && Is(c, ns, local) {
 			out = append(out, c)
 		}
 	}
@@ -74,11 +74,19 @@ func Children(el *etree.Element, ns, local string) []*etree.Element {
 // Child returns the only child ns:local of el, or nil when there is none
 // or more than one.
 func Child(el *etree.Element, ns, local string) *etree.Element {
-	c := Children(el, ns, local)
-	if len(c) != 1 {
+	if el == nil {
 		return nil
 	}
-	return c[0]
+	var found *etree.Element
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok && Is(c, ns, local) {
+			if found != nil {
+				return nil
+			}
+			found = c
+		}
+	}
+	return found
 }
 
 // Text returns the trimmed text of el.
@@ -97,8 +105,10 @@ func Find(root *etree.Element, ns, local string) []*etree.Element {
 		if Is(el, ns, local) {
 			out = append(out, el)
 		}
-		for _, c := range el.ChildElements() {
-			walk(c)
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				walk(c)
+			}
 		}
 	}
 	walk(root)
@@ -128,8 +138,10 @@ func Index(doc *etree.Document) *IDIndex {
 				ix.byID[a.Value] = el
 			}
 		}
-		for _, c := range el.ChildElements() {
-			walk(c)
+		for _, t := range el.Child {
+			if c, ok := t.(*etree.Element); ok {
+				walk(c)
+			}
 		}
 	}
 	walk(doc.Root())
