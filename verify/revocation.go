@@ -293,10 +293,14 @@ func retryAfter(ev []evidence) time.Time {
 // A CRL of another CA is recognised from its outer structure before
 // anything is hashed: with K timestamps each checking the CRLs of a
 // signature, another CA's CRL of N bytes costs O(K), not O(K·N).
+// errOtherIssuerCRL is checkedCRL's answer for a CRL of another CA: the
+// callers skip it, so it is not worth formatting two distinguished names.
+var errOtherIssuerCRL = fmt.Errorf("%w: the CRL is issued by another CA", revocation.ErrOtherIssuer)
+
 func (v *Verifier) checkedCRL(d revData, issuer *x509.Certificate) (*revocation.CRL, error) {
 	der := d.raw
 	if name, err := revocation.CRLIssuer(der); err == nil && !bytes.Equal(name, issuer.RawSubject) {
-		return revocation.ParseCRL(der, issuer) // refused on the issuer name alone, as cheaply
+		return nil, errOtherIssuerCRL // refused on the issuer name alone, without naming the names
 	}
 	key := pairKey(d.sum, issuer.Raw)
 	if e, ok := v.revs.Load(key); ok {

@@ -3,7 +3,7 @@ package xmlsig
 import (
 	"bufio"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -68,6 +68,10 @@ type canonicalizer struct {
 	// the scope (hostile documents may put thousands of namespaces in
 	// scope around every element).
 	scope, rendered nsScope
+	// scratch slices of element, reused
+	declared, utilized, candidates []string
+	attrs                          []attrOut
+	decls                          []nsDecl
 }
 
 // nsScope is a prefix → namespace URI map with an undo log.
@@ -235,8 +239,11 @@ type attrOut struct {
 // and declarations (sorted: O(k log k)).
 func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr) error {
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
+	// The scratch slices are reused from element to element: they are
+	// done with before the children are written (after an error they are
+	// simply not given back).
+	declared, utilized, attrs, candidates, decls := c.declared[:0], c.utilized[:0], c.attrs[:0], c.candidates[:0], c.decls[:0]
 	// Namespaces in scope at el.
-	var declared []string
 	for _, a := range el.Attr {
 		switch {
 		case a.Space == "xmlns":
@@ -251,21 +258,10 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 		}
 	}
 	scope, rendered := c.scope.m, c.rendered.m
-	lookup := func(prefix string) (string, error) {
-		if prefix == "xml" {
-			return nsXML, nil
-		}
-		uri, ok := scope[prefix]
-		if !ok && prefix != "" {
-			return "", formatErr("undeclared namespace prefix %q on element %s", prefix, el.FullTag())
-		}
-		return uri, nil
-	}
 	// Attributes (not namespace declarations), sorted by namespace URI
 	// then local name.
-	var attrs []attrOut
-	utilized := []string{el.Space}
-	for _, list := range [][]etree.Attr{el.Attr, extra} {
+	utilized = append(utilized, el.Space)
+	for _, list := range [2][]etree.Attr{el.Attr, extra} {
 		for _, a := range list {
 			if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
 				continue
@@ -273,7 +269,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			ns := ""
 			if a.Space != "" {
 				var err error
-				if ns, err = lookup(a.Space); err != nil {
+				if ns, err = c.lookup(el, a.Space); err != nil {
 					return err
 				}
 				utilized = append(utilized, a.Space)
@@ -281,30 +277,21 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			attrs = append(attrs, attrOut{ns: ns, a: a, key: a.Key})
 		}
 	}
-	if _, err := lookup(el.Space); err != nil {
+	if _, err := c.lookup(el, el.Space); err != nil {
 		return err
 	}
-	sort.Slice(attrs, func(i, j int) bool {
-		if attrs[i].ns != attrs[j].ns {
-			return attrs[i].ns < attrs[j].ns
+	slices.SortFunc(attrs, func(x, y attrOut) int {
+		if x.ns != y.ns {
+			return strings.Compare(x.ns, y.ns)
 		}
-		return attrs[i].key < attrs[j].key
+		return strings.Compare(x.key, y.key)
 	})
 	// Namespace declarations to render: the candidate prefixes, each
 	// rendered when its in-scope URI differs from the output ancestors'.
-	var candidates []string
 	if c.mode == c14nExclusive {
 		candidates = append(candidates, utilized...)
-		isUtilized := func(p string) bool {
-			for _, u := range utilized {
-				if u == p {
-					return true
-				}
-			}
-			return false
-		}
 		addInclusive := func(p string) {
-			if _, inScope := scope[p]; inScope && c.inclusive[p] && !isUtilized(p) {
+			if _, inScope := scope[p]; inScope && c.inclusive[p] && !slices.Contains(utilized, p) {
 				candidates = append(candidates, p)
 			}
 		}
@@ -312,7 +299,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			for p := range c.inclusive {
 				addInclusive(p)
 			}
-		} else {
+		} else if len(c.inclusive) > 0 {
 			for _, p := range declared {
 				addInclusive(p)
 			}
@@ -322,10 +309,9 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			candidates = append(candidates, p)
 		}
 	} else {
-		candidates = declared
+		candidates = append(candidates, declared...)
 	}
-	sort.Strings(candidates)
-	var decls []nsDecl
+	slices.Sort(candidates)
 	for i, prefix := range candidates {
 		if prefix == "xml" || i > 0 && candidates[i-1] == prefix {
 			continue
@@ -346,7 +332,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	}
 	w := c.w
 	w.WriteByte('<')
-	w.WriteString(el.FullTag())
+	writeQName(w, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
 			w.WriteString(` xmlns="`)
@@ -360,12 +346,16 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	}
 	for _, a := range attrs {
 		w.WriteByte(' ')
-		w.WriteString(a.a.FullKey())
+		writeQName(w, a.a.Space, a.a.Key)
 		w.WriteString(`="`)
 		escapeAttr(w, a.a.Value)
 		w.WriteByte('"')
 	}
 	w.WriteByte('>')
+	// Done with the scratch slices: give them back before the children
+	// use them.
+	c.declared, c.utilized, c.attrs, c.candidates, c.decls = declared[:0], utilized[:0], attrs[:0], candidates[:0], decls[:0]
+	declared, utilized, attrs, candidates, decls = nil, nil, nil, nil, nil
 	for _, tok := range el.Child {
 		switch t := tok.(type) {
 		case *etree.Element:
@@ -386,11 +376,32 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 		}
 	}
 	w.WriteString("</")
-	w.WriteString(el.FullTag())
+	writeQName(w, el.Space, el.Tag)
 	w.WriteByte('>')
 	c.scope.restore(scopeMark)
 	c.rendered.restore(renderedMark)
 	return nil
+}
+
+// lookup returns the namespace URI of prefix at el.
+func (c *canonicalizer) lookup(el *etree.Element, prefix string) (string, error) {
+	if prefix == "xml" {
+		return nsXML, nil
+	}
+	uri, ok := c.scope.m[prefix]
+	if !ok && prefix != "" {
+		return "", formatErr("undeclared namespace prefix %q on element %s", prefix, el.FullTag())
+	}
+	return uri, nil
+}
+
+// writeQName writes prefix:local, or local when prefix is empty.
+func writeQName(w *bufio.Writer, prefix, local string) {
+	if prefix != "" {
+		w.WriteString(prefix)
+		w.WriteByte(':')
+	}
+	w.WriteString(local)
 }
 
 func (c *canonicalizer) comment(t *etree.Comment) {

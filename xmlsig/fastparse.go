@@ -47,7 +47,10 @@ type fastParser struct {
 	toks  []etree.Token
 	attrs []etree.Attr
 	buf   []byte
+	raw   []rawAttr // attributes of the start tag being read
 }
+
+type rawAttr struct{ qname, prefix, local, value string }
 
 type openEl struct {
 	el       *etree.Element
@@ -65,10 +68,19 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 	// a self-closing one ("/>" after a '<') its end token, an attribute
 	// one and has its '='. When it exceeds the budget the reference path
 	// decides, refusing the document before any tree is built.
-	if 4*bytes.Count(data, []byte{'<'})+bytes.Count(data, []byte{'='})+1 > budget {
+	lt, eq := bytes.Count(data, []byte{'<'}), bytes.Count(data, []byte{'='})
+	if 4*lt+eq+1 > budget {
 		return nil, false
 	}
 	p := &fastParser{s: string(data), budget: budget}
+	// Slabs sized from the same counts: at most one element per '<' not
+	// followed by '/', one text node per '<' (and one more), one attribute
+	// per '='.
+	ends := bytes.Count(data, []byte("</"))
+	p.els = make([]etree.Element, min(lt-ends, 1<<16))
+	p.texts = make([]etree.CharData, min(lt+1, 1<<16))
+	p.attrs = make([]etree.Attr, min(eq, 1<<16))
+	p.toks = make([]etree.Token, min(2*lt+1, 1<<16))
 	if !p.run() {
 		return nil, false
 	}
@@ -87,7 +99,7 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 
 func (p *fastParser) newElement() *etree.Element {
 	if len(p.els) == 0 {
-		p.els = make([]etree.Element, 64)
+		p.els = make([]etree.Element, 256)
 	}
 	e := &p.els[0]
 	p.els = p.els[1:]
@@ -96,7 +108,7 @@ func (p *fastParser) newElement() *etree.Element {
 
 func (p *fastParser) newText(data string) *etree.CharData {
 	if len(p.texts) == 0 {
-		p.texts = make([]etree.CharData, 128)
+		p.texts = make([]etree.CharData, 256)
 	}
 	c := &p.texts[0]
 	p.texts = p.texts[1:]
@@ -251,8 +263,8 @@ func (p *fastParser) startTag() bool {
 	}
 	e := p.newElement()
 	e.Space, e.Tag = prefix, local
-	type rawAttr struct{ qname, prefix, local, value string }
-	var attrs [fastMaxAttrs]rawAttr
+	attrs := p.raw[:0]
+	defer func() { p.raw = attrs[:0] }()
 	n := 0
 	empty := false
 	for {
@@ -308,7 +320,7 @@ func (p *fastParser) startTag() bool {
 				return false // duplicate attribute
 			}
 		}
-		attrs[n] = rawAttr{aq, ap, al, val}
+		attrs = append(attrs, rawAttr{aq, ap, al, val})
 		n++
 	}
 	// Scan's accounting: the start token, the element, its attributes.
@@ -399,7 +411,6 @@ func (p *fastParser) endTag() bool {
 	for _, k := range kids {
 		top.el.AddChild(k)
 	}
-	clear(kids)
 	p.pending = p.pending[:top.pending]
 	p.add(top.el)
 	return true
