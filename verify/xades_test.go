@@ -10,7 +10,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/beevik/etree"
 
@@ -277,28 +276,6 @@ func FuzzParseXAdES(f *testing.F) {
 			t.Fatal("report without indication")
 		}
 	})
-}
-
-func BenchmarkVerifyXAdES_BT(b *testing.B) {
-	p := testpki.MustLoad(b)
-	presc := readXML(b, "prescription.xml")
-	// Grow the prescription to about 20 KB with more medication entries.
-	grown := bytes.Replace(presc, []byte("</PrescriptionData>"), bytes.Repeat([]byte("<Medication><Drug code=\"0000000\">アムロジピン錠5mg</Drug><Dose>1錠</Dose><Usage>1日1回 朝食後</Usage><Days>28</Days></Medication>\n"), 120), 1)
-	grown = append(grown[:len(grown)-len("</Document>\n")], []byte("</PrescriptionData>\n</Document>\n")...)
-	signed := signXML(b, p.Doctor, grown, sign.XAdESOptions{ReferenceID: "PrescriptionData", Level: sign.LevelT, TSA: stamper(b, p.TSA, time.Time{})})
-	v := New(opts(b))
-	b.SetBytes(int64(len(signed)))
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			r, err := v.VerifyXAdES(context.Background(), signed, nil)
-			if err != nil || r.Indication != TotalPassed {
-				b.Errorf("%v %+v", err, r)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
 }
 
 // addManifest puts a signed ds:Manifest (Id "files") listing the given

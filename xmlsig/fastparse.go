@@ -264,7 +264,6 @@ func (p *fastParser) startTag() bool {
 	e := p.newElement()
 	e.Space, e.Tag = prefix, local
 	attrs := p.raw[:0]
-	defer func() { p.raw = attrs[:0] }()
 	n := 0
 	empty := false
 	for {
@@ -323,6 +322,7 @@ func (p *fastParser) startTag() bool {
 		attrs = append(attrs, rawAttr{aq, ap, al, val})
 		n++
 	}
+	p.raw = attrs[:0] // reused by the next start tag (attrs stays valid below)
 	// Scan's accounting: the start token, the element, its attributes.
 	if len(p.open)+1 > MaxDepth || !p.count(2+n) {
 		return false
