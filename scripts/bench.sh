@@ -2,7 +2,9 @@
 # make bench: figures a person can compare.
 #  1. Go benchmarks of the library (signing, verification incl. B-LTA, extend,
 #     timestamps, revocation, PKCS#11).
-#  2. The same verification done by a loop of `openssl cms -verify` processes.
+#  2. The same verification done by a loop of `openssl cms -verify` processes;
+#     signing XAdES vs CAdES; XAdES verification beside libxmlsec1 in-process
+#     (python3-xmlsec) and a loop of `xmlsec1 --verify` processes, same file.
 #  3. Peak resident memory for signing and verifying a 1 GB detached file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +36,36 @@ awk -v n=$n -v s="$start" -v e="$end" -v lib="${lib:-0}" 'BEGIN {
   rate = n/(e-s)
   printf "openssl cms -verify loop: %d verifications in %.2fs = %.0f verifications/s\n", n, e-s, rate
   if (lib > 0) printf "hpki library (B-T, 2 cores): %.0f verifications/s = %.0fx the openssl loop\n", lib, lib/rate
+}'
+
+echo
+echo "== Signing, software key (Go benchmarks above, 2 cores): XAdES vs CAdES"
+awk '/^BenchmarkSign(XAdES|CAdES)-2 / { for (i = 1; i <= NF; i++) if ($(i+1) == "signatures/s") printf "%-22s %8.0f signatures/s  (%s ns/op, %s allocs/op)\n", $1, $i, $3, $(NF-1) }' "$OUT/go-bench.txt"
+
+echo
+echo "== XAdES B-T verification of a 26 KB prescription: hpki vs libxmlsec1 (same file, same run)"
+# The document of BenchmarkVerifyXAdES_BT, written to a file.
+HPKI_BENCH_OUT="$PWD/$OUT" go test ./verify -run '^TestWriteBenchDocuments$' -count=1 >/dev/null
+xades="$OUT/prescription-bt.xml"
+xlib2=$(awk '/^BenchmarkVerifyXAdES_BT-2 / { for (i = 1; i <= NF; i++) if ($(i+1) == "verifications/s") print $i }' "$OUT/go-bench.txt")
+xlib1=$(awk '/^BenchmarkVerifyXAdES_BT / { for (i = 1; i <= NF; i++) if ($(i+1) == "verifications/s") print $i }' "$OUT/go-bench.txt")
+# libxmlsec1 in-process (python3-xmlsec), one core: XML-DSig core only
+# (references, signature value, X.509 chain), no timestamp, no revocation.
+pyrate=$(/usr/bin/python3 scripts/xmlsec-verify-loop.py "$xades" "$C/root.pem" "$C/ca-sign.pem" 1000 | tee /dev/stderr | awk '{ print $(NF-1) }')
+# xmlsec1 --verify, one process per signature.
+n=200
+start=$(date +%s.%N)
+for _ in $(seq 1 $n); do
+  xmlsec1 --verify --trusted-pem "$C/root.pem" --untrusted-pem "$C/ca-sign.pem" --id-attr:Id PrescriptionData \
+    --id-attr:Id http://uri.etsi.org/01903/v1.3.2#:SignedProperties "$xades" >/dev/null 2>&1
+done
+end=$(date +%s.%N)
+awk -v n=$n -v s="$start" -v e="$end" -v l1="${xlib1:-0}" -v l2="${xlib2:-0}" -v py="${pyrate:-0}" 'BEGIN {
+  rate = n/(e-s)
+  printf "xmlsec1 --verify loop: %d verifications in %.2fs = %.0f verifications/s\n", n, e-s, rate
+  printf "hpki library (B-T, all checks): %.0f verifications/s on 1 core, %.0f on 2 cores\n", l1, l2
+  if (py > 0) printf "  = %.1fx libxmlsec1 in-process on 1 core (XML-DSig core only), %.1fx with 2 cores\n", l1/py, l2/py
+  if (rate > 0) printf "  = %.0fx the xmlsec1 --verify process loop (2 cores)\n", l2/rate
 }'
 
 echo

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
-# pkcs11-tool, xmlsec1, GNU time, Node, and the Node packages of the interop
+# pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time, Node, and the Node packages of the interop
 # peers (xadesjs, in interop/node).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -11,6 +11,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
+/usr/bin/python3 -c 'import xmlsec' >/dev/null 2>&1 || need+=(python3-xmlsec) # Debian's Python, not another one on PATH
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

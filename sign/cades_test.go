@@ -232,6 +232,7 @@ func TestAddTimestampKeepsSignedBytes(t *testing.T) {
 }
 
 func BenchmarkSignCAdES(b *testing.B) {
+	b.ReportAllocs()
 	p := testpki.MustLoad(b)
 	doc := bytes.Repeat([]byte("x"), 50<<10)
 	b.SetBytes(int64(len(doc)))

@@ -134,3 +134,24 @@ func signMany(t testing.TB, c *testpki.Credential, n int) []byte {
 	}
 	return res.Signature
 }
+
+// BenchmarkSignXAdES signs the sample prescription grown to about 26 KB
+// (B-B, reference by Id, software key), to compare with BenchmarkSignCAdES:
+// the difference is the XML work (parse, canonicalize, serialize).
+func BenchmarkSignXAdES(b *testing.B) {
+	p := testpki.MustLoad(b)
+	presc, err := os.ReadFile("../testdata/xml/prescription.xml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := bytes.Replace(presc, []byte("</PrescriptionData>"), append(bytes.Repeat([]byte("<Medication><Drug code=\"0000000\">アムロジピン錠5mg</Drug><Dose>1錠</Dose><Usage>1日1回 朝食後</Usage><Days>28</Days></Medication>\n"), 120), "</PrescriptionData>"...), 1)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := SignXAdES(context.Background(), doc, cred(p.Doctor), XAdESOptions{ReferenceID: "PrescriptionData"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "signatures/s")
+}
