@@ -207,6 +207,9 @@ func FuzzFastParse(f *testing.F) {
 			f.Add([]byte(c))
 		}
 	}
+	for _, s := range xmlsecDocs {
+		f.Add([]byte(strings.Replace(s, "SIG", xmlsecTemplate(xmlsecCase{AlgExcC14N, "", "#target", false}), 1)))
+	}
 	for _, name := range []string{"prescription.xml"} {
 		data, err := os.ReadFile("../testdata/xml/" + name)
 		if err != nil {
