@@ -238,6 +238,9 @@ type attrOut struct {
 // This keeps the cost of an element proportional to its own attributes
 // and declarations (sorted: O(k log k)).
 func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr) error {
+	if !top && len(el.Attr) == 0 && len(extra) == 0 {
+		return c.plainElement(el)
+	}
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
 	// The scratch slices are reused from element to element: they are
 	// done with before the children are written (after an error they are
@@ -355,7 +358,58 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	// Done with the scratch slices: give them back before the children
 	// use them.
 	c.declared, c.utilized, c.attrs, c.candidates, c.decls = declared[:0], utilized[:0], attrs[:0], candidates[:0], decls[:0]
-	declared, utilized, attrs, candidates, decls = nil, nil, nil, nil, nil
+	if err := c.children(el); err != nil {
+		return err
+	}
+	w.WriteString("</")
+	writeQName(w, el.Space, el.Tag)
+	w.WriteByte('>')
+	c.scope.restore(scopeMark)
+	c.rendered.restore(renderedMark)
+	return nil
+}
+
+// plainElement is element for an element below the apex without
+// attributes or namespace declarations (most of them): its only candidate
+// declaration is its own prefix's, in exclusive mode.
+func (c *canonicalizer) plainElement(el *etree.Element) error {
+	uri, err := c.lookup(el, el.Space)
+	if err != nil {
+		return err
+	}
+	renderedMark := c.rendered.mark()
+	w := c.w
+	w.WriteByte('<')
+	writeQName(w, el.Space, el.Tag)
+	if p := el.Space; c.mode == c14nExclusive && p != "xml" {
+		have, ok := c.rendered.m[p]
+		if p == "" && uri != have || p != "" && !(ok && have == uri) && uri != "" {
+			c.rendered.set(p, uri)
+			if p == "" {
+				w.WriteString(` xmlns="`)
+			} else {
+				w.WriteString(` xmlns:`)
+				w.WriteString(p)
+				w.WriteString(`="`)
+			}
+			escapeAttr(w, uri)
+			w.WriteByte('"')
+		}
+	}
+	w.WriteByte('>')
+	if err := c.children(el); err != nil {
+		return err
+	}
+	w.WriteString("</")
+	writeQName(w, el.Space, el.Tag)
+	w.WriteByte('>')
+	c.rendered.restore(renderedMark)
+	return nil
+}
+
+// children writes the content of el.
+func (c *canonicalizer) children(el *etree.Element) error {
+	w := c.w
 	for _, tok := range el.Child {
 		switch t := tok.(type) {
 		case *etree.Element:
@@ -375,11 +429,6 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			c.procInst(t)
 		}
 	}
-	w.WriteString("</")
-	writeQName(w, el.Space, el.Tag)
-	w.WriteByte('>')
-	c.scope.restore(scopeMark)
-	c.rendered.restore(renderedMark)
 	return nil
 }
 

@@ -73,14 +73,6 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 		return nil, false
 	}
 	p := &fastParser{s: string(data), budget: budget}
-	// Slabs sized from the same counts: at most one element per '<' not
-	// followed by '/', one text node per '<' (and one more), one attribute
-	// per '='.
-	ends := bytes.Count(data, []byte("</"))
-	p.els = make([]etree.Element, min(lt-ends, 1<<16))
-	p.texts = make([]etree.CharData, min(lt+1, 1<<16))
-	p.attrs = make([]etree.Attr, min(eq, 1<<16))
-	p.toks = make([]etree.Token, min(2*lt+1, 1<<16))
 	if !p.run() {
 		return nil, false
 	}
@@ -99,6 +91,7 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 
 func (p *fastParser) newElement() *etree.Element {
 	if len(p.els) == 0 {
+		// Slabs stay below 32 KB, the size of the runtime's small objects.
 		p.els = make([]etree.Element, 256)
 	}
 	e := &p.els[0]
