@@ -84,24 +84,12 @@ func archiveBudget(n int) int64 { return 6*int64(n) + 32<<20 }
 
 func b64(el *etree.Element) ([]byte, error) {
 	s := xmlsig.Text(el)
-	if plainBase64(s) {
-		// The decoder skips CR and LF itself: no copy without them.
-		return base64.StdEncoding.DecodeString(s)
+	// The decoder skips CR and LF itself: when it accepts s, the text
+	// without white space would decode to the same bytes, with a copy.
+	if der, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return der, nil
 	}
 	return base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-}
-
-// plainBase64 reports whether s holds only base64 characters, padding, CR
-// and LF.
-func plainBase64(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/', c == '=', c == '\r', c == '\n':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // TypeCountersignedSignature is the Reference Type of a XAdES
