@@ -47,10 +47,7 @@ type fastParser struct {
 	toks  []etree.Token
 	attrs []etree.Attr
 	buf   []byte
-	raw   []rawAttr // attributes of the start tag being read
 }
-
-type rawAttr struct{ qname, prefix, local, value string }
 
 type openEl struct {
 	el       *etree.Element
@@ -122,18 +119,6 @@ func (p *fastParser) childSlice(n int) []etree.Token {
 	}
 	c := p.toks[:0:n]
 	p.toks = p.toks[n:]
-	return c
-}
-
-func (p *fastParser) attrSlice(n int) []etree.Attr {
-	if n == 0 {
-		return nil
-	}
-	if len(p.attrs) < n {
-		p.attrs = make([]etree.Attr, 256)
-	}
-	c := p.attrs[:0:n]
-	p.attrs = p.attrs[n:]
 	return c
 }
 
@@ -256,7 +241,12 @@ func (p *fastParser) startTag() bool {
 	}
 	e := p.newElement()
 	e.Space, e.Tag = prefix, local
-	attrs := p.raw[:0]
+	// The attributes go straight into the rest of the attribute slab (the
+	// slice is cut to its length below; CreateAttr sets their element).
+	if len(p.attrs) < fastMaxAttrs {
+		p.attrs = make([]etree.Attr, 256)
+	}
+	e.Attr = p.attrs[:0:len(p.attrs)]
 	n := 0
 	empty := false
 	for {
@@ -307,15 +297,21 @@ func (p *fastParser) startTag() bool {
 			return false
 		}
 		p.pos += end + 2
-		for _, b := range attrs[:n] {
-			if b.prefix == ap && b.local == al {
+		for _, b := range e.Attr {
+			if b.Space == ap && b.Key == al {
 				return false // duplicate attribute
 			}
 		}
-		attrs = append(attrs, rawAttr{aq, ap, al, val})
+		e.CreateAttr(aq, val)
 		n++
 	}
-	p.raw = attrs[:0] // reused by the next start tag (attrs stays valid below)
+	if n == 0 {
+		e.Attr = nil
+	} else {
+		e.Attr = e.Attr[:n:n]
+		p.attrs = p.attrs[n:]
+	}
+	attrs := e.Attr
 	// Scan's accounting: the start token, the element, its attributes.
 	if len(p.open)+1 > MaxDepth || !p.count(2+n) {
 		return false
@@ -324,18 +320,18 @@ func (p *fastParser) startTag() bool {
 		p.roots++
 	}
 	var mine []string
-	for _, a := range attrs[:n] {
-		if a.prefix == "xmlns" || a.prefix == "" && a.local == "xmlns" {
+	for _, a := range attrs {
+		if a.Space == "xmlns" || a.Space == "" && a.Key == "xmlns" {
 			if p.nsDecls++; p.nsDecls > MaxNamespaceDecls {
 				return false
 			}
 		}
-		if a.prefix == "xmlns" {
+		if a.Space == "xmlns" {
 			if p.declared == nil {
 				p.declared = map[string]int{}
 			}
-			p.declared[a.local]++
-			mine = append(mine, a.local)
+			p.declared[a.Key]++
+			mine = append(mine, a.Key)
 		}
 	}
 	undo := func() {
@@ -347,16 +343,10 @@ func (p *fastParser) startTag() bool {
 		undo()
 		return false
 	}
-	for _, a := range attrs[:n] {
-		if a.prefix != "xmlns" && !p.prefixDeclared(a.prefix) {
+	for _, a := range attrs {
+		if a.Space != "xmlns" && !p.prefixDeclared(a.Space) {
 			undo()
 			return false
-		}
-	}
-	if n > 0 {
-		e.Attr = p.attrSlice(n)
-		for _, a := range attrs[:n] {
-			e.CreateAttr(a.qname, a.value)
 		}
 	}
 	if empty {
