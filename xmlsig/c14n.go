@@ -70,7 +70,7 @@ type canonicalizer struct {
 	scope, rendered nsScope
 	// scratch slices of element, reused
 	declared, utilized, candidates []string
-	attrs                          []attrOut
+	attrs                          []attrRef
 	decls                          []nsDecl
 }
 
@@ -221,10 +221,10 @@ func ancestorContext(el *etree.Element, mode c14nMode) (map[string]string, []etr
 
 type nsDecl struct{ prefix, uri string }
 
-type attrOut struct {
-	ns  string
-	a   etree.Attr
-	key string
+// attrRef is an attribute to write and its namespace URI.
+type attrRef struct {
+	ns string
+	a  *etree.Attr
 }
 
 // element writes el. On entry c.scope holds the namespaces in scope at
@@ -265,7 +265,8 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	// then local name.
 	utilized = append(utilized, el.Space)
 	for _, list := range [2][]etree.Attr{el.Attr, extra} {
-		for _, a := range list {
+		for i := range list {
+			a := &list[i]
 			if a.Space == "xmlns" || (a.Space == "" && a.Key == "xmlns") {
 				continue
 			}
@@ -277,18 +278,20 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 				}
 				utilized = append(utilized, a.Space)
 			}
-			attrs = append(attrs, attrOut{ns: ns, a: a, key: a.Key})
+			attrs = append(attrs, attrRef{ns: ns, a: a})
 		}
 	}
 	if _, err := c.lookup(el, el.Space); err != nil {
 		return err
 	}
-	slices.SortFunc(attrs, func(x, y attrOut) int {
-		if x.ns != y.ns {
-			return strings.Compare(x.ns, y.ns)
-		}
-		return strings.Compare(x.key, y.key)
-	})
+	if len(attrs) > 1 {
+		slices.SortFunc(attrs, func(x, y attrRef) int {
+			if x.ns != y.ns {
+				return strings.Compare(x.ns, y.ns)
+			}
+			return strings.Compare(x.a.Key, y.a.Key)
+		})
+	}
 	// Namespace declarations to render: the candidate prefixes, each
 	// rendered when its in-scope URI differs from the output ancestors'.
 	if c.mode == c14nExclusive {
