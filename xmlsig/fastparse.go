@@ -327,6 +327,9 @@ func (p *fastParser) startTag() bool {
 			}
 		}
 		if a.Space == "xmlns" {
+			if a.Value == "" {
+				return false // refused by Scan
+			}
 			if p.declared == nil {
 				p.declared = map[string]int{}
 			}

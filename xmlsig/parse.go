@@ -154,6 +154,11 @@ func Scan(data []byte) error {
 			}
 			var mine []string
 			for _, a := range t.Attr {
+				if a.Name.Space == "xmlns" && a.Value == "" {
+					// Namespaces in XML 1.0 §3: only the default namespace may
+					// be undeclared; readers disagree on what xmlns:p="" means.
+					return formatErr("element %s declares the prefix %q with an empty namespace name", qname(t.Name), a.Name.Local)
+				}
 				if a.Name.Space == "xmlns" {
 					declared[a.Name.Local]++
 					mine = append(mine, a.Name.Local)

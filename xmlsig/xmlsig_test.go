@@ -35,6 +35,7 @@ func TestParseRefusesHostileInput(t *testing.T) {
 		{"duplicate attribute", `<d a="1" a="2"/>`, false, "twice"},
 		{"undeclared prefix", `<d><p:e/></d>`, false, "undeclared namespace prefix"},
 		{"undeclared attribute prefix", `<d p:a="1"/>`, false, "undeclared namespace prefix"},
+		{"prefix undeclared (XML 1.1 only)", `<d xmlns:p="urn:p"><e xmlns:p=""/></d>`, false, "empty namespace name"},
 		{"prefix declared out of scope", `<d><e xmlns:p="urn:p"/><p:e/></d>`, false, "undeclared namespace prefix"},
 		{"text outside the root", `<d/>text`, false, "outside the root"},
 		{"two roots", `<d/><e/>`, false, ""},
