@@ -111,14 +111,14 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 				return usageError(err)
 			}
 			var report func(archive.Record)
-			if out.output != "json" {
+			if out.text() {
 				report = func(r archive.Record) { writeRecord(cmd.OutOrStdout(), r) }
 				for _, r := range skipped {
 					report(r)
 				}
 			}
 			recs := append(skipped, archive.Run(cmd.Context(), files, opts, report)...)
-			return finishArchive(cmd.OutOrStdout(), recs, out.output == "json", renew)
+			return finishArchive(cmd.OutOrStdout(), recs, out.isJSON(), renew)
 		},
 	}
 	out.register(cmd)

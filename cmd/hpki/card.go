@@ -77,7 +77,15 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 				}
 				list = append(list, ct)
 			}
-			if out.output == "json" {
+			if out.output == formatJSONL {
+				for _, t := range list {
+					if err := writeJSONLine(cmd.OutOrStdout(), t); err != nil {
+						return failure(err)
+					}
+				}
+				return nil
+			}
+			if out.output == formatJSON {
 				if list == nil {
 					list = []cardToken{}
 				}

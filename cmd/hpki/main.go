@@ -62,6 +62,10 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := selectLang(args); err != nil {
+		fmt.Fprintln(stderr, "hpki: "+textsafe.String(err.Error()))
+		return exitUsage
+	}
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -105,9 +109,11 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	registerLang(root)
 	for _, f := range commands {
 		root.AddCommand(f())
 	}
+	localize(root)
 	return root
 }
 
