@@ -13,6 +13,9 @@ import (
 	"github.com/hpki-jp/hpki/pkcs11"
 )
 
+// cardSupport tells whether this build can use PKCS#11 tokens.
+const cardSupport = true
+
 func init() { register(newCardCmd) }
 
 func newCardCmd() *cobra.Command {

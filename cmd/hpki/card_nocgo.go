@@ -12,6 +12,9 @@ import (
 	"github.com/hpki-jp/hpki/pkcs11"
 )
 
+// cardSupport tells whether this build can use PKCS#11 tokens.
+const cardSupport = false
+
 func init() { register(newCardCmd) }
 
 // newCardCmd of a build without cgo: hpki card list says there is no card

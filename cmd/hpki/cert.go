@@ -135,9 +135,9 @@ func writeCheckText(cmd *cobra.Command, res certinfo.Check, lang string) {
 	}[res.Valid]
 	name := textsafe.String(res.Certificate.Subject)
 	if lang == "ja" {
-		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, res.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, localTime(res.At))
 	} else {
-		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, res.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, localTime(res.At))
 	}
 	for i, s := range res.Chain {
 		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", textsafe.String(s))

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hpki-jp/hpki/verify"
 )
 
 // uiLang is the language of help, messages and text reports: "en" or
@@ -89,5 +91,5 @@ func localize(cmd *cobra.Command) {
 // localTime formats t for a text report: in the local time zone with its
 // name, e.g. 2026-11-23 16:39:05 JST. JSON reports keep RFC 3339 UTC.
 func localTime(t time.Time) string {
-	return t.Local().Format("2006-01-02 15:04:05 MST")
+	return t.Local().Format(verify.TextTimeLayout)
 }

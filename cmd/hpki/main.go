@@ -83,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintln(stderr, "hpki: "+textsafe.String(oneLine(err.Error())))
+	fmt.Fprintln(stderr, "hpki: "+textsafe.String(localizeError(oneLine(err.Error()))))
 	return code
 }
 
@@ -110,6 +110,9 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 	registerLang(root)
+	// Known before the subcommand is looked up, so that "hpki --help
+	// --lang ja" reads ja as the value of --lang, not as a command name.
+	root.InitDefaultHelpFlag()
 	for _, f := range commands {
 		root.AddCommand(f())
 	}

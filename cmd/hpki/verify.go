@@ -126,7 +126,7 @@ unreadable input (several files: 3, else 1, else 2, else 0).`,
 					if len(args) == 1 && !out.isJSON() {
 						return err
 					}
-					fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+textsafe.String(oneLine(err.Error())))
+					fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+textsafe.String(localizeError(oneLine(err.Error()))))
 					worst = worseExit(worst, code)
 					continue
 				}
