@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean release wine nocgo
+.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean release wine nocgo examples
 
 all: build
 
@@ -24,6 +24,10 @@ nocgo:
 	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/hpki
 	CGO_ENABLED=0 $(GO) test -count=1 ./cmd/hpki ./pkcs11
 
+## examples: the example module (its own go.mod, importing hpki by a replace) builds and runs
+examples:
+	cd examples && $(GO) vet ./... && $(GO) run ./signverify -certs ../testdata/certs
+
 ## wine: the Windows binary (cgo, mingw-w64) under Wine: --help, sign, verify
 wine:
 	@scripts/wine-test.sh
@@ -33,7 +37,7 @@ deps:
 	@scripts/deps.sh
 
 ## test: everything — vet, unit and interop tests with -race, fuzz smoke run
-test: deps build vet unit nocgo wine fuzz-smoke
+test: deps build vet unit nocgo examples wine fuzz-smoke
 
 vet:
 	$(GO) vet ./...
