@@ -83,6 +83,9 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 			if err := out.validate(); err != nil {
 				return err
 			}
+			if len(tsaTrust) == 0 {
+				tsaTrust = tf.trust // --tsa-trust defaults to --trust, for validation and the renewal TSA
+			}
 			vo, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err
