@@ -26,7 +26,9 @@ fi
 exe="$(cd "$(dirname "$exe")" && pwd)/$(basename "$exe")"
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/hpki-wine.XXXXXX")"
-trap 'WINEPREFIX="$tmp/prefix" wineserver -k >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+wineserver="$(command -v wineserver || echo "$(dirname "$wine")/wineserver")"
+# On exit: wait for the prefix's wineserver to save and stop, then remove it.
+trap 'WINEPREFIX="$tmp/prefix" "$wineserver" -w >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
 export WINEPREFIX="$tmp/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 "$wine" wineboot --init >/dev/null 2>&1 || true
 sys32="$WINEPREFIX/drive_c/windows/system32"
