@@ -28,7 +28,12 @@ exe="$(cd "$(dirname "$exe")" && pwd)/$(basename "$exe")"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/hpki-wine.XXXXXX")"
 wineserver="$(command -v wineserver || echo "$(dirname "$wine")/wineserver")"
 # On exit: wait for the prefix's wineserver to save and stop, then remove it.
-trap 'WINEPREFIX="$tmp/prefix" "$wineserver" -w >/dev/null 2>&1 || true; rm -rf "$tmp"' EXIT
+cleanup() {
+  WINEPREFIX="$tmp/prefix" "$wineserver" -k >/dev/null 2>&1 || true
+  WINEPREFIX="$tmp/prefix" "$wineserver" -w >/dev/null 2>&1 || true
+  rm -rf "$tmp" 2>/dev/null || { sleep 1; rm -rf "$tmp" 2>/dev/null; } || echo "wine-test: could not remove $tmp" >&2
+}
+trap cleanup EXIT
 export WINEPREFIX="$tmp/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
 "$wine" wineboot --init >/dev/null 2>&1 || true
 sys32="$WINEPREFIX/drive_c/windows/system32"
