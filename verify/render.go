@@ -175,7 +175,7 @@ func (r *Report) WriteText(w io.Writer, lang string) error {
 	}
 	b.WriteString(verdict + "\n")
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "  %s: %s\n", m["error"], esc(e))
+		fmt.Fprintf(&b, "  %s: %s\n", m["error"], esc(localizeMessage(lang, e)))
 	}
 	for _, s := range r.Signatures {
 		s.writeText(&b, m, lang)
@@ -280,9 +280,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["reason"], why)
 	}
 	for _, e := range s.Errors {
-		fmt.Fprintf(b, "  %s: %s\n", m["error"], esc(e))
+		fmt.Fprintf(b, "  %s: %s\n", m["error"], esc(localizeMessage(lang, e)))
 	}
 	for _, w := range s.Warnings {
-		fmt.Fprintf(b, "  %s: %s\n", m["warning"], esc(w))
+		fmt.Fprintf(b, "  %s: %s\n", m["warning"], esc(localizeMessage(lang, w)))
 	}
 }

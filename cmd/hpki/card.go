@@ -98,12 +98,15 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 			}
 			w := cmd.OutOrStdout()
 			if len(list) == 0 {
-				fmt.Fprintln(w, "no token present (is the card in the reader?)")
+				fmt.Fprintln(w, tr("no token present (is the card in the reader?)", "トークンがありません（カードはリーダーに入っていますか？）"))
 			}
 			for _, t := range list {
-				state := "PIN ok"
+				state := tr("PIN ok", "PIN 正常")
 				if len(t.PINState) > 0 {
 					state = "PIN " + strings.Join(t.PINState, ", ")
+					if uiLang == "ja" {
+						state = jaPINState.Replace(state)
+					}
 				}
 				fmt.Fprintf(w, "slot %d: %q (%s %s, serial %s; %s)\n", t.Slot, t.Label, textsafe.String(t.Manufacturer), textsafe.String(t.Model), textsafe.String(t.Serial), textsafe.String(state))
 				for _, c := range t.Certificates {

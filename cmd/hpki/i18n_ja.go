@@ -222,8 +222,20 @@ func localizeError(msg string) string {
 	}
 	for _, e := range jaErrors {
 		if e.re.MatchString(msg) {
-			return e.re.ReplaceAllString(msg, e.ja)
+			return jaPINState.Replace(e.re.ReplaceAllString(msg, e.ja))
 		}
 	}
 	return msg
 }
+
+// jaPINState translates the PIN state a card reports after a wrong PIN
+// (package pkcs11: COUNT_LOW, FINAL_TRY, LOCKED).
+var jaPINState = strings.NewReplacer(
+	"no warning from the token", "カードからの警告なし",
+	"token state ", "カードの状態 ",
+	": the card is now locked", "：カードはロックされました",
+	": one more wrong PIN locks the card", "：あと 1 回間違えるとカードがロックされます",
+	"COUNT_LOW", "COUNT_LOW（残り回数わずか）",
+	"FINAL_TRY", "FINAL_TRY（最後の 1 回）",
+	"LOCKED", "LOCKED（ロック）",
+)

@@ -113,3 +113,19 @@ func TestTextReportLocalTime(t *testing.T) {
 		t.Fatalf("JSON report must stay UTC: %s", out)
 	}
 }
+
+func TestLocalizeErrorWrongPIN(t *testing.T) {
+	saved := uiLang
+	defer func() { uiLang = saved }()
+	uiLang = "ja"
+	got := localizeError(`opening the signing key: wrong PIN for "HPKI Application" (token state COUNT_LOW, FINAL_TRY: one more wrong PIN locks the card); not retried`)
+	for _, want := range []string{`"HPKI Application" の PIN が違います`, "FINAL_TRY（最後の 1 回）", "あと 1 回間違えるとカードがロックされます", "再試行はしません"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
+	}
+	uiLang = "en"
+	if got := localizeError("wrong PIN for \"x\" (no warning from the token); not retried"); !strings.Contains(got, "wrong PIN") {
+		t.Errorf("en: %q", got)
+	}
+}
