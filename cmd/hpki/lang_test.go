@@ -129,3 +129,18 @@ func TestLocalizeErrorWrongPIN(t *testing.T) {
 		t.Errorf("en: %q", got)
 	}
 }
+
+// TestJapaneseLongHelpCurrent: the Japanese help of sign and verify is
+// shown (its English key is the command's current text).
+func TestJapaneseLongHelpCurrent(t *testing.T) {
+	t.Setenv("LANG", "C")
+	for _, tc := range []struct{ cmd, want string }{
+		{"sign", "形式は内容で決まります"},
+		{"verify", "ETSI EN 319 102-1 に従って検証します"},
+	} {
+		code, out, _ := runCLI(t, tc.cmd, "--help", "--lang", "ja")
+		if code != 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("%s --help --lang ja: %d\n%s", tc.cmd, code, out)
+		}
+	}
+}

@@ -55,39 +55,7 @@ func newSignCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sign FILE...",
 		Short: "Sign documents (CAdES or XAdES) with an HPKI card or a software key",
-		Long: `Sign one or more documents. The format follows the content (--format auto):
-an XML document gets XAdES, FILE.signed.xml (enveloped: the whole document or
-the element --xml-id) or FILE.xades.xml (--packaging detached, or enveloping:
-the file inside the signature); any other file gets CAdES, FILE.p7s (detached
-unless --packaging enveloping). A PDF needs PAdES; --format cades makes a
-detached CAdES signature of it. --format cades or xades forces a format.
-FILE - reads the document from stdin (with -o; -o - writes the signature to
-stdout and the report to stderr). The key is loaded once: one PIN for the batch where
-the card allows it.
-
-Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
-with its certificate (--key, --cert, --chain). PINs and passwords are never
-taken from the command line: they come from --pin-file/--password-file, the
-environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
-
-Before the key is used, the certificate must be an HPKI signing certificate
-(--allow-non-hpki turns this into a warning) and hold one of the --require-role
-roles. Level T adds a timestamp from --tsa over the signature value; LT and
-LTA then validate the new signature (--trust, --tsa-trust, revocation data
-fetched or given with --crl/--ocsp) and embed its validation data (LT) and
-an archive timestamp (LTA), as hpki extend does.
-
-Outputs are written atomically and never overwrite an existing file without
---force; inputs are never modified, and an output that is an input (any
-spelling, hard or symbolic link) is refused even with --force. A new output
-gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
-
---output json prints the result (input, output, format, level, signer,
-the time the timestamp proves); several inputs give an array, --output jsonl
-one line each.
-
-Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
-3 usage error or unreadable input.`,
+		Long:  signLong,
 		Example: `  hpki sign letter.pdf --key doctor.key --cert doctor.pem --chain chain-sign.pem
   hpki sign letter.pdf --p12 doctor.p12 --level T --tsa http://127.0.0.1:3161/ --tsa-trust tsa-root.pem
   HPKI_PIN=… hpki sign *.pdf --pkcs11-module /usr/lib/HpkiSigP11.so --require-role 医師`,
@@ -702,3 +670,38 @@ func describeCert(c *x509.Certificate) string {
 	}
 	return c.Subject.CommonName + ", " + strings.Join(rs, ", ")
 }
+
+// signLong is the help text of the command (translated in i18n_ja.go).
+const signLong = `Sign one or more documents. The format follows the content (--format auto):
+an XML document gets XAdES, FILE.signed.xml (enveloped: the whole document or
+the element --xml-id) or FILE.xades.xml (--packaging detached, or enveloping:
+the file inside the signature); any other file gets CAdES, FILE.p7s (detached
+unless --packaging enveloping). A PDF needs PAdES; --format cades makes a
+detached CAdES signature of it. --format cades or xades forces a format.
+FILE - reads the document from stdin (with -o; -o - writes the signature to
+stdout and the report to stderr). The key is loaded once: one PIN for the batch where
+the card allows it.
+
+Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
+with its certificate (--key, --cert, --chain). PINs and passwords are never
+taken from the command line: they come from --pin-file/--password-file, the
+environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
+
+Before the key is used, the certificate must be an HPKI signing certificate
+(--allow-non-hpki turns this into a warning) and hold one of the --require-role
+roles. Level T adds a timestamp from --tsa over the signature value; LT and
+LTA then validate the new signature (--trust, --tsa-trust, revocation data
+fetched or given with --crl/--ocsp) and embed its validation data (LT) and
+an archive timestamp (LTA), as hpki extend does.
+
+Outputs are written atomically and never overwrite an existing file without
+--force; inputs are never modified, and an output that is an input (any
+spelling, hard or symbolic link) is refused even with --force. A new output
+gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
+
+--output json prints the result (input, output, format, level, signer,
+the time the timestamp proves); several inputs give an array, --output jsonl
+one line each.
+
+Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
+3 usage error or unreadable input.`

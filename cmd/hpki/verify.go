@@ -39,36 +39,7 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify SIG...",
 		Short: "Validate a signature: who signed, as what HPKI role, when, and what it covers",
-		Long: `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
-XML document (detected by itself) the way ETSI EN 319 102-1 says:
-the signer certificate named by the signature, the signed attributes, the
-content digest, the signature value, the signature timestamps (which prove when
-the signature existed), and the signer's path to a trust anchor at that proven
-time — never at the time the signer claims. --require-role adds the HPKI role
-policy.
-
-Revocation: the status of the signer's certificate (and its CAs and TSAs)
-must be proven at that time by a CRL or OCSP response issued at or after it:
-embedded in the signature (B-LT and up), given with --crl/--ocsp, or fetched
-from the URLs in the certificate (not with --offline). The current status of
-a signature without a timestamp comes from the CA's service when it can be
-asked, never from data the signature carries. Without such data the result
-is INDETERMINATE (TRY_LATER), saying when the CA's next data is due. A
-certificate revoked after the proven signing time still passes. A past --at
-needs a timestamp at or before it. Archive timestamps (B-LTA) are validated in a chain, each at the
-time the next one proves, so old records stay verifiable after their
-certificates expired.
-
-The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
-certificates are checked against --tsa-trust (default: the same anchors).
-
-Several SIG files are validated one after another; each gets its report
-(text: under a "== SIG ==" line; --output json: an array, jsonl: one line
-each) and the exit code is the worst of them. SIG - reads stdin. A file that
-cannot be read or parsed is reported as an error object in JSON reports.
-
-Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
-unreadable input (several files: 3, else 1, else 2, else 0).`,
+		Long:  verifyLong,
 		Example: `  hpki verify letter.pdf.p7s --content letter.pdf
   hpki verify letter.pdf.p7s --content letter.pdf --offline --crl ca-sign.crl
   hpki verify record.p7s --content record.pdf --at 2040-01-01T00:00:00Z --offline
@@ -284,3 +255,35 @@ func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, cov
 	}
 	return rep, nil
 }
+
+// verifyLong is the help text of the command (translated in i18n_ja.go).
+const verifyLong = `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
+XML document (detected by itself) the way ETSI EN 319 102-1 says:
+the signer certificate named by the signature, the signed attributes, the
+content digest, the signature value, the signature timestamps (which prove when
+the signature existed), and the signer's path to a trust anchor at that proven
+time — never at the time the signer claims. --require-role adds the HPKI role
+policy.
+
+Revocation: the status of the signer's certificate (and its CAs and TSAs)
+must be proven at that time by a CRL or OCSP response issued at or after it:
+embedded in the signature (B-LT and up), given with --crl/--ocsp, or fetched
+from the URLs in the certificate (not with --offline). The current status of
+a signature without a timestamp comes from the CA's service when it can be
+asked, never from data the signature carries. Without such data the result
+is INDETERMINATE (TRY_LATER), saying when the CA's next data is due. A
+certificate revoked after the proven signing time still passes. A past --at
+needs a timestamp at or before it. Archive timestamps (B-LTA) are validated in a chain, each at the
+time the next one proves, so old records stay verifiable after their
+certificates expired.
+
+The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
+certificates are checked against --tsa-trust (default: the same anchors).
+
+Several SIG files are validated one after another; each gets its report
+(text: under a "== SIG ==" line; --output json: an array, jsonl: one line
+each) and the exit code is the worst of them. SIG - reads stdin. A file that
+cannot be read or parsed is reported as an error object in JSON reports.
+
+Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
+unreadable input (several files: 3, else 1, else 2, else 0).`
