@@ -114,13 +114,21 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 				return usageError(err)
 			}
 			var report func(archive.Record)
-			if out.text() {
+			switch out.output {
+			case formatText:
 				report = func(r archive.Record) { writeRecord(cmd.OutOrStdout(), r) }
+			case formatJSONL: // one record per line, as each is done
+				report = func(r archive.Record) { _ = writeJSONLine(cmd.OutOrStdout(), r) }
+			}
+			if report != nil {
 				for _, r := range skipped {
 					report(r)
 				}
 			}
 			recs := append(skipped, archive.Run(cmd.Context(), files, opts, report)...)
+			if out.output == formatJSONL {
+				return finishArchive(io.Discard, recs, false, renew) // the exit code only
+			}
 			return finishArchive(cmd.OutOrStdout(), recs, out.isJSON(), renew)
 		},
 	}

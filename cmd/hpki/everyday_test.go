@@ -195,3 +195,26 @@ func TestSignAndExtendPipes(t *testing.T) {
 		t.Fatalf("verify piped LTA: %d %s %s", code, out, errOut)
 	}
 }
+
+func TestArchiveJSONL(t *testing.T) {
+	dir := t.TempDir()
+	good := writeDoc(t, dir, "good.txt", "referral letter")
+	bad := writeDoc(t, dir, "bad.txt", "referral letter")
+	for _, f := range []string{good, bad} {
+		if code, _, errOut := runCLI(t, append([]string{"sign", f}, keyArgs("doctor")...)...); code != 0 {
+			t.Fatal(errOut)
+		}
+	}
+	os.WriteFile(bad, []byte("changed"), 0o600)
+	code, out, errOut := runCLI(t, "archive", "verify", dir, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t), "--output", "jsonl")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 1 || len(lines) != 2 {
+		t.Fatalf("archive verify --output jsonl: %d %q %s", code, out, errOut)
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["path"] == nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+	}
+}
