@@ -3,20 +3,41 @@ GO       ?= go
 BIN      := bin/hpki
 FUZZTIME ?= 2000x
 export CGO_ENABLED := 1
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean
+.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean release wine nocgo examples
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/hpki
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/hpki
 
-## deps: install the test peers (OpenSSL, SoftHSM2, OpenSC, xmlsec1, Node packages)
+## release: binaries for linux/amd64+arm64, darwin/arm64, windows/amd64 in dist/
+release:
+	@VERSION=$(VERSION) COMMIT=$(COMMIT) DATE=$(DATE) scripts/release.sh
+
+## nocgo: the build without cgo (no card support) compiles and its tests pass
+nocgo:
+	CGO_ENABLED=0 $(GO) build -o /dev/null ./cmd/hpki
+	CGO_ENABLED=0 $(GO) test -count=1 ./cmd/hpki ./pkcs11
+
+## examples: the example module (its own go.mod, importing hpki by a replace) builds and runs
+examples:
+	cd examples && $(GO) vet ./... && $(GO) run ./signverify -certs ../testdata/certs
+
+## wine: the Windows binary (cgo, mingw-w64) under Wine: --help, sign, verify
+wine:
+	@scripts/wine-test.sh
+
+## deps: install the test peers (OpenSSL, SoftHSM2, OpenSC, xmlsec1, Wine, mingw-w64, Node packages)
 deps:
 	@scripts/deps.sh
 
 ## test: everything — vet, unit and interop tests with -race, fuzz smoke run
-test: deps build vet unit fuzz-smoke
+test: deps build vet unit nocgo examples wine fuzz-smoke
 
 vet:
 	$(GO) vet ./...
@@ -50,4 +71,4 @@ lint: vet
 	@command -v staticcheck >/dev/null 2>&1 && staticcheck ./... || echo "lint: staticcheck not installed; go vet and gofmt passed"
 
 clean:
-	rm -rf bin out
+	rm -rf bin out dist

@@ -190,7 +190,7 @@ func (i Info) WriteText(w io.Writer, lang string) error {
 	}
 	row(label("Issuer:", "発行者:"), i.Issuer)
 	row(label("Serial:", "シリアル:"), i.Serial)
-	row(label("Valid:", "有効期間:"), i.NotBefore.Format(time.RFC3339)+" — "+i.NotAfter.Format(time.RFC3339))
+	row(label("Valid:", "有効期間:"), i.NotBefore.Local().Format("2006-01-02 15:04:05 MST")+" — "+i.NotAfter.Local().Format("2006-01-02 15:04:05 MST"))
 	kind := i.HPKI
 	if ja {
 		kind = hpkiKindJa[i.HPKI]

@@ -3,13 +3,14 @@ package extend_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"fmt"
 	"net/http/httptest"
-	"time"
+	"net/url"
+	"path/filepath"
 
 	"github.com/hpki-jp/hpki/extend"
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
+	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -17,14 +18,15 @@ import (
 )
 
 func ExampleCAdES() {
-	p, err := testpki.Load(testpki.Dir())
+	at := func(name string) string { return filepath.Join("..", "testdata", "certs", name) } // the committed test HPKI
+	doctor, err := keyfile.Load(at("doctor.key"), at("doctor.pem"), at("chain-sign.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	letter := []byte("referral letter")
 	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(letter),
-		sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+		sign.Credential{Signer: doctor.Signer, Certificate: doctor.Certificate, Chain: doctor.Chain}, sign.CAdESOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,26 +34,43 @@ func ExampleCAdES() {
 	// Embed the validation data (B-LT). A B-B signature first needs a
 	// signature timestamp, so a TSA is given too: the test TSA, on
 	// 127.0.0.1 for the example's duration.
-	srv := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
-	defer srv.Close()
-	tsaRoots := x509.NewCertPool()
-	tsaRoots.AddCert(p.TSARoot.Cert)
-	// Revocation data proves a status only at or before its issue: the
-	// signing CA's CRL published after the signature timestamp (here a
-	// minute from now) is the one to embed.
-	nextCRL, err := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(time.Minute), time.Now().Add(7*24*time.Hour), 2)
+	tsaCred, err := keyfile.Load(at("tsa.key"), at("tsa.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tsaSrv := httptest.NewServer(&tsa.Server{Signer: tsaCred.Signer, Cert: tsaCred.Certificate})
+	defer tsaSrv.Close()
+	tsaTrust, err := trust.Load(at("tsa-root.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Revocation data proves a status only at or after its issue: the
+	// doctor's status after the signature timestamp comes from the signing
+	// CA's OCSP responder, here a local one standing in for the one the
+	// certificate names.
+	ca, _ := trust.ReadFiles(at("ca-sign.pem"))
+	ocspCred, err := keyfile.Load(at("ocsp.key"), at("ocsp.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ocspSrv := httptest.NewServer(&revocation.Responder{Issuer: ca[0], Cert: ocspCred.Certificate, Signer: ocspCred.Signer})
+	defer ocspSrv.Close()
+	u, _ := url.Parse(ocspSrv.URL)
+	anchors, err := trust.Load(at("root.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	lt, err := extend.CAdES(context.Background(), res.Signature, bytes.NewReader(letter), extend.Options{
 		To:  sign.LevelLT,
-		TSA: &tsa.Client{URL: srv.URL, Roots: tsaRoots},
+		TSA: &tsa.Client{URL: tsaSrv.URL, Roots: tsaTrust.Roots()},
 		Verify: verify.Options{
-			Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
-			TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
-			CRLs:     [][]byte{nextCRL}, // the revocation data to embed
-			Offline:  true,
+			Trust:    anchors,
+			TSATrust: tsaTrust,
+			Fetcher:  &revocation.Fetcher{Resolve: map[string]string{"ocsp.hpki-test.invalid": u.Host}},
 		},
 	})
 	if err != nil {

@@ -6,9 +6,9 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/internal/testpki"
 )
 
 func ExampleParseExtension() {
@@ -26,7 +26,7 @@ func ExampleParseExtension() {
 }
 
 func ExampleClassify() {
-	data, err := os.ReadFile(testpki.Path("doctor.pem"))
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "certs", "doctor.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package pkcs11 signs with HPKI IC cards and HSMs through their PKCS#11
 // library, as the JAHIS HPKI IC-card guideline describes: the signing key
 // is found by its certificate (nonRepudiation, HPKI signing policy, role),

@@ -3,16 +3,16 @@ package sign_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/internal/keyfile"
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/sign"
 )
 
 func ExampleSignCAdES() {
-	c, err := keyfile.Load(testpki.Path("doctor.key"), testpki.Path("doctor.pem"), testpki.Path("chain-sign.pem"))
+	c, err := keyfile.Load(filepath.Join("..", "testdata", "certs", "doctor.key"), filepath.Join("..", "testdata", "certs", "doctor.pem"), filepath.Join("..", "testdata", "certs", "chain-sign.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/digitorus/timestamp"
+
 	"github.com/hpki-jp/hpki/internal/cms"
 )
 
@@ -81,21 +83,24 @@ func (c *Client) Timestamp(ctx context.Context, digest []byte) (*Token, error) {
 	if len(digest) != h.Size() {
 		return nil, fmt.Errorf("tsa: digest of %d bytes for %v", len(digest), h)
 	}
-	alg, err := cms.DigestAlgorithm(h)
-	if err != nil {
+	if _, err := cms.DigestAlgorithm(h); err != nil {
 		return nil, fmt.Errorf("tsa: %w", err)
 	}
 	nonce, err := newNonce()
 	if err != nil {
 		return nil, fmt.Errorf("tsa: nonce: %w", err)
 	}
-	req, err := asn1.Marshal(timeStampReq{
-		Version:        1,
-		MessageImprint: messageImprint{HashAlgorithm: alg, HashedMessage: digest},
-		ReqPolicy:      c.Policy,
-		Nonce:          nonce,
-		CertReq:        true,
-	})
+	// The TimeStampReq is encoded by github.com/digitorus/timestamp
+	// (version 1, the imprint with its hash algorithm, the policy and
+	// nonce, certReq); the response is parsed and checked here, byte-exact
+	// (docs/dependencies.md).
+	req, err := (&timestamp.Request{
+		HashAlgorithm: h,
+		HashedMessage: digest,
+		TSAPolicyOID:  c.Policy,
+		Nonce:         nonce,
+		Certificates:  true,
+	}).Marshal()
 	if err != nil {
 		return nil, fmt.Errorf("tsa: encoding request: %w", err)
 	}

@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/internal/keyfile"
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
@@ -16,7 +16,7 @@ import (
 
 func ExampleVerifyCAdES() {
 	// A detached signature made by the test doctor.
-	c, _ := keyfile.Load(testpki.Path("doctor.key"), testpki.Path("doctor.pem"), testpki.Path("chain-sign.pem"))
+	c, _ := keyfile.Load(filepath.Join("..", "testdata", "certs", "doctor.key"), filepath.Join("..", "testdata", "certs", "doctor.pem"), filepath.Join("..", "testdata", "certs", "chain-sign.pem"))
 	letter := "referral letter"
 	res, err := sign.SignCAdES(context.Background(), strings.NewReader(letter),
 		sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain}, sign.CAdESOptions{})
@@ -26,12 +26,12 @@ func ExampleVerifyCAdES() {
 	}
 	// Validate it against the test HPKI root, requiring a physician, with
 	// the signing CA's CRL as revocation data and nothing fetched.
-	anchors, err := trust.Load(testpki.Path("root.pem"))
+	anchors, err := trust.Load(filepath.Join("..", "testdata", "certs", "root.pem"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return
 	}
-	crl, err := os.ReadFile(testpki.Path("ca-sign.crl"))
+	crl, err := os.ReadFile(filepath.Join("..", "testdata", "certs", "ca-sign.crl"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return

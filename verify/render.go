@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/hpki-jp/hpki/internal/textsafe"
 )
@@ -156,6 +155,11 @@ var messages = map[string]map[string]string{
 // roles, Ids, covered references, messages that quote the input) is
 // escaped with internal/textsafe, so the text holds one line per item and
 // no terminal control or bidi sequence: a certificate name cannot redraw
+// TextTimeLayout is how text reports show times: in the local time zone
+// (the TZ environment variable, else the system's) with the zone's name,
+// e.g. 2026-11-23 16:39:05 JST. JSON reports keep UTC RFC 3339.
+const TextTimeLayout = "2006-01-02 15:04:05 MST"
+
 // the verdict line or forge another line.
 func (r *Report) WriteText(w io.Writer, lang string) error {
 	m, ok := messages[lang]
@@ -171,12 +175,12 @@ func (r *Report) WriteText(w io.Writer, lang string) error {
 	}
 	b.WriteString(verdict + "\n")
 	for _, e := range r.Errors {
-		fmt.Fprintf(&b, "  %s: %s\n", m["error"], esc(e))
+		fmt.Fprintf(&b, "  %s: %s\n", m["error"], esc(localizeMessage(lang, e)))
 	}
 	for _, s := range r.Signatures {
 		s.writeText(&b, m, lang)
 	}
-	fmt.Fprintf(&b, "%s: %s\n", m["validation"], r.ValidationTime.Format(time.RFC3339))
+	fmt.Fprintf(&b, "%s: %s\n", m["validation"], r.ValidationTime.Local().Format(TextTimeLayout))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -219,9 +223,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	switch {
 	case proven != nil:
-		fmt.Fprintf(b, "  %s: "+m["proven"]+"\n", m["when"], proven.GenTime.Format(time.RFC3339), esc(proven.TSA))
+		fmt.Fprintf(b, "  %s: "+m["proven"]+"\n", m["when"], proven.GenTime.Local().Format(TextTimeLayout), esc(proven.TSA))
 	case s.ClaimedSigningTime != nil:
-		fmt.Fprintf(b, "  %s: "+m["claimed"]+"\n", m["when"], s.ClaimedSigningTime.Format(time.RFC3339))
+		fmt.Fprintf(b, "  %s: "+m["claimed"]+"\n", m["when"], s.ClaimedSigningTime.Local().Format(TextTimeLayout))
 	default:
 		fmt.Fprintf(b, "  %s: %s\n", m["when"], m["unknown"])
 	}
@@ -247,27 +251,27 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 			line = alt
 		}
 		if c.Source != "" {
-			line += fmt.Sprintf(" (%s, %s, %s)", c.Source, m["origin:"+c.Origin], c.ThisUpdate.Format(time.RFC3339))
+			line += fmt.Sprintf(" (%s, %s, %s)", c.Source, m["origin:"+c.Origin], c.ThisUpdate.Local().Format(TextTimeLayout))
 		}
 		switch {
 		case c.RevokedAt != nil && c.RevokedAt.After(c.At):
-			line += fmt.Sprintf(" — "+m["revokedafter"+vt], c.RevokedAt.Format(time.RFC3339))
+			line += fmt.Sprintf(" — "+m["revokedafter"+vt], c.RevokedAt.Local().Format(TextTimeLayout))
 		case c.RevokedAt != nil:
-			line += fmt.Sprintf(" — "+m["revokedbefore"+vt], c.RevokedAt.Format(time.RFC3339))
+			line += fmt.Sprintf(" — "+m["revokedbefore"+vt], c.RevokedAt.Local().Format(TextTimeLayout))
 		}
 		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], esc(line))
 	}
 	for _, t := range s.Timestamps {
 		if t.Type == "archive" && t.Indication == TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Format(time.RFC3339), esc(t.TSA))
+			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Local().Format(TextTimeLayout), esc(t.TSA))
 		}
 	}
 	if s.RenewBy != nil {
-		fmt.Fprintf(b, "  %s: %s\n", m["renewby"], s.RenewBy.Format("2006-01-02"))
+		fmt.Fprintf(b, "  %s: %s\n", m["renewby"], s.RenewBy.Local().Format("2006-01-02"))
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Format(time.RFC3339), esc(strings.Join(t.Errors, "; ")))
+			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Local().Format(TextTimeLayout), esc(strings.Join(t.Errors, "; ")))
 		}
 	}
 	if why, ok := reasons[lang][s.SubIndication]; ok {
@@ -276,9 +280,9 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["reason"], why)
 	}
 	for _, e := range s.Errors {
-		fmt.Fprintf(b, "  %s: %s\n", m["error"], esc(e))
+		fmt.Fprintf(b, "  %s: %s\n", m["error"], esc(localizeMessage(lang, e)))
 	}
 	for _, w := range s.Warnings {
-		fmt.Fprintf(b, "  %s: %s\n", m["warning"], esc(w))
+		fmt.Fprintf(b, "  %s: %s\n", m["warning"], esc(localizeMessage(lang, w)))
 	}
 }

@@ -83,6 +83,9 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 			if err := out.validate(); err != nil {
 				return err
 			}
+			if len(tsaTrust) == 0 {
+				tsaTrust = tf.trust // --tsa-trust defaults to --trust, for validation and the renewal TSA
+			}
 			vo, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err
@@ -111,14 +114,22 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 				return usageError(err)
 			}
 			var report func(archive.Record)
-			if out.output != "json" {
+			switch out.output {
+			case formatText:
 				report = func(r archive.Record) { writeRecord(cmd.OutOrStdout(), r) }
+			case formatJSONL: // one record per line, as each is done
+				report = func(r archive.Record) { _ = writeJSONLine(cmd.OutOrStdout(), r) }
+			}
+			if report != nil {
 				for _, r := range skipped {
 					report(r)
 				}
 			}
 			recs := append(skipped, archive.Run(cmd.Context(), files, opts, report)...)
-			return finishArchive(cmd.OutOrStdout(), recs, out.output == "json", renew)
+			if out.output == formatJSONL {
+				return finishArchive(io.Discard, recs, false, renew) // the exit code only
+			}
+			return finishArchive(cmd.OutOrStdout(), recs, out.isJSON(), renew)
 		},
 	}
 	out.register(cmd)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package main
 
 import (
@@ -10,6 +12,9 @@ import (
 	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/pkcs11"
 )
+
+// cardSupport tells whether this build can use PKCS#11 tokens.
+const cardSupport = true
 
 func init() { register(newCardCmd) }
 
@@ -77,7 +82,15 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 				}
 				list = append(list, ct)
 			}
-			if out.output == "json" {
+			if out.output == formatJSONL {
+				for _, t := range list {
+					if err := writeJSONLine(cmd.OutOrStdout(), t); err != nil {
+						return failure(err)
+					}
+				}
+				return nil
+			}
+			if out.output == formatJSON {
 				if list == nil {
 					list = []cardToken{}
 				}
@@ -85,12 +98,15 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 			}
 			w := cmd.OutOrStdout()
 			if len(list) == 0 {
-				fmt.Fprintln(w, "no token present (is the card in the reader?)")
+				fmt.Fprintln(w, tr("no token present (is the card in the reader?)", "トークンがありません（カードはリーダーに入っていますか？）"))
 			}
 			for _, t := range list {
-				state := "PIN ok"
+				state := tr("PIN ok", "PIN 正常")
 				if len(t.PINState) > 0 {
 					state = "PIN " + strings.Join(t.PINState, ", ")
+					if uiLang == "ja" {
+						state = jaPINState.Replace(state)
+					}
 				}
 				fmt.Fprintf(w, "slot %d: %q (%s %s, serial %s; %s)\n", t.Slot, t.Label, textsafe.String(t.Manufacturer), textsafe.String(t.Model), textsafe.String(t.Serial), textsafe.String(state))
 				for _, c := range t.Certificates {

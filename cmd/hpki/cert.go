@@ -55,10 +55,10 @@ holds a certificate followed by its chain, the first one is shown.`,
 				return err
 			}
 			info := certinfo.Describe(cert)
-			if out.output == "json" {
+			if out.isJSON() {
 				return writeJSON(cmd.OutOrStdout(), info)
 			}
-			return safeInfo(info).WriteText(cmd.OutOrStdout(), out.lang)
+			return safeInfo(info).WriteText(cmd.OutOrStdout(), uiLang)
 		},
 	}
 	out.register(cmd)
@@ -107,12 +107,12 @@ Exit codes: 0 valid, 1 invalid, 3 usage error or unreadable input.`,
 			res := certinfo.CheckCertificate(certs[0], func(c *x509.Certificate, t time.Time) ([][]*x509.Certificate, error) {
 				return store.Verify(c, certs[1:], t)
 			}, when, !allowNonHPKI)
-			if out.output == "json" {
+			if out.isJSON() {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
 					return err
 				}
 			} else {
-				writeCheckText(cmd, res, out.lang)
+				writeCheckText(cmd, res, uiLang)
 			}
 			if !res.Valid {
 				return withCode(exitFailed)
@@ -135,9 +135,9 @@ func writeCheckText(cmd *cobra.Command, res certinfo.Check, lang string) {
 	}[res.Valid]
 	name := textsafe.String(res.Certificate.Subject)
 	if lang == "ja" {
-		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, res.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "%s: %s（%s 時点）\n", verdict[1], name, localTime(res.At))
 	} else {
-		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, res.At.Format(time.RFC3339))
+		fmt.Fprintf(w, "%s: %s at %s\n", verdict[0], name, localTime(res.At))
 	}
 	for i, s := range res.Chain {
 		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", textsafe.String(s))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
@@ -24,4 +25,13 @@ func assertOneLineError(t *testing.T, stderr string) {
 	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
 		t.Fatalf("stack trace in error output: %q", stderr)
 	}
+}
+
+// TestMain runs the tests in the C locale: the language of messages comes
+// from LC_ALL/LC_MESSAGES/LANG, and tests that want Japanese say so.
+func TestMain(m *testing.M) {
+	os.Setenv("LC_ALL", "")
+	os.Setenv("LC_MESSAGES", "")
+	os.Setenv("LANG", "C")
+	os.Exit(m.Run())
 }

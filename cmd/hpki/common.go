@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -17,37 +16,6 @@ import (
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
-
-// outputFlags are the --output and --lang flags shared by reporting commands.
-type outputFlags struct {
-	output string
-	lang   string
-}
-
-func (o *outputFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&o.output, "output", "text", "report format: text or json")
-	cmd.Flags().StringVar(&o.lang, "lang", "en", "language of the text report: en or ja")
-	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"text", "json"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "ja"}, cobra.ShellCompDirectiveNoFileComp))
-}
-
-func (o *outputFlags) validate() error {
-	if o.output != "text" && o.output != "json" {
-		return usageError(fmt.Errorf("--output must be text or json, not %q", o.output))
-	}
-	if o.lang != "en" && o.lang != "ja" {
-		return usageError(fmt.Errorf("--lang must be en or ja, not %q", o.lang))
-	}
-	return nil
-}
-
-// writeJSON writes v as indented JSON.
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
 
 // trustFlags are --trust and --intermediates.
 type trustFlags struct {
@@ -177,4 +145,20 @@ func validationOptions(tf *trustFlags, tsaTrust []string, rf *revocationFlags) (
 		return verify.Options{}, err
 	}
 	return opts, nil
+}
+
+// readInput reads a whole input of at most limit bytes: the named file,
+// or stdin for "-".
+func readInput(cmd *cobra.Command, name string, limit int64) ([]byte, error) {
+	if name != "-" {
+		return readLimited(name, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading stdin: %w", err)
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("stdin: larger than %d bytes", limit)
+	}
+	return data, nil
 }

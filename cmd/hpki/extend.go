@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/docformat"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/sign"
@@ -22,6 +23,7 @@ func init() { register(newExtendCmd) }
 func newExtendCmd() *cobra.Command {
 	var (
 		tf                  trustFlags
+		report              outputFlags
 		rf                  revocationFlags
 		to, content, output string
 		hashName            string
@@ -55,6 +57,9 @@ error or unreadable input.`,
   hpki extend record.p7s --content record.pdf --to LTA --tsa https://tsa.example.jp/ --in-place   # renew`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := report.validate(); err != nil {
+				return err
+			}
 			var opts extend.Options
 			switch strings.ToUpper(to) {
 			case "LT":
@@ -65,6 +70,9 @@ error or unreadable input.`,
 				return usageError(fmt.Errorf("--to must be LT or LTA, not %q", to))
 			}
 			var err error
+			if len(tsaTrust) == 0 {
+				tsaTrust = tf.trust // as in hpki verify
+			}
 			if opts.Verify, err = validationOptions(&tf, tsaTrust, &rf); err != nil {
 				return err
 			}
@@ -85,28 +93,34 @@ error or unreadable input.`,
 			switch {
 			case inPlace && output != "":
 				return usageError(errors.New("use either -o or --in-place"))
+			case inPlace && in == "-":
+				return usageError(errors.New("--in-place needs a file, not stdin"))
+			case in == "-" && out == "":
+				return usageError(errors.New("extending stdin needs -o FILE (or -o - for stdout)"))
+			case content == "-":
+				return usageError(errors.New("--content - is not supported: give the signed file by name"))
 			case inPlace:
 				out = in
 			case out == "":
 				ext := filepath.Ext(in)
 				out = strings.TrimSuffix(in, ext) + "." + strings.ToLower(to) + ext
 			}
-			if !inPlace {
+			if !inPlace && out != "-" && in != "-" {
 				if err := notSameFile(out, in, "the signature"); err != nil {
 					return usageError(fmt.Errorf("%w (use --in-place to replace it with the extended signature)", err))
 				}
 			}
-			if content != "" {
+			if content != "" && out != "-" {
 				if err := notSameFile(out, content, "the --content file"); err != nil {
 					return err
 				}
 			}
-			sig, err := readLimited(in, maxSignatureFile)
+			sig, err := readInput(cmd, in, maxSignatureFile)
 			if err != nil {
 				return usageError(err)
 			}
 			var res *extend.Result
-			if detectFormat(sig) == "xml" {
+			if docformat.Detect(sig) == docformat.XML {
 				if content != "" {
 					opts.Content = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
 				}
@@ -131,27 +145,56 @@ error or unreadable input.`,
 			case err != nil:
 				return failure(fmt.Errorf("%s: %w", in, err))
 			}
-			from := []string{in}
-			if content != "" {
-				from = append(from, content)
+			if out == "-" {
+				if _, err := cmd.OutOrStdout().Write(res.Signature); err != nil {
+					return failure(fmt.Errorf("writing stdout: %w", err))
+				}
+			} else {
+				var from []string
+				if in != "-" {
+					from = append(from, in)
+				}
+				if content != "" {
+					from = append(from, content)
+				}
+				if err := writeOutput(out, res.Signature, force || inPlace, force, from...); err != nil {
+					return err
+				}
 			}
-			if err := writeOutput(out, res.Signature, force || inPlace, force, from...); err != nil {
-				return err
+			r := &writeResult{Input: in, Output: out, Format: "CAdES", Level: res.Level}
+			if res.Report != nil {
+				r.Format = res.Report.Format
+				if len(res.Report.Signatures) > 0 {
+					r.Signer = summaryOf(res.Report.Signatures[0].Signer)
+				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(res.Level))
-			return nil
+			extendedResult(r, res)
+			w := cmd.OutOrStdout()
+			if out == "-" {
+				w = cmd.ErrOrStderr()
+			}
+			if report.text() {
+				line := fmt.Sprintf(tr("extended %s → %s (%s)", "延長しました %s → %s (%s)"), textsafe.Name(in), textsafe.Name(out), textsafe.String(res.Level))
+				if r.RenewBy != nil {
+					line += tr(", renew by ", "、更新期限 ") + r.RenewBy.Local().Format("2006-01-02")
+				}
+				fmt.Fprintln(w, line)
+				return nil
+			}
+			return report.emit(w, r)
 		},
 	}
+	report.register(cmd)
 	tf.register(cmd)
 	rf.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&to, "to", "", "target level: LT or LTA (LTA on an LTA signature renews it)")
 	fl.StringVar(&content, "content", "", "the signed file, for a detached signature (needed for LTA)")
-	fl.StringVarP(&output, "out", "o", "", "output file (default SIG with .lt/.lta before its extension)")
+	fl.StringVarP(&output, "out", "o", "", "output file (default SIG with .lt/.lta before its extension; - for stdout, the report then goes to stderr)")
 	fl.BoolVar(&inPlace, "in-place", false, "replace SIG atomically with the extended signature")
 	fl.BoolVar(&force, "force", false, "overwrite an existing output file")
 	fl.StringVar(&tsaURL, "tsa", "", "RFC 3161 TSA URL for archive (and missing signature) timestamps")
-	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust's default, the embedded HPKI anchors)")
+	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
 	fl.StringVar(&tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
 	fl.DurationVar(&tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
 	fl.StringVar(&hashName, "hash", "sha256", "hash of the archive timestamps: sha256, sha384 or sha512 (renew with a stronger one when SHA-256 weakens)")

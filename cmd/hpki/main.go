@@ -62,6 +62,10 @@ func main() {
 
 // run executes the CLI and returns the process exit code.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if err := selectLang(args); err != nil {
+		fmt.Fprintln(stderr, "hpki: "+textsafe.String(err.Error()))
+		return exitUsage
+	}
 	root := newRootCmd()
 	root.SetArgs(args)
 	root.SetIn(stdin)
@@ -79,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return code
 		}
 	}
-	fmt.Fprintln(stderr, "hpki: "+textsafe.String(oneLine(err.Error())))
+	fmt.Fprintln(stderr, "hpki: "+textsafe.String(localizeError(oneLine(err.Error()))))
 	return code
 }
 
@@ -105,9 +109,14 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	registerLang(root)
+	// Known before the subcommand is looked up, so that "hpki --help
+	// --lang ja" reads ja as the value of --lang, not as a command name.
+	root.InitDefaultHelpFlag()
 	for _, f := range commands {
 		root.AddCommand(f())
 	}
+	localize(root)
 	return root
 }
 

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hpki-jp/hpki/internal/keyfile"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 )

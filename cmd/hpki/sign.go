@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -15,12 +16,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/docformat"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/atomicfile"
-	"github.com/hpki-jp/hpki/internal/keyfile"
 	"github.com/hpki-jp/hpki/internal/secret"
 	"github.com/hpki-jp/hpki/internal/textsafe"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -43,6 +45,7 @@ type signFlags struct {
 	roles                          []string
 	allowNonHPKI, force, pss       bool
 	out                            string
+	report                         outputFlags
 	tf                             trustFlags
 	rf                             revocationFlags
 }
@@ -52,31 +55,7 @@ func newSignCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sign FILE...",
 		Short: "Sign documents (CAdES or XAdES) with an HPKI card or a software key",
-		Long: `Sign one or more documents. Each FILE gets its own signature: FILE.p7s by
-default (CAdES, detached); with --format xades, FILE.signed.xml (enveloped XAdES,
-the whole document or the element --xml-id) or FILE.xades.xml (detached, or
-enveloping: the file inside the signature). The key is loaded once: one PIN for the batch where
-the card allows it.
-
-Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
-with its certificate (--key, --cert, --chain). PINs and passwords are never
-taken from the command line: they come from --pin-file/--password-file, the
-environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
-
-Before the key is used, the certificate must be an HPKI signing certificate
-(--allow-non-hpki turns this into a warning) and hold one of the --require-role
-roles. Level T adds a timestamp from --tsa over the signature value; LT and
-LTA then validate the new signature (--trust, --tsa-trust, revocation data
-fetched or given with --crl/--ocsp) and embed its validation data (LT) and
-an archive timestamp (LTA), as hpki extend does.
-
-Outputs are written atomically and never overwrite an existing file without
---force; inputs are never modified, and an output that is an input (any
-spelling, hard or symbolic link) is refused even with --force. A new output
-gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
-
-Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
-3 usage error or unreadable input.`,
+		Long:  signLong,
 		Example: `  hpki sign letter.pdf --key doctor.key --cert doctor.pem --chain chain-sign.pem
   hpki sign letter.pdf --p12 doctor.p12 --level T --tsa http://127.0.0.1:3161/ --tsa-trust tsa-root.pem
   HPKI_PIN=… hpki sign *.pdf --pkcs11-module /usr/lib/HpkiSigP11.so --require-role 医師`,
@@ -84,7 +63,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 		RunE: func(cmd *cobra.Command, args []string) error { return runSign(cmd, f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
+	fl.StringVar(&f.format, "format", "auto", "signature format: auto (by content: xades for XML, cades for other files; PDF needs --format cades), cades or xades")
 	fl.StringVar(&f.level, "level", "B", "baseline level: B, T, LT or LTA (T and up need --tsa)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
@@ -104,19 +83,20 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.StringVar(&f.pkcs11.PINFile, "pin-file", "", "file holding the card PIN (else env HPKI_PIN, else prompt)")
 	fl.StringVar(&f.tsaURL, "tsa", "", "RFC 3161 TSA URL (level T)")
 	fl.StringVar(&f.tsaUser, "tsa-user", "", "TSA basic-auth user (password from env HPKI_TSA_PASSWORD)")
-	fl.StringArrayVar(&f.tsaTrust, "tsa-trust", nil, "trust anchors for the TSA certificate (default: the embedded HPKI anchors)")
+	fl.StringArrayVar(&f.tsaTrust, "tsa-trust", nil, "trust anchors for the TSA certificate (default: --trust)")
 	fl.DurationVar(&f.tsaTimeout, "tsa-timeout", 30*time.Second, "TSA request timeout")
 	fl.StringVar(&f.policy, "policy", "", "signature policy OID (CAdES-EPES)")
 	fl.StringArrayVar(&f.roles, "require-role", nil, "refuse unless the certificate has this HPKI role (repeatable, any of; English or Japanese)")
 	fl.BoolVar(&f.allowNonHPKI, "allow-non-hpki", false, "allow non-HPKI or authentication certificates (with a warning)")
 	fl.BoolVar(&f.pss, "pss", false, "use RSASSA-PSS instead of PKCS#1 v1.5")
-	fl.StringVarP(&f.out, "out", "o", "", "output file (one input only; default FILE.p7s)")
+	fl.StringVarP(&f.out, "out", "o", "", "output file (one input only; default FILE.p7s; - for stdout, the report then goes to stderr)")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
+	f.report.register(cmd)
 	f.tf.register(cmd)
 	f.rf.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T", "LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping", "enveloped"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"auto", "cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -208,11 +188,88 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 	return c, nil
 }
 
+// signInput is one document to sign: a named file, or the bytes read from
+// stdin ("-").
+type signInput struct {
+	name   string
+	data   []byte // stdin only
+	format string // "cades" or "xades"
+	pack   string // packaging of that format
+	out    string
+}
+
+func (s signInput) stdin() bool { return s.name == "-" }
+
+// open returns the document as a ReadSeeker (and a closer).
+func (s signInput) open() (io.ReadSeeker, func(), error) {
+	if s.stdin() {
+		return bytes.NewReader(s.data), func() {}, nil
+	}
+	f, err := os.Open(s.name)
+	if err != nil {
+		return nil, nil, usageError(fmt.Errorf("input: %w", err))
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// read returns the whole document.
+func (s signInput) read() ([]byte, error) {
+	if s.stdin() {
+		return s.data, nil
+	}
+	data, err := readLimited(s.name, maxSignatureFile)
+	if err != nil {
+		return nil, usageError(fmt.Errorf("input: %w", err))
+	}
+	return data, nil
+}
+
+// pickFormat is the signature format of a document: --format when given,
+// else by its content (docformat.Detect): XAdES for XML, CAdES for other
+// files. A PDF needs PAdES, which this command does not make yet: a
+// detached CAdES signature of it must be asked for with --format cades.
+func pickFormat(flag string, head []byte, name string) (string, error) {
+	if flag != "auto" && flag != "" {
+		return flag, nil
+	}
+	switch docformat.Detect(head) {
+	case docformat.XML:
+		return "xades", nil
+	case docformat.PDF:
+		return "", usageError(fmt.Errorf("%s: PDF signing: use --format cades for a detached signature", name))
+	}
+	return "cades", nil
+}
+
+// checkPackaging validates --packaging for a format and returns the
+// packaging to use.
+func checkPackaging(format, packaging string) (string, error) {
+	if format == "xades" {
+		switch packaging {
+		case "":
+			return "enveloped", nil
+		case "enveloped", "enveloping", "detached":
+			return packaging, nil
+		}
+		return "", usageError(fmt.Errorf("--packaging must be enveloped, enveloping or detached for XAdES, not %q", packaging))
+	}
+	switch packaging {
+	case "", "detached":
+		return "detached", nil
+	case "enveloping":
+		return packaging, nil
+	}
+	return "", usageError(fmt.Errorf("--packaging must be detached or enveloping for CAdES, not %q", packaging))
+}
+
 func runSign(cmd *cobra.Command, f signFlags, files []string) error {
+	if err := f.report.validate(); err != nil {
+		return err
+	}
 	switch f.format {
-	case "cades", "xades":
+	case "auto", "cades", "xades":
 	default:
-		return usageError(fmt.Errorf("--format must be cades or xades, not %q", f.format))
+		return usageError(fmt.Errorf("--format must be auto, cades or xades, not %q", f.format))
 	}
 	h, err := parseHash(f.hash)
 	if err != nil {
@@ -231,23 +288,6 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	default:
 		return usageError(fmt.Errorf("--level must be B, T, LT or LTA, not %q", f.level))
 	}
-	if f.format == "xades" {
-		if f.packaging == "" {
-			f.packaging = "enveloped"
-		}
-		if f.packaging != "enveloped" && f.packaging != "enveloping" && f.packaging != "detached" {
-			return usageError(fmt.Errorf("--packaging must be enveloped, enveloping or detached for XAdES, not %q", f.packaging))
-		}
-	} else {
-		switch f.packaging {
-		case "", "detached":
-			opts.Packaging = sign.Detached
-		case "enveloping":
-			opts.Packaging = sign.Enveloping
-		default:
-			return usageError(fmt.Errorf("--packaging must be detached or enveloping for CAdES, not %q", f.packaging))
-		}
-	}
 	if opts.RequireRole, err = hcrole.ParseRequirement(f.roles...); err != nil {
 		return usageError(fmt.Errorf("--require-role: %w", err))
 	}
@@ -256,18 +296,23 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			return usageError(fmt.Errorf("--policy: %w", err))
 		}
 	}
+	// --tsa-trust defaults to --trust, as in hpki verify.
+	tsaTrust := f.tsaTrust
+	if len(tsaTrust) == 0 {
+		tsaTrust = f.tf.trust
+	}
 	if opts.Level == sign.LevelT {
 		if f.tsaURL == "" {
 			return usageError(fmt.Errorf("--level %s needs --tsa URL", strings.ToUpper(f.level)))
 		}
-		if opts.TSA, err = newTSAClient(f.tsaURL, f.tsaUser, f.tsaTrust, f.tsaTimeout, crypto.SHA256); err != nil {
+		if opts.TSA, err = newTSAClient(f.tsaURL, f.tsaUser, tsaTrust, f.tsaTimeout, crypto.SHA256); err != nil {
 			return err
 		}
 	}
 	// LT and LTA: the new signature is extended before it is written.
 	var ext *extend.Options
 	if lvl := strings.ToUpper(f.level); lvl == "LT" || lvl == "LTA" {
-		vo, err := validationOptions(&f.tf, f.tsaTrust, &f.rf)
+		vo, err := validationOptions(&f.tf, tsaTrust, &f.rf)
 		if err != nil {
 			return err
 		}
@@ -277,33 +322,68 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		return usageError(errors.New("-o names one output: with several inputs, each gets FILE.p7s"))
 	}
 	// Check every input and output before asking for a PIN.
-	outs := make([]string, len(files))
-	for i, in := range files {
-		st, err := os.Stat(in)
-		if err != nil {
-			return usageError(fmt.Errorf("input: %w", err))
-		}
-		if st.IsDir() {
-			return usageError(fmt.Errorf("input %s is a directory", in))
-		}
-		outs[i] = in + ".p7s"
-		if f.format == "xades" {
-			outs[i] = signedXMLName(in, f.packaging)
-		}
-		if f.out != "" {
-			outs[i] = f.out
-		}
-		if !f.force {
-			if _, err := os.Lstat(outs[i]); err == nil {
-				return usageError(fmt.Errorf("%s exists (use --force to overwrite)", outs[i]))
+	ins := make([]signInput, len(files))
+	for i, name := range files {
+		in := signInput{name: name}
+		var head []byte
+		if in.stdin() {
+			if len(files) > 1 {
+				return usageError(errors.New("- (stdin) is the only input when given"))
+			}
+			if f.out == "" {
+				return usageError(errors.New("signing stdin needs -o FILE (or -o - for stdout)"))
+			}
+			data, err := io.ReadAll(io.LimitReader(cmd.InOrStdin(), maxSignatureFile+1))
+			if err != nil {
+				return usageError(fmt.Errorf("reading stdin: %w", err))
+			}
+			if len(data) > maxSignatureFile {
+				return usageError(fmt.Errorf("stdin: larger than %d bytes", maxSignatureFile))
+			}
+			in.data, head = data, data
+		} else {
+			st, err := os.Stat(name)
+			if err != nil {
+				return usageError(fmt.Errorf("input: %w", err))
+			}
+			if st.IsDir() {
+				return usageError(fmt.Errorf("input %s is a directory", name))
+			}
+			if head, err = readHead(name); err != nil {
+				return usageError(fmt.Errorf("input: %w", err))
 			}
 		}
+		if in.format, err = pickFormat(f.format, head, name); err != nil {
+			return err
+		}
+		if in.pack, err = checkPackaging(in.format, f.packaging); err != nil {
+			return err
+		}
+		if in.stdin() && in.format == "xades" && in.pack == "detached" {
+			return usageError(errors.New("a detached XAdES signature names its document: sign a file, not stdin"))
+		}
+		in.out = name + ".p7s"
+		if in.format == "xades" {
+			in.out = signedXMLName(name, in.pack)
+		}
+		if f.out != "" {
+			in.out = f.out
+		}
+		if in.out != "-" && !f.force {
+			if _, err := os.Lstat(in.out); err == nil {
+				return usageError(fmt.Errorf("%s exists (use --force to overwrite)", in.out))
+			}
+		}
+		ins[i] = in
 	}
 	// No output may replace an input, whatever --force says and however
 	// the two names are spelled (hard links, symbolic links, ./x).
-	for _, o := range outs {
+	for _, o := range ins {
 		for _, in := range files {
-			if err := notSameFile(o, in, "the input"); err != nil {
+			if o.out == "-" || in == "-" {
+				continue
+			}
+			if err := notSameFile(o.out, in, "the input"); err != nil {
 				return err
 			}
 		}
@@ -319,7 +399,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	}
 	// Expired, not yet valid, or revoked (when status can be had: online,
 	// or --crl/--ocsp): refused before anything is signed or written.
-	vo, err := validationOptions(&f.tf, f.tsaTrust, &f.rf)
+	vo, err := validationOptions(&f.tf, tsaTrust, &f.rf)
 	if err != nil {
 		return err
 	}
@@ -327,26 +407,195 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	if err != nil {
 		return failure(err)
 	}
-	for _, w := range append(warnings, more...) {
+	warnings = append(warnings, more...)
+	for _, w := range warnings {
 		fmt.Fprintln(cmd.ErrOrStderr(), textsafe.String(w))
 	}
 	opts.AllowNonHPKI = true // already decided and warned above
-	for i, in := range files {
+	// The report goes to stderr when the signature goes to stdout.
+	report := cmd.OutOrStdout()
+	if f.out == "-" {
+		report = cmd.ErrOrStderr()
+	}
+	var results []any
+	for _, in := range ins {
+		var res *writeResult
 		var err error
-		if f.format == "xades" {
-			err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, sign.XAdESOptions{
+		if in.format == "xades" {
+			res, err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, cred, sign.XAdESOptions{
 				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
 				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,
 				C14N: c14nAlg, MimeType: f.mimeType,
-			}, f.packaging, f.force, ext)
+			}, f.force, ext)
 		} else {
-			err = signOne(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.force, ext)
+			o := opts
+			if in.pack == "enveloping" {
+				o.Packaging = sign.Enveloping
+			} else {
+				o.Packaging = sign.Detached
+			}
+			res, err = signOne(cmd.Context(), cmd.OutOrStdout(), in, cred, o, f.force, ext)
 		}
 		if err != nil {
 			return err
 		}
+		res.Warnings = warnings
+		if f.report.text() {
+			fmt.Fprintln(report, signedLine(res))
+		} else {
+			results = append(results, res)
+		}
+	}
+	if !f.report.text() {
+		if err := f.report.emit(report, results...); err != nil {
+			return failure(err)
+		}
 	}
 	return nil
+}
+
+// readHead reads the first docformat.SniffLen bytes of a file.
+func readHead(name string) ([]byte, error) {
+	file, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	buf := make([]byte, docformat.SniffLen)
+	n, err := io.ReadFull(file, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	return buf[:n], nil
+}
+
+// signedLine is the text report of one signature written.
+func signedLine(r *writeResult) string {
+	what := r.Level
+	if r.Packaging != "" {
+		what += " " + r.Packaging
+	}
+	if r.ProvenTime != nil {
+		what += ", " + tr("timestamped ", "タイムスタンプ ") + localTime(*r.ProvenTime)
+	}
+	signer := r.Signer.Subject
+	for _, role := range r.Signer.Roles {
+		signer += ", " + role.Code
+	}
+	return fmt.Sprintf(tr("signed %s → %s (%s, %s)", "署名しました %s → %s (%s, %s)"), textsafe.Name(r.Input), textsafe.Name(r.Output), textsafe.String(what), textsafe.String(signer))
+}
+
+// signedLevel names the level a new signature was made at.
+func signedLevel(format string, level sign.Level) string {
+	if level == sign.LevelT {
+		return format + "-BASELINE-T"
+	}
+	return format + "-BASELINE-B"
+}
+
+// writeSignature writes a signature to out, or to stdout for "-".
+func writeSignature(stdout io.Writer, out string, data []byte, force bool, from ...string) error {
+	if out == "-" {
+		if _, err := stdout.Write(data); err != nil {
+			return failure(fmt.Errorf("writing stdout: %w", err))
+		}
+		return nil
+	}
+	var named []string
+	for _, f := range from {
+		if f != "-" {
+			named = append(named, f)
+		}
+	}
+	return writeOutput(out, data, force, force, named...)
+}
+
+// extendedResult fills r from the validation of an extended signature.
+func extendedResult(r *writeResult, lifted *extend.Result) {
+	r.Level = lifted.Level
+	if lifted.Report != nil && len(lifted.Report.Signatures) > 0 {
+		s := lifted.Report.Signatures[0]
+		r.ProvenTime = utcPtr(s.BestSignatureTime)
+		r.RenewBy = s.RenewBy
+	}
+}
+
+func signOneXML(ctx context.Context, stdout io.Writer, in signInput, cred sign.Credential, opts sign.XAdESOptions, force bool, ext *extend.Options) (*writeResult, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	var res *sign.Result
+	var err error
+	if in.pack == "detached" {
+		file, closer, ferr := in.open()
+		if ferr != nil {
+			return nil, ferr
+		}
+		defer closer()
+		res, err = sign.SignXAdESDetached(ctx, file, filepath.Base(in.name), cred, opts)
+	} else {
+		data, rerr := in.read()
+		if rerr != nil {
+			return nil, rerr
+		}
+		if in.pack == "enveloping" {
+			res, err = sign.SignXAdESEnveloping(ctx, data, mime.TypeByExtension(filepath.Ext(in.name)), cred, opts)
+		} else {
+			res, err = sign.SignXAdES(ctx, data, cred, opts)
+		}
+	}
+	if err != nil {
+		return nil, failure(fmt.Errorf("%s: %w", in.name, err))
+	}
+	r := &writeResult{Input: in.name, Output: in.out, Format: "XAdES", Packaging: in.pack, Level: signedLevel("XAdES", opts.Level), Signer: summarizeSigner(cred.Certificate), ProvenTime: utcPtr(res.TimestampTime)}
+	if ext != nil {
+		var detached xmlsig.Detached
+		if in.pack == "detached" {
+			detached = detachedResolver(in.name)
+		}
+		lifted, err := extend.XAdES(ctx, res.Signature, detached, *ext)
+		if err != nil {
+			return nil, failure(fmt.Errorf("%s: %w", in.name, err))
+		}
+		res.Signature = lifted.Signature
+		extendedResult(r, lifted)
+	}
+	if err := writeSignature(stdout, in.out, res.Signature, force, in.name); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func signOne(ctx context.Context, stdout io.Writer, in signInput, cred sign.Credential, opts sign.CAdESOptions, force bool, ext *extend.Options) (*writeResult, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	file, closer, err := in.open()
+	if err != nil {
+		return nil, err
+	}
+	defer closer()
+	res, err := sign.SignCAdES(ctx, file, cred, opts)
+	if err != nil {
+		return nil, failure(fmt.Errorf("%s: %w", in.name, err))
+	}
+	r := &writeResult{Input: in.name, Output: in.out, Format: "CAdES", Packaging: in.pack, Level: signedLevel("CAdES", opts.Level), Signer: summarizeSigner(cred.Certificate), ProvenTime: utcPtr(res.TimestampTime)}
+	if ext != nil {
+		var content io.ReadSeeker
+		if opts.Packaging != sign.Enveloping {
+			content = file
+		}
+		lifted, err := extend.CAdES(ctx, res.Signature, content, *ext)
+		if err != nil {
+			return nil, failure(fmt.Errorf("%s: %w", in.name, err))
+		}
+		res.Signature = lifted.Signature
+		extendedResult(r, lifted)
+	}
+	if err := writeSignature(stdout, in.out, res.Signature, force, in.name); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // signedXMLName is the default output of XAdES signing: FILE.signed.xml for
@@ -357,90 +606,6 @@ func signedXMLName(in, packaging string) string {
 		return in + ".xades.xml"
 	}
 	return base + ".signed.xml"
-}
-
-func signOneXML(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.XAdESOptions, packaging string, force bool, ext *extend.Options) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	var res *sign.Result
-	var err error
-	if packaging == "detached" {
-		file, ferr := os.Open(in)
-		if ferr != nil {
-			return usageError(fmt.Errorf("input: %w", ferr))
-		}
-		defer file.Close()
-		res, err = sign.SignXAdESDetached(ctx, file, filepath.Base(in), cred, opts)
-	} else {
-		data, rerr := readLimited(in, maxSignatureFile)
-		if rerr != nil {
-			return usageError(fmt.Errorf("input: %w", rerr))
-		}
-		if packaging == "enveloping" {
-			res, err = sign.SignXAdESEnveloping(ctx, data, mime.TypeByExtension(filepath.Ext(in)), cred, opts)
-		} else {
-			res, err = sign.SignXAdES(ctx, data, cred, opts)
-		}
-	}
-	if err != nil {
-		return failure(fmt.Errorf("%s: %w", in, err))
-	}
-	what := "XAdES-B " + packaging
-	if opts.Level == sign.LevelT {
-		what = "XAdES-T " + packaging + ", timestamped " + res.TimestampTime.Format(time.RFC3339)
-	}
-	if ext != nil {
-		var detached xmlsig.Detached
-		if packaging == "detached" {
-			detached = detachedResolver(in)
-		}
-		lifted, err := extend.XAdES(ctx, res.Signature, detached, *ext)
-		if err != nil {
-			return failure(fmt.Errorf("%s: %w", in, err))
-		}
-		res.Signature, what = lifted.Signature, lifted.Level+" "+packaging
-	}
-	if err := writeOutput(out, res.Signature, force, force, in); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
-	return nil
-}
-
-func signOne(ctx context.Context, stdout io.Writer, in, out string, cred sign.Credential, opts sign.CAdESOptions, force bool, ext *extend.Options) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	file, err := os.Open(in)
-	if err != nil {
-		return usageError(fmt.Errorf("input: %w", err))
-	}
-	defer file.Close()
-	res, err := sign.SignCAdES(ctx, file, cred, opts)
-	if err != nil {
-		return failure(fmt.Errorf("%s: %w", in, err))
-	}
-	what := "CAdES-B"
-	if opts.Level == sign.LevelT {
-		what = "CAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
-	}
-	if ext != nil {
-		var content io.ReadSeeker
-		if opts.Packaging != sign.Enveloping {
-			content = file
-		}
-		lifted, err := extend.CAdES(ctx, res.Signature, content, *ext)
-		if err != nil {
-			return failure(fmt.Errorf("%s: %w", in, err))
-		}
-		res.Signature, what = lifted.Signature, lifted.Level
-	}
-	if err := writeOutput(out, res.Signature, force, force, in); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "signed %s → %s (%s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(describeCert(cred.Certificate)))
-	return nil
 }
 
 // writeOutput writes a signature atomically: a new file 0666 minus the
@@ -505,3 +670,38 @@ func describeCert(c *x509.Certificate) string {
 	}
 	return c.Subject.CommonName + ", " + strings.Join(rs, ", ")
 }
+
+// signLong is the help text of the command (translated in i18n_ja.go).
+const signLong = `Sign one or more documents. The format follows the content (--format auto):
+an XML document gets XAdES, FILE.signed.xml (enveloped: the whole document or
+the element --xml-id) or FILE.xades.xml (--packaging detached, or enveloping:
+the file inside the signature); any other file gets CAdES, FILE.p7s (detached
+unless --packaging enveloping). A PDF needs PAdES; --format cades makes a
+detached CAdES signature of it. --format cades or xades forces a format.
+FILE - reads the document from stdin (with -o; -o - writes the signature to
+stdout and the report to stderr). The key is loaded once: one PIN for the batch where
+the card allows it.
+
+Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key
+with its certificate (--key, --cert, --chain). PINs and passwords are never
+taken from the command line: they come from --pin-file/--password-file, the
+environment (HPKI_PIN, HPKI_P12_PASSWORD), or a no-echo prompt.
+
+Before the key is used, the certificate must be an HPKI signing certificate
+(--allow-non-hpki turns this into a warning) and hold one of the --require-role
+roles. Level T adds a timestamp from --tsa over the signature value; LT and
+LTA then validate the new signature (--trust, --tsa-trust, revocation data
+fetched or given with --crl/--ocsp) and embed its validation data (LT) and
+an archive timestamp (LTA), as hpki extend does.
+
+Outputs are written atomically and never overwrite an existing file without
+--force; inputs are never modified, and an output that is an input (any
+spelling, hard or symbolic link) is refused even with --force. A new output
+gets 0666 minus the umask; a replaced one keeps its mode, owner and group.
+
+--output json prints the result (input, output, format, level, signer,
+the time the timestamp proves); several inputs give an array, --output jsonl
+one line each.
+
+Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
+3 usage error or unreadable input.`

@@ -159,7 +159,7 @@ func TestSignAndVerifyXAdESCLI(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append(append([]string{"sign", in, "--format", "xades", "--packaging", tc.packaging}, tc.extra...), keyArgs("doctor")...)
-			if code, out, errOut := runCLI(t, args...); code != 0 || !strings.Contains(out, "XAdES-B "+tc.packaging) {
+			if code, out, errOut := runCLI(t, args...); code != 0 || !strings.Contains(out, "XAdES-BASELINE-B "+tc.packaging) {
 				t.Fatalf("sign: %d %s %s", code, out, errOut)
 			}
 			sig := filepath.Join(dir, tc.out)

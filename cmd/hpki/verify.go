@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/docformat"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/verify"
@@ -34,39 +37,15 @@ func newVerifyCmd() *cobra.Command {
 		extract  string
 	)
 	cmd := &cobra.Command{
-		Use:   "verify SIG",
+		Use:   "verify SIG...",
 		Short: "Validate a signature: who signed, as what HPKI role, when, and what it covers",
-		Long: `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
-XML document (detected by itself) the way ETSI EN 319 102-1 says:
-the signer certificate named by the signature, the signed attributes, the
-content digest, the signature value, the signature timestamps (which prove when
-the signature existed), and the signer's path to a trust anchor at that proven
-time — never at the time the signer claims. --require-role adds the HPKI role
-policy.
-
-Revocation: the status of the signer's certificate (and its CAs and TSAs)
-must be proven at that time by a CRL or OCSP response issued at or after it:
-embedded in the signature (B-LT and up), given with --crl/--ocsp, or fetched
-from the URLs in the certificate (not with --offline). The current status of
-a signature without a timestamp comes from the CA's service when it can be
-asked, never from data the signature carries. Without such data the result
-is INDETERMINATE (TRY_LATER), saying when the CA's next data is due. A
-certificate revoked after the proven signing time still passes. A past --at
-needs a timestamp at or before it. Archive timestamps (B-LTA) are validated in a chain, each at the
-time the next one proves, so old records stay verifiable after their
-certificates expired.
-
-The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
-certificates are checked against --tsa-trust (default: the same anchors).
-
-Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
-unreadable input.`,
+		Long:  verifyLong,
 		Example: `  hpki verify letter.pdf.p7s --content letter.pdf
   hpki verify letter.pdf.p7s --content letter.pdf --offline --crl ca-sign.crl
   hpki verify record.p7s --content record.pdf --at 2040-01-01T00:00:00Z --offline
   hpki verify letter.pdf.p7s --content letter.pdf --trust root.pem --tsa-trust tsa-root.pem --lang ja
   hpki verify letter.pdf.p7s --content letter.pdf --require-role 医師 --output json`,
-		Args: exactArgs(1),
+		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := out.validate(); err != nil {
 				return err
@@ -85,74 +64,71 @@ unreadable input.`,
 			}
 			opts.RequireCovered = covers
 			opts.KeepSignedData = extract != ""
-			sig, err := readLimited(args[0], maxSignatureFile)
-			if err != nil {
-				return usageError(err)
-			}
-			var contentReader io.Reader
-			name := ""
-			if content != "" {
-				f, err := os.Open(content)
-				if err != nil {
-					return usageError(fmt.Errorf("--content: %w", err))
+			stdins := 0
+			for _, a := range args {
+				if a == "-" {
+					stdins++
 				}
-				defer f.Close()
-				contentReader, name = f, filepath.Base(content)
+			}
+			if content == "-" {
+				stdins++
+			}
+			if stdins > 1 {
+				return usageError(errors.New("stdin (-) can be read only once"))
 			}
 			v := verify.New(opts)
-			var rep *verify.Report
-			switch detectFormat(sig) {
-			case "xml":
-				// --content is checked against what the document's
-				// signatures cover, never ignored (verify.GivenContent).
-				var given verify.GivenContent
-				if content != "" {
-					given = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+			worst := exitOK
+			var results []any
+			for i, name := range args {
+				dir := extract
+				if extract != "" && len(args) > 1 {
+					dir = filepath.Join(extract, strconv.Itoa(i+1)) // by position: names never come from input
 				}
-				rep, err = v.VerifyXAdESContent(cmd.Context(), sig, given, nil)
-			default:
-				if len(covers) > 0 {
-					return usageError(fmt.Errorf("--covers applies to XAdES (XML) signatures only"))
-				}
-				rep, err = v.VerifyCAdES(cmd.Context(), sig, contentReader, name)
-			}
-			if err != nil {
-				return usageError(fmt.Errorf("%s: %w", args[0], err))
-			}
-			if extract != "" {
-				written, err := extractSigned(extract, args[0], rep)
-				for _, name := range written {
-					fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(name))
-				}
+				rep, err := verifyOne(cmd, v, name, content, covers, dir)
 				if err != nil {
-					return usageError(err)
+					code := exitUsage
+					var ee *exitError
+					if errors.As(err, &ee) {
+						code = ee.code
+					}
+					if out.isJSON() {
+						results = append(results, errorResult{File: name, Error: oneLine(err.Error()), ExitCode: code})
+					}
+					if len(args) == 1 && !out.isJSON() {
+						return err
+					}
+					fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+textsafe.String(localizeError(oneLine(err.Error()))))
+					worst = worseExit(worst, code)
+					continue
+				}
+				worst = worseExit(worst, exitFor(rep.Indication))
+				if out.isJSON() {
+					results = append(results, fileReport{File: name, Report: rep})
+					continue
+				}
+				if len(args) > 1 {
+					fmt.Fprintf(cmd.OutOrStdout(), "== %s ==\n", textsafe.Name(name))
+				}
+				if err := rep.WriteText(cmd.OutOrStdout(), uiLang); err != nil {
+					return failure(err)
 				}
 			}
-			if out.output == "json" {
-				err = writeJSON(cmd.OutOrStdout(), rep)
-			} else {
-				err = rep.WriteText(cmd.OutOrStdout(), out.lang)
+			if out.isJSON() {
+				if err := out.emit(cmd.OutOrStdout(), results...); err != nil {
+					return failure(err)
+				}
 			}
-			if err != nil {
-				return failure(err)
-			}
-			switch rep.Indication {
-			case verify.TotalPassed:
-				return nil
-			case verify.Indeterminate:
-				return withCode(exitIndeterminate)
-			}
-			return withCode(exitFailed)
+			return withCode(worst)
 		},
 	}
 	out.register(cmd)
 	tf.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&content, "content", "", "the signed file, for a detached signature")
+	fl.StringVar(&content, "content", "", "the signed file, for a detached signature (- for stdin)")
 	fl.StringArrayVar(&tsaTrust, "tsa-trust", nil, "trust anchors for TSA certificates (default: --trust)")
 	fl.StringArrayVar(&roles, "require-role", nil, "require one of these HPKI roles (repeatable; English or Japanese)")
 	fl.StringVar(&at, "at", "", "validate as of this time (RFC 3339), default now")
-	fl.StringVar(&extract, "extract", "", "write what each passed signature was verified over into this folder: the content an enveloping CAdES carries, the canonical form of each covered XML element (signature-N-M.bin/.xml; an application should read the signed data from there, never search the document for it)")
+	fl.StringVar(&extract, "extract", "", "write what each passed signature was verified over into this folder (with several SIG files, into DIR/1, DIR/2, … by position): the content an enveloping CAdES carries, the canonical form of each covered XML element (signature-N-M.bin/.xml; an application should read the signed data from there, never search the document for it)")
 	fl.StringArrayVar(&covers, "covers", nil, "XAdES: fail unless each signature covers the element at this absolute path, e.g. /Document/PrescriptionData or /Q{urn:ns}Document/Q{urn:ns}Data[1] (repeatable)")
 	rf.register(cmd)
 	return cmd
@@ -191,11 +167,123 @@ func readLimited(name string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// detectFormat tells XML from CMS by the first significant byte.
-func detectFormat(data []byte) string {
-	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
-	if len(d) > 0 && d[0] == '<' {
-		return "xml"
-	}
-	return "cms"
+// fileReport is the JSON report of one signature file: the file name and
+// its validation report.
+type fileReport struct {
+	File string `json:"file"`
+	*verify.Report
 }
+
+// exitFor is the exit code of an indication.
+func exitFor(ind verify.Indication) int {
+	switch ind {
+	case verify.TotalPassed:
+		return exitOK
+	case verify.Indeterminate:
+		return exitIndeterminate
+	}
+	return exitFailed
+}
+
+// worseExit is the worse of two exit codes of a run over several files:
+// unreadable input (3), then TOTAL_FAILED (1), then INDETERMINATE (2),
+// then TOTAL_PASSED (0).
+func worseExit(a, b int) int {
+	rank := map[int]int{exitOK: 0, exitIndeterminate: 1, exitFailed: 2, exitUsage: 3}
+	if rank[b] > rank[a] {
+		return b
+	}
+	return a
+}
+
+// verifyOne validates one signature file (or stdin for "-"). Errors are
+// exit errors: unreadable input is a usage error.
+func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, covers []string, extract string) (*verify.Report, error) {
+	sig, err := readInput(cmd, name, maxSignatureFile)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	var contentReader io.Reader
+	contentName := ""
+	var given verify.GivenContent
+	switch content {
+	case "":
+	case "-":
+		data, err := readInput(cmd, "-", maxSignatureFile)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("--content: %w", err))
+		}
+		contentReader, contentName = bytes.NewReader(data), "-"
+		given = verify.GivenContent{Name: "-", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+	default:
+		f, err := os.Open(content)
+		if err != nil {
+			return nil, usageError(fmt.Errorf("--content: %w", err))
+		}
+		defer f.Close()
+		contentReader, contentName = f, filepath.Base(content)
+		given = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+	}
+	var rep *verify.Report
+	switch docformat.Detect(sig) {
+	case docformat.XML:
+		// --content is checked against what the document's signatures
+		// cover, never ignored (verify.GivenContent).
+		rep, err = v.VerifyXAdESContent(cmd.Context(), sig, given, nil)
+	case docformat.PDF:
+		if !bytes.Contains(sig, []byte("/ByteRange")) {
+			return nil, usageError(fmt.Errorf(tr("%s: a PDF document without signatures", "%s: 署名のない PDF 文書です"), name))
+		}
+		return nil, usageError(fmt.Errorf(tr("%s: a signed PDF: PDF signatures (PAdES) are not validated by this build", "%s: 署名付き PDF: この版は PDF 署名（PAdES）を検証できません"), name))
+	default:
+		if len(covers) > 0 {
+			return nil, usageError(fmt.Errorf("--covers applies to XAdES (XML) signatures only"))
+		}
+		rep, err = v.VerifyCAdES(cmd.Context(), sig, contentReader, contentName)
+	}
+	if err != nil {
+		return nil, usageError(fmt.Errorf("%s: %w", name, err))
+	}
+	if extract != "" {
+		written, err := extractSigned(extract, name, rep)
+		for _, w := range written {
+			fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(w))
+		}
+		if err != nil {
+			return nil, usageError(err)
+		}
+	}
+	return rep, nil
+}
+
+// verifyLong is the help text of the command (translated in i18n_ja.go).
+const verifyLong = `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
+XML document (detected by itself) the way ETSI EN 319 102-1 says:
+the signer certificate named by the signature, the signed attributes, the
+content digest, the signature value, the signature timestamps (which prove when
+the signature existed), and the signer's path to a trust anchor at that proven
+time — never at the time the signer claims. --require-role adds the HPKI role
+policy.
+
+Revocation: the status of the signer's certificate (and its CAs and TSAs)
+must be proven at that time by a CRL or OCSP response issued at or after it:
+embedded in the signature (B-LT and up), given with --crl/--ocsp, or fetched
+from the URLs in the certificate (not with --offline). The current status of
+a signature without a timestamp comes from the CA's service when it can be
+asked, never from data the signature carries. Without such data the result
+is INDETERMINATE (TRY_LATER), saying when the CA's next data is due. A
+certificate revoked after the proven signing time still passes. A past --at
+needs a timestamp at or before it. Archive timestamps (B-LTA) are validated in a chain, each at the
+time the next one proves, so old records stay verifiable after their
+certificates expired.
+
+The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
+certificates are checked against --tsa-trust (default: the same anchors).
+
+Several SIG files are validated one after another; each gets its report
+(text: under a "== SIG ==" line; --output json: an array, jsonl: one line
+each) and the exit code is the worst of them. SIG - reads stdin. A file that
+cannot be read or parsed is reported as an error object in JSON reports.
+
+Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
+unreadable input (several files: 3, else 1, else 2, else 0).`

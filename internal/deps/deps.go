@@ -6,8 +6,6 @@ package deps
 
 import (
 	_ "github.com/beevik/etree"
-	_ "github.com/digitorus/pkcs7"
-	_ "github.com/digitorus/timestamp"
 	_ "github.com/miekg/pkcs11"
 	_ "github.com/russellhaering/goxmldsig"
 	_ "github.com/spf13/cobra"

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package softhsm provisions SoftHSM2 tokens for tests: a token in a
 // temporary directory, loaded with a test credential laid out as on an HPKI
 // IC card (key and end-entity certificate with the same CKA_ID, CA
