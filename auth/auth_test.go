@@ -327,4 +327,3 @@ func TestToBeSignedAndOrigin(t *testing.T) {
 		t.Error("a non-canonical origin was accepted")
 	}
 }
-
