@@ -22,6 +22,7 @@ var schemaTypes = map[string]reflect.Type{
 	"SignatureReport":   reflect.TypeFor[verify.SignatureReport](),
 	"Signer":            reflect.TypeFor[verify.Signer](),
 	"Role":              reflect.TypeFor[certinfo.Role](),
+	"SignerRole":        reflect.TypeFor[verify.Role](),
 	"Timestamp":         reflect.TypeFor[verify.Timestamp](),
 	"RevocationCheck":   reflect.TypeFor[verify.RevocationCheck](),
 	"SignRequest":       reflect.TypeFor[SignRequest](),
