@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
-# pkcs11-tool, xmlsec1, GNU time, Node, and the Node packages of the interop
+# pkcs11-tool, xmlsec1, GNU time, curl and Python 3 (hpki serve clients), Node, and the Node packages of the interop
 # peers (xadesjs, in interop/node).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -14,6 +14,8 @@ command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""
