@@ -105,8 +105,12 @@ type InspectRequest struct {
 
 // decode reads exactly one JSON object of type T, refusing unknown fields.
 func decode[T any](r *http.Request) (*T, error) {
+	return decodeFrom[T](r.Body)
+}
+
+func decodeFrom[T any](body io.Reader) (*T, error) {
 	var v T
-	dec := json.NewDecoder(r.Body)
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		var mbe *http.MaxBytesError
@@ -180,9 +184,15 @@ func given(name string, content []byte) verify.GivenContent {
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	req, err := decode[VerifyRequest](r)
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return err
+	}
+	req, ok := decodeVerifyFast(body)
+	if !ok {
+		if req, err = decodeFrom[VerifyRequest](bytes.NewReader(body)); err != nil {
+			return err
+		}
 	}
 	if len(req.Signature) == 0 {
 		return errStatus(http.StatusBadRequest, errors.New("signature is required"))
