@@ -7,7 +7,9 @@ import (
 	"testing"
 )
 
-func stdDecode(data []byte) (*VerifyRequest, error) { return decodeFrom[VerifyRequest](bytes.NewReader(data)) }
+func stdDecode(data []byte) (*VerifyRequest, error) {
+	return decodeFrom[VerifyRequest](bytes.NewReader(data))
+}
 
 // FuzzDecodeVerifyFast: whatever the fast path accepts, encoding/json
 // accepts too, with the same result.
