@@ -10,6 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"time"
@@ -168,6 +170,71 @@ func (s *Server) verifier(roles []string) (*verify.Verifier, error) {
 	return v, nil
 }
 
+// readVerifyForm reads a multipart/form-data VerifyRequest (curl -F
+// signature=@letter.p7s -F content=@letter.txt): the parts signature and
+// content hold the raw bytes (no base64), contentName and requireRole
+// (repeatable) are text. Each name but requireRole at most once; unknown
+// names are refused. The body limit bounds the whole.
+func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
+	req := &VerifyRequest{}
+	seen := map[string]bool{}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, err
+			}
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %w", err))
+		}
+		name := part.FormName()
+		if seen[name] && name != "requireRole" {
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %q given twice", name))
+		}
+		seen[name] = true
+		data, err := io.ReadAll(part)
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, err
+			}
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %w", err))
+		}
+		switch name {
+		case "signature":
+			req.Signature = data
+		case "content":
+			req.Content = data
+		case "contentName":
+			req.ContentName = string(data)
+		case "requireRole":
+			req.RequireRole = append(req.RequireRole, string(data))
+		default:
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: unknown part %q", name))
+		}
+	}
+	return req, nil
+}
+
+// readBody reads the whole (bounded) body, in one allocation when the
+// client stated its length.
+func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= s.cfg.MaxBody {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, errStatus(http.StatusBadRequest, errors.New("request body shorter than its Content-Length"))
+			}
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(r.Body)
+}
+
 func isXML(data []byte) bool {
 	d := bytes.TrimLeft(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")), " \t\r\n")
 	return len(d) > 0 && d[0] == '<'
@@ -184,14 +251,21 @@ func given(name string, content []byte) verify.GivenContent {
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	req, ok := decodeVerifyFast(body)
-	if !ok {
-		if req, err = decodeFrom[VerifyRequest](bytes.NewReader(body)); err != nil {
+	var req *VerifyRequest
+	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
+		if req, err = readVerifyForm(multipart.NewReader(r.Body, params["boundary"])); err != nil {
 			return err
+		}
+	} else {
+		body, err := s.readBody(r)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if req, ok = decodeVerifyFast(body); !ok {
+			if req, err = decodeFrom[VerifyRequest](bytes.NewReader(body)); err != nil {
+				return err
+			}
 		}
 	}
 	if len(req.Signature) == 0 {

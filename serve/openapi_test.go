@@ -18,6 +18,7 @@ var schemaTypes = map[string]reflect.Type{
 	"Status":            reflect.TypeFor[Status](),
 	"Error":             reflect.TypeFor[auth.ErrorBody](),
 	"VerifyRequest":     reflect.TypeFor[VerifyRequest](),
+	"VerifyForm":        reflect.TypeFor[VerifyRequest](),
 	"Report":            reflect.TypeFor[verify.Report](),
 	"SignatureReport":   reflect.TypeFor[verify.SignatureReport](),
 	"Signer":            reflect.TypeFor[verify.Signer](),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"strings"
 	"testing"
@@ -57,6 +58,40 @@ func TestVerify(t *testing.T) {
 			t.Errorf("%s: %d %s", c.name, code, r.Indication)
 		}
 	}
+	// multipart/form-data, raw bytes.
+	form := func(parts ...string) (int, verify.Report, auth.ErrorBody) {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for i := 0; i+1 < len(parts); i += 2 {
+			w, _ := mw.CreateFormFile(parts[i], parts[i])
+			_, _ = w.Write([]byte(parts[i+1]))
+		}
+		mw.Close()
+		resp, err := f.hc.Post(f.base+"/v1/verify", mw.FormDataContentType(), &buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		var r verify.Report
+		var e auth.ErrorBody
+		_ = json.Unmarshal(data, &r)
+		_ = json.Unmarshal(data, &e)
+		return resp.StatusCode, r, e
+	}
+	if code, r, _ := form("signature", string(sig), "content", string(content), "requireRole", "医師"); code != 200 || r.Indication != verify.TotalPassed {
+		t.Fatalf("multipart: %d %s", code, r.Indication)
+	}
+	if code, r, _ := form("signature", string(sig), "content", "forged"); code != 200 || r.Indication != verify.TotalFailed {
+		t.Fatalf("multipart, forged: %d %s", code, r.Indication)
+	}
+	if code, _, e := form("signature", string(sig), "signature", string(sig)); code != 400 || !strings.Contains(e.Error, "twice") {
+		t.Fatalf("multipart, twice: %d %+v", code, e)
+	}
+	if code, _, e := form("evil", "x"); code != 400 || !strings.Contains(e.Error, "unknown part") {
+		t.Fatalf("multipart, unknown: %d %+v", code, e)
+	}
+
 	var e auth.ErrorBody
 	if code := f.call(t, "POST", "/v1/verify", "", VerifyRequest{Signature: []byte("garbage")}, &e); code != 422 || e.Error == "" {
 		t.Errorf("garbage: %d %+v", code, e)

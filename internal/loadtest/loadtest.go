@@ -17,9 +17,11 @@ import (
 
 // Options describe a run.
 type Options struct {
-	// URL receives POST requests with Body as application/json.
-	URL  string
-	Body []byte
+	// URL receives POST requests with Body as ContentType (default
+	// application/json).
+	URL         string
+	Body        []byte
+	ContentType string
 	// Concurrency is the number of clients (default 64).
 	Concurrency int
 	// Requests stops the run after this many requests (0: no bound);
@@ -64,6 +66,9 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Requests <= 0 && o.Duration <= 0 {
 		return Result{}, fmt.Errorf("loadtest: give Requests or Duration")
 	}
+	if o.ContentType == "" {
+		o.ContentType = "application/json"
+	}
 	if o.Warmup == 0 {
 		o.Warmup = 2 * o.Concurrency
 	}
@@ -84,7 +89,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		if err != nil {
 			return 0, err
 		}
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", o.ContentType)
 		resp, err := o.Client.Do(req)
 		if err != nil {
 			return 0, err

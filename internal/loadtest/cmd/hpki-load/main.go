@@ -14,10 +14,12 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/loadtest"
@@ -37,15 +39,16 @@ func main() {
 		url              = flag.String("url", "", "a running hpki serve (default: start one in this process)")
 		sigFile, content = flag.String("sig", "", "signature file (with -url)"), flag.String("content", "", "detached content (with -url)")
 		asJSON           = flag.Bool("json", false, "print the result as JSON")
+		form             = flag.Bool("form", false, "send multipart/form-data (raw bytes) instead of JSON (base64)")
 	)
 	flag.Parse()
-	if err := run(*conc, *dur, *n, *url, *sigFile, *content, *asJSON); err != nil {
+	if err := run(*conc, *dur, *n, *url, *sigFile, *content, *asJSON, *form); err != nil {
 		fmt.Fprintln(os.Stderr, "hpki-load:", err)
 		os.Exit(1)
 	}
 }
 
-func run(conc int, dur time.Duration, n int, url, sigFile, contentFile string, asJSON bool) error {
+func run(conc int, dur time.Duration, n int, url, sigFile, contentFile string, asJSON, form bool) error {
 	var sig, content []byte
 	if url == "" {
 		var err error
@@ -70,8 +73,28 @@ func run(conc int, dur time.Duration, n int, url, sigFile, contentFile string, a
 	if err != nil {
 		return err
 	}
+	ctype, encoding := "application/json", "JSON, base64"
+	if form {
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		for _, p := range []struct {
+			name string
+			data []byte
+		}{{"signature", sig}, {"content", content}} {
+			w, err := mw.CreateFormFile(p.name, p.name)
+			if err != nil {
+				return err
+			}
+			_, _ = w.Write(p.data)
+		}
+		if err := mw.Close(); err != nil {
+			return err
+		}
+		body, ctype, encoding = buf.Bytes(), mw.FormDataContentType(), "multipart/form-data, raw"
+	}
+	cpu0 := cpuTime()
 	res, err := loadtest.Run(context.Background(), loadtest.Options{
-		URL: url + "/v1/verify", Body: body, Concurrency: conc, Duration: dur, Requests: n,
+		URL: url + "/v1/verify", Body: body, ContentType: ctype, Concurrency: conc, Duration: dur, Requests: n,
 		Check: func(status int, b []byte) error {
 			var r struct{ Indication string }
 			if status != 200 || json.Unmarshal(b, &r) != nil || r.Indication != string(verify.TotalPassed) {
@@ -83,14 +106,35 @@ func run(conc int, dur time.Duration, n int, url, sigFile, contentFile string, a
 	if err != nil {
 		return err
 	}
+	cpu := cpuTime() - cpu0
 	if asJSON {
-		return json.NewEncoder(os.Stdout).Encode(res)
+		return json.NewEncoder(os.Stdout).Encode(struct {
+			loadtest.Result
+			CPUPerRequestNs int64 `json:"cpuPerRequestNs"`
+		}{res, int64(cpu) / int64(max(res.Requests, 1))})
 	}
-	fmt.Printf("hpki serve, CAdES B-T verify of a %d KB letter (GOMAXPROCS %d): %s\n", len(content)/1024, runtime.GOMAXPROCS(0), res)
+	fmt.Printf("hpki serve, CAdES B-T verify of a %d KB letter (%s; GOMAXPROCS %d): %s\n", len(content)/1024, encoding, runtime.GOMAXPROCS(0), res)
+	if res.Requests > 0 {
+		per := cpu / time.Duration(res.Requests)
+		scope := "the load generator and the service together"
+		if url != "" && sigFile != "" {
+			scope = "the load generator alone"
+		}
+		fmt.Printf("CPU time per request (%s): %.0f µs; on %d otherwise idle cores that is at most %.0f req/s\n", scope, float64(per.Microseconds()), runtime.NumCPU(), float64(runtime.NumCPU())/per.Seconds())
+	}
 	if res.Errors > 0 {
 		return fmt.Errorf("%d failed requests, first: %s", res.Errors, res.FirstError)
 	}
 	return nil
+}
+
+// cpuTime is the CPU time (user and system) this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // inProcess starts a local TSA and hpki serve with the committed test
