@@ -4,6 +4,7 @@
 #     timestamps, revocation, PKCS#11).
 #  2. The same verification done by a loop of `openssl cms -verify` processes.
 #  3. Peak resident memory for signing and verifying a 1 GB detached file.
+#  4. hpki serve under load (internal/loadtest/cmd/hpki-load): req/s and p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPKI=${HPKI:-bin/hpki}
@@ -50,3 +51,10 @@ for f in sign verify; do
   printf '%-6s 1 GB: peak RSS %6.1f MB, wall %s\n' "$f" "$(awk -v r="$rss" 'BEGIN { print r/1024 }')" "$wall"
 done
 rm -f "$big"
+
+echo
+echo "== hpki serve on loopback: CAdES B-T verification of a 50 KB letter, 64 concurrent clients"
+echo "   (goal: >= 4,000 req/s with p99 < 50 ms on 2 otherwise idle cores; the load generator shares the cores)"
+go build -o "$OUT/hpki-load" ./internal/loadtest/cmd/hpki-load
+"$OUT/hpki-load" -c 64 -d "${LOAD_DURATION:-10s}" | tee "$OUT/serve-load-json.txt"
+"$OUT/hpki-load" -c 64 -d "${LOAD_DURATION:-10s}" -form | tee "$OUT/serve-load-form.txt"
