@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 BENCHTIME=${BENCHTIME:-2s}
 
 echo "== Go benchmarks (-cpu 1,2, benchtime $BENCHTIME)"
-pkgs=$(go list ./... | grep -E '/(sign|verify|extend|archive|tsa|revocation|pkcs11|xmlsig)(/|$)')
+pkgs=$(go list ./... | grep -E '/(sign|verify|extend|archive|tsa|revocation|pkcs11|xmlsig|serve)(/|$)')
 go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -cpu 1,2 $pkgs 2>&1 \
   | tee "$OUT/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)'
 lib=$(awk '/^BenchmarkVerifyCAdES_BT-2/ { for (i = 1; i <= NF; i++) if ($(i+1) == "verifications/s") print $i }' "$OUT/go-bench.txt")

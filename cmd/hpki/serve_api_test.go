@@ -169,3 +169,19 @@ func TestServeCLI(t *testing.T) {
 		t.Fatal("still serving")
 	}
 }
+
+// TestReadmePythonClient: the README shows docs/examples/ehr_client.py
+// verbatim (the tests run that file).
+func TestReadmePythonClient(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	py, err := os.ReadFile("../../docs/examples/ehr_client.py")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(readme, py) {
+		t.Fatal("README.md does not show docs/examples/ehr_client.py as it is")
+	}
+}
