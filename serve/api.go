@@ -3,7 +3,6 @@ package serve
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -562,18 +561,14 @@ func (s *Server) identity(r *http.Request) (*auth.Identity, error) {
 	return nil, errStatus(http.StatusUnauthorized, errors.New("log in first (POST /v1/auth/challenge, /v1/auth/login; or a TLS client certificate)"))
 }
 
-// tlsIdentity checks the client certificate of a connection once per
-// connection (the handshake proved the key; auth checks the certificate).
+// tlsIdentity checks the client certificate of a connection (the handshake
+// proved the key; auth checks the certificate), again after identityTTL.
 func (s *Server) tlsIdentity(ctx context.Context, peer []*x509.Certificate) (*auth.Identity, error) {
 	cc, _ := ctx.Value(connKey{}).(*connState)
 	if cc == nil {
 		return s.identifyTLS(ctx, peer)
 	}
-	cc.once.Do(func() { cc.setSum(peer[0].Raw); cc.id, cc.err = s.identifyTLS(ctx, peer) })
-	if sha256.Sum256(peer[0].Raw) != cc.sum {
-		return nil, errors.New("client certificate changed on the connection")
-	}
-	return cc.id, cc.err
+	return cc.identity(peer[0].Raw, func() (*auth.Identity, error) { return s.identifyTLS(ctx, peer) })
 }
 
 func (s *Server) identifyTLS(ctx context.Context, peer []*x509.Certificate) (*auth.Identity, error) {

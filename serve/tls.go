@@ -6,19 +6,26 @@ import (
 	"crypto/tls"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/hpki-jp/hpki/auth"
 )
 
 type connKey struct{}
 
-// connState caches the identity of a connection's TLS client certificate.
+// connState caches the identity of a connection's TLS client certificate
+// for identityTTL: a long-lived connection is checked again (revocation).
 type connState struct {
-	once sync.Once
-	id   *auth.Identity
-	err  error
-	sum  [32]byte
+	mu  sync.Mutex
+	id  *auth.Identity
+	err error
+	sum [32]byte
+	at  time.Time
 }
+
+// identityTTL is how long a connection's checked client certificate is
+// trusted before it is checked again.
+const identityTTL = time.Minute
 
 func connContext(ctx context.Context, _ net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, &connState{})
@@ -52,4 +59,16 @@ func TLSConfig(cert tls.Certificate, clientCertificates bool) *tls.Config {
 	return c
 }
 
-func (cc *connState) setSum(b []byte) { cc.sum = sha256.Sum256(b) }
+// identity returns the cached identity of the connection's certificate,
+// checking it with check when there is none yet or it is older than
+// identityTTL.
+func (cc *connState) identity(leaf []byte, check func() (*auth.Identity, error)) (*auth.Identity, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	sum := sha256.Sum256(leaf)
+	if cc.at.IsZero() || sum != cc.sum || time.Since(cc.at) > identityTTL {
+		cc.id, cc.err = check()
+		cc.sum, cc.at = sum, time.Now()
+	}
+	return cc.id, cc.err
+}

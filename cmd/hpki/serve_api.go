@@ -115,6 +115,9 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 			}
 			defer ln.Close()
 			if origin == "" {
+				if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+					return usageError(fmt.Errorf("--addr %s listens on every interface: give --origin, the URL clients reach this server at (logins are bound to it)", addr))
+				}
 				origin = scheme + "://" + ln.Addr().String()
 			}
 			if origin, err = auth.Origin(origin); err != nil {

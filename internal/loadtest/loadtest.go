@@ -28,7 +28,8 @@ type Options struct {
 	// Duration after this time (0: no bound). One of them is required.
 	Requests int
 	Duration time.Duration
-	// Warmup requests are sent first and not counted (default 2×Concurrency).
+	// Warmup requests are sent first and not counted (0: 2×Concurrency;
+	// negative: none).
 	Warmup int
 	// Check judges a response (default: status 200).
 	Check func(status int, body []byte) error
@@ -72,6 +73,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.Warmup == 0 {
 		o.Warmup = 2 * o.Concurrency
 	}
+	o.Warmup = max(o.Warmup, 0)
 	if o.Check == nil {
 		o.Check = func(status int, _ []byte) error {
 			if status != http.StatusOK {
