@@ -36,6 +36,7 @@ func newServeAPICmd() *cobra.Command {
 		maxConcurrent              int
 		requestTimeout, sessionTTL time.Duration
 		p11                        pkcs11KeyOptions
+		logLevel                   string
 	)
 	cmd := &cobra.Command{
 		Use:   "serve --addr HOST:PORT",
@@ -54,7 +55,11 @@ Logs are JSON lines on stderr; metrics at /metrics; /healthz and /readyz
 need no card. SIGTERM or SIGINT stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), nil))
+			var level slog.Level
+			if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+				return usageError(fmt.Errorf("--log-level must be debug, info, warn or error, not %q", logLevel))
+			}
+			logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 			vo, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err
@@ -163,5 +168,6 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 	fl.IntVar(&maxConcurrent, "max-concurrent", 0, "requests doing work at a time (default 8 per CPU)")
 	fl.DurationVar(&requestTimeout, "request-timeout", 60*time.Second, "longest time one request may work")
 	fl.DurationVar(&sessionTTL, "session-ttl", 15*time.Minute, "how long a login session lasts")
+	fl.StringVar(&logLevel, "log-level", "info", "JSON log level on stderr: debug, info (one line per request), warn or error")
 	return cmd
 }
