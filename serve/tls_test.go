@@ -189,3 +189,41 @@ func (c *noPSS) Sign(r io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte
 	}
 	return c.Signer.Sign(r, digest, opts)
 }
+
+// TestSignWithHSMKey: the server-held key is on a PKCS#11 token (SoftHSM2
+// standing in for an HSM); a logged-in doctor signs with it.
+func TestSignWithHSMKey(t *testing.T) {
+	p := testpki.MustLoad(t)
+	module := softhsm.NewToken(t, softhsm.TokenLabel)
+	softhsm.Import(t, module, softhsm.TokenLabel, p.Doctor, []byte{4}, false)
+	m, err := pkcs11.Open(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	tok, err := m.FindToken(softhsm.TokenLabel, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := m.OpenSigner(pkcs11.SignerOptions{Token: tok, PIN: func(pkcs11.PINRequest) ([]byte, error) { return []byte(softhsm.UserPIN), nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sg.Close()
+	f := newFixture(t, func(c *Config) {
+		c.Keys = []SigningKey{{Signer: sg, Certificate: sg.Certificate(), Chain: p.Doctor.Chain}}
+	})
+	tok2 := f.login(t, p.DoctorAuth)
+	var sr SignResponse
+	if code := f.call(t, "POST", "/v1/sign", tok2, SignRequest{Content: []byte("x"), Packaging: "enveloping"}, &sr); code != 200 {
+		t.Fatalf("sign with the HSM key: %d", code)
+	}
+	var rep verifyReport
+	if code := f.call(t, "POST", "/v1/verify", "", VerifyRequest{Signature: sr.Signature}, &rep); code != 200 || rep.Indication != "TOTAL_PASSED" {
+		t.Fatalf("verify: %d %s", code, rep.Indication)
+	}
+}
+
+type verifyReport struct {
+	Indication string `json:"indication"`
+}
