@@ -90,6 +90,11 @@ func TestIdentify(t *testing.T) {
 	if !id.Owns(e.pki.Doctor.Cert) || id.Owns(e.pki.Pharmacist.Cert) {
 		t.Fatal("Owns: the doctor's signing certificate is theirs, the pharmacist's is not")
 	}
+	other := *e.pki.Doctor.Cert // the same name from another issuing organisation
+	other.Issuer.Organization = []string{"Another HPKI CA"}
+	if id.Owns(&other) {
+		t.Fatal("Owns: a certificate of the same name from another issuer")
+	}
 	if !id.HasRole(mustReq(t, "Medical Doctor")) || id.HasRole(mustReq(t, "薬剤師")) {
 		t.Fatal("HasRole")
 	}

@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hpki-jp/hpki/certinfo"
@@ -59,6 +60,7 @@ type Identity struct {
 	Warnings []string `json:"warnings,omitempty"`
 
 	rawSubject []byte
+	issuerOrg  []string
 	roles      []hcrole.Role
 }
 
@@ -79,6 +81,7 @@ func NewIdentity(cert *x509.Certificate) *Identity {
 		CertificateSHA256: hex.EncodeToString(sum[:]),
 		NotAfter:          cert.NotAfter.UTC(),
 		rawSubject:        append([]byte(nil), cert.RawSubject...),
+		issuerOrg:         slices.Clone(cert.Issuer.Organization),
 	}
 	if !cert.IsCA {
 		id.roles, _ = hcrole.FromCertificate(cert)
@@ -99,14 +102,17 @@ func NewIdentity(cert *x509.Certificate) *Identity {
 // Owns reports whether cert is a certificate of the same person: HPKI
 // issues a holder's signing and authentication certificates under the same
 // subject name (common name, organisation and serialNumber, the holder
-// identifier), so the rule is byte equality of the whole subject name, with
-// a non-empty serialNumber. It does not validate cert: a signer must still
-// check it (sign.Preflight, verify.Verifier.CheckSigner).
+// identifier) from CAs of the same issuing organisation, so the rule is
+// byte equality of the whole subject name, with a non-empty serialNumber,
+// and equal, non-empty issuer organisation names (a holder identifier is
+// unique only within its issuer: MEDIS, JMA and JPA number their holders
+// apart). It does not validate cert: a signer must still check it
+// (sign.Preflight, verify.Verifier.CheckSigner).
 func (id *Identity) Owns(cert *x509.Certificate) bool {
-	if id == nil || id.HolderID == "" || len(id.rawSubject) == 0 {
+	if id == nil || id.HolderID == "" || len(id.rawSubject) == 0 || len(id.issuerOrg) == 0 {
 		return false
 	}
-	return string(cert.RawSubject) == string(id.rawSubject)
+	return string(cert.RawSubject) == string(id.rawSubject) && slices.Equal(cert.Issuer.Organization, id.issuerOrg)
 }
 
 // HasRole reports whether the identity carries a role meeting r (r's
