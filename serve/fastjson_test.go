@@ -18,7 +18,7 @@ func FuzzDecodeVerifyFast(f *testing.F) {
 		`{"signature":"AAEC","content":"aGVsbG8=","contentName":"a.txt","requireRole":["医師","Pharmacist"]}`,
 		` { "signature" : "AA==" } `, `{}`, `{"requireRole":[]}`, `{"signature":"A\nA=="}`, `{"signature":"AA==","signature":"AQ=="}`,
 		`{"contentName":"a\u0041"}`, `{"signature":null}`, `{"signature":"AA=="} x`, `{"signature":"AA==",}`, `{"Signature":"AA=="}`,
-		"{\"contentName\":\"\xff\"}", `{"signature":"AA=\r\n="}`, `{"requireRole":["a",]}`,
+		"{\"contentName\":\"\xff\"}", "{\"signature\":\"AA\n==\"}", "{\"content\":\"AA\r\n==\"}", "{\"signature\":\"AA\t==\"}", "{\"signature\":\"AA\xc3\xa9==\"}", `{"signature":"AA=\r\n="}`, `{"requireRole":["a",]}`,
 	} {
 		f.Add([]byte(s))
 	}
