@@ -147,6 +147,11 @@ type SignerOptions struct {
 	KeyLabel string
 	// PIN supplies PINs (required for tokens that need a login).
 	PIN PINFunc
+	// Authentication selects the HPKI authentication (認証用) certificate
+	// and its key (for login, package auth) instead of the signing one.
+	// Real cards expose it through a separate PKCS#11 library
+	// (HpkiAuthP11) with its own PIN.
+	Authentication bool
 }
 
 // Signer is a crypto.Signer backed by a key on a token. It holds one
@@ -189,12 +194,16 @@ func (m *Module) openSigner(s *session, opts SignerOptions) (*Signer, error) {
 		return nil, err
 	}
 	sg := &Signer{s: s, pin: opts.PIN}
+	want, kindName := hcrole.Signing, "HPKI signing certificate (nonRepudiation, policy 1.2.392.100495.1.5.1.1)"
+	if opts.Authentication {
+		want, kindName = hcrole.Authentication, "HPKI authentication certificate (digitalSignature, policy 1.2.392.100495.1.5.1.2)"
+	}
 	var ee []Certificate
 	for _, c := range certs {
 		switch {
 		case c.Cert.IsCA:
 			sg.chain = append(sg.chain, c.Cert)
-		case c.Profile.Kind == hcrole.Signing && opts.Role.Check(c.Profile.Roles) == nil:
+		case c.Profile.Kind == want && opts.Role.Check(c.Profile.Roles) == nil:
 			ee = append(ee, c)
 		}
 	}
@@ -222,17 +231,20 @@ func (m *Module) openSigner(s *session, opts SignerOptions) (*Signer, error) {
 		if sg.cert == nil {
 			return nil, fmt.Errorf("%w: the key %q has no certificate with the same CKA_ID on the token", ErrNoKey, opts.KeyLabel)
 		}
+		if opts.Authentication && hcrole.Classify(sg.cert).Kind != hcrole.Authentication {
+			return nil, fmt.Errorf("%w: the key %q belongs to %s, not an %s", ErrNoKey, opts.KeyLabel, sg.cert.Subject.CommonName, kindName)
+		}
 	} else {
 		switch len(ee) {
 		case 0:
-			return nil, fmt.Errorf("%w: no HPKI signing certificate (nonRepudiation, policy 1.2.392.100495.1.5.1.1) on %q", ErrNoKey, opts.Token.Label)
+			return nil, fmt.Errorf("%w: no %s on %q", ErrNoKey, kindName, opts.Token.Label)
 		case 1:
 		default:
 			names := make([]string, len(ee))
 			for i, c := range ee {
 				names[i] = c.Cert.Subject.CommonName
 			}
-			return nil, fmt.Errorf("%w: %d HPKI signing certificates on %q (%s): choose with --require-role or --key-label", ErrNoKey, len(ee), opts.Token.Label, strings.Join(names, ", "))
+			return nil, fmt.Errorf("%w: %d certificates of the kind %s on %q (%s): choose with --require-role or --key-label", ErrNoKey, len(ee), kindName, opts.Token.Label, strings.Join(names, ", "))
 		}
 		sg.cert = ee[0].Cert
 		keys, err := s.find([]*p11.Attribute{p11.NewAttribute(p11.CKA_CLASS, p11.CKO_PRIVATE_KEY), p11.NewAttribute(p11.CKA_ID, ee[0].ID)})

@@ -6,6 +6,7 @@
 #     signing XAdES vs CAdES; XAdES verification beside libxmlsec1 in-process
 #     (python3-xmlsec) and a loop of `xmlsec1 --verify` processes, same file.
 #  3. Peak resident memory for signing and verifying a 1 GB detached file.
+#  4. hpki serve under load (internal/loadtest/cmd/hpki-load): req/s and p99.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPKI=${HPKI:-bin/hpki}
@@ -15,7 +16,7 @@ mkdir -p "$OUT"
 BENCHTIME=${BENCHTIME:-2s}
 
 echo "== Go benchmarks (-cpu 1,2, benchtime $BENCHTIME)"
-pkgs=$(go list ./... | grep -E '/(sign|verify|extend|archive|tsa|revocation|pkcs11|xmlsig)(/|$)')
+pkgs=$(go list ./... | grep -E '/(sign|verify|extend|archive|tsa|revocation|pkcs11|xmlsig|serve)(/|$)')
 go test -run '^$' -bench . -benchmem -benchtime "$BENCHTIME" -cpu 1,2 $pkgs 2>&1 \
   | tee "$OUT/go-bench.txt" | grep -E '^(Benchmark|ok|FAIL)'
 lib=$(awk '/^BenchmarkVerifyCAdES_BT-2/ { for (i = 1; i <= NF; i++) if ($(i+1) == "verifications/s") print $i }' "$OUT/go-bench.txt")
@@ -82,3 +83,10 @@ for f in sign verify; do
   printf '%-6s 1 GB: peak RSS %6.1f MB, wall %s\n' "$f" "$(awk -v r="$rss" 'BEGIN { print r/1024 }')" "$wall"
 done
 rm -f "$big"
+
+echo
+echo "== hpki serve on loopback: CAdES B-T verification of a 50 KB letter, 64 concurrent clients"
+echo "   (goal: >= 4,000 req/s with p99 < 50 ms on 2 otherwise idle cores; the load generator shares the cores)"
+go build -o "$OUT/hpki-load" ./internal/loadtest/cmd/hpki-load
+"$OUT/hpki-load" -c 64 -d "${LOAD_DURATION:-10s}" | tee "$OUT/serve-load-json.txt"
+"$OUT/hpki-load" -c 64 -d "${LOAD_DURATION:-10s}" -form | tee "$OUT/serve-load-form.txt"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
 # pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time,
-# mingw-w64 and Wine (the Windows build), Node, and the Node packages of the interop
+# curl and Python 3 (hpki serve clients), mingw-w64 and Wine (the Windows build),
+# Node, and the Node packages of the interop
 # peers (xadesjs, in interop/node).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -16,9 +17,8 @@ command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-# The Windows build: cross-compiled with cgo by mingw-w64, tested under Wine.
-command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
-{ command -v wine64 || command -v wine || [ -x /usr/lib/wine/wine64 ]; } >/dev/null 2>&1 || need+=(wine64)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""

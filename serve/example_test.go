@@ -1,0 +1,39 @@
+package serve_test
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/serve"
+	"github.com/hpki-jp/hpki/trust"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// A verification service for the test HPKI (no login, no keys): a
+// certificate inspection through the API. In production, run it with
+// Server.Serve (timeouts, graceful shutdown) and TLSConfig.
+func ExampleNew() {
+	p, _ := testpki.Load(testpki.Dir())
+	srv, err := serve.New(serve.Config{Verify: verify.Options{Trust: trust.New([]*x509.Certificate{p.Root.Cert}, nil)}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := json.Marshal(serve.InspectRequest{Certificate: p.Director.Cert.Raw})
+	w := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/cert/inspect", strings.NewReader(string(body))))
+	var info struct {
+		HPKI  string `json:"hpki"`
+		Roles []struct {
+			Ja string `json:"ja"`
+		} `json:"roles"`
+	}
+	_ = json.Unmarshal(w.Body.Bytes(), &info)
+	fmt.Println(w.Code, info.HPKI, info.Roles[0].Ja, info.Roles[1].Ja)
+	// Output: 200 signing 医師 病院長
+}

@@ -1,0 +1,74 @@
+package serve
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hpki-jp/hpki/auth"
+)
+
+type connKey struct{}
+
+// connState caches the identity of a connection's TLS client certificate
+// for identityTTL: a long-lived connection is checked again (revocation).
+type connState struct {
+	mu  sync.Mutex
+	id  *auth.Identity
+	err error
+	sum [32]byte
+	at  time.Time
+}
+
+// identityTTL is how long a connection's checked client certificate is
+// trusted before it is checked again.
+const identityTTL = time.Minute
+
+func connContext(ctx context.Context, _ net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, &connState{})
+}
+
+// TLSConfig returns the server TLS configuration for cert. With
+// clientCertificates, clients are asked for a certificate (not required:
+// browsers and programs without a card log in with a session token), which
+// the handshake proves the client's key holds and auth then checks by the
+// login rules (the path and revocation checks of the standard library are
+// not used: HPKI rules are auth's).
+//
+// TLS 1.2 stays enabled because HPKI cards sign only with RSASSA-PKCS1-v1_5
+// (CKM_RSA_PKCS), and TLS 1.3 allows only RSASSA-PSS for CertificateVerify
+// (RFC 8446 §4.4.3): a card client negotiates TLS 1.2 with
+// rsa_pkcs1_sha256 (auth.CardTLSConfig). Clients that can do PSS use TLS 1.3.
+func TLSConfig(cert tls.Certificate, clientCertificates bool) *tls.Config {
+	c := &tls.Config{
+		MinVersion:   tls.VersionTLS12,
+		Certificates: []tls.Certificate{cert},
+		// TLS 1.2 with forward secrecy and AEAD only.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}
+	if clientCertificates {
+		c.ClientAuth = tls.RequestClientCert
+	}
+	return c
+}
+
+// identity returns the cached identity of the connection's certificate,
+// checking it with check when there is none yet or it is older than
+// identityTTL.
+func (cc *connState) identity(leaf []byte, check func() (*auth.Identity, error)) (*auth.Identity, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	sum := sha256.Sum256(leaf)
+	if cc.at.IsZero() || sum != cc.sum || time.Since(cc.at) > identityTTL {
+		cc.id, cc.err = check()
+		cc.sum, cc.at = sum, time.Now()
+	}
+	return cc.id, cc.err
+}
