@@ -575,6 +575,9 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		pf := err.(*pathFailure)
 		fail(pf.ind, pf.sub, "signer certificate: %v", pf.err)
 	} else {
+		if w := v.opts.Trust.AnchorWarning(chain[len(chain)-1]); w != "" {
+			sr.Warnings = append(sr.Warnings, w)
+		}
 		for _, c := range chain {
 			vd.addCert(c)
 		}

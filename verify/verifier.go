@@ -379,6 +379,9 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 		pf := err.(*pathFailure)
 		return failed(Indeterminate, pf.sub, "TSA certificate: "+err.Error())
 	}
+	if w := v.opts.TSATrust.AnchorWarning(chain[len(chain)-1]); w != "" {
+		r.warnings = append(r.warnings, "TSA "+w)
+	}
 	for _, c := range chain {
 		vd.addCert(c)
 		if r.until.IsZero() || c.NotAfter.Before(r.until) {
