@@ -217,7 +217,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	for _, refEl := range refs {
 		ref, err := checker.Check(refEl, sig)
 		if err != nil {
-			if errors.Is(err, xmlsig.ErrLimit) {
+			if errors.Is(err, xmlsig.ErrLimit) || errors.Is(err, xmlsig.ErrUnsupported) {
 				return fail(Indeterminate, FormatFailure, "%v", err)
 			}
 			return fail(TotalFailed, FormatFailure, "%v", err)
@@ -252,7 +252,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		entry := v.coverEntry(&sr, ref, sig, false)
 		if !ref.Checked {
 			if !v.mayBeAbsent(ref.URI) {
-				fail(Indeterminate, SignedDataNotFound, "%s: give the file to check it", ref.URI)
+				fail(Indeterminate, SignedDataNotFound, "%s", notGiven(ref))
 			}
 			continue
 		}
@@ -266,6 +266,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		if !ref.Match {
 			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", entry)
 		}
+		covered = append(covered, ref.Covered...) // set when transforms select other than one element
 		if ref.Target != nil {
 			covered = append(covered, ref.Target)
 			if parentSV != nil && ref.Target == parentSV {
@@ -476,6 +477,14 @@ func isInside(el, anc *etree.Element) bool {
 	return false
 }
 
+// notGiven says which data a reference needs and how to give it.
+func notGiven(ref *xmlsig.Reference) string {
+	if ref.URI == "" {
+		return "the content of a Reference without URI (the signer's application names it) was not given: give it with --content"
+	}
+	return ref.URI + " was not given, so not checked: give the file with --content"
+}
+
 // mayBeAbsent reports whether the caller allows the detached data uri to
 // be absent (Options.MayBeAbsent).
 func (v *Verifier) mayBeAbsent(uri string) bool {
@@ -522,7 +531,7 @@ func (v *Verifier) checkManifest(sr *SignatureReport, checker *xmlsig.Checker, m
 	for _, refEl := range refs {
 		ref, err := checker.Check(refEl, sig)
 		if err != nil {
-			if errors.Is(err, xmlsig.ErrLimit) {
+			if errors.Is(err, xmlsig.ErrLimit) || errors.Is(err, xmlsig.ErrUnsupported) {
 				return &problem{Indeterminate, FormatFailure, "Manifest: " + err.Error()}
 			}
 			return &problem{TotalFailed, FormatFailure, "Manifest: " + err.Error()}
@@ -539,10 +548,12 @@ func (v *Verifier) checkManifest(sr *SignatureReport, checker *xmlsig.Checker, m
 			return &problem{TotalFailed, HashFailure, ref.Covers + " listed in the signed Manifest was changed after signing (digest mismatch)"}
 		case ref.Target != nil:
 			*covered = append(*covered, ref.Target)
+		default:
+			*covered = append(*covered, ref.Covered...)
 		}
 	}
 	if len(missing) > 0 {
-		return &problem{Indeterminate, SignedDataNotFound, "files listed in the signed Manifest were not given, so not checked: " + strings.Join(missing, ", ")}
+		return &problem{Indeterminate, SignedDataNotFound, "files listed in the signed Manifest were not given, so not checked (give them with --content, or beside the signature): " + strings.Join(missing, ", ")}
 	}
 	return nil
 }

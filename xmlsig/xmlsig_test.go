@@ -130,14 +130,14 @@ func TestCheckReference(t *testing.T) {
 		{"wrong digest", `URI="#data"`, nil, whole, false, true, false},
 		{"whole document, enveloped", `URI=""`, []string{AlgEnveloped, AlgExcC14N}, whole, true, true, false},
 		{"no URI, enveloped", ``, []string{AlgEnveloped, AlgExcC14N}, whole, true, true, false},
-		{"no URI, not enveloped", ``, []string{AlgExcC14N}, whole, false, false, true},
+		{"no URI, not enveloped: the caller's data, not given", ``, []string{AlgExcC14N}, whole, false, false, false},
 		{"unknown Id", `URI="#nope"`, nil, elem, false, false, true},
 		{"detached file given", `URI="letter.txt"`, nil, sum("letter"), true, true, false},
 		{"detached file not given", `URI="other.pdf"`, nil, sum("x"), false, false, false},
 		{"network URI is never fetched", `URI="http://127.0.0.1:1/x"`, nil, sum("x"), false, false, false},
 		{"XSLT refused", `URI="#data"`, []string{"http://www.w3.org/TR/1999/REC-xslt-19991116"}, elem, false, false, true},
-		{"XPath refused", `URI="#data"`, []string{"http://www.w3.org/TR/1999/REC-xpath-19991116"}, elem, false, false, true},
-		{"transforms on a file refused", `URI="letter.txt"`, []string{AlgExcC14N}, sum("letter"), false, false, true},
+		{"XPath without its expression refused", `URI="#data"`, []string{"http://www.w3.org/TR/1999/REC-xpath-19991116"}, elem, false, false, true},
+		{"canonicalization of a file that is not XML refused", `URI="letter.txt"`, []string{AlgExcC14N}, sum("letter"), false, false, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

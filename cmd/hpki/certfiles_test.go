@@ -45,7 +45,9 @@ func TestCLIEverydayCertificateFilesAndBareAnchors(t *testing.T) {
 	// without basicConstraints, and leaves under each.
 	cfg := filepath.Join(dir, "ext.cnf")
 	os.WriteFile(cfg, []byte("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n[leaf]\nkeyUsage=digitalSignature\n[none]\nkeyUsage=keyCertSign,digitalSignature\n"), 0o600)
-	key := func(name string) { ossl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name+".key") }
+	key := func(name string) {
+		ossl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name+".key")
+	}
 	csr := func(name string) { ossl("req", "-new", "-key", name+".key", "-subj", "/CN="+name, "-out", name+".csr") }
 	for _, n := range []string{"bare-root", "inter", "bare-inter", "leaf", "leaf2"} {
 		key(n)
