@@ -17,6 +17,7 @@ import (
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 // ErrUnreadable is wrapped when the input is not a signature at all; the
@@ -274,7 +275,7 @@ func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 		return st
 	}
 	if _, ok := a.digests[h]; !ok {
-		st.err = errors.New("the signed content is needed to check the archive timestamp: give it with --content")
+		st.err = fmt.Errorf("%w: the signed content is needed to check the archive timestamp: give it with --content", xmlsig.ErrNotGiven)
 		return st
 	}
 	st.digest = func(alg crypto.Hash) ([]byte, error) { return a.imprint(h, alg, index) }

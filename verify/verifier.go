@@ -16,6 +16,7 @@ import (
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 // Options configure a Verifier.
@@ -346,6 +347,9 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	r.report.GenTime = tok.GenTime
 	r.report.TSA = tok.TSAName
 	if st.err != nil {
+		if errors.Is(st.err, xmlsig.ErrNotGiven) {
+			return failed(Indeterminate, SignedDataNotFound, st.err.Error())
+		}
 		return failed(TotalFailed, HashFailure, st.err.Error())
 	}
 	sum, err := st.imprint(tok.HashAlgorithm)

@@ -3,6 +3,7 @@ package xmlsig
 import (
 	"bytes"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -23,6 +24,12 @@ const (
 	AlgXPath  = "http://www.w3.org/TR/1999/REC-xpath-19991116"
 	AlgXPath2 = "http://www.w3.org/2002/06/xmldsig-filter2"
 )
+
+// ErrNotGiven is wrapped by errors saying that data a signature or
+// timestamp covers (a detached file, the caller's content) was not given:
+// verifiers report it as INDETERMINATE/SIGNED_DATA_NOT_FOUND, never as a
+// hash failure.
+var ErrNotGiven = errors.New("signed data not given")
 
 // maxFilterSteps bounds the XPath elements of one XPath Filter 2.0
 // transform.
