@@ -263,13 +263,19 @@ func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 		return st
 	}
 	tokSD := pt.sd
+	check := a.elements.CheckIndex
 	attrs := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndexV3)
+	if old := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndex); len(attrs) == 0 && len(old) > 0 {
+		// ETSI TS 101 733 v2.x: the older index, unsigned attributes
+		// hashed whole.
+		attrs, check = old, a.elements.CheckOldIndex
+	}
 	if len(attrs) != 1 || len(attrs[0].Values) != 1 {
-		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3")
+		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3 (or older ats-hash-index)")
 		return st
 	}
 	index := attrs[0].Values[0].FullBytes
-	h, err := a.elements.CheckIndex(index)
+	h, err := check(index)
 	if err != nil {
 		st.err = err
 		return st
