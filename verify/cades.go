@@ -69,6 +69,16 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	m := v.newMaterial()
 	crls, ocsps := sd.RevocationValues()
 	m.addEmbedded(nil, hashed(crls), hashed(ocsps))
+	// CAdES-XL validation data in unsigned attributes (older archives).
+	for i := range sd.SignerInfos {
+		certs, crls, ocsps := sd.SignerInfos[i].ValidationValues()
+		for _, raw := range certs {
+			if c, err := v.parseCert(raw); err == nil {
+				bag = append(bag, c)
+			}
+		}
+		m.addEmbedded(nil, hashed(crls), hashed(ocsps))
+	}
 	for i := range sd.SignerInfos {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -470,6 +480,16 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 			switch {
 			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
 				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
+			case attr.Type.Equal(cms.OIDESCTimeStamp) && !counter:
+				// CAdES-X type 1: covers the signature value (and the
+				// references): a proof of existence of the signature.
+				data, err := cms.ESCTimeStampInput(si)
+				stamps = append(stamps, stamp{kind: "esc", raw: val.FullBytes, data: data, err: err})
+			case attr.Type.Equal(cms.OIDCertCRLTimestamp) && !counter:
+				// CAdES-X type 2: covers the references only, so it
+				// proves nothing about when the signature existed.
+				data, err := cms.CertCRLTimestampInput(si)
+				stamps = append(stamps, stamp{kind: "certcrl", raw: val.FullBytes, data: data, err: err})
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV3) && !counter:
 				if archive == nil {
 					archive = newArchiveContext(sd, si, digests)
@@ -537,7 +557,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 			results[i] = tr
 			sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
 		}
-		if tr.valid && (best.IsZero() || tr.report.GenTime.Before(best)) {
+		if tr.valid && st.kind != "certcrl" && (best.IsZero() || tr.report.GenTime.Before(best)) {
 			best = tr.report.GenTime
 		}
 		if tr.valid && !archived && (renewBy.IsZero() || tr.until.Before(renewBy)) {

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"sync"
@@ -252,6 +253,21 @@ func classifyPathError(err error, cert *x509.Certificate, at time.Time) error {
 	return &pathFailure{ind: Indeterminate, sub: CertificateChainGeneral, err: err}
 }
 
+// unwrapOctetString returns the content of raw when raw is an OCTET STRING
+// holding a SEQUENCE (some producers wrap the timestamp token of an
+// attribute value in an extra OCTET STRING), else raw. The token is then
+// read and checked as the producer wrote it inside.
+func unwrapOctetString(raw []byte) []byte {
+	if len(raw) == 0 || raw[0] != 0x04 {
+		return raw
+	}
+	var inner []byte
+	if rest, err := asn1.Unmarshal(raw, &inner); err != nil || len(rest) != 0 || len(inner) == 0 || inner[0] != 0x30 {
+		return raw
+	}
+	return inner
+}
+
 // parsedToken is a timestamp token parsed once per Verifier: the token, its
 // SignedData (for unsigned attributes such as ats-hash-index-v3) and the
 // certificates and revocation values it carries.
@@ -272,7 +288,7 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 	if e, ok := v.tokens.Load(key); ok {
 		return e.(*parsedToken)
 	}
-	raw = bytes.Clone(raw)
+	raw = bytes.Clone(unwrapOctetString(raw))
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
 		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
