@@ -40,6 +40,17 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		sig = block.Bytes
 	}
 	sd, err := cms.Parse(sig)
+	padding := 0
+	if err != nil {
+		// Zero bytes after the ContentInfo (BER files of some
+		// producers) are accepted with a warning; anything else after
+		// it is not.
+		if el, pad := cms.SplitPadding(sig); pad > 0 {
+			if sd2, err2 := cms.Parse(el); err2 == nil {
+				sd, err, padding = sd2, nil, pad
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
@@ -96,6 +107,11 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 		v.counterSignatures(ctx, rep, si, id, bag, m, now)
+	}
+	if padding > 0 {
+		for i := range rep.Signatures {
+			rep.Signatures[i].Warnings = append(rep.Signatures[i].Warnings, fmt.Sprintf("%d zero bytes of padding after the signature's ContentInfo were ignored", padding))
+		}
 	}
 	failGivenContent(rep, mismatch)
 	rep.summarise()

@@ -102,7 +102,10 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		return sr
 	}
 	if len(ix.Duplicates) > 0 {
-		return fail(TotalFailed, FormatFailure, "the document has duplicate Id attributes (%s): a signature wrapping attempt or a broken document", strings.Join(ix.Duplicates, ", "))
+		// Only an Id that a reference uses decides what is signed, and
+		// such a reference is refused (IDIndex.Lookup): duplicates no
+		// reference uses are named, not fatal.
+		sr.Warnings = append(sr.Warnings, "the document has duplicate Id attributes ("+strings.Join(ix.Duplicates, ", ")+"); no reference of this signature uses them (one that did would be refused as a signature wrapping attempt)")
 	}
 	if err := xmlsig.CheckSignatureLayout(sig); err != nil {
 		return fail(TotalFailed, FormatFailure, "%v", err)

@@ -1,0 +1,56 @@
+package verify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/beevik/etree"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
+)
+
+// Lenient where the standard allows it, strict where it matters: zero
+// padding after the ContentInfo is accepted with a warning, other trailing
+// bytes are not; duplicate Ids no reference uses are named, a duplicated
+// Id a reference uses is still refused.
+func TestLenientWhereAllowed(t *testing.T) {
+	p := testpki.MustLoad(t)
+	sig := signDoc(t, p.Doctor, sign.CAdESOptions{})
+	verifyCMS := func(s []byte) (*Report, error) {
+		return New(opts(t)).VerifyCAdES(context.Background(), s, bytes.NewReader(doc), "doc")
+	}
+	r, err := verifyCMS(append(bytes.Clone(sig), make([]byte, 37)...))
+	if err != nil || r.Indication != TotalPassed || !strings.Contains(strings.Join(r.Signatures[0].Warnings, " "), "37 zero bytes of padding") {
+		t.Fatalf("zero padding: %v %+v", err, r)
+	}
+	for name, tail := range map[string][]byte{"non-zero trailer": {0, 0, 1}, "a second structure": sig} {
+		if _, err := verifyCMS(append(bytes.Clone(sig), tail...)); !errors.Is(err, ErrUnreadable) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	presc := readXML(t, "prescription.xml")
+	// (hpki sign refuses such documents; other producers made them.)
+	signed := edit(t, signXML(t, p.Doctor, presc, sign.XAdESOptions{ReferenceID: "PrescriptionData"}), func(d *etree.Document) {
+		d.Root().CreateElement("Note").CreateAttr("id", "n1")
+		d.Root().CreateElement("Note").CreateAttr("id", "n1")
+	})
+	r = verifyXML(t, signed, nil, nil)
+	if r.Indication != TotalPassed || !strings.Contains(strings.Join(r.Signatures[0].Warnings, " "), "duplicate Id attributes (n1)") {
+		t.Fatalf("unused duplicate Ids: %s/%s %v %v", r.Indication, r.SubIndication, r.Signatures[0].Errors, r.Signatures[0].Warnings)
+	}
+	// The referenced Id duplicated (the signed element copied with other
+	// content) is still a wrapping attempt.
+	wrapped := edit(t, signed, func(d *etree.Document) {
+		c := byID(d, "PrescriptionData").Copy()
+		c.FindElement(".//Days").SetText("90")
+		d.Root().InsertChildAt(0, c)
+	})
+	if r := verifyXML(t, wrapped, nil, nil); r.Indication != TotalFailed || r.SubIndication != FormatFailure {
+		t.Fatalf("duplicated referenced Id: %s/%s", r.Indication, r.SubIndication)
+	}
+}
