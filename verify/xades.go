@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -864,11 +865,21 @@ func verifyXMLSignatureValue(cert *x509.Certificate, keyKind string, h crypto.Ha
 			return cms.ErrSignature
 		}
 		return nil
-	default:
+	case *rsa.PublicKey:
+		if keyKind == "RSA-PSS" {
+			// RFC 6931: MGF1 with the same hash; the salt length is the
+			// hash's unless RSAPSSParams say otherwise (any is accepted).
+			if err := rsa.VerifyPSS(pub, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: h}); err != nil {
+				return fmt.Errorf("%w: %v", cms.ErrSignature, err)
+			}
+			return nil
+		}
 		if keyKind != "RSA" {
 			return fmt.Errorf("signature method does not fit the key")
 		}
 		alg, _ := cms.SignatureAlgorithm(cert.PublicKey, h, false)
 		return cms.VerifySignature(cert.PublicKey, alg, h, digest, sig)
+	default:
+		return fmt.Errorf("signature method does not fit the key")
 	}
 }
