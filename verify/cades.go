@@ -66,6 +66,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		return nil, err
 	}
 	var bag []*x509.Certificate
+	var unsupported []string // certificates crypto/x509 cannot read, and why
 	for _, raw := range sd.Certificates {
 		if len(raw) == 0 || raw[0] != 0x30 {
 			continue
@@ -73,6 +74,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		c, err := v.parseCert(raw)
 		if err != nil {
 			rep.Errors = append(rep.Errors, "unparseable certificate in the signature: "+err.Error())
+			unsupported = append(unsupported, err.Error())
 			continue
 		}
 		bag = append(bag, c)
@@ -107,6 +109,11 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 		v.counterSignatures(ctx, rep, si, id, bag, m, now)
+	}
+	for i := range rep.Signatures {
+		if s := &rep.Signatures[i]; s.SubIndication == NoSigningCertificateFound && len(unsupported) > 0 {
+			s.Errors = append(s.Errors, "unsupported certificate in the signature (perhaps the signer's): "+strings.Join(unsupported, "; "))
+		}
 	}
 	if padding > 0 {
 		for i := range rep.Signatures {

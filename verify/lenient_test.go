@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/beevik/etree"
 
+	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/sign"
 )
@@ -52,5 +56,30 @@ func TestLenientWhereAllowed(t *testing.T) {
 	})
 	if r := verifyXML(t, wrapped, nil, nil); r.Indication != TotalFailed || r.SubIndication != FormatFailure {
 		t.Fatalf("duplicated referenced Id: %s/%s", r.Indication, r.SubIndication)
+	}
+}
+
+// A certificate crypto/x509 cannot read (here a negative serial number,
+// made by OpenSSL, signed with by xmlsec1) is reported as unsupported,
+// with the reason, not as "no certificate"; never a pass.
+func TestUnsupportedCertificateSaysWhy(t *testing.T) {
+	openssl := peer.Require(t, "openssl", "apt-get install openssl")
+	xmlsec := peer.Require(t, "xmlsec1", "apt-get install xmlsec1")
+	dir := t.TempDir()
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "neg.key", "-out", "neg.pem", "-subj", "/CN=negative serial", "-set_serial", "-5", "-days", "30")
+	os.WriteFile(filepath.Join(dir, "tpl.xml"), []byte(dsigTemplate("", tEnvelope+tExcC14N, "")), 0o600)
+	run(xmlsec, "--sign", "--privkey-pem", "neg.key,neg.pem", "--output", "signed.xml", "tpl.xml")
+	signed, _ := os.ReadFile(filepath.Join(dir, "signed.xml"))
+	r := verifyXML(t, signed, nil, nil)
+	if r.Indication != Indeterminate || r.SubIndication != NoSigningCertificateFound || !strings.Contains(strings.Join(r.Signatures[0].Errors, " "), "unsupported certificate in KeyInfo: x509: negative serial number") {
+		t.Fatalf("%s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
 	}
 }

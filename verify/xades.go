@@ -135,15 +135,19 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	parentSig := counterSignatureParent(sig)
 	// Signer certificate from KeyInfo, designated by SigningCertificate(V2).
 	var certs []*x509.Certificate
+	var unsupported []string // certificates crypto/x509 cannot read, and why
 	if ki := xmlsig.Child(sig, xmlsig.NSDSig, "KeyInfo"); ki != nil {
 		for _, xd := range xmlsig.Children(ki, xmlsig.NSDSig, "X509Data") {
 			for _, xc := range xmlsig.Children(xd, xmlsig.NSDSig, "X509Certificate") {
 				der, err := b64(xc)
 				if err != nil {
+					unsupported = append(unsupported, "not base64")
 					continue
 				}
 				if c, err := v.parseCert(der); err == nil {
 					certs = append(certs, c)
+				} else {
+					unsupported = append(unsupported, err.Error())
 				}
 			}
 		}
@@ -153,6 +157,12 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		var fe *signingCertFormatError
 		if errors.As(err, &fe) {
 			return fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if len(unsupported) > 0 {
+			// Say why, rather than "no certificate": brainpool keys,
+			// negative serial numbers, bad policy encodings … are
+			// certificates this verifier cannot read.
+			return fail(Indeterminate, NoSigningCertificateFound, "unsupported certificate in KeyInfo: %s (%v)", strings.Join(unsupported, "; "), err)
 		}
 		return fail(Indeterminate, NoSigningCertificateFound, "%v", err)
 	}

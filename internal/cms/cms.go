@@ -102,7 +102,7 @@ type SignerIdentifier struct {
 func (id SignerIdentifier) Matches(c *x509.Certificate) bool {
 	switch {
 	case id.IssuerAndSerial != nil:
-		return bytes.Equal(id.IssuerAndSerial.RawIssuer, c.RawIssuer) && id.IssuerAndSerial.Serial.Cmp(c.SerialNumber) == 0
+		return id.IssuerAndSerial.Serial.Cmp(c.SerialNumber) == 0 && SameName(id.IssuerAndSerial.RawIssuer, c.RawIssuer)
 	case id.SubjectKeyID != nil:
 		return len(c.SubjectKeyId) > 0 && bytes.Equal(id.SubjectKeyID, c.SubjectKeyId)
 	}
