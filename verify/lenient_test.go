@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -81,5 +82,37 @@ func TestUnsupportedCertificateSaysWhy(t *testing.T) {
 	r := verifyXML(t, signed, nil, nil)
 	if r.Indication != Indeterminate || r.SubIndication != NoSigningCertificateFound || !strings.Contains(strings.Join(r.Signatures[0].Errors, " "), "unsupported certificate in KeyInfo: x509: negative serial number") {
 		t.Fatalf("%s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+	}
+}
+
+// The signer's certificate is found among the CertificateValues when
+// KeyInfo lacks it, chosen only by the signed SigningCertificateV2 digest:
+// another certificate there is not taken for the signer's.
+func TestSigningCertificateFromCertificateValues(t *testing.T) {
+	p := testpki.MustLoad(t)
+	signed := signXML(t, p.Doctor, readXML(t, "prescription.xml"), sign.XAdESOptions{ReferenceID: "PrescriptionData"})
+	move := func(der []byte) []byte {
+		return edit(t, signed, func(d *etree.Document) {
+			ki := d.FindElement("//KeyInfo")
+			for _, xd := range ki.SelectElements("X509Data") {
+				ki.RemoveChild(xd)
+			}
+			ki.CreateElement("ds:KeyName").SetText("doctor")
+			qp := d.FindElement("//QualifyingProperties")
+			prefix := qp.Space
+			up := qp.SelectElement("UnsignedProperties")
+			if up == nil {
+				up = qp.CreateElement(prefix + ":UnsignedProperties")
+			}
+			usp := up.CreateElement(prefix + ":UnsignedSignatureProperties")
+			cv := usp.CreateElement(prefix + ":CertificateValues")
+			cv.CreateElement(prefix + ":EncapsulatedX509Certificate").SetText(base64.StdEncoding.EncodeToString(der))
+		})
+	}
+	if r := verifyXML(t, move(p.Doctor.Cert.Raw), nil, nil); r.Indication != TotalPassed {
+		t.Fatalf("certificate in CertificateValues: %s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
+	}
+	if r := verifyXML(t, move(p.Pharmacist.Cert.Raw), nil, nil); r.Indication != Indeterminate || r.SubIndication != NoSigningCertificateFound {
+		t.Fatalf("another certificate in CertificateValues: %s/%s %v", r.Indication, r.SubIndication, r.Signatures[0].Errors)
 	}
 }

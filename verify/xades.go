@@ -152,6 +152,20 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			}
 		}
 	}
+	if len(certs) == 0 && signedProps != nil && qp != nil {
+		// KeyInfo without a certificate: the signer's certificate may be
+		// among the CertificateValues. Only the signed SigningCertificate
+		// digest chooses it, as from KeyInfo.
+		for _, val := range xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedX509Certificate") {
+			if der, err := base64.StdEncoding.DecodeString(val); err == nil {
+				if c, err := v.parseCert(der); err == nil {
+					certs = append(certs, c)
+				} else {
+					unsupported = append(unsupported, err.Error())
+				}
+			}
+		}
+	}
 	cert, level, err := signingCertificate(signedProps, certs)
 	if err != nil {
 		var fe *signingCertFormatError
