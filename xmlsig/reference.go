@@ -93,6 +93,9 @@ type Checker struct {
 	spent  int64
 	memo   map[memoKey]*memoEntry
 	paths  map[*etree.Element]string
+	// nodeSetRefs counts the references transformed as node-sets of Doc
+	// (see MaxNodeSetReferences).
+	nodeSetRefs int
 }
 
 // path is Path, memoised (Path of an element costs its siblings).

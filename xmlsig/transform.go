@@ -31,6 +31,12 @@ const (
 // hash failure.
 var ErrNotGiven = errors.New("signed data not given")
 
+// MaxNodeSetReferences bounds the references of one document whose
+// transforms (XPath, XPath Filter 2.0, base64) work on a node-set of the
+// document itself: each costs a walk of the document, so their number is
+// kept small (real signatures have a handful). Past it, ErrLimit.
+const MaxNodeSetReferences = 64
+
 // maxFilterSteps bounds the XPath elements of one XPath Filter 2.0
 // transform.
 const maxFilterSteps = 8
@@ -314,7 +320,10 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 		return nil, err
 	}
 	var d transformData
-	own := func() *nodeSet { return &nodeSet{doc: c.Doc, ix: c.IX, own: true} }
+	own := func() *nodeSet {
+		c.nodeSetRefs++
+		return &nodeSet{doc: c.Doc, ix: c.IX, own: true}
+	}
 	switch {
 	case uriAttr == nil && hasTransform(list, AlgEnveloped):
 		d.ns = own()
@@ -363,6 +372,9 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 			return r, nil
 		}
 		d.octets = data
+	}
+	if c.nodeSetRefs > MaxNodeSetReferences {
+		return nil, limitErr("more than %d references with XPath or base64 transforms on the document itself (MaxNodeSetReferences)", MaxNodeSetReferences)
 	}
 	var names []string
 	var coverage *nodeSet // the signature's own document as finally selected

@@ -135,3 +135,30 @@ func FuzzXPathSubset(f *testing.F) {
 		compileXPath2(expr, env)
 	})
 }
+
+// Each reference transformed as a node-set of the document costs a walk
+// of it: past MaxNodeSetReferences of them, ErrLimit, not unbounded work.
+func TestNodeSetReferencesBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<d><e Id="x">dGV4dA==</e><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>`)
+	for i := 0; i <= MaxNodeSetReferences; i++ {
+		b.WriteString(`<ds:Reference URI="#x"><ds:Transforms><ds:Transform Algorithm="` + AlgBase64 + `"/></ds:Transforms><ds:DigestMethod Algorithm="` + AlgSHA256 + `"/><ds:DigestValue>AAAA</ds:DigestValue></ds:Reference>`)
+	}
+	b.WriteString(`</ds:SignedInfo></ds:Signature></d>`)
+	doc, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewChecker(doc, Index(doc), nil)
+	sig := doc.Root().SelectElement("Signature")
+	refs := Find(doc.Root(), NSDSig, "Reference")
+	for i, ref := range refs {
+		_, err := c.Check(ref, sig)
+		if i < MaxNodeSetReferences && err != nil {
+			t.Fatalf("reference %d: %v", i, err)
+		}
+		if i == MaxNodeSetReferences && !errors.Is(err, ErrLimit) {
+			t.Fatalf("reference %d: %v, want ErrLimit", i, err)
+		}
+	}
+}
