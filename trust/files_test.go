@@ -50,6 +50,7 @@ func TestEverydayCertificateFilesFromOpenSSL(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "two.der"), append(bytes.Clone(der), der...), 0o600)
 	run("doctor-text.pem", "x509", "-in", leaf, "-text")
 	run("root-trusted.pem", "x509", "-in", testpki.Path("root.pem"), "-trustout", "-addtrust", "anyExtendedKeyUsage")
+	run("root-rejected.pem", "x509", "-in", testpki.Path("root.pem"), "-trustout", "-addreject", "emailProtection")
 	run("chain.p7b", "crl2pkcs7", "-nocrl", "-certfile", leaf, "-outform", "DER")
 	run("chain-p7b.pem", "crl2pkcs7", "-nocrl", "-certfile", leaf)
 	// openssl pkcs12 -nokeys writes "Bag Attributes" before each block.
@@ -77,6 +78,9 @@ func TestEverydayCertificateFilesFromOpenSSL(t *testing.T) {
 		{"bags.pem", 3},
 		{filepath.Base(caText), 1},
 		{"crl-text.pem", 0}, // a CRL is no certificate
+	}
+	if _, err := trust.ReadFile(filepath.Join(dir, "root-rejected.pem")); err == nil || !strings.Contains(err.Error(), "rejected") {
+		t.Errorf("a certificate its file marks as rejected was read: %v", err)
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -384,12 +384,30 @@ func parsePEMCertificates(data []byte) ([]*x509.Certificate, error) {
 	return out, nil
 }
 
-// parseFirstDER parses the certificate at the start of b, ignoring what
-// follows it.
+// parseFirstDER parses the certificate at the start of b (OpenSSL's
+// TRUSTED CERTIFICATE form); the X509_CERT_AUX after it is ignored, except
+// that a certificate the file marks as rejected for some purpose (its
+// reject list, [0]) is refused rather than silently trusted.
 func parseFirstDER(b []byte) (*x509.Certificate, error) {
 	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(b, &raw); err != nil {
+	rest, err := asn1.Unmarshal(b, &raw)
+	if err != nil {
 		return nil, err
+	}
+	if len(rest) > 0 {
+		var aux asn1.RawValue
+		if _, err := asn1.Unmarshal(rest, &aux); err != nil || aux.Tag != asn1.TagSequence {
+			return nil, errors.New("unreadable trust settings after the certificate")
+		}
+		for in := aux.Bytes; len(in) > 0; {
+			var e asn1.RawValue
+			if in, err = asn1.Unmarshal(in, &e); err != nil {
+				return nil, errors.New("unreadable trust settings after the certificate")
+			}
+			if e.Class == asn1.ClassContextSpecific && e.Tag == 0 {
+				return nil, errors.New("the file marks this certificate as rejected (OpenSSL trust settings): not used")
+			}
+		}
 	}
 	return x509.ParseCertificate(raw.FullBytes)
 }

@@ -232,3 +232,25 @@ func TestManifestOfDetachedFilesWithTransforms(t *testing.T) {
 		})
 	}
 }
+
+// The XPath transform leaves out every ds:Signature: another (foreign)
+// ds:Signature element beside the real one is left out too, and the root
+// is then not reported as covered whole (only its other children are).
+func TestXPathLeavingOutAForeignSignature(t *testing.T) {
+	tpl := dsigTemplate("", sprintf(tXPath, "not(ancestor-or-self::ds:Signature)")+tExcC14N, "")
+	tpl = strings.Replace(tpl, "</Document>", `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><Days>90</Days></ds:Signature></Document>`, 1)
+	signed := xmlsecSign(t, tpl)
+	r := verifyXML(t, signed, nil, nil)
+	covers := strings.Join(r.Signatures[0].Covers, " | ")
+	if strings.Contains(covers, "element Document at") || !strings.Contains(covers, "left out") {
+		t.Fatalf("covers %q", covers)
+	}
+	// The foreign ds:Signature is itself reported (malformed), so the
+	// document never passes, changed or not.
+	forged := strings.Replace(string(signed), "<Days>90</Days>", "<Days>900</Days>", 1)
+	for _, doc := range [][]byte{signed, []byte(forged)} {
+		if r := verifyXML(t, doc, nil, nil); r.Indication == TotalPassed {
+			t.Fatalf("passed: %v", r.Signatures[0].Covers)
+		}
+	}
+}

@@ -460,7 +460,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 				if err := final(w, alg, prefixes); err != nil {
 					return nil, err
 				}
-				return c.finishTransformed(r, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
+				return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
 			}
 			var buf bytes.Buffer
 			if err := final(io.MultiWriter(budgetWriter{c}, &buf), alg, prefixes); err != nil {
@@ -500,7 +500,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 	} else if _, err := w.Write(d.octets); err != nil {
 		return nil, err
 	}
-	return c.finishTransformed(r, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
+	return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
 }
 
 func hasTransform(list []*etree.Element, alg string) bool {
@@ -524,7 +524,7 @@ func ownSig(ns *nodeSet, sig *etree.Element) *etree.Element {
 const maxCoversListed = 5
 
 // finishTransformed records the outcome and what the reference covers.
-func (c *Checker) finishTransformed(r *Reference, sum, want, data []byte, names []string, ns *nodeSet, sel *selection) (*Reference, error) {
+func (c *Checker) finishTransformed(r *Reference, sig *etree.Element, sum, want, data []byte, names []string, ns *nodeSet, sel *selection) (*Reference, error) {
 	r.Checked = true
 	r.Match = constantTimeEqual(sum, want)
 	if c.KeepData {
@@ -547,7 +547,10 @@ func (c *Checker) finishTransformed(r *Reference, sum, want, data []byte, names 
 	if len(sel.apexes) == 1 {
 		apex := sel.apexes[0]
 		ex := sel.excluded[apex]
-		if len(ex) == 0 || (len(ex) == 1 && IsSignature(ex[0]) && ex[0].Parent() == apex) {
+		// Only this reference's own signature, a direct child of the
+		// element (the enveloped-signature rule, CheckEnvelopedPlacement),
+		// may be left out of an element reported whole.
+		if len(ex) == 0 || (len(ex) == 1 && sig != nil && ex[0] == sig && sig.Parent() == apex) {
 			r.Target, r.Location = apex, c.path(apex)
 			r.Covered = []*etree.Element{apex}
 			r.Covers += " (element " + apex.Tag + " at " + r.Location
