@@ -44,7 +44,7 @@ func TestCLIEverydayCertificateFilesAndBareAnchors(t *testing.T) {
 	// A bare root (openssl x509 -req without extensions), an intermediate
 	// without basicConstraints, and leaves under each.
 	cfg := filepath.Join(dir, "ext.cnf")
-	os.WriteFile(cfg, []byte("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n[leaf]\nkeyUsage=digitalSignature\n[none]\nkeyUsage=keyCertSign,digitalSignature\n"), 0o600)
+	os.WriteFile(cfg, []byte("[ca]\nbasicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n[leaf]\nkeyUsage=digitalSignature\n[none]\nkeyUsage=keyCertSign,digitalSignature\n[v3root]\nsubjectKeyIdentifier=hash\nkeyUsage=keyCertSign,cRLSign\n"), 0o600)
 	key := func(name string) {
 		ossl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", name+".key")
 	}
@@ -53,7 +53,9 @@ func TestCLIEverydayCertificateFilesAndBareAnchors(t *testing.T) {
 		key(n)
 		csr(n)
 	}
-	ossl("x509", "-req", "-in", "bare-root.csr", "-signkey", "bare-root.key", "-days", "3650", "-out", "bare-root.pem")
+	// A v3 root with extensions but no basicConstraints (a v1 root was
+	// always accepted; this one was refused before).
+	ossl("x509", "-req", "-in", "bare-root.csr", "-signkey", "bare-root.key", "-days", "3650", "-extfile", cfg, "-extensions", "v3root", "-out", "bare-root.pem")
 	issue := func(name, ca, section string) {
 		ossl("x509", "-req", "-in", name+".csr", "-CA", ca+".pem", "-CAkey", ca+".key", "-CAcreateserial", "-days", "365",
 			"-extfile", cfg, "-extensions", section, "-out", name+".pem")
@@ -62,8 +64,8 @@ func TestCLIEverydayCertificateFilesAndBareAnchors(t *testing.T) {
 	issue("bare-inter", "bare-root", "none")
 	issue("leaf", "inter", "leaf")
 	issue("leaf2", "bare-inter", "leaf")
-	if out, _ := exec.Command(openssl, "x509", "-in", filepath.Join(dir, "bare-root.pem"), "-noout", "-text").Output(); strings.Contains(string(out), "Basic Constraints") {
-		t.Fatal("the bare root has basicConstraints; the test needs one without")
+	if out, _ := exec.Command(openssl, "x509", "-in", filepath.Join(dir, "bare-root.pem"), "-noout", "-text").Output(); strings.Contains(string(out), "Basic Constraints") || !strings.Contains(string(out), "Version: 3") {
+		t.Fatal("the test needs a v3 root without basicConstraints")
 	}
 	bareRoot := filepath.Join(dir, "bare-root.pem")
 	code, out, errOut := runCLI(t, "cert", "verify", filepath.Join(dir, "leaf.pem"), "--trust", bareRoot,
