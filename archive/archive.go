@@ -299,7 +299,7 @@ func contentFor(root *os.Root, sigPath string) (*os.File, string, []Record) {
 }
 
 // beside resolves detached XAdES references to files in the folder of the
-// signature file only (plain relative names, no path separators), opened
+// signature file or below it (relative paths, see isBesideName), opened
 // under the rules of open.go and streamed, never truncated. Entries that
 // exist and are not read become skipped records. Not safe for concurrent
 // use; close releases the last file.
@@ -314,7 +314,7 @@ func newBeside(root *os.Root, dir string) *beside { return &beside{root: root, d
 
 func (b *beside) resolve(uri string) (io.Reader, error) {
 	name := strings.TrimPrefix(uri, "file://")
-	if name == "" || strings.ContainsAny(name, `/\`) || name == "." || name == ".." || strings.Contains(name, "://") {
+	if !isBesideName(name) {
 		return nil, nil
 	}
 	// References are digested one after the other: the previous file is
@@ -330,6 +330,23 @@ func (b *beside) resolve(uri string) (io.Reader, error) {
 	}
 	b.cur = f
 	return f, nil
+}
+
+// isBesideName reports whether a reference URI names a file in the
+// signature's folder or below it: a relative path of "/"-separated names
+// (scanned-record manifests list "scan/page001.xml"), none of them empty,
+// "." or "..", no backslash, no scheme. Symbolic links leaving the folder
+// are refused when opening (os.Root).
+func isBesideName(name string) bool {
+	if name == "" || strings.Contains(name, `\`) || strings.Contains(name, "://") || strings.ContainsAny(name, "?#%") {
+		return false
+	}
+	for _, part := range strings.Split(name, "/") {
+		if part == "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func (b *beside) close() {

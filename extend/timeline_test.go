@@ -226,6 +226,28 @@ func TestTimelineCAdES(t *testing.T) {
 			}
 		})
 	}
+	// Without the content, the record and its archive timestamps are not
+	// found, not broken: INDETERMINATE/SIGNED_DATA_NOT_FOUND.
+	if rep, err := verify.New(w.options(true)).VerifyCAdES(ctx, renewed.Signature, nil, ""); err != nil {
+		t.Fatal(err)
+	} else if rep.Indication != verify.Indeterminate || rep.SubIndication != verify.SignedDataNotFound {
+		t.Fatalf("renewed LTA without its content: %s/%s %v", rep.Indication, rep.SubIndication, rep.Signatures[0].Errors)
+	} else if e := strings.Join(rep.Signatures[0].Errors, " "); !strings.Contains(e, "--content") {
+		t.Fatalf("the report does not say how to give the content: %s", e)
+	} else {
+		archives := 0
+		for _, ts := range rep.Signatures[0].Timestamps {
+			if ts.Type == "archive" {
+				archives++
+				if ts.Indication != verify.Indeterminate || ts.SubInd != verify.SignedDataNotFound {
+					t.Fatalf("archive timestamp without the content: %s/%s %v", ts.Indication, ts.SubInd, ts.Errors)
+				}
+			}
+		}
+		if archives != 2 {
+			t.Fatalf("%d archive timestamps reported, want 2", archives)
+		}
+	}
 	// Taking the validation data out again breaks the archive timestamps.
 	stripped := stripCRLs(t, renewed.Signature)
 	if rep := w.verify(t, stripped, content, true); rep.Indication == verify.TotalPassed {

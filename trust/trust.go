@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"embed"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hpki-jp/hpki/internal/cms"
 )
 
 //go:embed anchors/*.pem
@@ -45,10 +48,21 @@ type Store struct {
 	intermediates []*x509.Certificate
 	rootPool      *x509.CertPool
 	interPool     *x509.CertPool
+	// bare holds the SHA-256 of anchors admitted without a
+	// basicConstraints extension (see New).
+	bare map[[32]byte]bool
 }
 
 // New returns a store trusting roots, with intermediates as path-building
 // help only.
+//
+// A trust anchor is a name and a public key (RFC 5280 §6.1.1 d): a
+// self-signed anchor that has no basicConstraints extension at all (older
+// roots and many test TSA roots; OpenSSL accepts them by default) is used
+// as an anchor, and AnchorWarning names it. Only the anchor itself is
+// relaxed: an intermediate CA must still carry basicConstraints cA=TRUE,
+// and an anchor whose basicConstraints says cA=FALSE stays unusable as an
+// issuer.
 func New(roots, intermediates []*x509.Certificate) *Store {
 	s := &Store{
 		roots:         append([]*x509.Certificate(nil), roots...),
@@ -57,12 +71,61 @@ func New(roots, intermediates []*x509.Certificate) *Store {
 		interPool:     x509.NewCertPool(),
 	}
 	for _, c := range s.roots {
+		if bare := asBareAnchor(c); bare != nil {
+			if s.bare == nil {
+				s.bare = map[[32]byte]bool{}
+			}
+			s.bare[sha256.Sum256(c.Raw)] = true
+			c = bare
+		}
 		s.rootPool.AddCert(c)
 	}
 	for _, c := range s.intermediates {
 		s.interPool.AddCert(c)
 	}
 	return s
+}
+
+// asBareAnchor returns, for a self-signed certificate without a
+// basicConstraints extension, a copy that path building treats as a CA
+// (crypto/x509 requires basicConstraints cA=TRUE of every issuer,
+// anchors included); nil for any other certificate. The copy keeps the
+// certificate's bytes, name and key: only the constraint fields differ.
+func asBareAnchor(c *x509.Certificate) *x509.Certificate {
+	if c.BasicConstraintsValid || hasExtension(c, oidBasicConstraints) {
+		return nil
+	}
+	if !bytes.Equal(c.RawSubject, c.RawIssuer) {
+		return nil
+	}
+	cp := *c
+	cp.BasicConstraintsValid, cp.IsCA, cp.MaxPathLen, cp.MaxPathLenZero = true, true, -1, false
+	if err := cp.CheckSignatureFrom(&cp); err != nil {
+		return nil // not self-signed after all
+	}
+	return &cp
+}
+
+var oidBasicConstraints = []int{2, 5, 29, 19}
+
+func hasExtension(c *x509.Certificate, oid []int) bool {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oid) {
+			return true
+		}
+	}
+	return false
+}
+
+// AnchorWarning returns a warning when c is one of the store's anchors
+// that was admitted without a basicConstraints extension, and "" for any
+// other certificate. Verifiers add it to their reports when a path ends
+// at such an anchor.
+func (s *Store) AnchorWarning(c *x509.Certificate) string {
+	if c == nil || !s.bare[sha256.Sum256(c.Raw)] {
+		return ""
+	}
+	return fmt.Sprintf("trust anchor %q has no basicConstraints extension: used as an anchor (RFC 5280 §6.1.1: an anchor is a name and a key), but it is no CA certificate by its own statement", c.Subject.String())
 }
 
 var (
@@ -135,8 +198,9 @@ func (s *Store) Fingerprint() [32]byte {
 }
 
 // Load builds a store whose anchors are the certificates found in the given
-// files or directories. In a directory, files ending in .pem, .crt, .cer or
-// .der are read (not recursively). The MEDIS intermediates stay known.
+// files or directories. In a directory, files ending in .pem, .crt, .cer,
+// .der, .p7b or .p7c are read (not recursively). The MEDIS intermediates
+// stay known.
 func Load(paths ...string) (*Store, error) {
 	roots, err := ReadFiles(paths...)
 	if err != nil {
@@ -184,7 +248,7 @@ func ReadFiles(paths ...string) ([]*x509.Certificate, error) {
 
 func isCertFileName(name string) bool {
 	switch strings.ToLower(filepath.Ext(name)) {
-	case ".pem", ".crt", ".cer", ".der":
+	case ".pem", ".crt", ".cer", ".der", ".p7b", ".p7c":
 		return true
 	}
 	return false
@@ -239,44 +303,167 @@ func (s *Store) Verify(cert *x509.Certificate, extra []*x509.Certificate, at tim
 }
 
 // ErrNotCertificate is returned for input that holds no certificate.
-var ErrNotCertificate = errors.New("not a certificate (expected PEM \"CERTIFICATE\" blocks or DER)")
+var ErrNotCertificate = errors.New("not a certificate (expected PEM \"CERTIFICATE\" blocks, DER, or a PKCS#7 certificate bundle)")
 
-// ParseCertificates parses one DER certificate or any number of PEM
-// CERTIFICATE blocks. Other PEM blocks (keys, CRLs) are ignored; input with
-// no certificate at all is an error.
+// ParseCertificates reads the certificates of a certificate file as people
+// have them:
+//
+//   - PEM: every CERTIFICATE, X509 CERTIFICATE, TRUSTED CERTIFICATE (OpenSSL's
+//     form with trust settings after the certificate, which are ignored) and
+//     PKCS7 block, wherever it stands in the file: text before, between and
+//     after blocks (`openssl x509 -text`, `openssl ca`, the "Bag Attributes"
+//     of `openssl pkcs12 -nokeys`) is skipped, and so are other blocks (keys,
+//     CRLs);
+//   - DER (.cer, .crt, .der): one or more certificates one after the other,
+//     optionally followed by white space or zero bytes;
+//   - a PKCS#7 / CMS SignedData holding certificates (.p7b, .p7c), in DER or
+//     PEM.
+//
+// Only the certificates' own bytes are parsed; nothing around them is
+// trusted or reported. Input with no certificate at all is ErrNotCertificate.
 func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
-	trimmed := bytes.TrimSpace(data)
-	if bytes.HasPrefix(trimmed, []byte("-----BEGIN")) {
-		var out []*x509.Certificate
-		rest := trimmed
-		for {
-			var block *pem.Block
-			block, rest = pem.Decode(rest)
-			if block == nil {
-				break
-			}
-			if block.Type != "CERTIFICATE" && block.Type != "X509 CERTIFICATE" && block.Type != "TRUSTED CERTIFICATE" {
-				continue
-			}
-			c, err := x509.ParseCertificate(block.Bytes)
-			if err != nil {
-				return nil, fmt.Errorf("parsing PEM certificate: %w", err)
-			}
-			out = append(out, c)
-		}
-		if len(out) == 0 {
-			return nil, ErrNotCertificate
-		}
-		return out, nil
+	if bytes.Contains(data, []byte("-----BEGIN ")) {
+		return parsePEMCertificates(data)
 	}
-	if len(trimmed) == 0 || data[0] != 0x30 {
+	if len(data) == 0 || data[0] != 0x30 {
 		return nil, ErrNotCertificate
 	}
-	c, err := x509.ParseCertificate(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNotCertificate, err)
+	return parseDERCertificates(data)
+}
+
+// isPadding reports whether b is only white space and zero bytes, which
+// may follow DER data (files saved by text tools end in a newline; some
+// producers pad with zeros). It is only ever applied after a complete DER
+// element, never trimmed off one (DER may itself end in such bytes).
+func isPadding(b []byte) bool {
+	return len(bytes.TrimLeft(b, " \t\r\n\x00")) == 0
+}
+
+func parsePEMCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	var others []string
+	rest := data
+	for {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		if block == nil {
+			break
+		}
+		switch block.Type {
+		case "CERTIFICATE", "X509 CERTIFICATE":
+			c, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parsing PEM certificate %d: %w", len(out)+1, err)
+			}
+			out = append(out, c)
+		case "TRUSTED CERTIFICATE":
+			// The certificate followed by OpenSSL's X509_CERT_AUX.
+			c, err := parseFirstDER(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parsing PEM trusted certificate %d: %w", len(out)+1, err)
+			}
+			out = append(out, c)
+		case "PKCS7", "CMS":
+			certs, err := parsePKCS7Certificates(block.Bytes)
+			if err != nil {
+				return nil, fmt.Errorf("parsing PEM %s bundle: %w", block.Type, err)
+			}
+			out = append(out, certs...)
+		default:
+			if len(others) < 4 {
+				others = append(others, block.Type)
+			}
+		}
 	}
-	return []*x509.Certificate{c}, nil
+	if len(out) == 0 {
+		if len(others) > 0 {
+			return nil, fmt.Errorf("%w: the PEM blocks are %s", ErrNotCertificate, strings.Join(others, ", "))
+		}
+		return nil, ErrNotCertificate
+	}
+	return out, nil
+}
+
+// parseFirstDER parses the certificate at the start of b (OpenSSL's
+// TRUSTED CERTIFICATE form); the X509_CERT_AUX after it is ignored, except
+// that a certificate the file marks as rejected for some purpose (its
+// reject list, [0]) is refused rather than silently trusted.
+func parseFirstDER(b []byte) (*x509.Certificate, error) {
+	var raw asn1.RawValue
+	rest, err := asn1.Unmarshal(b, &raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		var aux asn1.RawValue
+		if _, err := asn1.Unmarshal(rest, &aux); err != nil || aux.Tag != asn1.TagSequence {
+			return nil, errors.New("unreadable trust settings after the certificate")
+		}
+		for in := aux.Bytes; len(in) > 0; {
+			var e asn1.RawValue
+			if in, err = asn1.Unmarshal(in, &e); err != nil {
+				return nil, errors.New("unreadable trust settings after the certificate")
+			}
+			if e.Class == asn1.ClassContextSpecific && e.Tag == 0 {
+				return nil, errors.New("the file marks this certificate as rejected (OpenSSL trust settings): not used")
+			}
+		}
+	}
+	return x509.ParseCertificate(raw.FullBytes)
+}
+
+// maxDERCertificates bounds the certificates of one DER file.
+const maxDERCertificates = 10000
+
+func parseDERCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	rest := data
+	for len(rest) > 0 && !isPadding(rest) {
+		var raw asn1.RawValue
+		next, err := asn1.Unmarshal(rest, &raw)
+		if err != nil {
+			if len(out) == 0 {
+				// Not DER at all, or BER: a PKCS#7 bundle may be BER.
+				if certs, perr := parsePKCS7Certificates(data); perr == nil {
+					return certs, nil
+				}
+			}
+			return nil, fmt.Errorf("%w: %v", ErrNotCertificate, err)
+		}
+		c, err := x509.ParseCertificate(raw.FullBytes)
+		if err != nil {
+			if len(out) == 0 && isPadding(next) {
+				if certs, perr := parsePKCS7Certificates(raw.FullBytes); perr == nil {
+					return certs, nil
+				}
+			}
+			return nil, fmt.Errorf("%w: DER element %d: %v", ErrNotCertificate, len(out)+1, err)
+		}
+		out = append(out, c)
+		if len(out) > maxDERCertificates {
+			return nil, fmt.Errorf("more than %d certificates in one file", maxDERCertificates)
+		}
+		rest = next
+	}
+	return out, nil
+}
+
+// parsePKCS7Certificates reads the certificates of a PKCS#7 / CMS
+// SignedData ("certs-only" bundles have no signer); the signatures, if any,
+// are not checked: the certificates are treated like any other file's.
+func parsePKCS7Certificates(der []byte) ([]*x509.Certificate, error) {
+	sd, err := cms.Parse(der)
+	if err != nil {
+		return nil, err
+	}
+	certs, err := sd.X509Certificates()
+	if err != nil {
+		return nil, err
+	}
+	if len(certs) == 0 {
+		return nil, errors.New("the bundle holds no certificate")
+	}
+	return certs, nil
 }
 
 // ParseCertificate parses exactly one certificate in PEM or DER.

@@ -17,6 +17,7 @@ import (
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 // ErrUnreadable is wrapped when the input is not a signature at all; the
@@ -39,6 +40,17 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		sig = block.Bytes
 	}
 	sd, err := cms.Parse(sig)
+	padding := 0
+	if err != nil {
+		// Zero bytes after the ContentInfo (BER files of some
+		// producers) are accepted with a warning; anything else after
+		// it is not.
+		if el, pad := cms.SplitPadding(sig); pad > 0 {
+			if sd2, err2 := cms.Parse(el); err2 == nil {
+				sd, err, padding = sd2, nil, pad
+			}
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
@@ -54,6 +66,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		return nil, err
 	}
 	var bag []*x509.Certificate
+	var unsupported []string // certificates crypto/x509 cannot read, and why
 	for _, raw := range sd.Certificates {
 		if len(raw) == 0 || raw[0] != 0x30 {
 			continue
@@ -61,6 +74,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		c, err := v.parseCert(raw)
 		if err != nil {
 			rep.Errors = append(rep.Errors, "unparseable certificate in the signature: "+err.Error())
+			unsupported = append(unsupported, err.Error())
 			continue
 		}
 		bag = append(bag, c)
@@ -68,6 +82,16 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	m := v.newMaterial()
 	crls, ocsps := sd.RevocationValues()
 	m.addEmbedded(nil, hashed(crls), hashed(ocsps))
+	// CAdES-XL validation data in unsigned attributes (older archives).
+	for i := range sd.SignerInfos {
+		certs, crls, ocsps := sd.SignerInfos[i].ValidationValues()
+		for _, raw := range certs {
+			if c, err := v.parseCert(raw); err == nil {
+				bag = append(bag, c)
+			}
+		}
+		m.addEmbedded(nil, hashed(crls), hashed(ocsps))
+	}
 	for i := range sd.SignerInfos {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -85,6 +109,16 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 		v.counterSignatures(ctx, rep, si, id, bag, m, now)
+	}
+	for i := range rep.Signatures {
+		if s := &rep.Signatures[i]; s.SubIndication == NoSigningCertificateFound && len(unsupported) > 0 {
+			s.Errors = append(s.Errors, "unsupported certificate in the signature (perhaps the signer's): "+strings.Join(unsupported, "; "))
+		}
+	}
+	if padding > 0 {
+		for i := range rep.Signatures {
+			rep.Signatures[i].Warnings = append(rep.Signatures[i].Warnings, fmt.Sprintf("%d zero bytes of padding after the signature's ContentInfo were ignored", padding))
+		}
 	}
 	failGivenContent(rep, mismatch)
 	rep.summarise()
@@ -262,19 +296,25 @@ func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 		return st
 	}
 	tokSD := pt.sd
+	check := a.elements.CheckIndex
 	attrs := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndexV3)
+	if old := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndex); len(attrs) == 0 && len(old) > 0 {
+		// ETSI TS 101 733 v2.x: the older index, unsigned attributes
+		// hashed whole.
+		attrs, check = old, a.elements.CheckOldIndex
+	}
 	if len(attrs) != 1 || len(attrs[0].Values) != 1 {
-		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3")
+		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3 (or older ats-hash-index)")
 		return st
 	}
 	index := attrs[0].Values[0].FullBytes
-	h, err := a.elements.CheckIndex(index)
+	h, err := check(index)
 	if err != nil {
 		st.err = err
 		return st
 	}
 	if _, ok := a.digests[h]; !ok {
-		st.err = errors.New("the signed content is needed to check the archive timestamp: give it with --content")
+		st.err = fmt.Errorf("%w: the signed content is needed to check the archive timestamp: give it with --content", xmlsig.ErrNotGiven)
 		return st
 	}
 	st.digest = func(alg crypto.Hash) ([]byte, error) { return a.imprint(h, alg, index) }
@@ -463,6 +503,16 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 			switch {
 			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
 				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
+			case attr.Type.Equal(cms.OIDESCTimeStamp) && !counter:
+				// CAdES-X type 1: covers the signature value (and the
+				// references): a proof of existence of the signature.
+				data, err := cms.ESCTimeStampInput(si)
+				stamps = append(stamps, stamp{kind: "esc", raw: val.FullBytes, data: data, err: err})
+			case attr.Type.Equal(cms.OIDCertCRLTimestamp) && !counter:
+				// CAdES-X type 2: covers the references only, so it
+				// proves nothing about when the signature existed.
+				data, err := cms.CertCRLTimestampInput(si)
+				stamps = append(stamps, stamp{kind: "certcrl", raw: val.FullBytes, data: data, err: err})
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV3) && !counter:
 				if archive == nil {
 					archive = newArchiveContext(sd, si, digests)
@@ -530,7 +580,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 			results[i] = tr
 			sr.Warnings = append(sr.Warnings, "claimed signing-time "+sr.ClaimedSigningTime.Format(time.RFC3339)+" is later than the signature timestamp")
 		}
-		if tr.valid && (best.IsZero() || tr.report.GenTime.Before(best)) {
+		if tr.valid && st.kind != "certcrl" && (best.IsZero() || tr.report.GenTime.Before(best)) {
 			best = tr.report.GenTime
 		}
 		if tr.valid && !archived && (renewBy.IsZero() || tr.until.Before(renewBy)) {
@@ -575,6 +625,9 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		pf := err.(*pathFailure)
 		fail(pf.ind, pf.sub, "signer certificate: %v", pf.err)
 	} else {
+		if w := v.opts.Trust.AnchorWarning(chain[len(chain)-1]); w != "" {
+			sr.Warnings = append(sr.Warnings, w)
+		}
 		for _, c := range chain {
 			vd.addCert(c)
 		}

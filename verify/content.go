@@ -31,7 +31,8 @@ type GivenContent struct {
 // VerifyXAdESContent validates the XAdES signatures of document like
 // VerifyXAdES, with given as the content the caller says is signed.
 // detached (may be nil) resolves other detached references. A detached
-// reference whose URI names given.Name is checked against given; when no
+// reference whose URI names given.Name, or a reference without URI, is
+// checked against given; when no
 // reference used it, given must be byte for byte the document itself
 // (the enveloped case: the caller passed the signed document) or every
 // signature is TOTAL_FAILED/HASH_FAILURE.
@@ -48,7 +49,9 @@ func (v *Verifier) VerifyXAdESContent(ctx context.Context, document []byte, give
 	}()
 	resolver := func(uri string) (io.Reader, error) {
 		name := strings.TrimPrefix(uri, "file://")
-		if filepath.Base(name) == given.Name && given.Name != "" {
+		// A reference without URI (uri "") asks for the application's
+		// data: the given content.
+		if uri == "" || filepath.Base(name) == given.Name && given.Name != "" {
 			rc, err := given.Open()
 			if err != nil {
 				return nil, err

@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/hpki-jp/hpki/revocation"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
+	"github.com/hpki-jp/hpki/xmlsig"
 )
 
 // Options configure a Verifier.
@@ -251,6 +253,21 @@ func classifyPathError(err error, cert *x509.Certificate, at time.Time) error {
 	return &pathFailure{ind: Indeterminate, sub: CertificateChainGeneral, err: err}
 }
 
+// unwrapOctetString returns the content of raw when raw is an OCTET STRING
+// holding a SEQUENCE (some producers wrap the timestamp token of an
+// attribute value in an extra OCTET STRING), else raw. The token is then
+// read and checked as the producer wrote it inside.
+func unwrapOctetString(raw []byte) []byte {
+	if len(raw) == 0 || raw[0] != 0x04 {
+		return raw
+	}
+	var inner []byte
+	if rest, err := asn1.Unmarshal(raw, &inner); err != nil || len(rest) != 0 || len(inner) == 0 || inner[0] != 0x30 {
+		return raw
+	}
+	return inner
+}
+
 // parsedToken is a timestamp token parsed once per Verifier: the token, its
 // SignedData (for unsigned attributes such as ats-hash-index-v3) and the
 // certificates and revocation values it carries.
@@ -271,7 +288,7 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 	if e, ok := v.tokens.Load(key); ok {
 		return e.(*parsedToken)
 	}
-	raw = bytes.Clone(raw)
+	raw = bytes.Clone(unwrapOctetString(raw))
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
 		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
@@ -346,6 +363,9 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	r.report.GenTime = tok.GenTime
 	r.report.TSA = tok.TSAName
 	if st.err != nil {
+		if errors.Is(st.err, xmlsig.ErrNotGiven) {
+			return failed(Indeterminate, SignedDataNotFound, st.err.Error())
+		}
 		return failed(TotalFailed, HashFailure, st.err.Error())
 	}
 	sum, err := st.imprint(tok.HashAlgorithm)
@@ -378,6 +398,9 @@ func (v *Verifier) checkTimestampAt(ctx context.Context, st stamp, control time.
 	if err != nil {
 		pf := err.(*pathFailure)
 		return failed(Indeterminate, pf.sub, "TSA certificate: "+err.Error())
+	}
+	if w := v.opts.TSATrust.AnchorWarning(chain[len(chain)-1]); w != "" {
+		r.warnings = append(r.warnings, "TSA "+w)
 	}
 	for _, c := range chain {
 		vd.addCert(c)

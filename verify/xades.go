@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/base64"
@@ -108,7 +109,10 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		return sr
 	}
 	if len(ix.Duplicates) > 0 {
-		return fail(TotalFailed, FormatFailure, "the document has duplicate Id attributes (%s): a signature wrapping attempt or a broken document", strings.Join(ix.Duplicates, ", "))
+		// Only an Id that a reference uses decides what is signed, and
+		// such a reference is refused (IDIndex.Lookup): duplicates no
+		// reference uses are named, not fatal.
+		sr.Warnings = append(sr.Warnings, "the document has duplicate Id attributes ("+strings.Join(ix.Duplicates, ", ")+"); no reference of this signature uses them (one that did would be refused as a signature wrapping attempt)")
 	}
 	if err := xmlsig.CheckSignatureLayout(sig); err != nil {
 		return fail(TotalFailed, FormatFailure, "%v", err)
@@ -137,15 +141,33 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	parentSig := counterSignatureParent(sig)
 	// Signer certificate from KeyInfo, designated by SigningCertificate(V2).
 	var certs []*x509.Certificate
+	var unsupported []string // certificates crypto/x509 cannot read, and why
 	if ki := xmlsig.Child(sig, xmlsig.NSDSig, "KeyInfo"); ki != nil {
 		for _, xd := range xmlsig.Children(ki, xmlsig.NSDSig, "X509Data") {
 			for _, xc := range xmlsig.Children(xd, xmlsig.NSDSig, "X509Certificate") {
 				der, err := b64(xc)
 				if err != nil {
+					unsupported = append(unsupported, "not base64")
 					continue
 				}
 				if c, err := v.parseCert(der); err == nil {
 					certs = append(certs, c)
+				} else {
+					unsupported = append(unsupported, err.Error())
+				}
+			}
+		}
+	}
+	if len(certs) == 0 && signedProps != nil && qp != nil {
+		// KeyInfo without a certificate: the signer's certificate may be
+		// among the CertificateValues. Only the signed SigningCertificate
+		// digest chooses it, as from KeyInfo.
+		for _, val := range xmlsig.EncapsulatedValues(qp, xmlsig.NSXAdES132, "EncapsulatedX509Certificate") {
+			if der, err := base64.StdEncoding.DecodeString(val); err == nil {
+				if c, err := v.parseCert(der); err == nil {
+					certs = append(certs, c)
+				} else {
+					unsupported = append(unsupported, err.Error())
 				}
 			}
 		}
@@ -155,6 +177,12 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		var fe *signingCertFormatError
 		if errors.As(err, &fe) {
 			return fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if len(unsupported) > 0 {
+			// Say why, rather than "no certificate": brainpool keys,
+			// negative serial numbers, bad policy encodings … are
+			// certificates this verifier cannot read.
+			return fail(Indeterminate, NoSigningCertificateFound, "unsupported certificate in KeyInfo: %s (%v)", strings.Join(unsupported, "; "), err)
 		}
 		return fail(Indeterminate, NoSigningCertificateFound, "%v", err)
 	}
@@ -223,7 +251,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	for _, refEl := range refs {
 		ref, err := checker.Check(refEl, sig)
 		if err != nil {
-			if errors.Is(err, xmlsig.ErrLimit) {
+			if errors.Is(err, xmlsig.ErrLimit) || errors.Is(err, xmlsig.ErrUnsupported) {
 				return fail(Indeterminate, FormatFailure, "%v", err)
 			}
 			return fail(TotalFailed, FormatFailure, "%v", err)
@@ -258,7 +286,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		entry := v.coverEntry(&sr, ref, sig, false)
 		if !ref.Checked {
 			if !v.mayBeAbsent(ref.URI) {
-				fail(Indeterminate, SignedDataNotFound, "%s: give the file to check it", ref.URI)
+				fail(Indeterminate, SignedDataNotFound, "%s", notGiven(ref))
 			}
 			continue
 		}
@@ -272,6 +300,7 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 		if !ref.Match {
 			return fail(TotalFailed, HashFailure, "%s was changed after signing (digest mismatch)", entry)
 		}
+		covered = append(covered, ref.Covered...) // set when transforms select other than one element
 		if ref.Target != nil {
 			covered = append(covered, ref.Target)
 			if parentSV != nil && ref.Target == parentSV {
@@ -482,6 +511,14 @@ func isInside(el, anc *etree.Element) bool {
 	return false
 }
 
+// notGiven says which data a reference needs and how to give it.
+func notGiven(ref *xmlsig.Reference) string {
+	if ref.URI == "" {
+		return "the content of a Reference without URI (the signer's application names it) was not given: give it with --content"
+	}
+	return ref.URI + " was not given, so not checked: give the file with --content"
+}
+
 // mayBeAbsent reports whether the caller allows the detached data uri to
 // be absent (Options.MayBeAbsent).
 func (v *Verifier) mayBeAbsent(uri string) bool {
@@ -528,7 +565,7 @@ func (v *Verifier) checkManifest(sr *SignatureReport, checker *xmlsig.Checker, m
 	for _, refEl := range refs {
 		ref, err := checker.Check(refEl, sig)
 		if err != nil {
-			if errors.Is(err, xmlsig.ErrLimit) {
+			if errors.Is(err, xmlsig.ErrLimit) || errors.Is(err, xmlsig.ErrUnsupported) {
 				return &problem{Indeterminate, FormatFailure, "Manifest: " + err.Error()}
 			}
 			return &problem{TotalFailed, FormatFailure, "Manifest: " + err.Error()}
@@ -545,10 +582,12 @@ func (v *Verifier) checkManifest(sr *SignatureReport, checker *xmlsig.Checker, m
 			return &problem{TotalFailed, HashFailure, ref.Covers + " listed in the signed Manifest was changed after signing (digest mismatch)"}
 		case ref.Target != nil:
 			*covered = append(*covered, ref.Target)
+		default:
+			*covered = append(*covered, ref.Covered...)
 		}
 	}
 	if len(missing) > 0 {
-		return &problem{Indeterminate, SignedDataNotFound, "files listed in the signed Manifest were not given, so not checked: " + strings.Join(missing, ", ")}
+		return &problem{Indeterminate, SignedDataNotFound, "files listed in the signed Manifest were not given, so not checked (give them with --content, or beside the signature): " + strings.Join(missing, ", ")}
 	}
 	return nil
 }
@@ -856,11 +895,21 @@ func verifyXMLSignatureValue(cert *x509.Certificate, keyKind string, h crypto.Ha
 			return cms.ErrSignature
 		}
 		return nil
-	default:
+	case *rsa.PublicKey:
+		if keyKind == "RSA-PSS" {
+			// RFC 6931: MGF1 with the same hash; the salt length is the
+			// hash's unless RSAPSSParams say otherwise (any is accepted).
+			if err := rsa.VerifyPSS(pub, h, digest, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: h}); err != nil {
+				return fmt.Errorf("%w: %v", cms.ErrSignature, err)
+			}
+			return nil
+		}
 		if keyKind != "RSA" {
 			return fmt.Errorf("signature method does not fit the key")
 		}
 		alg, _ := cms.SignatureAlgorithm(cert.PublicKey, h, false)
 		return cms.VerifySignature(cert.PublicKey, alg, h, digest, sig)
+	default:
+		return fmt.Errorf("signature method does not fit the key")
 	}
 }

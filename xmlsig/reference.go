@@ -33,6 +33,12 @@ type Reference struct {
 	// ds:Signature" when Excluded is set).
 	Covers string
 	Hash   crypto.Hash
+	// Covered lists the elements whose whole subtrees the reference
+	// covers, when transforms (XPath, XPath Filter 2.0) select more or
+	// less than one element: Target is then nil, and an element is
+	// covered only when it or an ancestor is listed here. Set to
+	// []{Target} when Target is set by the general transform path.
+	Covered []*etree.Element
 	// Checked is false when a detached file was not given.
 	Checked bool
 	// Match is true when the digest matches.
@@ -87,6 +93,9 @@ type Checker struct {
 	spent  int64
 	memo   map[memoKey]*memoEntry
 	paths  map[*etree.Element]string
+	// nodeSetRefs counts the references transformed as node-sets of Doc
+	// (see MaxNodeSetReferences).
+	nodeSetRefs int
 }
 
 // path is Path, memoised (Path of an element costs its siblings).
@@ -170,6 +179,9 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 	want, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(Text(dv)), ""))
 	if err != nil {
 		return nil, formatErr("Reference %q DigestValue is not base64", r.URI)
+	}
+	if needsTransformPipeline(ref, uriAttr) {
+		return c.checkTransformed(ref, sig, r, uriAttr, want, out)
 	}
 	enveloped, c14nAlg, prefixes, err := transforms(ref)
 	if err != nil {

@@ -3,6 +3,7 @@ package xmlsig
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
@@ -105,7 +106,7 @@ func ArchiveReferenceData(doc *etree.Document, sig *etree.Element, detached Deta
 			return nil, err
 		}
 		if !r.Checked {
-			return nil, formatErr("the archive timestamp covers %s: give the file", r.URI)
+			return nil, fmt.Errorf("%w: the archive timestamp covers %s (%s): give it with --content", ErrNotGiven, r.URI, r.Covers)
 		}
 	}
 	return buf.Bytes(), nil

@@ -8,6 +8,7 @@ package xmlsig
 import (
 	"bytes"
 	"crypto"
+	_ "crypto/sha3" // SHA-3 DigestMethods
 	"errors"
 	"fmt"
 	"strings"
@@ -35,6 +36,15 @@ const (
 	AlgSHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 	AlgSHA384 = "http://www.w3.org/2001/04/xmldsig-more#sha384"
 	AlgSHA512 = "http://www.w3.org/2001/04/xmlenc#sha512"
+
+	AlgSHA3_256 = "http://www.w3.org/2007/05/xmldsig-more#sha3-256"
+	AlgSHA3_384 = "http://www.w3.org/2007/05/xmldsig-more#sha3-384"
+	AlgSHA3_512 = "http://www.w3.org/2007/05/xmldsig-more#sha3-512"
+
+	// RSASSA-PSS with MGF1 (RFC 6931 §2.3.10), salt length the hash's.
+	AlgRSAPSSSHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
+	AlgRSAPSSSHA384 = "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1"
+	AlgRSAPSSSHA512 = "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1"
 
 	AlgRSASHA1     = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 	AlgRSASHA256   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
@@ -184,6 +194,12 @@ func DigestAlgorithm(uri string) (crypto.Hash, error) {
 		return crypto.SHA384, nil
 	case AlgSHA512:
 		return crypto.SHA512, nil
+	case AlgSHA3_256:
+		return crypto.SHA3_256, nil
+	case AlgSHA3_384:
+		return crypto.SHA3_384, nil
+	case AlgSHA3_512:
+		return crypto.SHA3_512, nil
 	}
 	return 0, formatErr("unsupported digest method %q", uri)
 }
@@ -202,7 +218,7 @@ func DigestURI(h crypto.Hash) string {
 }
 
 // SignatureAlgorithm maps a SignatureMethod URI to its hash and key kind
-// ("RSA" or "ECDSA").
+// ("RSA" for PKCS#1 v1.5, "RSA-PSS", or "ECDSA").
 func SignatureAlgorithm(uri string) (crypto.Hash, string, error) {
 	switch uri {
 	case AlgRSASHA1:
@@ -213,6 +229,12 @@ func SignatureAlgorithm(uri string) (crypto.Hash, string, error) {
 		return crypto.SHA384, "RSA", nil
 	case AlgRSASHA512:
 		return crypto.SHA512, "RSA", nil
+	case AlgRSAPSSSHA256:
+		return crypto.SHA256, "RSA-PSS", nil
+	case AlgRSAPSSSHA384:
+		return crypto.SHA384, "RSA-PSS", nil
+	case AlgRSAPSSSHA512:
+		return crypto.SHA512, "RSA-PSS", nil
 	case AlgECDSASHA256:
 		return crypto.SHA256, "ECDSA", nil
 	case AlgECDSASHA384:

@@ -104,9 +104,17 @@ Exit codes: 0 valid, 1 invalid, 3 usage error or unreadable input.`,
 				return usageError(err)
 			}
 			// A file may carry the certificate followed by its chain.
+			var anchorWarning string
 			res := certinfo.CheckCertificate(certs[0], func(c *x509.Certificate, t time.Time) ([][]*x509.Certificate, error) {
-				return store.Verify(c, certs[1:], t)
+				chains, err := store.Verify(c, certs[1:], t)
+				if err == nil && len(chains) > 0 {
+					anchorWarning = store.AnchorWarning(chains[0][len(chains[0])-1])
+				}
+				return chains, err
 			}, when, !allowNonHPKI)
+			if anchorWarning != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+textsafe.String(anchorWarning))
+			}
 			if out.isJSON() {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
 					return err

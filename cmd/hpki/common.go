@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -104,11 +103,13 @@ func (r *revocationFlags) apply(opts *verify.Options) error {
 		if err != nil {
 			return usageError(fmt.Errorf("--crl: %w", err))
 		}
-		crl, err := parseCRL(data)
+		crls, err := revocation.ParseCRLFile(data)
 		if err != nil {
 			return usageError(fmt.Errorf("--crl %s: not a CRL: %v", name, err))
 		}
-		opts.CRLs = append(opts.CRLs, crl.Raw)
+		for _, crl := range crls {
+			opts.CRLs = append(opts.CRLs, crl.Raw)
+		}
 	}
 	for _, name := range r.ocsps {
 		data, err := readLimited(name, 1<<20)
@@ -120,12 +121,16 @@ func (r *revocationFlags) apply(opts *verify.Options) error {
 	return nil
 }
 
-// parseCRL reads a CRL in PEM or DER.
+// parseCRL reads a file holding exactly one CRL (PEM or DER).
 func parseCRL(data []byte) (*x509.RevocationList, error) {
-	if block, _ := pem.Decode(data); block != nil {
-		data = block.Bytes
+	crls, err := revocation.ParseCRLFile(data)
+	if err != nil {
+		return nil, err
 	}
-	return x509.ParseRevocationList(data)
+	if len(crls) != 1 {
+		return nil, fmt.Errorf("%d CRLs in the file, want one", len(crls))
+	}
+	return crls[0], nil
 }
 
 // validationOptions builds the verify options the trust, --tsa-trust and

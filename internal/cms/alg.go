@@ -14,6 +14,7 @@ import (
 
 	_ "crypto/sha1" // SHA-1 digests of old signatures and ESSCertID v1
 	_ "crypto/sha256"
+	_ "crypto/sha3" // SHA-3 digests (FIPS 202) of newer producers
 	_ "crypto/sha512"
 )
 
@@ -27,7 +28,17 @@ var hashes = []struct {
 	{OIDSHA256, crypto.SHA256, OIDSHA256WithRSA, OIDECDSAWithSHA256},
 	{OIDSHA384, crypto.SHA384, OIDSHA384WithRSA, OIDECDSAWithSHA384},
 	{OIDSHA512, crypto.SHA512, OIDSHA512WithRSA, OIDECDSAWithSHA512},
+	{OIDSHA3_256, crypto.SHA3_256, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 14}, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 10}},
+	{OIDSHA3_384, crypto.SHA3_384, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 15}, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 11}},
+	{OIDSHA3_512, crypto.SHA3_512, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 16}, asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 12}},
 }
+
+// SHA-3 digest algorithms (NIST).
+var (
+	OIDSHA3_256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 8}
+	OIDSHA3_384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 9}
+	OIDSHA3_512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 10}
+)
 
 // HashFromOID returns the hash function of a digest algorithm OID.
 func HashFromOID(oid asn1.ObjectIdentifier) (crypto.Hash, error) {

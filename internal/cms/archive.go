@@ -169,22 +169,33 @@ type ArchiveElements struct {
 	sd    *SignedData
 	si    *SignerInfo
 	parts [][2][]byte // unsigned attribute (type, value) pairs
-	sets  map[crypto.Hash]*[3]map[string]int
+	sets  map[indexKind]*[3]map[string]int
+}
+
+// indexKind tells the hash sets of an ArchiveElements apart: the hash, and
+// whether unsigned attributes are hashed whole (the older ats-hash-index)
+// or per value (ats-hash-index-v3).
+type indexKind struct {
+	h     crypto.Hash
+	whole bool
 }
 
 // NewArchiveElements returns the archive elements of si in sd.
 func NewArchiveElements(sd *SignedData, si *SignerInfo) *ArchiveElements {
-	return &ArchiveElements{sd: sd, si: si, parts: unsignedAttrValueParts(si), sets: map[crypto.Hash]*[3]map[string]int{}}
+	return &ArchiveElements{sd: sd, si: si, parts: unsignedAttrValueParts(si), sets: map[indexKind]*[3]map[string]int{}}
 }
 
 // counts returns how many elements each index list may name.
-func (e *ArchiveElements) counts() [3]int {
+func (e *ArchiveElements) counts(whole bool) [3]int {
+	if whole {
+		return [3]int{len(e.sd.Certificates), len(e.sd.CRLs), len(e.si.UnsignedAttrs)}
+	}
 	return [3]int{len(e.sd.Certificates), len(e.sd.CRLs), len(e.parts)}
 }
 
 // hashed returns the multisets of element hashes for h, computing them once.
-func (e *ArchiveElements) hashed(h crypto.Hash) *[3]map[string]int {
-	if s, ok := e.sets[h]; ok {
+func (e *ArchiveElements) hashed(h crypto.Hash, whole bool) *[3]map[string]int {
+	if s, ok := e.sets[indexKind{h, whole}]; ok {
 		return s
 	}
 	sum := func(parts ...[]byte) string {
@@ -195,7 +206,7 @@ func (e *ArchiveElements) hashed(h crypto.Hash) *[3]map[string]int {
 		return string(d.Sum(nil))
 	}
 	var s [3]map[string]int
-	for i, n := range e.counts() {
+	for i, n := range e.counts(whole) {
 		s[i] = make(map[string]int, n)
 	}
 	for _, c := range e.sd.Certificates {
@@ -204,11 +215,50 @@ func (e *ArchiveElements) hashed(h crypto.Hash) *[3]map[string]int {
 	for _, c := range e.sd.CRLs {
 		s[1][sum(c)]++
 	}
-	for _, p := range e.parts {
-		s[2][sum(p[0], p[1])]++
+	if whole {
+		for _, a := range e.si.UnsignedAttrs {
+			if der, err := a.marshal(); err == nil {
+				s[2][sum(der)]++
+			}
+		}
+	} else {
+		for _, p := range e.parts {
+			s[2][sum(p[0], p[1])]++
+		}
 	}
-	e.sets[h] = &s
+	e.sets[indexKind{h, whole}] = &s
 	return &s
+}
+
+// marshal returns the DER Attribute: its type and the SET of its values
+// as they were encoded, in their order.
+func (a *Attribute) marshal() ([]byte, error) {
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(s *cryptobyte.Builder) {
+		s.AddASN1ObjectIdentifier(a.Type)
+		s.AddASN1(cbasn1.SET, func(set *cryptobyte.Builder) {
+			for _, v := range a.Values {
+				enc := v.FullBytes
+				if enc == nil {
+					var err error
+					if enc, err = asn1.Marshal(v); err != nil {
+						set.SetError(err)
+						return
+					}
+				}
+				set.AddBytes(enc)
+			}
+		})
+	})
+	return b.Bytes()
+}
+
+// CheckOldIndex is CheckIndex for the older ats-hash-index (OID
+// 0.4.0.1733.2.5, ETSI TS 101 733 v2.x): the same structure, but each
+// unsigned attribute is hashed whole (its DER Attribute encoding) rather
+// than per value.
+func (e *ArchiveElements) CheckOldIndex(index []byte) (crypto.Hash, error) {
+	return e.checkIndex(index, true)
 }
 
 // CheckIndex parses an ats-hash-index-v3 value and checks that every hash
@@ -218,6 +268,10 @@ func (e *ArchiveElements) hashed(h crypto.Hash) *[3]map[string]int {
 // entries of another length than its hash, is refused at once. It returns
 // the index's hash algorithm.
 func (e *ArchiveElements) CheckIndex(index []byte) (crypto.Hash, error) {
+	return e.checkIndex(index, false)
+}
+
+func (e *ArchiveElements) checkIndex(index []byte, whole bool) (crypto.Hash, error) {
 	input := cryptobyte.String(index)
 	var seq cryptobyte.String
 	if !input.ReadASN1(&seq, cbasn1.SEQUENCE) || !input.Empty() {
@@ -243,7 +297,7 @@ func (e *ArchiveElements) CheckIndex(index []byte) (crypto.Hash, error) {
 		}
 	}
 	names := [3]string{"certificate", "revocation value", "unsigned attribute"}
-	limits := e.counts()
+	limits := e.counts(whole)
 	var lists [3][][]byte
 	for i := range lists {
 		var l cryptobyte.String
@@ -267,7 +321,7 @@ func (e *ArchiveElements) CheckIndex(index []byte) (crypto.Hash, error) {
 	if !seq.Empty() {
 		return 0, formatErr("trailing data in ats-hash-index-v3")
 	}
-	have := e.hashed(h)
+	have := e.hashed(h, whole)
 	var used [3]map[string]int
 	for i := range lists {
 		used[i] = make(map[string]int, len(lists[i]))

@@ -236,3 +236,23 @@ func appendLength(out []byte, n int) []byte {
 	}
 	return append(out, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }
+
+// SplitPadding returns the first BER/DER element of in and the number of
+// bytes after it, when everything after it is zero bytes (some producers
+// pad their files): Parse refuses such input, a caller that accepts the
+// padding parses element instead and says so. padding is 0 when in has no
+// trailing data or when what follows is not only zeros (element is then
+// nil).
+func SplitPadding(in []byte) (element []byte, padding int) {
+	var n berNormaliser
+	_, rest, err := n.measure(in, 0, false)
+	if err != nil || len(rest) == 0 || len(rest) == len(in) {
+		return nil, 0
+	}
+	for _, b := range rest {
+		if b != 0 {
+			return nil, 0
+		}
+	}
+	return in[:len(in)-len(rest)], len(rest)
+}

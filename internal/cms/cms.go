@@ -20,21 +20,24 @@ import (
 
 // Object identifiers used by CMS, CAdES and RFC 3161.
 var (
-	OIDData                   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	OIDSignedData             = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	OIDTSTInfo                = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-	OIDContentType            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	OIDMessageDigest          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	OIDSigningTime            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
-	OIDCounterSignature       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 6}
-	OIDSigningCertificate     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
-	OIDSigningCertificateV2   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	OIDSignaturePolicyID      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 15}
-	OIDSignatureTimeStamp     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-	OIDCertificateValues      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 23}
-	OIDRevocationValues       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 24}
-	OIDArchiveTimeStampV3     = asn1.ObjectIdentifier{0, 4, 0, 1733, 2, 4}
-	OIDATSHashIndexV3         = asn1.ObjectIdentifier{0, 4, 0, 19122, 1, 5}
+	OIDData                 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	OIDSignedData           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	OIDTSTInfo              = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
+	OIDContentType          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	OIDMessageDigest        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	OIDSigningTime          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	OIDCounterSignature     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 6}
+	OIDSigningCertificate   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
+	OIDSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	OIDSignaturePolicyID    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 15}
+	OIDSignatureTimeStamp   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	OIDCertificateValues    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 23}
+	OIDRevocationValues     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 24}
+	OIDArchiveTimeStampV3   = asn1.ObjectIdentifier{0, 4, 0, 1733, 2, 4}
+	OIDATSHashIndexV3       = asn1.ObjectIdentifier{0, 4, 0, 19122, 1, 5}
+	// OIDATSHashIndex is the older ats-hash-index of ETSI TS 101 733
+	// v2.x archive-time-stamp-v3 tokens.
+	OIDATSHashIndex           = asn1.ObjectIdentifier{0, 4, 0, 1733, 2, 5}
 	OIDSHA1                   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
 	OIDSHA256                 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
 	OIDSHA384                 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
@@ -99,7 +102,7 @@ type SignerIdentifier struct {
 func (id SignerIdentifier) Matches(c *x509.Certificate) bool {
 	switch {
 	case id.IssuerAndSerial != nil:
-		return bytes.Equal(id.IssuerAndSerial.RawIssuer, c.RawIssuer) && id.IssuerAndSerial.Serial.Cmp(c.SerialNumber) == 0
+		return id.IssuerAndSerial.Serial.Cmp(c.SerialNumber) == 0 && SameName(id.IssuerAndSerial.RawIssuer, c.RawIssuer)
 	case id.SubjectKeyID != nil:
 		return len(c.SubjectKeyId) > 0 && bytes.Equal(id.SubjectKeyID, c.SubjectKeyId)
 	}

@@ -118,7 +118,7 @@ func CheckSigningCertificate(attr *Attribute, cert *x509.Certificate) (CertIDMat
 		}
 		found := false
 		for _, gn := range is.Issuer {
-			if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && bytes.Equal(gn.Bytes, cert.RawIssuer) {
+			if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && SameName(gn.Bytes, cert.RawIssuer) {
 				found = true
 			}
 		}
@@ -238,7 +238,7 @@ func ParseIssuerSerial(der []byte, cert *x509.Certificate) (bool, error) {
 		return false, nil
 	}
 	for _, gn := range is.Issuer {
-		if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && bytes.Equal(gn.Bytes, cert.RawIssuer) {
+		if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 && SameName(gn.Bytes, cert.RawIssuer) {
 			return true, nil
 		}
 	}
