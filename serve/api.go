@@ -341,11 +341,12 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errStatus(http.StatusBadRequest, fmt.Errorf("level %q: B or T (extend for LT and LTA)", req.Level))
 	}
-	// The user's keys: certificates of the same holder (auth.Identity.Owns)
+	// The user's keys: certificates of the same holder from the same HPKI
+	// certification authority (auth.Identity.Owns)
 	// meeting the role requirement.
 	var mine []SigningKey
 	for _, k := range s.cfg.Keys {
-		if id.Owns(k.Certificate) && role.CheckCertificate(k.Certificate) == nil {
+		if id.Owns(k.Certificate, k.Chain) && role.CheckCertificate(k.Certificate) == nil {
 			mine = append(mine, k)
 		}
 	}
