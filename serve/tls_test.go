@@ -10,6 +10,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"math/big"
 	"net"
 	"net/http"
@@ -109,4 +110,23 @@ func TestTLSClientCertificateCurl(t *testing.T) {
 
 type verifyReport struct {
 	Indication string `json:"indication"`
+}
+
+// TestPlainHTTP: plain HTTP is allowed (with a warning) on loopback only;
+// elsewhere it needs the explicit insecure flag.
+func TestPlainHTTP(t *testing.T) {
+	for _, c := range []struct {
+		host     string
+		insecure bool
+		ok       bool
+	}{
+		{"127.0.0.1", false, true}, {"127.0.0.2", false, true}, {"::1", false, true}, {"localhost", false, true},
+		{"", false, false}, {"0.0.0.0", false, false}, {"::", false, false}, {"192.0.2.1", false, false}, {"example.org", false, false},
+		{"0.0.0.0", true, true}, {"192.0.2.1", true, true},
+	} {
+		warning, err := PlainHTTP(c.host, c.insecure)
+		if (err == nil) != c.ok || (err == nil && warning == "") || (err != nil && !errors.Is(err, ErrPlainHTTP)) {
+			t.Errorf("PlainHTTP(%q, %v) = %q, %v", c.host, c.insecure, warning, err)
+		}
+	}
 }

@@ -87,6 +87,9 @@ func TestServeCLI(t *testing.T) {
 	if base == "" {
 		t.Fatal("serve did not start")
 	}
+	if !strings.Contains(errs.String(), "warning: serving plain HTTP on a loopback address") {
+		t.Fatalf("no plain-HTTP warning: %q", errs.String())
+	}
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
@@ -170,6 +173,18 @@ func TestServeCLI(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("still serving")
+	}
+}
+
+// TestServePlainHTTPRefused: without TLS, a non-loopback address is a
+// usage error (exit 3) unless --insecure-http; nothing is listened on.
+func TestServePlainHTTPRefused(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:0", ":0"} {
+		code, _, stderr := runCLI(t, "serve", "--addr", addr, "--origin", "https://ehr.example", "--offline", "--trust", testpki.Path("root.pem"))
+		if code != 3 || !strings.Contains(stderr, "--insecure-http") {
+			t.Fatalf("serve --addr %s without TLS: %d %q", addr, code, stderr)
+		}
+		assertOneLineError(t, stderr)
 	}
 }
 
