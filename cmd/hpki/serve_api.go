@@ -51,7 +51,9 @@ Login: challenge-response (POST /v1/auth/challenge, /v1/auth/login; the
 card side is 'hpki auth login URL'), or a TLS client certificate
 (--client-certificates; card clients use TLS 1.2, see docs).
 
-Logs are JSON lines on stderr; metrics at /metrics; /healthz and /readyz
+Without --tls-cert/--tls-key it serves plain HTTP on a loopback address only
+(warned); a non-loopback address needs --insecure-http (TLS terminated in
+front). Logs are JSON lines on stderr; metrics at /metrics; /healthz and /readyz
 need no card. SIGTERM or SIGINT stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
