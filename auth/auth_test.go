@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
 	"errors"
+	"math/big"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -87,14 +89,10 @@ func TestIdentify(t *testing.T) {
 	if id.Subject != "TEST DOCTOR Taro" || id.SubjectJa == "" || id.HolderID != "MD0001" || len(id.Roles) != 1 || id.Roles[0].Ja != "医師" || id.Roles[0].Scheme != "1.2.392.100495.1.6.1.1" || len(id.CertificateSHA256) != 64 || id.Serial == "" || !strings.Contains(id.Issuer, "AuthCA") {
 		t.Fatalf("identity %+v", id)
 	}
-	if !id.Owns(e.pki.Doctor.Cert) || id.Owns(e.pki.Pharmacist.Cert) {
+	if !id.Owns(e.pki.Doctor.Cert, e.pki.Doctor.Chain) || id.Owns(e.pki.Pharmacist.Cert, e.pki.Pharmacist.Chain) {
 		t.Fatal("Owns: the doctor's signing certificate is theirs, the pharmacist's is not")
 	}
-	other := *e.pki.Doctor.Cert // the same name from another issuing organisation
-	other.Issuer.Organization = []string{"Another HPKI CA"}
-	if id.Owns(&other) {
-		t.Fatal("Owns: a certificate of the same name from another issuer")
-	}
+	testOwnsStrict(t, e.pki, id)
 	if !id.HasRole(mustReq(t, "Medical Doctor")) || id.HasRole(mustReq(t, "薬剤師")) {
 		t.Fatal("HasRole")
 	}
@@ -330,5 +328,52 @@ func TestToBeSignedAndOrigin(t *testing.T) {
 	}
 	if _, err := NewService(ServiceOptions{Origin: "https://EHR.example/", Authenticator: &Authenticator{}}); err == nil {
 		t.Error("a non-canonical origin was accepted")
+	}
+}
+
+// testOwnsStrict: the signing certificate must name the same subject AND
+// come from a CA of the same certification authority (same certifying key,
+// names equal but the CN): a look-alike CA of another root key, with the
+// very same names, issuing the doctor's very subject name, is not theirs;
+// nor is a certificate without its issuing CA, nor an identity without a
+// validated path.
+func testOwnsStrict(t *testing.T, p *testpki.PKI, id *Identity) {
+	t.Helper()
+	if id.Owns(p.Doctor.Cert, nil) {
+		t.Fatal("Owns without the issuing CA")
+	}
+	if NewIdentity(p.DoctorAuth.Cert).Owns(p.Doctor.Cert, p.Doctor.Chain) {
+		t.Fatal("Owns of an identity without a validated path")
+	}
+	mk := func(tmpl, parent *x509.Certificate, pub any, key any) *x509.Certificate {
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := x509.ParseCertificate(der)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	rootKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	caKey, _ := rsa.GenerateKey(rand.Reader, 2048)
+	now := time.Now()
+	// Another root with the real root's very name; a sign CA under it with
+	// the real sign CA's very name; the doctor's very subject under that.
+	root := mk(&x509.Certificate{SerialNumber: big.NewInt(1), RawSubject: p.Root.Cert.RawSubject, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, &x509.Certificate{RawSubject: p.Root.Cert.RawSubject}, &rootKey.PublicKey, rootKey)
+	root = mk(&x509.Certificate{SerialNumber: big.NewInt(1), RawSubject: p.Root.Cert.RawSubject, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, root, &rootKey.PublicKey, rootKey)
+	ca := mk(&x509.Certificate{SerialNumber: big.NewInt(2), RawSubject: p.SignCA.Cert.RawSubject, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}, root, &caKey.PublicKey, rootKey)
+	leaf := mk(&x509.Certificate{SerialNumber: big.NewInt(3), RawSubject: p.Doctor.Cert.RawSubject, NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageContentCommitment}, ca, p.Doctor.Cert.PublicKey, caKey)
+	if !bytes.Equal(leaf.RawSubject, p.Doctor.Cert.RawSubject) || !bytes.Equal(ca.RawSubject, p.SignCA.Cert.RawSubject) || !bytes.Equal(ca.RawIssuer, p.SignCA.Cert.RawIssuer) {
+		t.Fatal("look-alike names differ")
+	}
+	if id.Owns(leaf, []*x509.Certificate{ca}) {
+		t.Fatal("Owns: a same-named certificate from a look-alike CA of another root key")
+	}
+	// The real sign CA offered as the issuer of the look-alike leaf: its
+	// key does not verify the leaf.
+	if id.Owns(leaf, p.Doctor.Chain) {
+		t.Fatal("Owns: a chain CA whose key did not sign the certificate")
 	}
 }

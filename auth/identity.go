@@ -21,14 +21,15 @@
 package auth
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/hpki-jp/hpki/certinfo"
@@ -60,7 +61,7 @@ type Identity struct {
 	Warnings []string `json:"warnings,omitempty"`
 
 	rawSubject []byte
-	issuerOrg  []string
+	issuingCA  *x509.Certificate // from the validated path (Identify), else nil
 	roles      []hcrole.Role
 }
 
@@ -81,7 +82,6 @@ func NewIdentity(cert *x509.Certificate) *Identity {
 		CertificateSHA256: hex.EncodeToString(sum[:]),
 		NotAfter:          cert.NotAfter.UTC(),
 		rawSubject:        append([]byte(nil), cert.RawSubject...),
-		issuerOrg:         slices.Clone(cert.Issuer.Organization),
 	}
 	if !cert.IsCA {
 		id.roles, _ = hcrole.FromCertificate(cert)
@@ -99,21 +99,76 @@ func NewIdentity(cert *x509.Certificate) *Identity {
 	return id
 }
 
-// Owns reports whether cert is a certificate of the same person: HPKI
-// issues a holder's signing and authentication certificates under the same
-// subject name (common name, organisation and serialNumber, the holder
-// identifier) from CAs of the same issuing organisation, so the rule is
-// byte equality of the whole subject name, with a non-empty serialNumber,
-// and equal, non-empty issuer organisation names (a holder identifier is
-// unique only within its issuer: MEDIS, JMA and JPA number their holders
-// apart). It does not validate cert: a signer must still check it
-// (sign.Preflight, verify.Verifier.CheckSigner).
-func (id *Identity) Owns(cert *x509.Certificate) bool {
-	if id == nil || id.HolderID == "" || len(id.rawSubject) == 0 || len(id.issuerOrg) == 0 {
+// Owns reports whether cert, a signing certificate with chain (its CA
+// certificates), is a certificate of the same person as the identity. The
+// rule, all of which must hold:
+//
+//  1. the subject names are byte-equal (common name, organisation and
+//     serialNumber) and carry a non-empty serialNumber, the HPKI holder
+//     identifier;
+//  2. the CA that issued cert is in chain, and its key verifies cert's
+//     signature;
+//  3. that CA and the CA that issued the identity's authentication
+//     certificate (from the path validated at login) are the same CA or
+//     sibling CAs of one HPKI certification authority: both certified by
+//     the same key (equal issuer name and authority key identifier, which
+//     must be present) with names equal but for their common name (e.g.
+//     "…-SignCA-forNonRepudiation" and "…-AuthCA-forAuthentication" of one
+//     organisation).
+//
+// Assumption: an HPKI certification authority (MEDIS, JMA, JPA) issues a
+// holder's signing and authentication certificates under the same subject
+// name, from its signing and authentication CAs, which its one root key
+// certifies; a holder identifier is unique only within one authority, so a
+// same-named certificate of another authority (another root key) is not the
+// same person. An identity made by NewIdentity (no validated path) owns
+// nothing. Owns does not validate cert: a signer must still check it
+// (sign.Preflight, verify.Verifier.CheckSigner), which the caller does.
+func (id *Identity) Owns(cert *x509.Certificate, chain []*x509.Certificate) bool {
+	if id == nil || cert == nil || id.HolderID == "" || len(id.rawSubject) == 0 || id.issuingCA == nil {
 		return false
 	}
-	return string(cert.RawSubject) == string(id.rawSubject) && slices.Equal(cert.Issuer.Organization, id.issuerOrg)
+	if !bytes.Equal(cert.RawSubject, id.rawSubject) {
+		return false
+	}
+	var issuer *x509.Certificate
+	for _, c := range chain {
+		if c != nil && c.IsCA && bytes.Equal(c.RawSubject, cert.RawIssuer) && cert.CheckSignatureFrom(c) == nil {
+			issuer = c
+			break
+		}
+	}
+	if issuer == nil {
+		return false
+	}
+	return sameAuthority(issuer, id.issuingCA)
 }
+
+// sameAuthority reports whether CAs a and b are one CA or sibling CAs of
+// one certification authority (Owns, rule 3).
+func sameAuthority(a, b *x509.Certificate) bool {
+	if bytes.Equal(a.Raw, b.Raw) {
+		return true
+	}
+	if len(a.AuthorityKeyId) == 0 || !bytes.Equal(a.AuthorityKeyId, b.AuthorityKeyId) || !bytes.Equal(a.RawIssuer, b.RawIssuer) {
+		return false
+	}
+	return nameWithoutCN(a.Subject) == nameWithoutCN(b.Subject)
+}
+
+// nameWithoutCN is the name's attributes, in order, but its common names.
+func nameWithoutCN(n pkix.Name) string {
+	var rdn pkix.RDNSequence
+	for _, atv := range n.Names {
+		if atv.Type.Equal(oidCommonName) {
+			continue
+		}
+		rdn = append(rdn, []pkix.AttributeTypeAndValue{atv})
+	}
+	return fmt.Sprintf("%d:%v", len(rdn), rdn)
+}
+
+var oidCommonName = asn1.ObjectIdentifier{2, 5, 4, 3}
 
 // HasRole reports whether the identity carries a role meeting r (r's
 // catalogue entries, each under exactly its scheme).
@@ -165,6 +220,9 @@ func (a *Authenticator) Identify(ctx context.Context, cert *x509.Certificate, ch
 	}
 	id := NewIdentity(cert)
 	id.Warnings = st.Warnings
+	if len(st.Chain) > 1 {
+		id.issuingCA = st.Chain[1]
+	}
 	return id, nil
 }
 

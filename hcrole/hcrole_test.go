@@ -264,6 +264,13 @@ func TestRequirement(t *testing.T) {
 			}
 		})
 	}
+	// An empty or blank role is refused, never the zero (accept-all)
+	// requirement.
+	for _, specs := range [][]string{{""}, {" "}, {"医師", ""}, {"医師,"}, {",医師"}, {"医師,,Dentist"}, {"医師、 "}, {"\t"}} {
+		if r, err := ParseRequirement(specs...); err == nil || !strings.Contains(err.Error(), "empty HPKI role") {
+			t.Fatalf("ParseRequirement(%q) = %v, %v; want an empty-role error", specs, r, err)
+		}
+	}
 	if _, err := ParseRequirement("Astronaut"); err == nil || !strings.Contains(err.Error(), "Medical Doctor (医師)") {
 		t.Fatalf("unknown role error = %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Requirement is a role policy: the holder must have any one of the roles.
@@ -13,17 +14,20 @@ type Requirement struct {
 }
 
 // ParseRequirement builds a requirement from role names. Each spec may hold
-// several comma-separated names (、 also separates), in English ("Medical
-// Doctor") or Japanese ("医師"). An unknown name is an error listing the
-// valid names.
+// several comma-separated names (、 and ， also separate), in English
+// ("Medical Doctor") or Japanese ("医師"). An unknown name is an error
+// listing the valid names, and so is an empty or blank name (a spec "",
+// " " or "医師,,"): a caller that asked for a role but filled it from an
+// empty setting must not get the zero Requirement, which accepts everyone.
+// No specs at all is the zero Requirement.
 func ParseRequirement(specs ...string) (Requirement, error) {
 	var r Requirement
 	seen := map[string]bool{}
 	for _, spec := range specs {
-		for _, name := range strings.FieldsFunc(spec, func(c rune) bool { return c == ',' || c == '、' || c == '，' }) {
+		for _, name := range splitRoles(spec) {
 			name = strings.TrimSpace(name)
 			if name == "" {
-				continue
+				return Requirement{}, fmt.Errorf("empty HPKI role in %q; known roles: %s", spec, knownNames())
 			}
 			e, ok := Lookup(name)
 			if !ok {
@@ -36,6 +40,20 @@ func ParseRequirement(specs ...string) (Requirement, error) {
 		}
 	}
 	return r, nil
+}
+
+// splitRoles splits spec at the separators, keeping empty fields (which
+// ParseRequirement refuses).
+func splitRoles(spec string) []string {
+	var names []string
+	start := 0
+	for i, c := range spec {
+		if c == ',' || c == '、' || c == '，' {
+			names = append(names, spec[start:i])
+			start = i + utf8.RuneLen(c)
+		}
+	}
+	return append(names, spec[start:])
 }
 
 func knownNames() string {

@@ -19,7 +19,7 @@ schemas={
  "Status": obj({"status":S()},["status"]),
  "Error": obj({"error":S(description="one line, for people"),"reason":S(description="machine-readable refusal reason of a login (unknown_nonce, expired, wrong_origin, clock_skew, bad_signature, not_login_certificate, certificate_invalid, revoked, role, busy, malformed)")},["error"]),
  "VerifyRequest": obj({"signature":B("the signature file: CAdES (DER, BER or PEM) or an XAdES XML document, detected by content"),"content":B("the detached signed content"),"contentName":S(description="name of content (detached XAdES references, covers)"),"requireRole":A(S(),"roles (English or Japanese) of which the signer must hold one")},["signature"]),
- "VerifyForm": obj({"signature":{"type":"string","format":"binary","description":"the signature file, raw bytes"},"content":{"type":"string","format":"binary","description":"the detached content, raw bytes"},"contentName":S(),"requireRole":A(S(),"repeat the part for several roles")},["signature"],"multipart/form-data form of VerifyRequest, without base64: curl -F signature=@letter.txt.p7s -F content=@letter.txt"),
+ "VerifyForm": obj({"signature":{"type":"string","format":"binary","description":"the signature file, raw bytes"},"content":{"type":"string","format":"binary","description":"the detached content, raw bytes"},"contentName":S(),"requireRole":A(S(),"repeat the part for several roles")},["signature"],"multipart/form-data form of VerifyRequest, without base64: curl -F signature=@letter.txt.p7s -F content=@letter.txt. Parts are raw bytes: a part with a Content-Transfer-Encoding header is refused (RFC 7578 section 4.7)"),
  "Report": obj({"indication":ind,"subIndication":S(),"format":S(enum=["CAdES","XAdES"]),"validationTime":T(),"signatures":A(R("SignatureReport")),"errors":strs},["indication","validationTime","signatures"],"exactly the JSON of `hpki verify --output json`"),
  "SignatureReport": obj({"id":S(),"indication":ind,"subIndication":S(),"level":S(description="e.g. CAdES-BASELINE-T"),"signer":R("Signer"),"claimedSigningTime":T("the signer's own claim, never used for validation"),"bestSignatureTime":T(),"timestamps":A(R("Timestamp")),"renewBy":T(),"covers":strs,"signaturePolicy":S(),"digestAlgorithm":S(),"revocation":A(R("RevocationCheck")),"errors":strs,"warnings":strs,"signedData":A({"type":"object"})},["indication","signer","bestSignatureTime"]),
  "Signer": obj({"subject":S(),"subjectJa":S(),"issuer":S(),"serial":S(),"roles":A(R("SignerRole")),"hpki":S(enum=["signing","authentication","none"]),"notBefore":T(),"notAfter":T()},["subject","roles","hpki"]),
@@ -46,7 +46,7 @@ def resp(ref, desc="OK", extra=None):
         r[code]={"description":d,"content":{"application/json":{"schema":R("Error")}}}
     return r
 def body(ref): return {"required":True,"content":{"application/json":{"schema":R(ref)}}}
-common={"400":"malformed request","413":"request body too large","503":"busy or too slow"}
+common={"400":"malformed request (also: a JSON key given twice, a multipart part with a Content-Transfer-Encoding, an empty role)","408":"request body arrived too slowly","413":"request body too large","503":"busy or too slow"}
 bearer=[{"bearer":[]},{"clientCertificate":[]}]
 paths={
  "/healthz":{"get":{"operationId":"healthz","summary":"Liveness (no card or HSM needed)","responses":resp("Status")}},

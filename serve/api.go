@@ -104,14 +104,25 @@ type InspectRequest struct {
 	PEM         string `json:"pem,omitempty"`
 }
 
-// decode reads exactly one JSON object of type T, refusing unknown fields.
+// decode reads exactly one JSON object of type T, refusing unknown fields
+// and keys given twice.
 func decode[T any](r *http.Request) (*T, error) {
-	return decodeFrom[T](r.Body)
+	body := requestBody(r)
+	if body == nil {
+		var err error
+		if body, err = io.ReadAll(r.Body); err != nil {
+			return nil, err
+		}
+	}
+	return decodeFrom[T](body)
 }
 
-func decodeFrom[T any](body io.Reader) (*T, error) {
+func decodeFrom[T any](body []byte) (*T, error) {
 	var v T
-	dec := json.NewDecoder(body)
+	if err := checkNoDuplicateKeys(body); err != nil {
+		return nil, errStatus(http.StatusBadRequest, fmt.Errorf("request body: %w", err))
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		var mbe *http.MaxBytesError
@@ -173,12 +184,15 @@ func (s *Server) verifier(roles []string) (*verify.Verifier, error) {
 // signature=@letter.p7s -F content=@letter.txt): the parts signature and
 // content hold the raw bytes (no base64), contentName and requireRole
 // (repeatable) are text. Each name but requireRole at most once; unknown
-// names are refused. The body limit bounds the whole.
+// names are refused. The body limit bounds the whole. A part with a
+// Content-Transfer-Encoding header is refused (RFC 7578 §4.7 deprecates
+// it): the bytes verified are the bytes sent, never a decoding of them
+// (NextRawPart: NextPart would decode quoted-printable silently).
 func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
 	req := &VerifyRequest{}
 	seen := map[string]bool{}
 	for {
-		part, err := mr.NextPart()
+		part, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
 		}
@@ -188,6 +202,9 @@ func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
 				return nil, err
 			}
 			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %w", err))
+		}
+		if _, ok := part.Header["Content-Transfer-Encoding"]; ok {
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: part %q has a Content-Transfer-Encoding (refused, RFC 7578 §4.7): send the raw bytes", part.FormName()))
 		}
 		name := part.FormName()
 		if seen[name] && name != "requireRole" {
@@ -218,9 +235,13 @@ func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
 	return req, nil
 }
 
-// readBody reads the whole (bounded) body, in one allocation when the
-// client stated its length.
+// readBody returns the whole (bounded) body, read before the request took
+// its work slot; else reads it, in one allocation when the client stated
+// its length.
 func (s *Server) readBody(r *http.Request) ([]byte, error) {
+	if b := requestBody(r); b != nil {
+		return b, nil
+	}
 	if n := r.ContentLength; n > 0 && n <= s.cfg.MaxBody {
 		buf := make([]byte, n)
 		if _, err := io.ReadFull(r.Body, buf); err != nil {
@@ -262,7 +283,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		}
 		var ok bool
 		if req, ok = decodeVerifyFast(body); !ok {
-			if req, err = decodeFrom[VerifyRequest](bytes.NewReader(body)); err != nil {
+			if req, err = decodeFrom[VerifyRequest](body); err != nil {
 				return err
 			}
 		}
@@ -320,11 +341,12 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return errStatus(http.StatusBadRequest, fmt.Errorf("level %q: B or T (extend for LT and LTA)", req.Level))
 	}
-	// The user's keys: certificates of the same holder (auth.Identity.Owns)
+	// The user's keys: certificates of the same holder from the same HPKI
+	// certification authority (auth.Identity.Owns)
 	// meeting the role requirement.
 	var mine []SigningKey
 	for _, k := range s.cfg.Keys {
-		if id.Owns(k.Certificate) && role.CheckCertificate(k.Certificate) == nil {
+		if id.Owns(k.Certificate, k.Chain) && role.CheckCertificate(k.Certificate) == nil {
 			mine = append(mine, k)
 		}
 	}

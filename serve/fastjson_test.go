@@ -4,11 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
 func stdDecode(data []byte) (*VerifyRequest, error) {
-	return decodeFrom[VerifyRequest](bytes.NewReader(data))
+	return decodeFrom[VerifyRequest](data)
 }
 
 // FuzzDecodeVerifyFast: whatever the fast path accepts, encoding/json
@@ -19,6 +20,7 @@ func FuzzDecodeVerifyFast(f *testing.F) {
 		` { "signature" : "AA==" } `, `{}`, `{"requireRole":[]}`, `{"signature":"A\nA=="}`, `{"signature":"AA==","signature":"AQ=="}`,
 		`{"contentName":"a\u0041"}`, `{"signature":null}`, `{"signature":"AA=="} x`, `{"signature":"AA==",}`, `{"Signature":"AA=="}`,
 		"{\"contentName\":\"\xff\"}", "{\"signature\":\"AA\n==\"}", "{\"content\":\"AA\r\n==\"}", "{\"signature\":\"AA\t==\"}", "{\"signature\":\"AA\xc3\xa9==\"}", `{"signature":"AA=\r\n="}`, `{"requireRole":["a",]}`,
+		`{"content":"AA==","Content":"AQ=="}`, `{"content":"AA==","con\u0074ent":"AQ=="}`, `{"signature":"AA==","ſignature":"AQ=="}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -26,6 +28,9 @@ func FuzzDecodeVerifyFast(f *testing.F) {
 		fast, ok := decodeVerifyFast(data)
 		if !ok {
 			return
+		}
+		if err := checkNoDuplicateKeys(data); err != nil {
+			t.Fatalf("fast path accepted %q with a key given twice: %v", data, err)
 		}
 		std, err := stdDecode(data)
 		if err != nil {
@@ -49,4 +54,31 @@ func TestDecodeVerifyFast(t *testing.T) {
 			t.Errorf("fast path accepted %q", s)
 		}
 	}
+}
+
+// FuzzCheckNoDuplicateKeys: no panic; a JSON object it accepts is refused
+// once its first member is repeated (the same key, or it upper-cased: one
+// field to encoding/json).
+func FuzzCheckNoDuplicateKeys(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, `{"a":{"b":[1,{"c":2}]},"d":"x"}`, `{"a":1,"a":2}`, `{"k":1,"\u212a":2}`, `[{"x":1},{"x":1}]`, `{"a":[`, `{}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		err := checkNoDuplicateKeys(data)
+		var m map[string]json.RawMessage
+		if err != nil || json.Unmarshal(data, &m) != nil || len(m) == 0 {
+			return
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		_, _ = dec.Token() // {
+		first, _ := dec.Token()
+		key, _ := first.(string)
+		for _, k := range []string{key, strings.ToUpper(key)} {
+			kb, _ := json.Marshal(k)
+			dup := append(bytes.TrimRight(bytes.TrimSpace(data), "}"), []byte(","+string(kb)+":0}")...)
+			if json.Valid(dup) && checkNoDuplicateKeys(dup) == nil {
+				t.Fatalf("%q: duplicate %q not found", dup, k)
+			}
+		}
+	})
 }

@@ -13,13 +13,17 @@
 // or a TLS client certificate checked by the same rules), and only with a
 // server-held key whose certificate belongs to that user (auth.Identity.Owns);
 // the key's certificate is checked by sign before the key is used. Every
-// request body is bounded (Config.MaxBody), every connection has read and
-// write deadlines, at most Config.MaxConcurrent requests do work at a time
-// (others wait, then get 503), and nothing secret (tokens, keys, PINs,
+// request body is bounded (Config.MaxBody) and read whole, at a minimum
+// rate (Config.BodyGrace, BodyMinRate; else 408), before the request takes a
+// work slot, every connection has read and write deadlines, at most
+// Config.MaxConcurrent requests do work at a time (others wait, then get
+// 503), JSON bodies naming a key twice and multipart parts with a
+// Content-Transfer-Encoding are refused (400), and nothing secret (tokens, keys, PINs,
 // document content) is logged.
 package serve
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/tls"
@@ -28,6 +32,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -84,6 +89,13 @@ type Config struct {
 	QueueWait     time.Duration
 	// RequestTimeout bounds the work of one request (default 60s).
 	RequestTimeout time.Duration
+	// BodyGrace and BodyMinRate bound the arrival of a request body, which
+	// is read whole before the request takes a work slot: after BodyGrace
+	// (default 10s) it must have arrived at BodyMinRate bytes per second
+	// (default 32 KiB/s), else the request is answered 408. A slow client
+	// so holds a connection, never a worker.
+	BodyGrace   time.Duration
+	BodyMinRate int64
 	// ReadHeaderTimeout bounds the arrival of a request's header (default
 	// 5s: a slowloris client is dropped then).
 	ReadHeaderTimeout time.Duration
@@ -130,6 +142,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 60 * time.Second
+	}
+	if cfg.BodyGrace <= 0 {
+		cfg.BodyGrace = 10 * time.Second
+	}
+	if cfg.BodyMinRate <= 0 {
+		cfg.BodyMinRate = 32 << 10
 	}
 	if cfg.ReadHeaderTimeout <= 0 {
 		cfg.ReadHeaderTimeout = 5 * time.Second
@@ -235,6 +253,10 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap gives http.ResponseController the connection's writer (read
+// deadlines of the body).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -273,6 +295,17 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.cfg.Logger.Info("request", attrs...)
 		}()
 		r.Body = http.MaxBytesReader(sw, r.Body, s.cfg.MaxBody)
+		ctx := r.Context()
+		if r.Method == http.MethodPost {
+			// The whole body, before a work slot is taken.
+			body, err := s.readRequestBody(sw, r)
+			if err != nil {
+				writeBodyError(sw, err)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			ctx = withBody(ctx, body)
+		}
 		if rt.work {
 			t := time.NewTimer(s.cfg.QueueWait)
 			select {
@@ -290,7 +323,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			s.metrics.inflight.Inc()
 			defer s.metrics.inflight.Dec()
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)
+		ctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
 		defer cancel()
 		ctx = context.WithValue(ctx, userKey{}, &who)
 		if err := rt.h(sw, r.WithContext(ctx)); err != nil {
@@ -308,6 +341,21 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 	})
+}
+
+// writeBodyError answers a body that could not be read: too large 413,
+// too slow 408, cut short or otherwise unreadable 400.
+func writeBodyError(w http.ResponseWriter, err error) {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body larger than %d bytes", mbe.Limit), "")
+	case errors.Is(err, errSlowBody):
+		w.Header().Set("Connection", "close")
+		writeError(w, http.StatusRequestTimeout, errSlowBody.Error(), "")
+	default:
+		writeError(w, http.StatusBadRequest, "request body unreadable: "+err.Error(), "")
+	}
 }
 
 type userKey struct{}

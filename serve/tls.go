@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/tls"
+	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"time"
@@ -71,4 +73,25 @@ func (cc *connState) identity(leaf []byte, check func() (*auth.Identity, error))
 		cc.sum, cc.at = sum, time.Now()
 	}
 	return cc.id, cc.err
+}
+
+// ErrPlainHTTP refuses plain HTTP on an address other hosts can reach.
+var ErrPlainHTTP = errors.New("login and signing over plain HTTP")
+
+// PlainHTTP is the rule for serving without TLS on host (the host of the
+// listen address): on a loopback address (127.0.0.0/8, ::1, localhost) it
+// is allowed with a warning (tokens and documents never leave the
+// machine); on any other address, where session tokens, login responses
+// and documents would cross the network in clear, it is refused unless
+// insecure (the operator states that TLS is terminated in front, e.g. by
+// a reverse proxy on the same host), and then warned about.
+func PlainHTTP(host string, insecure bool) (warning string, err error) {
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return "serving plain HTTP on a loopback address: fine for one machine; use --tls-cert/--tls-key for anything else", nil
+	}
+	if !insecure {
+		return "", fmt.Errorf("%w on %q refused: session tokens and documents would travel in clear; give --tls-cert/--tls-key, or --insecure-http when TLS is terminated in front of this server", ErrPlainHTTP, host)
+	}
+	return "serving plain HTTP on a non-loopback address (--insecure-http): session tokens and documents travel in clear up to the TLS terminator", nil
 }

@@ -16,9 +16,7 @@ import (
 	"github.com/hpki-jp/hpki/auth"
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/keyfile"
-	"github.com/hpki-jp/hpki/internal/secret"
 	"github.com/hpki-jp/hpki/internal/textsafe"
-	"github.com/hpki-jp/hpki/pkcs11"
 	"github.com/hpki-jp/hpki/trust"
 )
 
@@ -91,23 +89,11 @@ Exit: 0 logged in, 1 refused (or wrong PIN), 3 usage or unreachable.`,
 				chain []*x509.Certificate
 			)
 			if module != "" {
-				m, err := pkcs11.Open(module)
+				s, closeCard, err := openAuthCard(module, tokenLabel, pinFile)
 				if err != nil {
-					return usageError(err)
+					return err
 				}
-				defer m.Close()
-				tok, err := m.FindToken(tokenLabel, "")
-				if err != nil {
-					return usageError(err)
-				}
-				s, err := m.OpenSigner(pkcs11.SignerOptions{Token: tok, Authentication: true, PIN: authPIN(pinFile)})
-				if err != nil {
-					if errors.Is(err, pkcs11.ErrWrongPIN) {
-						return failure(err)
-					}
-					return usageError(err)
-				}
-				defer s.Close()
+				defer closeCard()
 				key, cert, chain = s, s.Certificate(), s.Chain()
 			} else {
 				c, err := keyfile.Load(keyFile, certFile, chainFiles...)
@@ -121,7 +107,7 @@ Exit: 0 logged in, 1 refused (or wrong PIN), 3 usage or unreachable.`,
 			}
 			sess, err := auth.Login(cmd.Context(), hc, args[0], key, cert, chain)
 			if err != nil {
-				if auth.ReasonOf(err) != "" || errors.Is(err, pkcs11.ErrWrongPIN) {
+				if auth.ReasonOf(err) != "" || isWrongPIN(err) {
 					return failure(err)
 				}
 				return usageError(err)
@@ -165,18 +151,6 @@ Exit: 0 logged in, 1 refused (or wrong PIN), 3 usage or unreachable.`,
 	fl.StringVarP(&tokenOut, "out", "o", "", "write the session token to this file (mode 0600) instead of stdout")
 	fl.DurationVar(&timeout, "timeout", 30*time.Second, "timeout of each request")
 	return cmd
-}
-
-// authPIN asks for the authentication PIN, never the signing PIN's
-// variable: the card keeps them apart.
-func authPIN(file string) pkcs11.PINFunc {
-	return func(r pkcs11.PINRequest) ([]byte, error) {
-		prompt := fmt.Sprintf("Authentication PIN for %q: ", r.Token.Label)
-		if len(r.Token.PINState) > 0 {
-			prompt = fmt.Sprintf("[card PIN state: %v] %s", r.Token.PINState, prompt)
-		}
-		return secret.Source{File: file, Env: "HPKI_AUTH_PIN", Prompt: prompt}.Read()
-	}
 }
 
 // writeTokenFile writes the token to a new file readable by its owner only;

@@ -35,7 +35,11 @@ func openPKCS11Signer(o pkcs11KeyOptions, prompt io.Writer) (crypto.Signer, *x50
 	if o.Module == "" {
 		o.Module = envModule()
 	}
-	req, err := hcrole.ParseRequirement(o.Role)
+	var specs []string
+	if o.Role != "" {
+		specs = append(specs, o.Role)
+	}
+	req, err := hcrole.ParseRequirement(specs...)
 	if err != nil {
 		return nil, nil, nil, nil, usageError(err)
 	}

@@ -29,7 +29,7 @@ func newServeAPICmd() *cobra.Command {
 		rf                         revocationFlags
 		addr, origin               string
 		tlsCert, tlsKey            string
-		clientCerts                bool
+		clientCerts, insecureHTTP  bool
 		signKeys, tsaTrust, roles  []string
 		tsaURL                     string
 		maxBody                    int64
@@ -51,7 +51,9 @@ Login: challenge-response (POST /v1/auth/challenge, /v1/auth/login; the
 card side is 'hpki auth login URL'), or a TLS client certificate
 (--client-certificates; card clients use TLS 1.2, see docs).
 
-Logs are JSON lines on stderr; metrics at /metrics; /healthz and /readyz
+Without --tls-cert/--tls-key it serves plain HTTP on a loopback address only
+(warned); a non-loopback address needs --insecure-http (TLS terminated in
+front). Logs are JSON lines on stderr; metrics at /metrics; /healthz and /readyz
 need no card. SIGTERM or SIGINT stops it gracefully.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,9 +85,12 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 			if err != nil {
 				return usageError(fmt.Errorf("--addr %q: want HOST:PORT", addr))
 			}
-			loopback := host == "127.0.0.1" || host == "localhost" || host == "::1"
-			if !loopback && tlsConfig == nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: serving plain HTTP on %s: session tokens and documents travel in clear; use --tls-cert/--tls-key\n", addr)
+			if tlsConfig == nil {
+				warning, err := serve.PlainHTTP(host, insecureHTTP)
+				if err != nil {
+					return usageError(err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", warning)
 			}
 			cfg := serve.Config{Verify: vo, MaxBody: maxBody, MaxConcurrent: maxConcurrent, RequestTimeout: requestTimeout, Logger: logger, ClientCertificates: clientCerts}
 			for _, spec := range signKeys {
@@ -155,6 +160,7 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 	fl.StringVar(&origin, "origin", "", "the origin clients reach this server at, signed in logins (default: scheme://ADDR)")
 	fl.StringVar(&tlsCert, "tls-cert", "", "server certificate (PEM, with its chain) for HTTPS")
 	fl.StringVar(&tlsKey, "tls-key", "", "server private key (PEM) for HTTPS")
+	fl.BoolVar(&insecureHTTP, "insecure-http", false, "allow plain HTTP (no --tls-cert) on a non-loopback address, when TLS is terminated in front of this server")
 	fl.BoolVar(&clientCerts, "client-certificates", false, "accept HPKI authentication certificates as TLS client certificates (login without the challenge; TLS 1.2 for cards)")
 	fl.StringArrayVar(&signKeys, "sign-key", nil, "KEY:CERT[:CHAIN] a signing key held for its certificate's holder (repeatable)")
 	fl.StringVar(&p11.Module, "pkcs11-module", "", "PKCS#11 library of an HSM holding a signing key")

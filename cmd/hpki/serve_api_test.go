@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/peer"
-	"github.com/hpki-jp/hpki/internal/softhsm"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/serve"
 	"github.com/hpki-jp/hpki/verify"
@@ -88,6 +87,9 @@ func TestServeCLI(t *testing.T) {
 	if base == "" {
 		t.Fatal("serve did not start")
 	}
+	if !strings.Contains(errs.String(), "warning: serving plain HTTP on a loopback address") {
+		t.Fatalf("no plain-HTTP warning: %q", errs.String())
+	}
 	stopped := false
 	t.Cleanup(func() {
 		if !stopped {
@@ -107,21 +109,8 @@ func TestServeCLI(t *testing.T) {
 		t.Fatalf("auth login with the signing key: %d %q", code, stderr)
 	}
 
-	// Login with the SoftHSM2 "card": its own module and PIN variable; a
-	// wrong PIN is one clear line, exit 1, asked once, never echoed.
-	module := softhsm.NewToken(t, softhsm.TokenLabel)
-	softhsm.Import(t, module, softhsm.TokenLabel, testpki.MustLoad(t).DoctorAuth, []byte{5}, true)
-	t.Setenv("HPKI_AUTH_PIN", "98765")
-	t.Setenv("HPKI_PIN", softhsm.UserPIN) // the signing PIN's variable is not used for login
-	code, _, stderr = runCLI(t, "auth", "login", base, "--pkcs11-module", module)
-	if code != 1 || !strings.Contains(stderr, "wrong PIN") || strings.Contains(stderr, "98765") {
-		t.Fatalf("card login, wrong PIN: %d %q", code, stderr)
-	}
-	assertOneLineError(t, stderr)
-	t.Setenv("HPKI_AUTH_PIN", softhsm.UserPIN)
-	if code, out, stderr := runCLI(t, "auth", "login", base, "--pkcs11-module", module, "--output", "json"); code != 0 || !strings.Contains(out, `"holderId": "MD0001"`) {
-		t.Fatalf("card login: %d %q %q", code, out, stderr)
-	}
+	// Login with the card (SoftHSM2; a build without cgo says it has no card support).
+	testCardLogin(t, base)
 
 	doc := []byte("紹介状 referral letter\n")
 	body, _ := json.Marshal(serve.SignRequest{Content: doc, Level: "T"})
@@ -184,6 +173,18 @@ func TestServeCLI(t *testing.T) {
 	}
 	if _, err := http.Get(base + "/healthz"); err == nil {
 		t.Fatal("still serving")
+	}
+}
+
+// TestServePlainHTTPRefused: without TLS, a non-loopback address is a
+// usage error (exit 3) unless --insecure-http; nothing is listened on.
+func TestServePlainHTTPRefused(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "192.0.2.1:0", ":0"} {
+		code, _, stderr := runCLI(t, "serve", "--addr", addr, "--origin", "https://ehr.example", "--offline", "--trust", testpki.Path("root.pem"))
+		if code != 3 || !strings.Contains(stderr, "--insecure-http") {
+			t.Fatalf("serve --addr %s without TLS: %d %q", addr, code, stderr)
+		}
+		assertOneLineError(t, stderr)
 	}
 }
 

@@ -129,6 +129,9 @@ func loadCredential(cmd *cobra.Command, f signFlags) (sign.Credential, func() er
 	}
 	switch {
 	case f.pkcs11.Module != "":
+		if _, err := hcrole.ParseRequirement(f.roles...); err != nil {
+			return sign.Credential{}, noop, usageError(fmt.Errorf("--require-role: %w", err))
+		}
 		f.pkcs11.Role = strings.Join(f.roles, ",")
 		s, cert, chain, closer, err := openPKCS11Signer(f.pkcs11, cmd.ErrOrStderr())
 		if err != nil {
