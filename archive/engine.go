@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -320,19 +321,25 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		e   Entry
 	}
 	work := make(chan job)
+	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	inflight := context.WithoutCancel(ctx)
 	for range jobs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range work {
-				deliver(j.seq, handleEntry(inflight, v, src, j.e, opts))
+			for {
+				select {
+				case j := <-work:
+					deliver(j.seq, handleEntry(inflight, v, src, j.e, opts))
+				case <-quit:
+					return
+				}
 			}
 		}()
 	}
 	seq := 0
-	err := src.Each(ctx, func(e Entry) error {
+	yield := func(e Entry) error {
 		if !opts.Shard.Has(e.Key) {
 			return nil
 		}
@@ -341,20 +348,42 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			return errStop
 		case slots <- struct{}{}:
 		}
-		if ctx.Err() != nil {
-			<-slots
-			return errStop
-		}
 		s := seq
-		seq++
 		if e.Skip != nil {
+			if ctx.Err() != nil {
+				<-slots
+				return errStop
+			}
+			seq++
 			deliver(s, []Record{*e.Skip})
 			return nil
 		}
-		work <- job{s, e}
-		return nil
-	})
-	close(work)
+		select {
+		case <-ctx.Done():
+			<-slots
+			return errStop
+		case work <- job{s, e}:
+			seq++
+			return nil
+		}
+	}
+	// The source runs beside: a source blocked in a read (a manifest on
+	// a pipe that stalls) must not hold up an interrupted run.
+	eachDone := make(chan error, 1)
+	go func() { eachDone <- src.Each(ctx, yield) }()
+	var err error
+	select {
+	case err = <-eachDone:
+	case <-ctx.Done():
+		select {
+		case err = <-eachDone:
+		case <-time.After(100 * time.Millisecond):
+			err = errStop
+		}
+	}
+	// Every job sent was taken by a worker, which finishes it before it
+	// looks at quit.
+	close(quit)
 	wg.Wait()
 	if ctx.Err() != nil {
 		sum.Interrupted = true

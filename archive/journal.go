@@ -41,6 +41,8 @@ type Journal struct {
 	err   error
 	stop  chan struct{}
 	done  chan struct{}
+	once  sync.Once
+	cerr  error
 }
 
 type journalKey [32]byte
@@ -197,8 +199,13 @@ func (j *Journal) Len() int {
 }
 
 // Close makes the journal durable and closes it; the error is the first
-// write or sync that failed.
+// write or sync that failed. Closing again returns the same error.
 func (j *Journal) Close() error {
+	j.once.Do(func() { j.cerr = j.close() })
+	return j.cerr
+}
+
+func (j *Journal) close() error {
 	close(j.stop)
 	<-j.done
 	err := j.sync()
@@ -225,6 +232,11 @@ func Report(journals ...io.Reader) (Summary, error) {
 		for n := 1; ; n++ {
 			line, err := br.ReadBytes('\n')
 			if errors.Is(err, io.EOF) {
+				// A line cut short by a crash; anything else is not a
+				// journal.
+				if len(line) > 0 && !bytes.HasPrefix(line, []byte(`{"key":"`)) {
+					return Summary{}, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+				}
 				break
 			}
 			if err != nil {
