@@ -69,8 +69,7 @@ func run(n int, out string, lta bool, crlOut string) error {
 	// The TSA answers in this process, without a socket.
 	server := &tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert}
 	client := &tsa.Client{URL: "http://127.0.0.1/tsa", Roots: roots, HTTPClient: &http.Client{Transport: inProcess{server}}}
-	tmp := out + ".partial"
-	os.RemoveAll(tmp)
+	tmp := out + ".partial" // kept across runs: records made are not made again
 	cred := sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}
 	vo := verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
@@ -111,6 +110,11 @@ func run(n int, out string, lta bool, crlOut string) error {
 
 // record makes record i: a distinct 4 KB document and its signature.
 func record(p *testpki.PKI, cred sign.Credential, client *tsa.Client, vo verify.Options, dir string, i int, lta bool) error {
+	sub := filepath.Join(dir, fmt.Sprintf("%04d", i/1000))
+	name := filepath.Join(sub, fmt.Sprintf("r%07d.txt", i))
+	if st, err := os.Stat(name + ".p7s"); err == nil && st.Size() > 0 {
+		return nil // made by an earlier, interrupted run
+	}
 	doc := make([]byte, 4096)
 	copy(doc, fmt.Sprintf("診療情報提供書 record %d\n", i))
 	rand.Read(doc[64:])
@@ -127,15 +131,17 @@ func record(p *testpki.PKI, cred sign.Credential, client *tsa.Client, vo verify.
 		}
 		sig = ext.Signature
 	}
-	sub := filepath.Join(dir, fmt.Sprintf("%04d", i/1000))
 	if err := os.MkdirAll(sub, 0o755); err != nil {
 		return err
 	}
-	name := filepath.Join(sub, fmt.Sprintf("r%07d.txt", i))
 	if err := os.WriteFile(name, doc, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(name+".p7s", sig, 0o644)
+	// The signature last, whole: a record with a .p7s is complete.
+	if err := os.WriteFile(name+".p7s.tmp", sig, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(name+".p7s.tmp", name+".p7s")
 }
 
 // inProcess is an http.RoundTripper calling a handler directly.
