@@ -4,7 +4,7 @@ BIN      := bin/hpki
 FUZZTIME ?= 2000x
 export CGO_ENABLED := 1
 
-.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean
+.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench bench-archive lint clean
 
 all: build
 
@@ -45,6 +45,12 @@ certs:
 ## bench: benchmarks with figures a person can compare
 bench: deps build
 	@scripts/bench.sh
+
+## bench-archive: archive verify over N distinct B-T and B-LTA records
+## (BENCH_N="10000 100000 1000000"; corpus cached in /var/tmp/hpki-bench):
+## records/s and peak RSS. Not part of make test.
+bench-archive: build
+	@scripts/bench-archive.sh
 
 lint: vet
 	@command -v staticcheck >/dev/null 2>&1 && staticcheck ./... || echo "lint: staticcheck not installed; go vet and gofmt passed"

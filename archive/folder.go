@@ -67,7 +67,15 @@ func readAll(f folder, name string) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, MaxSignatureFile+1))
+	var data []byte
+	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		// One read for a file whose size is known (it may still grow or
+		// shrink: the limit and EOF decide).
+		if fi, err := st.Stat(); err == nil && fi.Size() < MaxSignatureFile {
+			data = make([]byte, 0, fi.Size()+1)
+		}
+	}
+	data, err = readAllInto(data, io.LimitReader(rc, MaxSignatureFile+1))
 	if err != nil {
 		return nil, ioErrf("cannot be read: %v", unwrapPath(err))
 	}
@@ -75,4 +83,21 @@ func readAll(f folder, name string) ([]byte, error) {
 		return nil, skipf("larger than %d bytes: not read as a signature file", MaxSignatureFile)
 	}
 	return data, nil
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }

@@ -295,13 +295,17 @@ func retryAfter(ev []evidence) time.Time {
 // signature, another CA's CRL of N bytes costs O(K), not O(K·N).
 func (v *Verifier) checkedCRL(d revData, issuer *x509.Certificate) (*revocation.CRL, error) {
 	der := d.raw
-	if name, err := revocation.CRLIssuer(der); err == nil && !bytes.Equal(name, issuer.RawSubject) {
-		return revocation.ParseCRL(der, issuer) // refused on the issuer name alone, as cheaply
-	}
 	key := pairKey(d.sum, issuer.Raw)
 	if e, ok := v.cache.load(key); ok {
 		r := e.(crlResult)
 		return r.crl, r.err
+	}
+	if name, err := revocation.CRLIssuer(der); err == nil && !bytes.Equal(name, issuer.RawSubject) {
+		// Refused on the issuer name alone, as cheaply; the refusal is
+		// remembered (its message costs more than the check).
+		crl, err := revocation.ParseCRL(der, issuer)
+		v.remember(key, crlResult{crl, err}, 1024+errorCost(err))
+		return crl, err
 	}
 	crl, err := revocation.ParseCRL(der, issuer)
 	cost := int64(512)

@@ -250,7 +250,7 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 	raw = bytes.Clone(raw)
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
-		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
+		if pt.sd = pt.tok.SignedData(); pt.sd != nil {
 			for _, c := range pt.sd.Certificates {
 				if cert, err := v.parseCert(c); err == nil {
 					pt.certs = append(pt.certs, cert)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,15 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		}
 		f.Timeout = af.fetchTimeout
 		opts.Verify.Fetcher = f
+	}
+	// A run's live heap is small and flat (bounded caches, a window of
+	// records): collect less often, within a memory limit, unless the
+	// environment says otherwise.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(192 << 20))
 	}
 	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr())
 	defer stop()
