@@ -78,6 +78,14 @@ func OpenBucket(ctx context.Context, rawURL string, manifest io.Reader) (Source,
 	if u.Scheme != "file" {
 		open.Path = ""
 	}
+	if q := open.Query(); u.Scheme == "s3" && !q.Has("response_checksum_validation") {
+		// Downloads are checked by what matters here, the signatures:
+		// a damaged object fails validation and is never renewed. The
+		// SDK's own check would log a warning per object on servers
+		// that send no checksum.
+		q.Set("response_checksum_validation", "when_required")
+		open.RawQuery = q.Encode()
+	}
 	b, err := blob.OpenBucket(ctx, open.String())
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket %s: %w", redact(u), err)
