@@ -87,7 +87,7 @@ type Options struct {
 	// Shard, when N > 1, selects the records of one of N processes.
 	Shard Shard
 	// Progress, when set, is called after each entry (from the goroutine
-	// that emits records).
+	// that emits records), and once more at the end.
 	Progress func(Progress)
 }
 

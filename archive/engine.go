@@ -303,18 +303,18 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			}
 		}
 	}
-	if opts.Progress != nil {
-		if c, ok := src.(interface {
-			count(context.Context, Shard) (int64, error)
-		}); ok {
-			cctx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			go func() {
-				if n, err := c.count(cctx, opts.Shard); err == nil {
-					total.Store(n)
-				}
-			}()
-		}
+	counted := make(chan struct{})
+	if c, ok := src.(interface {
+		count(context.Context, Shard) (int64, error)
+	}); ok && opts.Progress != nil {
+		go func() {
+			defer close(counted)
+			if n, err := c.count(ctx, opts.Shard); err == nil {
+				total.Store(n)
+			}
+		}()
+	} else {
+		close(counted)
 	}
 	type job struct {
 		seq int
@@ -387,6 +387,12 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	wg.Wait()
 	if ctx.Err() != nil {
 		sum.Interrupted = true
+	}
+	if opts.Progress != nil {
+		// A last call with the total (the count, a walk without reads,
+		// ends before the run but for an interrupted run).
+		<-counted
+		opts.Progress(Progress{Done: done.Load(), Total: total.Load()})
 	}
 	if errors.Is(err, errStop) || (err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 		err = nil

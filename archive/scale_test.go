@@ -269,3 +269,24 @@ func TestProcessInterrupted(t *testing.T) {
 		t.Fatalf("%d records, %+v", len(recs), sum)
 	}
 }
+
+// Progress is told each record as it is done, and at the end the total of
+// the source (counted beside the run).
+func TestProcessProgress(t *testing.T) {
+	f := newFixture(t)
+	f.corpus(t, 6)
+	var seen []Progress
+	_, sum := collect(t, paths(t, f.dir), Options{Verify: f.opts, Progress: func(p Progress) { seen = append(seen, p) }})
+	if sum.Records != 6 || len(seen) != 8 {
+		// 6 records, the unsigned XML file (no record), the last call.
+		t.Fatalf("%d calls: %+v", len(seen), seen)
+	}
+	for i, p := range seen[:7] {
+		if p.Done != int64(i+1) {
+			t.Fatalf("call %d: %+v", i, p)
+		}
+	}
+	if last := seen[7]; last.Done != 7 || last.Total != 7 {
+		t.Fatalf("last call %+v, want 7 of 7 entries", last)
+	}
+}

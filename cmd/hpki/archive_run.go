@@ -424,10 +424,15 @@ func (p *progress) show(now time.Time) {
 	p.shown = true
 }
 
+// finish clears the line on a terminal; in a log, it prints the last one.
 func (p *progress) finish() {
-	if p.tty && p.shown {
-		fmt.Fprint(p.w, "\r\x1b[K")
+	if p.tty {
+		if p.shown {
+			fmt.Fprint(p.w, "\r\x1b[K")
+		}
+		return
 	}
+	p.show(time.Now())
 }
 
 func newArchiveReportCmd() *cobra.Command {

@@ -83,6 +83,23 @@ func TestArchiveJSONLinesAndStableOrder(t *testing.T) {
 			t.Fatalf("text order changed with --jobs %s", jobs)
 		}
 	}
+	// A dry run says what it would renew, and writes nothing.
+	before, _ := os.ReadFile(filepath.Join(dir, "d0", "r00.txt.p7s"))
+	_, dry, _ := runCLI(t, append([]string{"archive", "renew", dir, "--dry-run", "--progress", "always"}, flags...)...)
+	if strings.Count(dry, "  would renew") != 7 || !strings.Contains(dry, "; 7 would renew") || strings.Contains(dry, "RENEWED") {
+		t.Fatalf("dry run:\n%s", dry)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "d0", "r00.txt.p7s")); string(after) != string(before) {
+		t.Fatal("a dry run wrote")
+	}
+	// --progress always: a progress line on stderr even when it is not a
+	// terminal (in a log, the last line at least).
+	if _, _, errOut := runCLI(t, append([]string{"archive", "verify", dir, "--progress", "always"}, flags...)...); !strings.Contains(errOut, "hpki: 9/9 (100.0%)") {
+		t.Fatalf("progress: %q", errOut)
+	}
+	if _, _, errOut := runCLI(t, append([]string{"archive", "verify", dir}, flags...)...); errOut != "" {
+		t.Fatalf("progress on a non-terminal with auto: %q", errOut)
+	}
 	// The JSON array stays for small runs.
 	_, js, _ := runCLI(t, append([]string{"archive", "verify", dir, "--output", "json"}, flags...)...)
 	var arr []map[string]any
@@ -106,6 +123,8 @@ func TestArchiveEmptyOrMissingRoot(t *testing.T) {
 		{[]string{empty, "--shard", "3/3"}, 3},
 		{[]string{empty, "--progress", "sometimes"}, 3},
 		{[]string{empty, "--manifest", "-"}, 3},
+		{[]string{empty, "--fetch-timeout", "0s"}, 3},
+		{[]string{empty, "--output", "xml"}, 3},
 	} {
 		code, out, errOut := runCLI(t, append(append([]string{"archive", "verify"}, tc.args...), flags...)...)
 		if code != tc.code {
