@@ -19,7 +19,9 @@ package archive
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -362,6 +364,7 @@ type beside struct {
 	dir     folder
 	cur     io.ReadCloser
 	skipped []Record
+	opened  int // files opened
 }
 
 func newBeside(dir folder) *beside { return &beside{dir: dir} }
@@ -383,6 +386,7 @@ func (b *beside) resolve(uri string) (io.Reader, error) {
 		return nil, nil
 	}
 	b.cur = f
+	b.opened++
 	return f, nil
 }
 
@@ -434,25 +438,60 @@ func handle(ctx context.Context, v *verify.Verifier, dir folder, path string, op
 
 // handleData validates (and maybe renews) one record whose signature file,
 // read, is data: its record, then the records of what was skipped. With a
-// journal, a verdict the journal holds for the same name, size and
-// content is taken from it, and a new verdict is appended to it.
+// journal, a verdict the journal holds for the same inputs is taken from
+// it, and a new verdict is appended to it. The inputs of a verdict are the
+// signature file (name, size, SHA-256) and, for a detached CAdES
+// signature, its content (name and SHA-256 of the bytes verified); a
+// verdict that read detached XAdES references is journaled but never
+// reused (those files are not part of the key).
 func handleData(ctx context.Context, v *verify.Verifier, dir folder, path string, data []byte, opts Options) []Record {
 	jr := opts.Journal
-	var key journalKey
 	if jr != nil {
-		key = jr.key(path, data)
-		if r, ok := jr.lookup(key); ok {
-			r.Resumed = true
-			return []Record{r}
+		if name, sum, ok := contentDigest(dir, path, data); ok {
+			if r, ok := jr.lookup(jr.key(path, data, name, sum)); ok {
+				r.Resumed = true
+				return []Record{r}
+			}
 		}
 	}
-	recs := check(ctx, v, dir, path, data, opts)
+	recs, in := check(ctx, v, dir, path, data, opts)
 	if jr != nil && recs[0].Status == "" {
-		if err := jr.add(key, path, data, recs[0]); err != nil {
+		key := jr.key(path, data, recs[0].Content, in.contentSum)
+		if err := jr.add(key, !in.detachedRefs, path, data, recs[0]); err != nil {
 			recs[0].Error = strings.TrimPrefix(recs[0].Error+"; ", "; ") + "journal: " + err.Error()
 		}
 	}
 	return recs
+}
+
+// inputs says what a verdict was made from besides the signature file.
+type inputs struct {
+	// contentSum is the SHA-256 of the detached CAdES content verified.
+	contentSum []byte
+	// detachedRefs is set when detached XAdES references were read.
+	detachedRefs bool
+}
+
+// contentDigest returns the name and SHA-256 of the detached content of a
+// CAdES signature file as it is now (nil for none), for a journal lookup;
+// ok is false when it cannot say (an XML file, content not readable).
+func contentDigest(dir folder, path string, data []byte) (name string, sum []byte, ok bool) {
+	if isXML(data) {
+		return "", nil, true
+	}
+	content, name, more := contentFor(dir, path)
+	if len(more) > 0 {
+		return "", nil, false
+	}
+	if content == nil {
+		return "", nil, true
+	}
+	defer content.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, content); err != nil {
+		return "", nil, false
+	}
+	return name, h.Sum(nil), true
 }
 
 // refusedPrefix starts the error of a record due for renewal whose
@@ -464,7 +503,8 @@ func baseName(name string) string { return filepath.Base(name) }
 
 // check validates (and maybe renews) the record whose signature file,
 // read, is data.
-func check(ctx context.Context, v *verify.Verifier, dir folder, path string, data []byte, opts Options) []Record {
+func check(ctx context.Context, v *verify.Verifier, dir folder, path string, data []byte, opts Options) ([]Record, inputs) {
+	var in inputs
 	r := Record{Path: path}
 	xml := isXML(data)
 	var more []Record
@@ -479,7 +519,18 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 			}()
 		}
 	}
-	rep, skippedRefs, err := validate(ctx, v, data, xml, dir, content, r.Content)
+	var verified io.Reader
+	var h hash.Hash
+	if content != nil {
+		// What is verified is what the journal keys the verdict by.
+		h = sha256.New()
+		verified = io.TeeReader(content, h)
+	}
+	rep, skippedRefs, refs, err := validate(ctx, v, data, xml, dir, verified, r.Content)
+	in.detachedRefs = refs
+	if h != nil {
+		in.contentSum = h.Sum(nil)
+	}
 	more = append(more, skippedRefs...)
 	if err != nil {
 		r.Indication, r.SubIndication, r.Error = verify.TotalFailed, verify.FormatFailure, err.Error()
@@ -487,15 +538,15 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 			// Reading the content failed: an I/O problem, not a verdict.
 			r.Indication, r.SubIndication, r.Status = "", "", StatusError
 		}
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	summarise(&r, rep)
 	if opts.Renew == nil || r.Indication != verify.TotalPassed || !due(r, rep.ValidationTime, opts.Renew.Within) {
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	if opts.Renew.DryRun {
 		r.WouldRenew = true
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	if content != nil {
 		// Read the content again from the start for the renewal.
@@ -503,21 +554,21 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 		if content, err = dir.open(filepath.Base(r.Content)); err != nil {
 			content = nil
 			r.Error = refusedPrefix + ": the content cannot be read again: " + err.Error()
-			return append([]Record{r}, more...)
+			return append([]Record{r}, more...), in
 		}
 	}
 	res, err := renew(ctx, data, xml, dir, content, opts)
 	if err != nil {
 		r.Error = refusedPrefix + ": " + err.Error()
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	if err := dir.replace(filepath.Base(path), res.Signature, opts.Renew.Force); err != nil {
 		r.Error = refusedPrefix + ": " + err.Error()
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	r.Renewed = true
 	summarise(&r, res.Report)
-	return append([]Record{r}, more...)
+	return append([]Record{r}, more...), in
 }
 
 func isXML(data []byte) bool {
@@ -528,19 +579,20 @@ func isXML(data []byte) bool {
 // validate checks one signature; content is its detached CAdES content
 // (streamed, whatever its size) named name. The records are the detached
 // XAdES references skipped.
-func validate(ctx context.Context, v *verify.Verifier, data []byte, xml bool, dir folder, content io.Reader, name string) (*verify.Report, []Record, error) {
+// refs says whether detached XAdES references were read.
+func validate(ctx context.Context, v *verify.Verifier, data []byte, xml bool, dir folder, content io.Reader, name string) (rep *verify.Report, skippedRefs []Record, refs bool, err error) {
 	if xml {
 		b := newBeside(dir)
 		defer b.close()
 		rep, err := v.VerifyXAdES(ctx, data, b.resolve)
-		return rep, b.skipped, err
+		return rep, b.skipped, b.opened > 0, err
 	}
 	if content == nil {
 		rep, err := v.VerifyCAdES(ctx, data, nil, "")
-		return rep, nil, err
+		return rep, nil, false, err
 	}
-	rep, err := v.VerifyCAdES(ctx, data, content, filepath.Base(name))
-	return rep, nil, err
+	rep, err = v.VerifyCAdES(ctx, data, content, filepath.Base(name))
+	return rep, nil, false, err
 }
 
 func renew(ctx context.Context, data []byte, xml bool, dir folder, content io.Reader, opts Options) (*extend.Result, error) {

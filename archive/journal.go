@@ -54,7 +54,10 @@ type lineRef struct {
 
 // journalLine is one line of a journal.
 type journalLine struct {
-	Key    string `json:"key"`
+	Key string `json:"key"`
+	// Final is false for a verdict that is never reused (it read
+	// detached XAdES references, which the key does not cover).
+	Final  bool   `json:"final"`
 	Path   string `json:"path"`
 	Size   int    `json:"size"`
 	SHA256 string `json:"sha256"`
@@ -94,7 +97,7 @@ func (j *Journal) load() error {
 			return fmt.Errorf("journal %s: %w", j.path, err)
 		}
 		var jl journalLine
-		if json.Unmarshal(line, &jl) == nil {
+		if json.Unmarshal(line, &jl) == nil && jl.Final {
 			if k, err := hex.DecodeString(jl.Key); err == nil && len(k) == 32 {
 				j.at[journalKey(k)] = lineRef{off: off, n: int32(len(line))}
 			}
@@ -108,12 +111,15 @@ func (j *Journal) load() error {
 	return nil
 }
 
-// key is the journal key of a record: its name, size and content.
-func (j *Journal) key(name string, data []byte) journalKey {
+// key is the journal key of a record: the name, size and SHA-256 of its
+// signature file, and the name and SHA-256 of its detached content (none:
+// empty).
+func (j *Journal) key(name string, data []byte, contentName string, contentSum []byte) journalKey {
 	sum := sha256.Sum256(data)
 	h := sha256.New()
-	fmt.Fprintf(h, "hpki-archive-journal\x00%s\x00%d\x00", name, len(data))
+	fmt.Fprintf(h, "hpki-archive-journal-v1\x00%d:%s\x00%d\x00", len(name), name, len(data))
 	h.Write(sum[:])
+	fmt.Fprintf(h, "\x00%d:%s\x00%x", len(contentName), contentName, contentSum)
 	return journalKey(h.Sum(nil))
 }
 
@@ -136,11 +142,11 @@ func (j *Journal) lookup(key journalKey) (Record, bool) {
 	return jl.Record, true
 }
 
-// add appends a verdict.
-func (j *Journal) add(key journalKey, name string, data []byte, r Record) error {
+// add appends a verdict; final says it may be reused.
+func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Record) error {
 	sum := sha256.Sum256(data)
 	r.Resumed = false
-	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
+	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
 	if err != nil {
 		return err
 	}
@@ -154,7 +160,9 @@ func (j *Journal) add(key journalKey, name string, data []byte, r Record) error 
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return j.err
 	}
-	j.at[key] = lineRef{off: j.end, n: int32(len(line))}
+	if final {
+		j.at[key] = lineRef{off: j.end, n: int32(len(line))}
+	}
 	j.end += int64(len(line))
 	j.dirty = true
 	return nil

@@ -290,3 +290,36 @@ func TestProcessProgress(t *testing.T) {
 		t.Fatalf("last call %+v, want 7 of 7 entries", last)
 	}
 }
+
+// A verdict is reused only for the same inputs: detached content changed
+// since (a forgery of the document) is checked again and fails; a XAdES
+// signature over a file beside it is never taken from the journal.
+func TestJournalKeyCoversTheContent(t *testing.T) {
+	f := newFixture(t)
+	doc := []byte("referral letter")
+	f.write(t, "a/r.txt", doc)
+	f.write(t, "a/r.txt.p7s", f.cades(t, f.p.Doctor, doc))
+	f.write(t, "a/scan.pdf", []byte("scan"))
+	f.write(t, "a/scan.xml", f.xadesDetached(t, "scan.pdf", []byte("scan")))
+	jpath := filepath.Join(t.TempDir(), "run.journal")
+	run := func() ([]Record, Summary) {
+		j, err := OpenJournal(jpath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer j.Close()
+		return collect(t, paths(t, f.dir), Options{Verify: f.opts, Journal: j})
+	}
+	if _, sum := run(); sum.Passed != 2 || sum.Resumed != 0 {
+		t.Fatalf("first run %+v", sum)
+	}
+	if _, sum := run(); sum.Passed != 2 || sum.Resumed != 1 {
+		t.Fatalf("second run: %+v (only the CAdES record may come from the journal)", sum)
+	}
+	f.write(t, "a/r.txt", []byte("referral letter, altered"))
+	f.write(t, "a/scan.pdf", []byte("scan, altered"))
+	recs, sum := run()
+	if sum.Resumed != 0 || sum.Failed != 2 {
+		t.Fatalf("after the documents changed: %+v\n%v", sum, names(recs))
+	}
+}

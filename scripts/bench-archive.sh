@@ -21,7 +21,7 @@ C=testdata/certs
 mkdir -p "$CORPUS"
 go build -o "$CORPUS/archivebench" ./internal/archivebench
 "$CORPUS/archivebench" -crl "$CORPUS/fresh.crl"
-printf '%-6s %9s %10s %12s %12s  %s\n' kind records seconds records/s "peak RSS MB" result
+printf '%-6s %9s %9s %10s %9s %14s %12s  %s\n' kind records "wall s" records/s "CPU s" "records/CPU-s" "peak RSS MB" result
 for n in $NS; do
   for kind in $KINDS; do
     dir="$CORPUS/$kind-$n"
@@ -30,17 +30,18 @@ for n in $NS; do
       echo "bench-archive: making $dir (once)" >&2
       "$CORPUS/archivebench" -n "$n" $lta -out "$dir"
     fi
-    /usr/bin/time -f '%e %M' -o "$CORPUS/time.txt" "$HPKI" archive verify "$dir" \
+    /usr/bin/time -f '%e %M %U %S' -o "$CORPUS/time.txt" "$HPKI" archive verify "$dir" \
       --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$CORPUS/fresh.crl" \
       --output jsonl --progress never > "$CORPUS/run.jsonl" || true
-    read -r secs kb < "$CORPUS/time.txt"
+    read -r secs kb usr sys < "$CORPUS/time.txt"
     result=$(tail -1 "$CORPUS/run.jsonl")
     passed=$(sed -n 's/.*"passed":\([0-9]*\).*/\1/p' <<<"$result")
     ok="all $passed passed"
     [ "$passed" = "$n" ] || ok="UNEXPECTED: $result"
-    awk -v k="$kind" -v n="$n" -v s="$secs" -v kb="$kb" -v ok="$ok" \
-      'BEGIN { printf "%-6s %9d %10.1f %12.0f %12.1f  %s\n", k, n, s, n/s, kb/1024, ok }'
+    awk -v k="$kind" -v n="$n" -v s="$secs" -v kb="$kb" -v u="$usr" -v y="$sys" -v ok="$ok" \
+      'BEGIN { printf "%-6s %9d %9.1f %10.0f %9.1f %14.0f %12.1f  %s\n", k, n, s, n/s, u+y, n/(u+y), kb/1024, ok }'
   done
 done
 rm -f "$CORPUS/run.jsonl" "$CORPUS/time.txt"
-echo "(2 cores; other work may have been running on the machine)"
+echo "(records/s is wall-clock on $(nproc) cores; records/CPU-s is what one core does when the"
+echo " machine is shared: times $(nproc) is the rate of an idle $(nproc)-core machine)"
