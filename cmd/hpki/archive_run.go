@@ -69,11 +69,8 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		opts.Verify.Fetcher = f
 	}
 	// A run's live heap is small and flat (bounded caches, a window of
-	// records): collect less often, within a memory limit, unless the
-	// environment says otherwise.
-	if os.Getenv("GOGC") == "" {
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
+	// records); a memory limit keeps the heap's growth between
+	// collections within bounds too, unless the environment sets one.
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(192 << 20))
 	}
