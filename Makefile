@@ -8,7 +8,7 @@ COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null)
 DATE     ?= $(shell git log -1 --format=%cI 2>/dev/null)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
-.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench lint clean release wine nocgo examples
+.PHONY: all build test deps vet unit fuzz fuzz-smoke demo certs bench bench-archive lint clean release wine nocgo examples
 
 all: build
 
@@ -66,6 +66,12 @@ certs:
 ## bench: benchmarks with figures a person can compare
 bench: deps build
 	@scripts/bench.sh
+
+## bench-archive: archive verify over N distinct B-T and B-LTA records
+## (BENCH_N="10000 100000 1000000"; corpus cached in /var/tmp/hpki-bench):
+## records/s and peak RSS. Not part of make test.
+bench-archive: build
+	@scripts/bench-archive.sh
 
 lint: vet
 	@command -v staticcheck >/dev/null 2>&1 && staticcheck ./... || echo "lint: staticcheck not installed; go vet and gofmt passed"

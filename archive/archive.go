@@ -19,19 +19,18 @@ package archive
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hpki-jp/hpki/extend"
-	"github.com/hpki-jp/hpki/internal/atomicfile"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 	"github.com/hpki-jp/hpki/xmlsig"
@@ -52,8 +51,18 @@ type Record struct {
 	Level string `json:"level,omitempty"`
 	// RenewBy is the earliest renewal deadline of its signatures.
 	RenewBy *time.Time `json:"renewBy,omitempty"`
-	// Renewed is set when Renew extended the file.
-	Renewed bool `json:"renewed,omitempty"`
+	// Renewed is set when Renew extended the file; WouldRenew when a
+	// dry run found it due (nothing was written).
+	Renewed    bool `json:"renewed,omitempty"`
+	WouldRenew bool `json:"wouldRenew,omitempty"`
+	// Status is empty for a record with a verdict (Indication), ERROR
+	// for an I/O problem (unreadable, vanished, permission denied: the
+	// record could not be checked, see Error) and SKIPPED for an entry
+	// that is not read by rule (see Skipped).
+	Status string `json:"status,omitempty"`
+	// Resumed is set when the verdict was taken from the journal of an
+	// earlier run (same name, size and SHA-256) instead of computed.
+	Resumed bool `json:"resumed,omitempty"`
 	// Error explains a failure (unparseable signature, refused renewal).
 	Error string `json:"error,omitempty"`
 	// Skipped, when set, says why this entry was not read: a FIFO, a
@@ -73,6 +82,15 @@ type Options struct {
 	Jobs int
 	// Renew, when set, renews records (see RenewOptions).
 	Renew *RenewOptions
+	// Journal, when set, records each verdict as it is made, and a
+	// record it already holds (same name, size and SHA-256) is not
+	// checked again: a run started again after a crash resumes.
+	Journal *Journal
+	// Shard, when N > 1, selects the records of one of N processes.
+	Shard Shard
+	// Progress, when set, is called after each entry (from the goroutine
+	// that emits records), and once more at the end.
+	Progress func(Progress)
 }
 
 // RenewOptions say which records to extend to B-LTA and how.
@@ -101,32 +119,83 @@ func Find(paths ...string) ([]string, error) {
 // folders are walked without following symbolic links), sorted, and the
 // entries with a signature file's name that it did not take: symbolic
 // links, FIFOs, devices, sockets, unreadable files (see open.go), each as
-// a Record with Skipped set. The error is for a path that does not exist
-// or a folder that cannot be walked.
+// a Record with Status SKIPPED or ERROR. The error is for a path that does
+// not exist or a folder that cannot be walked. Walk holds the whole list:
+// Process walks as it goes.
 func Walk(paths ...string) (files []string, skippedEntries []Record, err error) {
+	err = walkEach(context.Background(), paths, func(e Entry) error {
+		switch {
+		case e.Skip != nil:
+			skippedEntries = append(skippedEntries, *e.Skip)
+		case e.Given || !strings.EqualFold(filepath.Ext(e.Name), ".xml"):
+			files = append(files, e.Name)
+		default:
+			signed, err := looksSigned(e.Name)
+			if err != nil {
+				skippedEntries = append(skippedEntries, skipped(e.Name, err))
+			}
+			if signed {
+				files = append(files, e.Name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(files)
+	sort.Slice(skippedEntries, func(i, j int) bool { return skippedEntries[i].Path < skippedEntries[j].Path })
+	return files, skippedEntries, nil
+}
+
+// walkEach walks paths as Walk does, in a stable order (the paths as
+// given, each folder's entries by name), handing each candidate to yield
+// as it is found: nothing is accumulated, so memory does not grow with the
+// number of files. XML files found in folders are yielded unexamined
+// (Process drops those without a signature).
+func walkEach(ctx context.Context, paths []string, yield func(Entry) error) error {
 	for _, p := range paths {
 		st, err := os.Lstat(p)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if st.Mode()&fs.ModeSymlink != 0 {
 			// A path given by name may be a link; what it leads to is
 			// examined as below.
 			if st, err = os.Stat(p); err != nil {
-				skippedEntries = append(skippedEntries, skipped(p, skipf("a dangling symbolic link")))
+				r := skipped(p, skipf("a dangling symbolic link"))
+				if err := yield(Entry{Name: p, Key: p, Skip: &r}); err != nil {
+					return err
+				}
 				continue
 			}
 		}
 		if !st.IsDir() {
-			files = append(files, p)
+			if err := yield(Entry{Name: p, Key: p, Given: true}); err != nil {
+				return err
+			}
 			continue
 		}
+		yield := func(e Entry) error {
+			rel, err := filepath.Rel(p, e.Name)
+			if err != nil {
+				rel = e.Name
+			}
+			e.Key = filepath.ToSlash(rel)
+			return yield(e)
+		}
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			if err != nil {
 				if path == p {
 					return err
 				}
-				skippedEntries = append(skippedEntries, skipped(path, skipf("cannot be read: %v", unwrapPath(err))))
+				r := skipped(path, ioErrf("cannot be read: %v", unwrapPath(err)))
+				if err := yield(Entry{Name: path, Skip: &r}); err != nil {
+					return err
+				}
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -139,8 +208,8 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 				// A link to a folder would hide a whole subtree from the
 				// run: say so, whatever its name.
 				if st, err := os.Stat(path); err == nil && st.IsDir() {
-					skippedEntries = append(skippedEntries, skipped(path, skipf("a symbolic link to a folder (the walk does not follow links)")))
-					return nil
+					r := skipped(path, skipf("a symbolic link to a folder (the walk does not follow links)"))
+					return yield(Entry{Name: path, Skip: &r})
 				}
 			}
 			if !signatureExt(path) {
@@ -151,28 +220,16 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 				if d.Type()&fs.ModeSymlink != 0 {
 					why = "a symbolic link (the walk does not follow links)"
 				}
-				skippedEntries = append(skippedEntries, skipped(path, skipf("%s", why)))
-				return nil
+				r := skipped(path, skipf("%s", why))
+				return yield(Entry{Name: path, Skip: &r})
 			}
-			if strings.EqualFold(filepath.Ext(path), ".xml") {
-				signed, err := looksSigned(path)
-				if err != nil {
-					skippedEntries = append(skippedEntries, skipped(path, err))
-				}
-				if !signed {
-					return nil
-				}
-			}
-			files = append(files, path)
-			return nil
+			return yield(Entry{Name: path})
 		})
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
-	sort.Strings(files)
-	sort.Slice(skippedEntries, func(i, j int) bool { return skippedEntries[i].Path < skippedEntries[j].Path })
-	return files, skippedEntries, nil
+	return nil
 }
 
 // signatureExt reports whether path has the extension of a file the walk
@@ -210,7 +267,7 @@ func looksSigned(path string) (bool, error) {
 			return false, nil
 		}
 		if err != nil {
-			return false, skipf("cannot be read: %v", unwrapPath(err))
+			return false, ioErrf("cannot be read: %v", unwrapPath(err))
 		}
 		// Keep the tail that could start the namespace.
 		end := keep + n
@@ -225,12 +282,12 @@ func looksSigned(path string) (bool, error) {
 func openBeside(path string) (*os.File, error) {
 	root, err := os.OpenRoot(filepath.Dir(path))
 	if err != nil {
-		return nil, skipf("its folder cannot be opened: %v", unwrapPath(err))
+		return nil, ioErrf("its folder cannot be opened: %v", unwrapPath(err))
 	}
 	defer root.Close()
 	f, err := openRegular(root, filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, skipf("no longer exists")
+		return nil, ioErrf("no longer exists")
 	}
 	return f, err
 }
@@ -241,12 +298,12 @@ func openBeside(path string) (*os.File, error) {
 // symbolic link to a file in that folder counts; one leading out of it, a
 // FIFO or a device does not: see open.go).
 func ContentFor(sigPath string) string {
-	root, err := os.OpenRoot(filepath.Dir(sigPath))
+	dir, err := openLocalFolder(filepath.Dir(sigPath))
 	if err != nil {
 		return ""
 	}
-	defer root.Close()
-	f, name, _ := contentFor(root, sigPath)
+	defer dir.close()
+	f, name, _ := contentFor(dir, sigPath)
 	if f != nil {
 		f.Close()
 	}
@@ -265,21 +322,21 @@ func contentCandidates(sigPath string) []string {
 	return out
 }
 
-// contentFor opens the detached content beside sigPath (root is its
+// contentFor opens the detached content beside sigPath (dir is its
 // folder). A candidate that exists and is not read is returned as a
 // skipped record, and the lookup stops there: the content of this
 // signature was not available. When two candidates exist (NAME.lt and NAME
 // beside NAME.lt.p7s) the pairing is ambiguous: nothing is opened, and the
 // signature is left without content (INDETERMINATE), never checked against
 // whichever file was tried first.
-func contentFor(root *os.Root, sigPath string) (*os.File, string, []Record) {
-	var found *os.File
+func contentFor(dir folder, sigPath string) (io.ReadCloser, string, []Record) {
+	var found io.ReadCloser
 	var name string
 	for _, c := range contentCandidates(sigPath) {
 		if c == name {
 			continue
 		}
-		f, err := openRegular(root, filepath.Base(c))
+		f, err := dir.open(filepath.Base(c))
 		switch {
 		case err == nil && found == nil:
 			found, name = f, c
@@ -304,13 +361,13 @@ func contentFor(root *os.Root, sigPath string) (*os.File, string, []Record) {
 // exist and are not read become skipped records. Not safe for concurrent
 // use; close releases the last file.
 type beside struct {
-	root    *os.Root
-	dir     string
-	cur     *os.File
+	dir     folder
+	cur     io.ReadCloser
 	skipped []Record
+	opened  int // files opened
 }
 
-func newBeside(root *os.Root, dir string) *beside { return &beside{root: root, dir: dir} }
+func newBeside(dir folder) *beside { return &beside{dir: dir} }
 
 func (b *beside) resolve(uri string) (io.Reader, error) {
 	name := strings.TrimPrefix(uri, "file://")
@@ -320,15 +377,16 @@ func (b *beside) resolve(uri string) (io.Reader, error) {
 	// References are digested one after the other: the previous file is
 	// done with.
 	b.close()
-	f, err := openRegular(b.root, name)
+	f, err := b.dir.open(name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, nil
 	case err != nil:
-		b.skipped = append(b.skipped, skipped(filepath.Join(b.dir, name), err))
+		b.skipped = append(b.skipped, skipped(b.dir.join(name), err))
 		return nil, nil
 	}
 	b.cur = f
+	b.opened++
 	return f, nil
 }
 
@@ -361,139 +419,173 @@ func (b *beside) close() {
 // opened (references are digested one at a time) or by the garbage
 // collector: callers that can should use newBeside and close.
 func besideResolver(dir string) xmlsig.Detached {
-	root, err := os.OpenRoot(dir)
+	f, err := openLocalFolder(dir)
 	if err != nil {
 		return func(string) (io.Reader, error) { return nil, nil }
 	}
-	return newBeside(root, dir).resolve
+	return newBeside(f).resolve
 }
 
 // Run handles every file, calling report for each record as it is done
-// (from several goroutines, one call at a time), and returns the records
-// in the order of files. A file's record is followed by the records of
-// the entries skipped while handling it (its content or detached
-// references, when they exist but may not be read): see Record.Skipped.
+// (one call at a time, in the order of files), and returns the records in
+// the order of files. A file's record is followed by the records of the
+// entries skipped while handling it (its content or detached references,
+// when they exist but may not be read): see Record.Skipped. Run keeps
+// every record: for runs of any size use Process, which keeps none.
 func Run(ctx context.Context, files []string, opts Options, report func(Record)) []Record {
-	jobs := opts.Jobs
-	if jobs <= 0 {
-		jobs = runtime.GOMAXPROCS(0)
-	}
-	v := verify.New(opts.Verify)
-	out := make([][]Record, len(files))
-	var mu sync.Mutex
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				rs := handle(ctx, v, files[i], opts)
-				out[i] = rs
-				if report != nil {
-					mu.Lock()
-					for _, r := range rs {
-						report(r)
-					}
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		work <- i
-	}
-	close(work)
-	wg.Wait()
 	var recs []Record
-	for _, rs := range out {
-		recs = append(recs, rs...)
+	_, _ = Process(ctx, Files(files...), opts, func(r Record) {
+		recs = append(recs, r)
+		if report != nil {
+			report(r)
+		}
+	})
+	return recs
+}
+
+// handle reads the signature file of a record and handles it (see
+// handleData). dir is its folder, path its full name.
+func handle(ctx context.Context, v *verify.Verifier, dir folder, path string, opts Options) []Record {
+	data, err := readAll(dir, baseName(path))
+	if err != nil {
+		return []Record{skipped(path, err)}
+	}
+	return handleData(ctx, v, dir, path, data, opts)
+}
+
+// handleData validates (and maybe renews) one record whose signature file,
+// read, is data: its record, then the records of what was skipped. With a
+// journal, a verdict the journal holds for the same inputs is taken from
+// it, and a new verdict is appended to it. The inputs of a verdict are the
+// signature file (name, size, SHA-256) and, for a detached CAdES
+// signature, its content (name and SHA-256 of the bytes verified); a
+// verdict that read detached XAdES references is journaled but never
+// reused (those files are not part of the key).
+func handleData(ctx context.Context, v *verify.Verifier, dir folder, path string, data []byte, opts Options) []Record {
+	jr := opts.Journal
+	if jr != nil {
+		if name, sum, ok := contentDigest(dir, path, data); ok {
+			if r, ok := jr.lookup(jr.key(path, data, name, sum)); ok {
+				r.Resumed = true
+				return []Record{r}
+			}
+		}
+	}
+	recs, in := check(ctx, v, dir, path, data, opts)
+	if jr != nil && recs[0].Status == "" {
+		key := jr.key(path, data, recs[0].Content, in.contentSum)
+		if err := jr.add(key, !in.detachedRefs, path, data, recs[0]); err != nil {
+			recs[0].Error = strings.TrimPrefix(recs[0].Error+"; ", "; ") + "journal: " + err.Error()
+		}
 	}
 	return recs
 }
 
-// handle validates (and maybe renews) one file: its record, then the
-// records of what was skipped.
-func handle(ctx context.Context, v *verify.Verifier, path string, opts Options) []Record {
-	root, err := os.OpenRoot(filepath.Dir(path))
-	if err != nil {
-		return []Record{skipped(path, skipf("its folder cannot be opened: %v", unwrapPath(err)))}
+// inputs says what a verdict was made from besides the signature file.
+type inputs struct {
+	// contentSum is the SHA-256 of the detached CAdES content verified.
+	contentSum []byte
+	// detachedRefs is set when detached XAdES references were read.
+	detachedRefs bool
+}
+
+// contentDigest returns the name and SHA-256 of the detached content of a
+// CAdES signature file as it is now (nil for none), for a journal lookup;
+// ok is false when it cannot say (an XML file, content not readable).
+func contentDigest(dir folder, path string, data []byte) (name string, sum []byte, ok bool) {
+	if isXML(data) {
+		return "", nil, true
 	}
-	defer root.Close()
-	data, err := readFile(root, path)
-	if err != nil {
-		return []Record{skipped(path, err)}
+	content, name, more := contentFor(dir, path)
+	if len(more) > 0 {
+		return "", nil, false
 	}
+	if content == nil {
+		return "", nil, true
+	}
+	defer content.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, content); err != nil {
+		return "", nil, false
+	}
+	return name, h.Sum(nil), true
+}
+
+// refusedPrefix starts the error of a record due for renewal whose
+// renewal failed.
+const refusedPrefix = "not renewed"
+
+// baseName is the last element of a path or an object key.
+func baseName(name string) string { return filepath.Base(name) }
+
+// check validates (and maybe renews) the record whose signature file,
+// read, is data.
+func check(ctx context.Context, v *verify.Verifier, dir folder, path string, data []byte, opts Options) ([]Record, inputs) {
+	var in inputs
 	r := Record{Path: path}
 	xml := isXML(data)
 	var more []Record
-	var content *os.File
+	var content io.ReadCloser
 	if !xml {
-		content, r.Content, more = contentFor(root, path)
+		content, r.Content, more = contentFor(dir, path)
 		if content != nil {
-			defer content.Close()
+			defer func() {
+				if content != nil {
+					content.Close()
+				}
+			}()
 		}
 	}
-	rep, skippedRefs, err := validate(ctx, v, data, xml, root, path, content)
+	var verified io.Reader
+	var h hash.Hash
+	if content != nil {
+		// What is verified is what the journal keys the verdict by.
+		h = sha256.New()
+		verified = io.TeeReader(content, h)
+	}
+	rep, skippedRefs, refs, err := validate(ctx, v, data, xml, dir, verified, r.Content)
+	in.detachedRefs = refs
+	if h != nil {
+		in.contentSum = h.Sum(nil)
+	}
 	more = append(more, skippedRefs...)
 	if err != nil {
 		r.Indication, r.SubIndication, r.Error = verify.TotalFailed, verify.FormatFailure, err.Error()
 		if !errors.Is(err, verify.ErrUnreadable) {
 			// Reading the content failed: an I/O problem, not a verdict.
-			r.Indication, r.SubIndication = verify.Indeterminate, verify.SignedDataNotFound
+			r.Indication, r.SubIndication, r.Status = "", "", StatusError
 		}
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	summarise(&r, rep)
 	if opts.Renew == nil || r.Indication != verify.TotalPassed || !due(r, rep.ValidationTime, opts.Renew.Within) {
-		return append([]Record{r}, more...)
+		return append([]Record{r}, more...), in
 	}
 	if opts.Renew.DryRun {
-		r.Renewed = true
-		return append([]Record{r}, more...)
+		r.WouldRenew = true
+		return append([]Record{r}, more...), in
 	}
 	if content != nil {
-		if _, err := content.Seek(0, io.SeekStart); err != nil {
-			r.Error = "not renewed: " + err.Error()
-			return append([]Record{r}, more...)
+		// Read the content again from the start for the renewal.
+		content.Close()
+		if content, err = dir.open(filepath.Base(r.Content)); err != nil {
+			content = nil
+			r.Error = refusedPrefix + ": the content cannot be read again: " + err.Error()
+			return append([]Record{r}, more...), in
 		}
 	}
-	res, err := renew(ctx, data, xml, root, path, content, opts)
+	res, err := renew(ctx, data, xml, dir, content, opts)
 	if err != nil {
-		r.Error = "not renewed: " + err.Error()
-		return append([]Record{r}, more...)
+		r.Error = refusedPrefix + ": " + err.Error()
+		return append([]Record{r}, more...), in
 	}
-	if err := atomicfile.WriteFile(path, res.Signature, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force}); err != nil {
-		r.Error = "not renewed: " + err.Error()
-		return append([]Record{r}, more...)
+	if err := dir.replace(filepath.Base(path), res.Signature, opts.Renew.Force); err != nil {
+		r.Error = refusedPrefix + ": " + err.Error()
+		return append([]Record{r}, more...), in
 	}
 	r.Renewed = true
 	summarise(&r, res.Report)
-	return append([]Record{r}, more...)
-}
-
-// readFile reads a signature file (under the rules of open.go) of at most
-// MaxSignatureFile bytes; a larger one is an error, never a prefix.
-func readFile(root *os.Root, path string) ([]byte, error) {
-	f, err := openRegular(root, filepath.Base(path))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, skipf("no longer exists")
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSignatureFile+1))
-	if err != nil {
-		return nil, skipf("cannot be read: %v", unwrapPath(err))
-	}
-	if len(data) > MaxSignatureFile {
-		return nil, skipf("larger than %d bytes: not read as a signature file", MaxSignatureFile)
-	}
-	return data, nil
+	return append([]Record{r}, more...), in
 }
 
 func isXML(data []byte) bool {
@@ -502,34 +594,39 @@ func isXML(data []byte) bool {
 }
 
 // validate checks one signature; content is its detached CAdES content
-// (streamed, whatever its size). The records are the detached XAdES
-// references skipped.
-func validate(ctx context.Context, v *verify.Verifier, data []byte, xml bool, root *os.Root, path string, content *os.File) (*verify.Report, []Record, error) {
+// (streamed, whatever its size) named name. The records are the detached
+// XAdES references skipped.
+// refs says whether detached XAdES references were read.
+func validate(ctx context.Context, v *verify.Verifier, data []byte, xml bool, dir folder, content io.Reader, name string) (rep *verify.Report, skippedRefs []Record, refs bool, err error) {
 	if xml {
-		b := newBeside(root, filepath.Dir(path))
+		b := newBeside(dir)
 		defer b.close()
 		rep, err := v.VerifyXAdES(ctx, data, b.resolve)
-		return rep, b.skipped, err
+		return rep, b.skipped, b.opened > 0, err
 	}
 	if content == nil {
 		rep, err := v.VerifyCAdES(ctx, data, nil, "")
-		return rep, nil, err
+		return rep, nil, false, err
 	}
-	rep, err := v.VerifyCAdES(ctx, data, content, filepath.Base(content.Name()))
-	return rep, nil, err
+	rep, err = v.VerifyCAdES(ctx, data, content, filepath.Base(name))
+	return rep, nil, false, err
 }
 
-func renew(ctx context.Context, data []byte, xml bool, root *os.Root, path string, content *os.File, opts Options) (*extend.Result, error) {
+func renew(ctx context.Context, data []byte, xml bool, dir folder, content io.Reader, opts Options) (*extend.Result, error) {
 	eo := extend.Options{To: sign.LevelLTA, TSA: opts.Renew.TSA, Verify: opts.Verify}
 	if xml {
-		b := newBeside(root, filepath.Dir(path))
+		b := newBeside(dir)
 		defer b.close()
 		return extend.XAdES(ctx, data, b.resolve, eo)
 	}
 	if content == nil {
 		return extend.CAdES(ctx, data, nil, eo)
 	}
-	return extend.CAdES(ctx, data, content, eo)
+	rs, ok := content.(io.ReadSeeker)
+	if !ok {
+		return nil, errors.New("the content cannot be read again")
+	}
+	return extend.CAdES(ctx, data, rs, eo)
 }
 
 // summarise fills the record from a report.

@@ -121,7 +121,7 @@ func TestVerifyAndRenewFolder(t *testing.T) {
 	}
 	for _, r := range dry {
 		rel, _ := filepath.Rel(f.dir, r.Path)
-		if r.Renewed != (want[rel] == verify.TotalPassed) {
+		if r.WouldRenew != (want[rel] == verify.TotalPassed) || r.Renewed {
 			t.Errorf("dry run %s: %v", rel, r.Renewed)
 		}
 	}

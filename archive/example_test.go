@@ -45,3 +45,43 @@ func ExampleRun() {
 	}
 	// Output: letter.txt.p7s TOTAL_PASSED CAdES-BASELINE-B letter.txt
 }
+
+func ExampleProcess() {
+	p, err := testpki.Load(testpki.Dir())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	dir, _ := os.MkdirTemp("", "records")
+	defer os.RemoveAll(dir)
+	for _, name := range []string{"a.txt", "b.txt"} {
+		letter := []byte("referral letter " + name)
+		res, err := sign.SignCAdES(context.Background(), bytes.NewReader(letter),
+			sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		os.WriteFile(filepath.Join(dir, name), letter, 0o600)
+		os.WriteFile(filepath.Join(dir, name+".p7s"), res.Signature, 0o600)
+	}
+	// Records are walked, checked in parallel and emitted in order, one at
+	// a time; nothing is kept. A journal would make the run resumable.
+	src, err := archive.Paths(dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	sum, err := archive.Process(context.Background(), src, archive.Options{Verify: verify.Options{
+		Trust:   trust.New([]*x509.Certificate{p.Root.Cert}, nil),
+		CRLs:    [][]byte{p.CRL},
+		Offline: true,
+	}, Shard: archive.Shard{K: 0, N: 1}}, func(r archive.Record) {
+		fmt.Println(filepath.Base(r.Path), r.Indication)
+	})
+	fmt.Println(sum.Records, sum.Passed, err)
+	// Output:
+	// a.txt.p7s TOTAL_PASSED
+	// b.txt.p7s TOTAL_PASSED
+	// 2 2 <nil>
+}

@@ -32,14 +32,23 @@ import (
 // exists but is not read"; the message says why.
 var errSkip = errors.New("skipped")
 
-// skipError says why an entry was not read.
-type skipError struct{ reason string }
+// skipError says why an entry was not read; io marks an I/O problem
+// (unreadable, vanished, permission denied) rather than a rule.
+type skipError struct {
+	reason string
+	io     bool
+}
 
 func (e *skipError) Error() string { return e.reason }
 func (e *skipError) Unwrap() error { return errSkip }
 
 func skipf(format string, args ...any) error {
 	return &skipError{reason: fmt.Sprintf(format, args...)}
+}
+
+// ioErrf is skipf for an I/O problem: the record gets Status ERROR.
+func ioErrf(format string, args ...any) error {
+	return &skipError{reason: fmt.Sprintf(format, args...), io: true}
 }
 
 // kindOf names a file type for a person.
@@ -73,7 +82,7 @@ func openRegular(root *os.Root, name string) (*os.File, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, skipf("cannot be examined: %v", unwrapPath(err))
+		return nil, ioErrf("cannot be examined: %v", unwrapPath(err))
 	}
 	f, err := root.OpenFile(name, os.O_RDONLY|openFlags, 0)
 	if err != nil {
@@ -83,12 +92,12 @@ func openRegular(root *os.Root, name string) (*os.File, error) {
 		case lst.Mode()&fs.ModeSymlink != 0 && escapes(root, name):
 			return nil, skipf("a symbolic link that leads outside its folder (not followed)")
 		}
-		return nil, skipf("cannot be opened: %v", unwrapPath(err))
+		return nil, ioErrf("cannot be opened: %v", unwrapPath(err))
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, skipf("cannot be examined: %v", unwrapPath(err))
+		return nil, ioErrf("cannot be examined: %v", unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
@@ -137,7 +146,18 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// skipped builds the record of an entry that was not read.
+// Statuses of records without a verdict.
+const (
+	StatusError   = "ERROR"
+	StatusSkipped = "SKIPPED"
+)
+
+// skipped builds the record of an entry that was not read: Status ERROR
+// for an I/O problem, SKIPPED otherwise.
 func skipped(path string, err error) Record {
-	return Record{Path: path, Skipped: err.Error()}
+	var se *skipError
+	if errors.As(err, &se) && se.io {
+		return Record{Path: path, Status: StatusError, Error: err.Error()}
+	}
+	return Record{Path: path, Status: StatusSkipped, Skipped: err.Error()}
 }

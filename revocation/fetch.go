@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"sync"
 	"time"
 )
@@ -31,9 +32,57 @@ type Fetcher struct {
 	MaxCRL, MaxOCSP int64
 	// Now is the clock of the cache (default time.Now).
 	Now func() time.Time
+	// HostDownFor is how long a host that could not be reached (no
+	// connection, no answer within Timeout, a 5xx status) is not asked
+	// again: requests to it fail at once, saying so (a circuit breaker:
+	// an unreachable responder costs one Timeout per period, not one per
+	// certificate). Default one minute; negative: never asked again by
+	// this Fetcher.
+	HostDownFor time.Duration
 
 	mu    sync.Mutex
 	cache map[[32]byte]*Info
+	down  map[string]hostDown
+}
+
+// hostDown is a host that failed, when, and how.
+type hostDown struct {
+	at  time.Time
+	err error
+}
+
+// ErrHostDown is wrapped by the error of a request not sent because its
+// host failed shortly before (see Fetcher.HostDownFor).
+var ErrHostDown = errors.New("not asked: the host failed earlier")
+
+// isDown returns the failure of host while it counts.
+func (f *Fetcher) isDown(host string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.down[host]
+	if !ok {
+		return nil
+	}
+	period := f.HostDownFor
+	if period == 0 {
+		period = time.Minute
+	}
+	if period > 0 && !f.now().Before(d.at.Add(period)) {
+		delete(f.down, host)
+		return nil
+	}
+	return fmt.Errorf("%w (%s: %v)", ErrHostDown, host, d.err)
+}
+
+func (f *Fetcher) markDown(host string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.down == nil {
+		f.down = map[string]hostDown{}
+	}
+	if len(f.down) < 4096 {
+		f.down[host] = hostDown{at: f.now(), err: err}
+	}
 }
 
 func (f *Fetcher) now() time.Time {
@@ -73,6 +122,24 @@ func (f *Fetcher) timeout() time.Duration {
 }
 
 func (f *Fetcher) get(ctx context.Context, method, url string, body []byte, contentType string, limit int64) ([]byte, error) {
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return nil, err
+	}
+	host := u.Host
+	if err := f.isDown(host); err != nil {
+		return nil, fmt.Errorf("%s: %w", url, err)
+	}
+	data, err, hostFailed := f.do(ctx, method, url, body, contentType, limit)
+	if hostFailed && ctx.Err() == nil {
+		f.markDown(host, err)
+	}
+	return data, err
+}
+
+// do sends one request; hostFailed says the failure is the host's (no
+// connection, no answer in time, a 5xx status).
+func (f *Fetcher) do(ctx context.Context, method, url string, body []byte, contentType string, limit int64) (data []byte, err error, hostFailed bool) {
 	ctx, cancel := context.WithTimeout(ctx, f.timeout())
 	defer cancel()
 	var rd io.Reader
@@ -81,27 +148,27 @@ func (f *Fetcher) get(ctx context.Context, method, url string, body []byte, cont
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return nil, err
+		return nil, err, false
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := f.client().Do(req)
 	if err != nil {
-		return nil, err
+		return nil, err, true
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s: HTTP %s", url, resp.Status)
+		return nil, fmt.Errorf("%s: HTTP %s", url, resp.Status), resp.StatusCode >= 500
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", url, err)
+		return nil, fmt.Errorf("%s: %w", url, err), true
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: response larger than %d bytes", url, limit)
+		return nil, fmt.Errorf("%s: response larger than %d bytes", url, limit), false
 	}
-	return data, nil
+	return data, nil, false
 }
 
 // Fetch gets the status of cert from its OCSP responder, else from its CRL

@@ -3,7 +3,7 @@
 # pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time,
 # curl and Python 3 (hpki serve clients), mingw-w64 and Wine (the Windows build),
 # Node, and the Node packages of the interop
-# peers (xadesjs, in interop/node).
+# peers (xadesjs, in interop/node), and versitygw (an S3 server) with go install.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,17 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# versitygw: a real S3 server (an S3 gateway over a folder) for the
+# object-storage tests of the archive package, built from the Go module
+# proxy (pure Go, builds with the project's Go in a few minutes; MinIO is
+# far larger to build and its source distribution has changed hands).
+VERSITYGW_VERSION=v1.8.0
+gobin="$(go env GOBIN)"; [ -n "$gobin" ] || gobin="$(go env GOPATH)/bin"
+if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
+  echo "deps: go install versitygw $VERSITYGW_VERSION"
+  go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
+fi
+
 if [ -f interop/node/package.json ]; then
   if [ ! -d interop/node/node_modules ] || [ interop/node/package-lock.json -nt interop/node/node_modules ]; then
     echo "deps: npm ci in interop/node"
@@ -35,4 +46,4 @@ if [ -f interop/node/package.json ]; then
     touch interop/node/node_modules
   fi
 fi
-echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'))"
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'), versitygw $VERSITYGW_VERSION)"

@@ -99,6 +99,12 @@ type Token struct {
 	sd *cms.SignedData
 }
 
+// SignedData returns the token's CMS structure as ParseToken parsed it
+// (for the unsigned attributes a caller reads, such as
+// ats-hash-index-v3), so that a caller need not parse the token twice. It
+// is shared with the Token: read it, never change it.
+func (t *Token) SignedData() *cms.SignedData { return t.sd }
+
 type messageImprint struct {
 	HashAlgorithm pkix.AlgorithmIdentifier
 	HashedMessage []byte

@@ -303,7 +303,7 @@ func (v *Verifier) checkedCRL(d revData, issuer *x509.Certificate) (*revocation.
 		return nil, errOtherIssuerCRL // refused on the issuer name alone, without naming the names
 	}
 	key := pairKey(d.sum, issuer.Raw)
-	if e, ok := v.revs.Load(key); ok {
+	if e, ok := v.cache.load(key); ok {
 		r := e.(crlResult)
 		return r.crl, r.err
 	}
@@ -325,7 +325,7 @@ func (v *Verifier) checkedCRL(d revData, issuer *x509.Certificate) (*revocation.
 func (v *Verifier) checkedOCSP(d revData, cert, issuer *x509.Certificate) (*revocation.Info, error) {
 	der := d.raw
 	key := pairKey(d.sum, append(append([]byte{}, cert.Raw...), issuer.Raw...))
-	if e, ok := v.revs.Load(key); ok {
+	if e, ok := v.cache.load(key); ok {
 		r := e.(ocspResult)
 		return r.info, r.err
 	}
@@ -356,8 +356,8 @@ type ocspResult struct {
 }
 
 // pairKey is the cache key of data (by its hash) checked against b.
-func pairKey(x [32]byte, b []byte) [64]byte {
-	var k [64]byte
+func pairKey(x [32]byte, b []byte) revKey {
+	var k revKey
 	y := sha256.Sum256(b)
 	copy(k[:32], x[:])
 	copy(k[32:], y[:])
@@ -366,10 +366,8 @@ func pairKey(x [32]byte, b []byte) [64]byte {
 
 // remember caches a revocation check result of estimated size cost,
 // within the Verifier's entry count and byte budget.
-func (v *Verifier) remember(key [64]byte, val any, cost int64) {
-	if v.admit(&v.nrevs, cost) {
-		v.revs.Store(key, val)
-	}
+func (v *Verifier) remember(key revKey, val any, cost int64) {
+	v.cache.store(key, val, cost)
 }
 
 func isAboutAnother(err error) bool {

@@ -9,7 +9,6 @@ import (
 	"encoding/asn1"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
@@ -88,49 +87,26 @@ const DefaultCacheBytes = 256 << 20
 // make a signature pass that a fresh validation would fail. A Verifier is
 // safe for concurrent use.
 //
-// The caches are bounded: at most maxCachedCerts entries each, and
-// Options.CacheBytes in all by an estimate of each entry's memory; an entry
-// estimated above a quarter of that is not cached. Cached objects hold
+// The caches are bounded: at most maxCachedCerts entries, and
+// Options.CacheBytes in all by an estimate of each entry's memory, the
+// least recently used evicted first (so memory stays flat over any number
+// of distinct documents); an entry estimated above a quarter of the budget
+// is not cached. Cached objects hold
 // their own copies of the bytes they were parsed from, never the caller's
 // signature buffer, so a cache entry cannot keep a large input alive.
 type Verifier struct {
-	opts    Options
-	certs   sync.Map // [32]byte → *x509.Certificate
-	paths   sync.Map // pathKey → pathEntry
-	revs    sync.Map // [64]byte → crlResult or ocspResult
-	tokens  sync.Map // [32]byte → *parsedToken
-	ncerts  int
-	npaths  int
-	nrevs   int
-	ntokens int
-	bytes   int64 // estimated memory held by the caches
-	mu      sync.Mutex
+	opts Options
+	// cache holds parsed certificates (certKey), paths (pathKey),
+	// revocation checks (revKey) and parsed tokens (tokenKey).
+	cache *boundedCache
 	// givenCRLs and givenOCSPs are Options.CRLs/OCSPResponses, hashed once.
 	givenCRLs, givenOCSPs []revData
 }
 
-// admit reserves size bytes of the cache budget for a new entry of a cache
-// whose entry count is *count, and reports whether the entry may be cached.
-func (v *Verifier) admit(count *int, size int64) bool {
-	budget := v.opts.CacheBytes
-	if budget <= 0 {
-		budget = DefaultCacheBytes
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if *count >= maxCachedCerts || size > budget/4 || v.bytes+size > budget {
-		return false
-	}
-	*count++
-	v.bytes += size
-	return true
-}
-
 // cachedBytes returns the estimated memory held by the caches.
 func (v *Verifier) cachedBytes() int64 {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	return v.bytes
+	n, _ := v.cache.size()
+	return n
 }
 
 // Estimated memory of cache entries: parsed structures cost a few times
@@ -156,7 +132,7 @@ type pathEntry struct {
 	from, to time.Time
 }
 
-// maxCachedCerts bounds the number of entries of each cache.
+// maxCachedCerts bounds the number of entries of the cache.
 const maxCachedCerts = 100000
 
 // New returns a Verifier with opts.
@@ -167,7 +143,11 @@ func New(opts Options) *Verifier {
 	if opts.TSATrust == nil {
 		opts.TSATrust = opts.Trust
 	}
-	return &Verifier{opts: opts, givenCRLs: hashed(opts.CRLs), givenOCSPs: hashed(opts.OCSPResponses)}
+	budget := opts.CacheBytes
+	if budget <= 0 {
+		budget = DefaultCacheBytes
+	}
+	return &Verifier{opts: opts, cache: newBoundedCache(budget, maxCachedCerts), givenCRLs: hashed(opts.CRLs), givenOCSPs: hashed(opts.OCSPResponses)}
 }
 
 // validationTime returns the time the validation is made for.
@@ -185,17 +165,15 @@ func (v *Verifier) validationTime() time.Time {
 // copy of der (x509.Certificate keeps slices of what it parsed), so that
 // neither the cache nor the caller's reports pin the signature it came from.
 func (v *Verifier) parseCert(der []byte) (*x509.Certificate, error) {
-	key := sha256.Sum256(der)
-	if c, ok := v.certs.Load(key); ok {
+	key := certKey(sha256.Sum256(der))
+	if c, ok := v.cache.load(key); ok {
 		return c.(*x509.Certificate), nil
 	}
 	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return nil, err
 	}
-	if v.admit(&v.ncerts, certCost(der)) {
-		v.certs.Store(key, c)
-	}
+	v.cache.store(key, c, certCost(der))
 	return c, nil
 }
 
@@ -212,7 +190,7 @@ func (p *pathFailure) Error() string { return p.err.Error() }
 // at time at, using extra as untrusted intermediates.
 func (v *Verifier) path(store *trust.Store, cert *x509.Certificate, extra []*x509.Certificate, at time.Time) ([]*x509.Certificate, error) {
 	key := pathKey{leaf: sha256.Sum256(cert.Raw), store: store.Fingerprint()}
-	if e, ok := v.paths.Load(key); ok {
+	if e, ok := v.cache.load(key); ok {
 		pe := e.(pathEntry)
 		if !at.Before(pe.from) && !at.After(pe.to) {
 			return pe.chain, nil
@@ -232,9 +210,7 @@ func (v *Verifier) path(store *trust.Store, cert *x509.Certificate, extra []*x50
 			pe.to = c.NotAfter
 		}
 	}
-	if v.admit(&v.npaths, chainCost(chain)) {
-		v.paths.Store(key, pe)
-	}
+	v.cache.store(key, pe, chainCost(chain))
 	return chain, nil
 }
 
@@ -284,14 +260,14 @@ type parsedToken struct {
 // parsed from a copy of raw, which is usually a slice of a larger
 // signature that the cache must not keep alive.
 func (v *Verifier) token(raw []byte) *parsedToken {
-	key := sha256.Sum256(raw)
-	if e, ok := v.tokens.Load(key); ok {
+	key := tokenKey(sha256.Sum256(raw))
+	if e, ok := v.cache.load(key); ok {
 		return e.(*parsedToken)
 	}
 	raw = bytes.Clone(unwrapOctetString(raw))
 	pt := &parsedToken{}
 	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
-		if pt.sd, pt.err = cms.Parse(raw); pt.err == nil {
+		if pt.sd = pt.tok.SignedData(); pt.sd != nil {
 			for _, c := range pt.sd.Certificates {
 				if cert, err := v.parseCert(c); err == nil {
 					pt.certs = append(pt.certs, cert)
@@ -305,9 +281,7 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 	if pt.err != nil {
 		cost = errorCost(pt.err)
 	}
-	if v.admit(&v.ntokens, cost) {
-		v.tokens.Store(key, pt)
-	}
+	v.cache.store(key, pt, cost)
 	return pt
 }
 

@@ -1,0 +1,445 @@
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// Entry is one name a Source hands to Process: a signature file (or
+// object) to handle, or, with Skip set, an entry the source met and does
+// not hand over (a FIFO, an unreadable folder), reported as it is.
+type Entry struct {
+	// Name is the full name: a path, or an object key.
+	Name string
+	// Key is the name that decides the shard: the path relative to the
+	// folder given (so that machines mounting the archive at different
+	// places agree), the manifest line, the object key.
+	Key string
+	// Given is set for a file named by the caller rather than found by a
+	// walk: an XML file is then handled even without a signature.
+	Given bool
+	// Skip, when set, is the record of an entry that is not read.
+	Skip *Record
+}
+
+// Source hands the entries of a run to Process, in a stable order, and
+// opens the folder of each. The sources are Paths (files and folders on
+// disk), Files (a list of files), Manifest (names read from a reader) and
+// the bucket sources of blob.go.
+type Source interface {
+	// Each hands every entry to yield, in the same order every time,
+	// stopping at the first error yield returns.
+	Each(ctx context.Context, yield func(Entry) error) error
+	// folder opens the folder of a record.
+	folder(ctx context.Context, name string) (folder, error)
+}
+
+// localSource is what the local sources share: the folder of a record is
+// its directory on disk.
+type localSource struct{}
+
+func (localSource) folder(_ context.Context, name string) (folder, error) {
+	return openLocalFolder(filepath.Dir(name))
+}
+
+type pathsSource struct {
+	localSource
+	paths []string
+}
+
+// Paths is the source of the signature files under paths (files are
+// taken as given, folders walked without following symbolic links; see
+// Walk), walked as the run goes: nothing is listed ahead. The error is for
+// a path that does not exist.
+func Paths(paths ...string) (Source, error) {
+	for _, p := range paths {
+		if _, err := os.Lstat(p); err != nil {
+			return nil, err
+		}
+	}
+	return pathsSource{paths: paths}, nil
+}
+
+func (s pathsSource) Each(ctx context.Context, yield func(Entry) error) error {
+	return walkEach(ctx, s.paths, yield)
+}
+
+type filesSource struct {
+	localSource
+	files []string
+}
+
+// Files is the source of the given signature files, in the given order.
+func Files(files ...string) Source { return filesSource{files: files} }
+
+func (s filesSource) Each(ctx context.Context, yield func(Entry) error) error {
+	for _, f := range s.files {
+		if err := yield(Entry{Name: f, Key: f, Given: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type manifestSource struct {
+	localSource
+	r io.Reader
+}
+
+// Manifest is the source of the signature files named in r, one path a
+// line (empty lines and lines starting with # are ignored), in the order
+// of the lines. Relative paths are relative to the working directory. The
+// reader is read once, as the run goes.
+func Manifest(r io.Reader) Source { return &manifestSource{r: r} }
+
+func (s *manifestSource) Each(ctx context.Context, yield func(Entry) error) error {
+	return eachLine(s.r, func(name string) error {
+		return yield(Entry{Name: name, Key: name, Given: true})
+	})
+}
+
+// MaxManifestLine bounds a manifest line.
+const MaxManifestLine = 64 << 10
+
+// eachLine calls fn for each name of a manifest.
+func eachLine(r io.Reader, fn func(string) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), MaxManifestLine)
+	line := 0
+	for sc.Scan() {
+		line++
+		name := strings.TrimRight(sc.Text(), "\r")
+		if strings.TrimSpace(name) == "" || strings.HasPrefix(name, "#") {
+			continue
+		}
+		if strings.ContainsRune(name, 0) {
+			return fmt.Errorf("manifest line %d: a NUL character", line)
+		}
+		if err := fn(name); err != nil {
+			return err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("manifest after line %d: %w", line, err)
+	}
+	return nil
+}
+
+// Shard selects the records of one of N machines or processes: those
+// whose Entry.Key hashes (SHA-256, first 8 bytes, big-endian, modulo N)
+// to K. N processes given the same source and K = 0 … N-1 handle every
+// record exactly once. The zero Shard selects everything.
+type Shard struct{ K, N int }
+
+// ParseShard parses "K/N" with 0 ≤ K < N (K is 0-based, as
+// JOB_COMPLETION_INDEX of a Kubernetes Indexed Job is).
+func ParseShard(s string) (Shard, error) {
+	k, n, ok := strings.Cut(s, "/")
+	if ok {
+		ki, err1 := strconv.Atoi(k)
+		ni, err2 := strconv.Atoi(n)
+		if err1 == nil && err2 == nil && ni >= 1 && ki >= 0 && ki < ni {
+			return Shard{K: ki, N: ni}, nil
+		}
+	}
+	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N (K counts from 0)", s)
+}
+
+// Has reports whether the record with the given key is in the shard.
+func (s Shard) Has(key string) bool {
+	if s.N <= 1 {
+		return true
+	}
+	sum := sha256.Sum256([]byte(key))
+	return binary.BigEndian.Uint64(sum[:8])%uint64(s.N) == uint64(s.K)
+}
+
+// Summary counts the records of a run.
+type Summary struct {
+	// Records is the number of records with a verdict; Passed, Failed
+	// and Indeterminate split them.
+	Records       int `json:"records"`
+	Passed        int `json:"passed"`
+	Failed        int `json:"failed"`
+	Indeterminate int `json:"indeterminate"`
+	// Errors counts records that could not be checked (Status ERROR),
+	// Skipped entries not read by rule (Status SKIPPED).
+	Errors  int `json:"errors"`
+	Skipped int `json:"skipped"`
+	// Renewed, WouldRenew (dry run) and Refused (passed, due, and the
+	// renewal failed) count renewals.
+	Renewed    int `json:"renewed"`
+	WouldRenew int `json:"wouldRenew"`
+	Refused    int `json:"refused"`
+	// Resumed counts verdicts taken from the journal.
+	Resumed int `json:"resumed"`
+	// Interrupted is set when the run stopped before the end of its
+	// source (its context was cancelled).
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// Add counts one record; renew says whether the run renews (a passed
+// record whose renewal failed is then refused).
+func (s *Summary) Add(r Record, renew bool) {
+	switch r.Status {
+	case StatusError:
+		s.Errors++
+		return
+	case StatusSkipped:
+		s.Skipped++
+		return
+	}
+	s.Records++
+	switch r.Indication {
+	case verify.TotalPassed:
+		s.Passed++
+	case verify.TotalFailed:
+		s.Failed++
+	default:
+		s.Indeterminate++
+	}
+	if r.Resumed {
+		s.Resumed++
+	}
+	if r.Renewed {
+		s.Renewed++
+	}
+	if r.WouldRenew {
+		s.WouldRenew++
+	}
+	if renew && r.Indication == verify.TotalPassed && !r.Renewed && strings.HasPrefix(r.Error, refusedPrefix) {
+		s.Refused++
+	}
+}
+
+// Empty reports whether the run met nothing at all.
+func (s Summary) Empty() bool { return s.Records+s.Errors+s.Skipped == 0 }
+
+// DefaultCacheBytes is the Verifier cache budget of a run when
+// Options.Verify.CacheBytes is zero: what recurs across records (CA and
+// TSA certificates, paths, CRLs) fits many times over, and the run's
+// memory stays flat whatever the number of records.
+const DefaultCacheBytes = 48 << 20
+
+// Progress is what Options.Progress is told after each record.
+type Progress struct {
+	// Done counts the entries finished; Total those the source holds (0
+	// until known: a walk is counted beside the run).
+	Done, Total int64
+}
+
+// errStop ends a source's walk when the run is interrupted.
+var errStop = errors.New("archive: run interrupted")
+
+// Process handles every entry of src, in parallel, calling emit for each
+// record, one call at a time, in the order of the source (a file's record
+// is followed by the records of the entries skipped while handling it). It
+// keeps no record: memory does not grow with the number of records (at
+// most a window of records in flight and waiting for their turn).
+//
+// When ctx is cancelled (SIGINT, SIGTERM), Process stops taking entries,
+// lets the ones in flight finish (their own network requests are not
+// cancelled: a half-checked record would get a wrong verdict) and returns
+// the summary of what was emitted, with Interrupted set. A renewal is
+// written atomically or not at all. The error is the source's (a walk that
+// could not start, an unreadable manifest).
+func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (Summary, error) {
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	vo := opts.Verify
+	if vo.CacheBytes == 0 {
+		vo.CacheBytes = DefaultCacheBytes
+	}
+	v := verify.New(vo)
+	renewing := opts.Renew != nil
+	var (
+		sum     Summary
+		mu      sync.Mutex
+		pending = map[int][]Record{}
+		next    int
+		done    atomic.Int64
+		total   atomic.Int64
+	)
+	window := 16 * jobs
+	slots := make(chan struct{}, window)
+	deliver := func(seq int, recs []Record) {
+		mu.Lock()
+		defer mu.Unlock()
+		pending[seq] = recs
+		for {
+			rs, ok := pending[next]
+			if !ok {
+				return
+			}
+			delete(pending, next)
+			next++
+			for _, r := range rs {
+				sum.Add(r, renewing)
+				if emit != nil {
+					emit(r)
+				}
+			}
+			<-slots
+			if opts.Progress != nil {
+				opts.Progress(Progress{Done: done.Add(1), Total: total.Load()})
+			}
+		}
+	}
+	counted := make(chan struct{})
+	if c, ok := src.(interface {
+		count(context.Context, Shard) (int64, error)
+	}); ok && opts.Progress != nil {
+		go func() {
+			defer close(counted)
+			if n, err := c.count(ctx, opts.Shard); err == nil {
+				total.Store(n)
+			}
+		}()
+	} else {
+		close(counted)
+	}
+	type job struct {
+		seq int
+		e   Entry
+	}
+	work := make(chan job)
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	inflight := context.WithoutCancel(ctx)
+	for range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case j := <-work:
+					deliver(j.seq, handleEntry(inflight, v, src, j.e, opts))
+				case <-quit:
+					return
+				}
+			}
+		}()
+	}
+	seq := 0
+	yield := func(e Entry) error {
+		if !opts.Shard.Has(e.Key) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return errStop
+		case slots <- struct{}{}:
+		}
+		s := seq
+		if e.Skip != nil {
+			if ctx.Err() != nil {
+				<-slots
+				return errStop
+			}
+			seq++
+			deliver(s, []Record{*e.Skip})
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			<-slots
+			return errStop
+		case work <- job{s, e}:
+			seq++
+			return nil
+		}
+	}
+	// The source runs beside: a source blocked in a read (a manifest on
+	// a pipe that stalls) must not hold up an interrupted run.
+	eachDone := make(chan error, 1)
+	go func() { eachDone <- src.Each(ctx, yield) }()
+	var err error
+	select {
+	case err = <-eachDone:
+	case <-ctx.Done():
+		select {
+		case err = <-eachDone:
+		case <-time.After(100 * time.Millisecond):
+			err = errStop
+		}
+	}
+	// Every job sent was taken by a worker, which finishes it before it
+	// looks at quit.
+	close(quit)
+	wg.Wait()
+	if ctx.Err() != nil {
+		sum.Interrupted = true
+	}
+	if opts.Progress != nil {
+		// A last call with the total (the count, a walk without reads,
+		// ends before the run but for an interrupted run).
+		<-counted
+		opts.Progress(Progress{Done: done.Load(), Total: total.Load()})
+	}
+	if errors.Is(err, errStop) || (err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())) {
+		err = nil
+	}
+	return sum, err
+}
+
+// handleEntry handles one entry of src: opens its folder, then handle.
+// An XML file found by a walk that holds no signature is no record.
+func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, opts Options) []Record {
+	dir, err := src.folder(ctx, e.Name)
+	if err != nil {
+		return []Record{skipped(e.Name, err)}
+	}
+	defer dir.close()
+	if !e.Given && strings.EqualFold(filepath.Ext(e.Name), ".xml") {
+		data, err := readAll(dir, baseName(e.Name))
+		if err != nil {
+			return []Record{skipped(e.Name, err)}
+		}
+		if !bytes.Contains(data, []byte(xmldsigNS)) {
+			return nil
+		}
+		return handleData(ctx, v, dir, e.Name, data, opts)
+	}
+	return handle(ctx, v, dir, e.Name, opts)
+}
+
+// count counts the entries of the walk (without reading a file) for the
+// progress: XML files are counted whether or not they hold a signature.
+func (s pathsSource) count(ctx context.Context, sh Shard) (int64, error) {
+	var n int64
+	err := walkEach(ctx, s.paths, func(e Entry) error {
+		if sh.Has(e.Key) {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+func (s filesSource) count(_ context.Context, sh Shard) (int64, error) {
+	var n int64
+	for _, f := range s.files {
+		if sh.Has(f) {
+			n++
+		}
+	}
+	return n, nil
+}

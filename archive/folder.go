@@ -1,0 +1,103 @@
+package archive
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/hpki-jp/hpki/internal/atomicfile"
+)
+
+// folder is where the files of one record live: the signature file, its
+// detached content and its detached references, all by plain name inside
+// one folder (a directory on disk, a prefix in a bucket). open returns an
+// error matching fs.ErrNotExist when nothing is there and a skip error
+// (open.go) when something is there that is not read.
+type folder interface {
+	// open opens name (a plain name in the folder) for reading.
+	open(name string) (io.ReadCloser, error)
+	// replace writes data as name in place of the version that was read,
+	// never half-written, never over a version written by someone else
+	// since (when the store can tell).
+	replace(name string, data []byte, force bool) error
+	// join returns the full name of name in the folder.
+	join(name string) string
+	close()
+}
+
+// localFolder is a directory on disk, read under the rules of open.go.
+type localFolder struct {
+	root *os.Root
+	dir  string
+}
+
+func openLocalFolder(dir string) (*localFolder, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, ioErrf("its folder cannot be opened: %v", unwrapPath(err))
+	}
+	return &localFolder{root: root, dir: dir}, nil
+}
+
+func (l *localFolder) open(name string) (io.ReadCloser, error) {
+	f, err := openRegular(l.root, name)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (l *localFolder) replace(name string, data []byte, force bool) error {
+	return atomicfile.WriteFile(l.join(name), data, atomicfile.Options{Overwrite: true, ReplaceReadOnly: force})
+}
+
+func (l *localFolder) join(name string) string { return filepath.Join(l.dir, name) }
+func (l *localFolder) close()                  { l.root.Close() }
+
+// readAll reads a signature file of at most MaxSignatureFile bytes from
+// f; a larger one is an error, never a prefix.
+func readAll(f folder, name string) ([]byte, error) {
+	rc, err := f.open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ioErrf("no longer exists")
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var data []byte
+	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+		// One read for a file whose size is known (it may still grow or
+		// shrink: the limit and EOF decide).
+		if fi, err := st.Stat(); err == nil && fi.Size() < MaxSignatureFile {
+			data = make([]byte, 0, fi.Size()+1)
+		}
+	}
+	data, err = readAllInto(data, io.LimitReader(rc, MaxSignatureFile+1))
+	if err != nil {
+		return nil, ioErrf("cannot be read: %v", unwrapPath(err))
+	}
+	if len(data) > MaxSignatureFile {
+		return nil, skipf("larger than %d bytes: not read as a signature file", MaxSignatureFile)
+	}
+	return data, nil
+}
+
+// readAllInto is io.ReadAll appending to buf.
+func readAllInto(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}

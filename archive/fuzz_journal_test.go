@@ -1,0 +1,47 @@
+package archive
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A journal (read by archive report, and by a resumed run) never makes
+// either panic, whatever its bytes; reading it costs in proportion to its
+// size.
+func FuzzJournal(f *testing.F) {
+	f.Add([]byte(`{"key":"` + string(bytes.Repeat([]byte("ab"), 32)) + `","final":true,"path":"a.p7s","size":1,"sha256":"00","record":{"path":"a.p7s","indication":"TOTAL_PASSED"}}` + "\n"))
+	f.Add([]byte("{\"key\":\"x\"\n{"))
+	f.Add([]byte("\n\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		Report(bytes.NewReader(data))
+		name := filepath.Join(t.TempDir(), "j")
+		if err := os.WriteFile(name, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		j, err := OpenJournal(name)
+		if err != nil {
+			return
+		}
+		for k := range j.at {
+			j.lookup(k)
+		}
+		j.Close()
+	})
+}
+
+// A manifest line is a name, whatever it holds; a NUL or an overlong line
+// is an error, never a panic.
+func FuzzManifest(f *testing.F) {
+	f.Add([]byte("a/b.p7s\n# comment\n\nc.xml\r\n"))
+	f.Add([]byte("a\x00b\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		eachLine(bytes.NewReader(data), func(name string) error {
+			if name == "" || bytes.IndexByte([]byte(name), 0) >= 0 {
+				t.Fatalf("name %q", name)
+			}
+			return nil
+		})
+	})
+}

@@ -1,0 +1,270 @@
+package archive
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Journal is the record of a run, kept so that a run started again after a
+// crash, a kill -9 or a power cut resumes where it stopped: an append-only
+// file of JSON lines, one per verdict, each naming the record (name, size,
+// SHA-256 of the signature file) and its Record. It is written as the run
+// goes and made durable (fsync) at least every second, and at Close. A
+// line cut short by a crash is dropped when the journal is opened again.
+//
+// Security contract: a journal is trusted as the run's own output is (a
+// verdict in it is not checked again); keep it where the records' owner
+// keeps reports. A verdict is reused only for a file with the same name,
+// size and content (SHA-256) as the one checked; a file changed since is
+// checked again. A journal belongs to one campaign: start a new file for a
+// new one (a verdict is as of the time it was made).
+//
+// Memory: the journal keeps, per verdict, a key and the offset of its line
+// (about 100 bytes), never the records themselves.
+type Journal struct {
+	mu    sync.Mutex
+	f     *os.File
+	path  string
+	end   int64
+	at    map[journalKey]lineRef
+	dirty bool
+	err   error
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	cerr  error
+}
+
+type journalKey [32]byte
+
+type lineRef struct {
+	off int64
+	n   int32
+}
+
+// journalLine is one line of a journal.
+type journalLine struct {
+	Key string `json:"key"`
+	// Final is false for a verdict that is never reused (it read
+	// detached XAdES references, which the key does not cover).
+	Final  bool   `json:"final"`
+	Path   string `json:"path"`
+	Size   int    `json:"size"`
+	SHA256 string `json:"sha256"`
+	Record Record `json:"record"`
+}
+
+// SyncEvery is how often a journal is made durable while it is written.
+const SyncEvery = time.Second
+
+// OpenJournal opens (creating it, mode 0600) the journal at path and reads
+// what an earlier run wrote to it.
+func OpenJournal(path string) (*Journal, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j := &Journal{f: f, path: path, at: map[journalKey]lineRef{}, stop: make(chan struct{}), done: make(chan struct{})}
+	if err := j.load(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	go j.syncer()
+	return j, nil
+}
+
+// load indexes the lines of the file and cuts a last line left
+// incomplete by a crash.
+func (j *Journal) load() error {
+	br := bufio.NewReaderSize(j.f, 256<<10)
+	var off int64
+	for {
+		line, err := br.ReadBytes('\n')
+		if err == io.EOF {
+			break // an incomplete last line (or none): cut below
+		}
+		if err != nil {
+			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
+		var jl journalLine
+		if json.Unmarshal(line, &jl) == nil && jl.Final {
+			if k, err := hex.DecodeString(jl.Key); err == nil && len(k) == 32 {
+				j.at[journalKey(k)] = lineRef{off: off, n: int32(len(line))}
+			}
+		}
+		off += int64(len(line))
+	}
+	if err := j.f.Truncate(off); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	j.end = off
+	return nil
+}
+
+// key is the journal key of a record: the name, size and SHA-256 of its
+// signature file, and the name and SHA-256 of its detached content (none:
+// empty).
+func (j *Journal) key(name string, data []byte, contentName string, contentSum []byte) journalKey {
+	sum := sha256.Sum256(data)
+	h := sha256.New()
+	fmt.Fprintf(h, "hpki-archive-journal-v1\x00%d:%s\x00%d\x00", len(name), name, len(data))
+	h.Write(sum[:])
+	fmt.Fprintf(h, "\x00%d:%s\x00%x", len(contentName), contentName, contentSum)
+	return journalKey(h.Sum(nil))
+}
+
+// lookup returns the verdict recorded under key.
+func (j *Journal) lookup(key journalKey) (Record, bool) {
+	j.mu.Lock()
+	ref, ok := j.at[key]
+	j.mu.Unlock()
+	if !ok {
+		return Record{}, false
+	}
+	buf := make([]byte, ref.n)
+	if _, err := j.f.ReadAt(buf, ref.off); err != nil {
+		return Record{}, false
+	}
+	var jl journalLine
+	if err := json.Unmarshal(buf, &jl); err != nil || jl.Key != hex.EncodeToString(key[:]) {
+		return Record{}, false
+	}
+	return jl.Record, true
+}
+
+// add appends a verdict; final says it may be reused.
+func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Record) error {
+	sum := sha256.Sum256(data)
+	r.Resumed = false
+	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	if _, err := j.f.WriteAt(line, j.end); err != nil {
+		j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		return j.err
+	}
+	if final {
+		j.at[key] = lineRef{off: j.end, n: int32(len(line))}
+	}
+	j.end += int64(len(line))
+	j.dirty = true
+	return nil
+}
+
+func (j *Journal) syncer() {
+	defer close(j.done)
+	t := time.NewTicker(SyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-j.stop:
+			return
+		case <-t.C:
+			j.sync()
+		}
+	}
+}
+
+func (j *Journal) sync() error {
+	j.mu.Lock()
+	dirty := j.dirty
+	j.dirty = false
+	j.mu.Unlock()
+	if !dirty {
+		return nil
+	}
+	if err := j.f.Sync(); err != nil {
+		j.mu.Lock()
+		j.err = fmt.Errorf("journal %s: %w", j.path, err)
+		j.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// Len returns the number of verdicts in the journal.
+func (j *Journal) Len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.at)
+}
+
+// Close makes the journal durable and closes it; the error is the first
+// write or sync that failed. Closing again returns the same error.
+func (j *Journal) Close() error {
+	j.once.Do(func() { j.cerr = j.close() })
+	return j.cerr
+}
+
+func (j *Journal) close() error {
+	close(j.stop)
+	<-j.done
+	err := j.sync()
+	if cerr := j.f.Close(); err == nil {
+		err = cerr
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return j.err
+	}
+	return err
+}
+
+// Report merges journals (those of the shards of one run, or of the runs
+// of one campaign) into one summary: each record counted once, by its
+// name, the last verdict written for it counting. It reads the journals
+// line by line; a line cut short by a crash is ignored.
+func Report(journals ...io.Reader) (Summary, error) {
+	var sum Summary
+	last := map[[32]byte]Record{}
+	for i, r := range journals {
+		br := bufio.NewReaderSize(r, 256<<10)
+		for n := 1; ; n++ {
+			line, err := br.ReadBytes('\n')
+			if errors.Is(err, io.EOF) {
+				// A line cut short by a crash; anything else is not a
+				// journal.
+				if len(line) > 0 && !bytes.HasPrefix(line, []byte(`{"key":"`)) {
+					return Summary{}, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+				}
+				break
+			}
+			if err != nil {
+				return Summary{}, fmt.Errorf("journal %d: %w", i+1, err)
+			}
+			var jl journalLine
+			if err := json.Unmarshal(bytes.TrimSpace(line), &jl); err != nil || jl.Key == "" {
+				return Summary{}, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+			}
+			rec := jl.Record
+			// Keep only what counting needs.
+			refused := ""
+			if strings.HasPrefix(rec.Error, refusedPrefix) {
+				refused = refusedPrefix
+			}
+			last[sha256.Sum256([]byte(jl.Path))] = Record{Indication: rec.Indication, Status: rec.Status, Renewed: rec.Renewed, WouldRenew: rec.WouldRenew, Error: refused}
+		}
+	}
+	for _, r := range last {
+		sum.Add(r, true)
+	}
+	return sum, nil
+}

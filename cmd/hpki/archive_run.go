@@ -1,0 +1,476 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/hpki-jp/hpki/archive"
+	"github.com/hpki-jp/hpki/internal/textsafe"
+	"github.com/hpki-jp/hpki/revocation"
+)
+
+// archiveFlags are the flags of archive verify and renew for large runs.
+type archiveFlags struct {
+	journal      string
+	manifest     string
+	shard        string
+	progress     string
+	fetchTimeout time.Duration
+	allowEmpty   bool
+}
+
+func (a *archiveFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&a.journal, "journal", "", "append each verdict to FILE (durable every second) and skip the records it already holds: a rerun resumes")
+	fl.StringVar(&a.manifest, "manifest", "", "read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line")
+	fl.StringVar(&a.shard, "shard", "", "K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)")
+	fl.StringVar(&a.progress, "progress", "auto", "progress line on stderr: auto (on a terminal), always or never")
+	fl.DurationVar(&a.fetchTimeout, "fetch-timeout", 10*time.Second, "timeout of one revocation request; a host that fails is not asked again for a minute")
+	fl.BoolVar(&a.allowEmpty, "allow-empty", false, "exit 0 when there is nothing to check (default: exit 3, an empty or unmounted root is an error)")
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// runArchive runs archive verify or renew: opens the source, the journal,
+// the output, handles the signals and picks the exit code.
+func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archive.Options, format string, renew bool) error {
+	var err error
+	if af.shard != "" {
+		if opts.Shard, err = archive.ParseShard(af.shard); err != nil {
+			return usageError(err)
+		}
+	}
+	switch af.progress {
+	case "auto", "always", "never":
+	default:
+		return usageError(fmt.Errorf("--progress must be auto, always or never, not %q", af.progress))
+	}
+	if af.fetchTimeout <= 0 {
+		return usageError(fmt.Errorf("--fetch-timeout %s: must be positive", af.fetchTimeout))
+	}
+	if !opts.Verify.Offline {
+		f := opts.Verify.Fetcher
+		if f == nil {
+			f = &revocation.Fetcher{}
+		}
+		f.Timeout = af.fetchTimeout
+		opts.Verify.Fetcher = f
+	}
+	// A run's live heap is small and flat (bounded caches, a window of
+	// records); a memory limit keeps the heap's growth between
+	// collections within bounds too, unless the environment sets one.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(192 << 20))
+	}
+	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr())
+	defer stop()
+	src, closeSrc, err := archiveSource(ctx, cmd.InOrStdin(), args, af.manifest)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	if af.journal != "" {
+		j, err := archive.OpenJournal(af.journal)
+		if err != nil {
+			return usageError(err)
+		}
+		opts.Journal = j
+		defer j.Close()
+	}
+	w := newRecordWriter(cmd.OutOrStdout(), format)
+	if p := newProgress(cmd.ErrOrStderr(), af.progress); p != nil {
+		opts.Progress = p.update
+		defer p.finish()
+	}
+	sum, err := archive.Process(ctx, src, opts, w.record)
+	if err != nil {
+		w.finish(sum, renew)
+		return usageError(err)
+	}
+	if opts.Journal != nil {
+		if err := opts.Journal.Close(); err != nil {
+			w.finish(sum, renew)
+			return failure(err)
+		}
+	}
+	if err := w.finish(sum, renew); err != nil {
+		return failure(err)
+	}
+	if sum.Interrupted {
+		return withCode(128 + int(signalled()))
+	}
+	if sum.Empty() && !af.allowEmpty {
+		return usageError(fmt.Errorf("nothing to check under %s (an empty or unmounted folder?); --allow-empty accepts that", strings.Join(args, ", ")))
+	}
+	return summaryExit(sum)
+}
+
+// summaryExit picks the exit code of a summary: the worst outcome, a refused
+// renewal counting as failed, an ERROR or SKIPPED entry as indeterminate.
+func summaryExit(sum archive.Summary) error {
+	switch {
+	case sum.Failed > 0 || sum.Refused > 0:
+		return withCode(exitFailed)
+	case sum.Indeterminate > 0 || sum.Skipped > 0 || sum.Errors > 0:
+		return withCode(exitIndeterminate)
+	}
+	return nil
+}
+
+// archiveSignals returns a context cancelled by the first SIGINT or
+// SIGTERM (the run then stops taking records and finishes those in
+// flight) and a function telling which signal came. A second signal ends
+// the process at once (the journal stays valid: it is append-only, and a
+// line cut short is dropped when it is opened again). SIGINT is handled
+// even when the shell started the run in the background with it ignored.
+func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, func(), func() syscall.Signal) {
+	ctx, cancel := context.WithCancel(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got syscall.Signal
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			mu.Lock()
+			got = s.(syscall.Signal)
+			mu.Unlock()
+			fmt.Fprintf(stderr, "hpki: %v: finishing the records in flight (again to stop at once)\n", s)
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			os.Exit(128 + int(s.(syscall.Signal)))
+		case <-done:
+		}
+	}()
+	stop := func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+	which := func() syscall.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		if got == 0 {
+			return syscall.SIGINT
+		}
+		return got
+	}
+	return ctx, stop, which
+}
+
+// archiveSource opens what the run reads: the files and folders given, a
+// manifest, or a bucket URL.
+func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest string) (archive.Source, func(), error) {
+	var bucketURL string
+	for _, a := range args {
+		if archive.IsBucketURL(a) {
+			if len(args) > 1 {
+				return nil, nil, usageError(errors.New("a bucket URL is the only PATH of a run"))
+			}
+			bucketURL = a
+		}
+	}
+	var mr io.Reader
+	closeM := func() {}
+	if manifest != "" {
+		if manifest == "-" {
+			mr = stdin
+		} else {
+			f, err := os.Open(manifest)
+			if err != nil {
+				return nil, nil, usageError(fmt.Errorf("--manifest: %w", err))
+			}
+			mr, closeM = f, func() { f.Close() }
+		}
+	}
+	switch {
+	case bucketURL != "":
+		src, closeB, err := archive.OpenBucket(ctx, bucketURL, mr)
+		if err != nil {
+			closeM()
+			return nil, nil, usageError(err)
+		}
+		return src, func() { closeB(); closeM() }, nil
+	case mr != nil:
+		if len(args) > 0 {
+			closeM()
+			return nil, nil, usageError(errors.New("--manifest names the records: no PATH with it (except a bucket URL)"))
+		}
+		return archive.Manifest(mr), closeM, nil
+	case len(args) == 0:
+		return nil, nil, usageError(errors.New("give a PATH, a bucket URL or --manifest"))
+	}
+	src, err := archive.Paths(args...)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	return src, func() {}, nil
+}
+
+// recordWriter prints records as they come and the summary at the end.
+type recordWriter struct {
+	w      io.Writer
+	format string
+	n      int
+	err    error
+}
+
+func newRecordWriter(w io.Writer, format string) *recordWriter {
+	return &recordWriter{w: w, format: format}
+}
+
+func (rw *recordWriter) record(r archive.Record) {
+	if rw.err != nil {
+		return
+	}
+	switch rw.format {
+	case "json":
+		b, err := marshalJSON(r, "  ")
+		if err != nil {
+			rw.err = err
+			return
+		}
+		sep := "[\n  "
+		if rw.n > 0 {
+			sep = ",\n  "
+		}
+		_, rw.err = io.WriteString(rw.w, sep+string(b))
+	case "jsonl":
+		b, err := marshalJSON(r, "")
+		if err != nil {
+			rw.err = err
+			return
+		}
+		_, rw.err = rw.w.Write(append(b, '\n'))
+	default:
+		writeRecord(rw.w, r)
+	}
+	rw.n++
+}
+
+// finish writes what ends the output: the summary line (text, jsonl) or
+// the end of the array (json).
+func (rw *recordWriter) finish(sum archive.Summary, renew bool) error {
+	if rw.err != nil {
+		return rw.err
+	}
+	switch rw.format {
+	case "json":
+		end := "\n]\n"
+		if rw.n == 0 {
+			end = "[]\n"
+		}
+		_, rw.err = io.WriteString(rw.w, end)
+	case "jsonl":
+		b, err := marshalJSON(struct {
+			Summary archive.Summary `json:"summary"`
+		}{sum}, "")
+		if err != nil {
+			return err
+		}
+		_, rw.err = rw.w.Write(append(b, '\n'))
+	default:
+		_, rw.err = fmt.Fprintln(rw.w, summaryLine(sum, renew))
+	}
+	return rw.err
+}
+
+// marshalJSON is json.Marshal without HTML escaping, indented by indent
+// inside a line prefixed by indent.
+func marshalJSON(v any, indent string) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent(indent, "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+// summaryLine is the last line of the text output.
+func summaryLine(sum archive.Summary, renew bool) string {
+	line := fmt.Sprintf("%d files: %d passed, %d failed, %d indeterminate", sum.Records, sum.Passed, sum.Failed, sum.Indeterminate)
+	if sum.Errors > 0 {
+		line += fmt.Sprintf("; %d errors", sum.Errors)
+	}
+	if sum.Skipped > 0 {
+		line += fmt.Sprintf("; %d skipped", sum.Skipped)
+	}
+	if renew {
+		line += fmt.Sprintf("; %d renewed, %d refused", sum.Renewed, sum.Refused)
+	}
+	if sum.WouldRenew > 0 {
+		line += fmt.Sprintf("; %d would renew", sum.WouldRenew)
+	}
+	if sum.Resumed > 0 {
+		line += fmt.Sprintf("; %d from the journal", sum.Resumed)
+	}
+	if sum.Interrupted {
+		line += "; interrupted"
+	}
+	return line
+}
+
+// writeRecord prints one line for a record. The path is quoted when it
+// holds anything odd (textsafe.Name) and every other value is escaped, so
+// a file name or an error message can never make a line of its own.
+func writeRecord(w io.Writer, r archive.Record) {
+	switch r.Status {
+	case archive.StatusSkipped:
+		fmt.Fprintf(w, "%-40s %s  (%s)\n", "SKIPPED", textsafe.Name(r.Path), textsafe.String(r.Skipped))
+		return
+	case archive.StatusError:
+		fmt.Fprintf(w, "%-40s %s  (%s)\n", "ERROR", textsafe.Name(r.Path), textsafe.String(r.Error))
+		return
+	}
+	ind := string(r.Indication)
+	if r.SubIndication != "" {
+		ind += "/" + string(r.SubIndication)
+	}
+	line := fmt.Sprintf("%-40s %s", ind, textsafe.Name(r.Path))
+	if r.Level != "" {
+		line += "  " + textsafe.String(r.Level)
+	}
+	if r.RenewBy != nil {
+		line += "  renew by " + r.RenewBy.Format("2006-01-02")
+	}
+	if r.Renewed {
+		line += "  RENEWED"
+	}
+	if r.WouldRenew {
+		line += "  would renew"
+	}
+	if r.Error != "" {
+		line += "  (" + textsafe.String(r.Error) + ")"
+	}
+	fmt.Fprintln(w, line)
+}
+
+// progress prints done/total, rate and ETA on stderr: rewritten in place
+// on a terminal, a line every 10 s otherwise (--progress always).
+type progress struct {
+	w      io.Writer
+	tty    bool
+	start  time.Time
+	last   time.Time
+	shown  bool
+	latest archive.Progress
+}
+
+func newProgress(w io.Writer, mode string) *progress {
+	f, isFile := w.(*os.File)
+	tty := isFile && term.IsTerminal(int(f.Fd()))
+	if mode == "never" || (mode == "auto" && !tty) {
+		return nil
+	}
+	now := time.Now()
+	return &progress{w: w, tty: tty, start: now, last: now}
+}
+
+func (p *progress) update(pr archive.Progress) {
+	p.latest = pr
+	now := time.Now()
+	every := 250 * time.Millisecond
+	if !p.tty {
+		every = 10 * time.Second
+	}
+	if now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	p.show(now)
+}
+
+func (p *progress) show(now time.Time) {
+	pr := p.latest
+	rate := float64(pr.Done) / max(now.Sub(p.start).Seconds(), 1e-3)
+	line := fmt.Sprintf("%d", pr.Done)
+	if pr.Total > 0 {
+		line += fmt.Sprintf("/%d (%.1f%%)", pr.Total, 100*float64(pr.Done)/float64(pr.Total))
+	}
+	line += fmt.Sprintf("  %.0f records/s", rate)
+	if pr.Total > pr.Done && rate > 0 {
+		eta := time.Duration(float64(pr.Total-pr.Done) / rate * float64(time.Second))
+		line += "  ETA " + eta.Round(time.Second).String()
+	}
+	if p.tty {
+		fmt.Fprint(p.w, "\r\x1b[K"+line)
+	} else {
+		fmt.Fprintln(p.w, "hpki: "+line)
+	}
+	p.shown = true
+}
+
+// finish clears the line on a terminal; in a log, it prints the last one.
+func (p *progress) finish() {
+	if p.tty {
+		if p.shown {
+			fmt.Fprint(p.w, "\r\x1b[K")
+		}
+		return
+	}
+	p.show(time.Now())
+}
+
+func newArchiveReportCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "report JOURNAL...",
+		Short: "Merge the journals of a run's shards into one summary",
+		Long: `Merge journals (--journal of archive verify or renew: the shards of one
+run, or the reruns of one campaign) into one summary, each record counted
+once by its name (its last verdict counting). Exit codes as for archive
+verify: 0 all passed, 1 some failed, 2 some indeterminate, 3 unreadable
+journal.`,
+		Example: "  hpki archive report /out/shard-*.journal\n  hpki archive report --output json /out/*.journal",
+		Args:    minArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "text" && output != "json" {
+				return usageError(fmt.Errorf("--output must be text or json, not %q", output))
+			}
+			var rs []io.Reader
+			for _, name := range args {
+				f, err := os.Open(name)
+				if err != nil {
+					return usageError(err)
+				}
+				defer f.Close()
+				rs = append(rs, f)
+			}
+			sum, err := archive.Report(rs...)
+			if err != nil {
+				return usageError(err)
+			}
+			if output == "json" {
+				if err := writeJSON(cmd.OutOrStdout(), sum); err != nil {
+					return failure(err)
+				}
+			} else {
+				fmt.Fprintln(cmd.OutOrStdout(), summaryLine(sum, sum.Renewed+sum.Refused > 0))
+			}
+			return summaryExit(sum)
+		},
+	}
+	cmd.Flags().StringVar(&output, "output", "text", "report format: text or json")
+	return cmd
+}

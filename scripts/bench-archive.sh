@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# make bench-archive: re-verification of an archive at scale — records/s and
+# peak RSS of `hpki archive verify` over N distinct real records (4 KB
+# documents, each with its own signature and timestamp tokens), B-T and
+# B-LTA, from local disk.
+#
+#   make bench-archive                     # N = 10000 and 100000
+#   BENCH_N="10000 100000 1000000" make bench-archive
+#   BENCH_CORPUS=/data/hpki-bench make bench-archive
+#
+# The corpus is made once (internal/archivebench; 1,000,000 records take
+# hours on 2 cores) and kept outside the repository, in BENCH_CORPUS
+# (default /var/tmp/hpki-bench); an interrupted generation resumes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+HPKI=${HPKI:-bin/hpki}
+CORPUS=${BENCH_CORPUS:-/var/tmp/hpki-bench}
+NS=${BENCH_N:-10000 100000}
+KINDS=${BENCH_KINDS:-bt blta}
+C=testdata/certs
+mkdir -p "$CORPUS"
+go build -o "$CORPUS/archivebench" ./internal/archivebench
+"$CORPUS/archivebench" -crl "$CORPUS/fresh.crl"
+printf '%-6s %9s %9s %10s %9s %14s %12s  %s\n' kind records "wall s" records/s "CPU s" "records/CPU-s" "peak RSS MB" result
+for n in $NS; do
+  for kind in $KINDS; do
+    dir="$CORPUS/$kind-$n"
+    if [ ! -d "$dir" ]; then
+      lta=""; [ "$kind" = blta ] && lta=-lta
+      echo "bench-archive: making $dir (once)" >&2
+      "$CORPUS/archivebench" -n "$n" $lta -out "$dir"
+    fi
+    /usr/bin/time -f '%e %M %U %S' -o "$CORPUS/time.txt" "$HPKI" archive verify "$dir" \
+      --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$CORPUS/fresh.crl" \
+      --output jsonl --progress never > "$CORPUS/run.jsonl" || true
+    read -r secs kb usr sys < "$CORPUS/time.txt"
+    result=$(tail -1 "$CORPUS/run.jsonl")
+    passed=$(sed -n 's/.*"passed":\([0-9]*\).*/\1/p' <<<"$result")
+    ok="all $passed passed"
+    [ "$passed" = "$n" ] || ok="UNEXPECTED: $result"
+    awk -v k="$kind" -v n="$n" -v s="$secs" -v kb="$kb" -v u="$usr" -v y="$sys" -v ok="$ok" \
+      'BEGIN { printf "%-6s %9d %9.1f %10.0f %9.1f %14.0f %12.1f  %s\n", k, n, s, n/s, u+y, n/(u+y), kb/1024, ok }'
+  done
+done
+rm -f "$CORPUS/run.jsonl" "$CORPUS/time.txt"
+echo "(records/s is wall-clock on $(nproc) cores; records/CPU-s is what one core does when the"
+echo " machine is shared: times $(nproc) is the rate of an idle $(nproc)-core machine)"
