@@ -208,13 +208,16 @@ func TestArchiveJSONL(t *testing.T) {
 	os.WriteFile(bad, []byte("changed"), 0o600)
 	code, out, errOut := runCLI(t, "archive", "verify", dir, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t), "--output", "jsonl")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != 1 || len(lines) != 2 {
+	if code != 1 || len(lines) != 3 {
 		t.Fatalf("archive verify --output jsonl: %d %q %s", code, out, errOut)
 	}
-	for _, l := range lines {
+	for i, l := range lines {
 		var rec map[string]any
-		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["path"] == nil {
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Fatalf("line %q: %v", l, err)
+		}
+		if last := i == len(lines)-1; (last && rec["summary"] == nil) || (!last && rec["path"] == nil) {
+			t.Fatalf("line %d %q: one record per line, then the summary", i, l)
 		}
 	}
 }
