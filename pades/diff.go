@@ -1,0 +1,638 @@
+package pades
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"sort"
+)
+
+// Kinds of changes a revision can make after a signature, from the
+// harmless to the forbidden.
+const (
+	kindDSS       = "validation data (DSS)"
+	kindDocTS     = "document timestamp"
+	kindMeta      = "metadata"
+	kindSignature = "signature"
+	kindForm      = "form filling"
+	kindAnnot     = "annotation"
+	kindOther     = "other"
+)
+
+// change is one change a revision makes.
+type change struct {
+	kind string
+	what string
+}
+
+// allowed says whether a change is allowed after a signature under DocMDP
+// permissions p (0: the document is not certified). DSS, document
+// timestamps and metadata are always allowed; further signatures unless
+// p is 1; form filling with p 2 or 3; annotations with p 3; nothing else.
+// Without certification only signatures (and the always-allowed kinds)
+// are accepted: a form filled in or an annotation added after an approval
+// signature changes what the reader sees, so it is reported as not
+// allowed.
+func (c change) allowed(p int) bool {
+	switch c.kind {
+	case kindDSS, kindDocTS, kindMeta:
+		return true
+	case kindSignature:
+		return p != 1
+	case kindForm:
+		return p == 2 || p == 3
+	case kindAnnot:
+		return p == 3
+	}
+	return false
+}
+
+// MaxChangedObjects bounds the objects a revision may change and still
+// be analysed; a larger revision is one "other" change.
+const MaxChangedObjects = 10000
+
+// changes lists, for each revision after the first signed one, what it
+// changed relative to the revision before it.
+func (f *File) changes(sigs []*sigInfo) [][]change {
+	out := make([][]change, len(f.Revisions))
+	first := len(f.Revisions)
+	for _, s := range sigs {
+		if s.rev != nil && s.rev.Index < first {
+			first = s.rev.Index
+		}
+	}
+	if first >= len(f.Revisions)-1 {
+		return out
+	}
+	refs := &refIndex{f: f, first: map[int]int{}}
+	for i := first + 1; i < len(f.Revisions); i++ {
+		out[i] = f.revisionChanges(f.Revisions[i-1], f.Revisions[i], refs)
+	}
+	return out
+}
+
+// refIndex records, for each object number, the first revision in which
+// any object refers to it (built revision by revision, on demand).
+type refIndex struct {
+	f     *File
+	upTo  int // revisions indexed: 0..upTo-1
+	first map[int]int
+	err   error
+}
+
+func (ri *refIndex) referencedBefore(num, rev int) bool {
+	for ri.upTo < rev && ri.err == nil {
+		r := ri.f.Revisions[ri.upTo]
+		var prev *Revision
+		if ri.upTo > 0 {
+			prev = ri.f.Revisions[ri.upTo-1]
+		}
+		for _, n := range newNums(r, prev) {
+			o, err := ri.f.Object(r, n)
+			if err != nil {
+				continue
+			}
+			walkRefs(o, 0, func(x Ref) {
+				if _, ok := ri.first[x.Num]; !ok {
+					ri.first[x.Num] = ri.upTo
+				}
+			})
+		}
+		ri.upTo++
+	}
+	i, ok := ri.first[num]
+	return ok && i < rev
+}
+
+func walkRefs(o Object, depth int, fn func(Ref)) {
+	if depth > MaxDepth {
+		return
+	}
+	switch x := o.(type) {
+	case Ref:
+		fn(x)
+	case Array:
+		for _, v := range x {
+			walkRefs(v, depth+1, fn)
+		}
+	case Dict:
+		for _, v := range x {
+			walkRefs(v, depth+1, fn)
+		}
+	case *Stream:
+		walkRefs(x.Dict, depth+1, fn)
+	}
+}
+
+// newSections lists the sections of cur that prev does not have.
+func newSections(cur, prev *Revision) []*section {
+	var out []*section
+	for _, s := range cur.chain {
+		if prev != nil && prev.contains(s) {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// newNums lists the object numbers cur's new sections define, sorted.
+func newNums(cur, prev *Revision) []int {
+	set := map[int]bool{}
+	for _, s := range newSections(cur, prev) {
+		for n := range s.entries {
+			set[n] = true
+		}
+	}
+	out := make([]int, 0, len(set))
+	for n := range set {
+		out = append(out, n)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// roles of the objects of a revision that changes may touch.
+type roles struct {
+	catalog  int
+	acroform int // indirect AcroForm, or -1
+	fieldArr int // indirect /Fields array, or -1
+	pages    map[int]bool
+	annots   map[int]bool // indirect /Annots arrays
+	fields   map[int]Field
+	annot    map[int]bool // annotations
+	dss      map[int]bool
+	info     int
+	metadata int
+}
+
+func (f *File) roles(rev *Revision) *roles {
+	r := &roles{acroform: -1, fieldArr: -1, info: -1, metadata: -1, pages: map[int]bool{}, annots: map[int]bool{}, fields: map[int]Field{}, annot: map[int]bool{}, dss: map[int]bool{}}
+	cat, catRef, err := f.Catalog(rev)
+	if err != nil {
+		return r
+	}
+	r.catalog = catRef.Num
+	if x, ok := rev.Trailer["Info"].(Ref); ok {
+		r.info = x.Num
+	}
+	if x, ok := cat["Metadata"].(Ref); ok {
+		r.metadata = x.Num
+	}
+	if x, ok := cat["AcroForm"].(Ref); ok {
+		r.acroform = x.Num
+	}
+	if af := f.dict(rev, cat["AcroForm"]); af != nil {
+		if x, ok := af["Fields"].(Ref); ok {
+			r.fieldArr = x.Num
+		}
+	}
+	if fl, err := f.fields(rev); err == nil {
+		for _, x := range fl {
+			r.fields[x.Ref.Num] = x
+			// Widgets that are kids of a terminal field.
+			kids, _ := f.Resolve(rev, x.Dict["Kids"])
+			ka, _ := kids.(Array)
+			for _, k := range ka {
+				if kr, ok := k.(Ref); ok {
+					r.fields[kr.Num] = Field{Name: x.Name, Ref: kr, Dict: f.dict(rev, kr), FT: x.FT}
+				}
+			}
+		}
+	}
+	if pages, err := f.pages(rev); err == nil {
+		for _, p := range pages {
+			r.pages[p.ref.Num] = true
+			if x, ok := p.dict["Annots"].(Ref); ok {
+				r.annots[x.Num] = true
+			}
+			a, _ := f.Resolve(rev, p.dict["Annots"])
+			arr, _ := a.(Array)
+			for _, x := range arr {
+				if ar, ok := x.(Ref); ok {
+					r.annot[ar.Num] = true
+				}
+			}
+		}
+	}
+	if x, ok := cat["DSS"]; ok {
+		walkDSS(f, rev, x, r.dss, 0)
+	}
+	return r
+}
+
+func walkDSS(f *File, rev *Revision, o Object, set map[int]bool, depth int) {
+	if depth > 4 {
+		return
+	}
+	if r, ok := o.(Ref); ok {
+		if set[r.Num] {
+			return
+		}
+		set[r.Num] = true
+		o, _ = f.Resolve(rev, r)
+	}
+	switch x := o.(type) {
+	case Dict:
+		for _, v := range x {
+			walkDSS(f, rev, v, set, depth+1)
+		}
+	case Array:
+		for _, v := range x {
+			walkDSS(f, rev, v, set, depth+1)
+		}
+	}
+}
+
+// revisionChanges classifies what cur changes relative to prev.
+func (f *File) revisionChanges(prev, cur *Revision, refs *refIndex) []change {
+	var out []change
+	other := func(format string, args ...any) {
+		out = append(out, change{kindOther, fmt.Sprintf(format, args...)})
+	}
+	if !equal(prev.Trailer["Root"], cur.Trailer["Root"]) {
+		other("the trailer names another document catalog")
+	}
+	if !equal(prev.Trailer["Encrypt"], cur.Trailer["Encrypt"]) {
+		other("the encryption dictionary changed")
+	}
+	if !cur.contains(prev.head) {
+		other("the revision does not build on the previous one")
+		return out
+	}
+	if msg := f.unaccounted(prev, cur); msg != "" {
+		other("%s", msg)
+	}
+	nums := newNums(cur, prev)
+	if len(nums) > MaxChangedObjects {
+		other("%d objects changed", len(nums))
+		return out
+	}
+	structural := map[int]bool{}
+	for _, s := range newSections(cur, prev) {
+		if s.isStream {
+			structural[s.num] = true
+		}
+	}
+	ro := f.roles(prev)
+	c := &classifier{f: f, prev: prev, cur: cur, ro: ro, refs: refs}
+	for _, n := range nums {
+		if structural[n] {
+			continue
+		}
+		oldObj, err1 := f.Object(prev, n)
+		newObj, err2 := f.Object(cur, n)
+		if err2 != nil {
+			other("object %d cannot be read: %v", n, err2)
+			continue
+		}
+		if st, ok := newObj.(*Stream); ok && st.Dict.Name("Type") == "ObjStm" && oldObj == nil {
+			continue
+		}
+		if err1 == nil && oldObj == nil {
+			if newObj != nil && refs.referencedBefore(n, cur.Index) {
+				other("object %d is new, but earlier revisions already refer to it (a dangling reference filled in later)", n)
+			}
+			continue
+		}
+		if newObj == nil {
+			other("object %d was deleted", n)
+			continue
+		}
+		if err1 == nil && equal(oldObj, newObj) {
+			continue
+		}
+		out = append(out, c.modified(n, oldObj, newObj)...)
+	}
+	return dedupe(out)
+}
+
+func dedupe(in []change) []change {
+	seen := map[change]bool{}
+	var out []change
+	for _, c := range in {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type classifier struct {
+	f         *File
+	prev, cur *Revision
+	ro        *roles
+	refs      *refIndex
+}
+
+// modified classifies a changed object.
+func (c *classifier) modified(n int, oldObj, newObj Object) []change {
+	ro := c.ro
+	od, _ := oldObj.(Dict)
+	nd, _ := newObj.(Dict)
+	oa, _ := oldObj.(Array)
+	na, okA := newObj.(Array)
+	switch {
+	case n == ro.catalog && od != nil && nd != nil:
+		var out []change
+		for _, k := range diffKeys(od, nd) {
+			switch k {
+			case "DSS", "Extensions":
+				out = append(out, change{kindDSS, "the catalog's " + string(k) + " was updated"})
+			case "Metadata":
+				out = append(out, change{kindMeta, "the document metadata was replaced"})
+			case "AcroForm":
+				oaf, _ := od["AcroForm"].(Dict)
+				naf, okN := nd["AcroForm"].(Dict)
+				if !okN || (od["AcroForm"] != nil && oaf == nil) {
+					out = append(out, change{kindOther, "the catalog's /AcroForm was replaced"})
+					continue
+				}
+				out = append(out, c.acroForm(oaf, naf)...)
+			default:
+				out = append(out, change{kindOther, "the document catalog's /" + string(k) + " changed"})
+			}
+		}
+		return out
+	case n == ro.acroform && od != nil && nd != nil:
+		return c.acroForm(od, nd)
+	case n == ro.fieldArr && okA:
+		return c.fieldList(oa, na)
+	case ro.pages[n] && od != nil && nd != nil:
+		var out []change
+		for _, k := range diffKeys(od, nd) {
+			if k != "Annots" {
+				out = append(out, change{kindOther, fmt.Sprintf("page object %d: /%s changed", n, k)})
+				continue
+			}
+			out = append(out, c.annotList(c.arr(c.prev, od["Annots"]), c.arr(c.cur, nd["Annots"]), n)...)
+		}
+		return out
+	case ro.annots[n] && okA:
+		return c.annotList(oa, na, n)
+	case ro.dss[n]:
+		return []change{{kindDSS, fmt.Sprintf("DSS object %d updated", n)}}
+	case n == ro.info || n == ro.metadata:
+		return []change{{kindMeta, "document information or metadata updated"}}
+	}
+	if fl, ok := ro.fields[n]; ok && od != nil && nd != nil {
+		keys := diffKeys(od, nd)
+		if fl.FT == "Sig" {
+			if od["V"] == nil && onlyKeys(keys, "V", "AP", "AS", "F") {
+				return []change{c.sigValue(nd["V"], "the empty signature field "+fl.Name+" was signed")}
+			}
+			if od["V"] != nil && onlyKeys(keys, "AP", "AS") && nd["V"] == nil && false {
+				return nil
+			}
+			return []change{{kindOther, fmt.Sprintf("signature field %s changed (%v)", fl.Name, keys)}}
+		}
+		if onlyKeys(keys, "V", "AP", "AS") {
+			return []change{{kindForm, "form field " + fl.Name + " filled in"}}
+		}
+		return []change{{kindOther, fmt.Sprintf("form field %s changed (%v)", fl.Name, keys)}}
+	}
+	if ro.annot[n] {
+		return []change{{kindAnnot, fmt.Sprintf("annotation %d changed", n)}}
+	}
+	what := "object"
+	if od != nil && od.Name("Type") != "" {
+		what = "/" + string(od.Name("Type")) + " object"
+	} else if _, ok := oldObj.(*Stream); ok {
+		what = "stream"
+	}
+	return []change{{kindOther, fmt.Sprintf("%s %d was changed", what, n)}}
+}
+
+func onlyKeys(keys []Name, allowed ...Name) bool {
+	for _, k := range keys {
+		ok := false
+		for _, a := range allowed {
+			if k == a {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *classifier) arr(rev *Revision, o Object) Array {
+	x, _ := c.f.Resolve(rev, o)
+	a, _ := x.(Array)
+	return a
+}
+
+// acroForm classifies a change of the AcroForm dictionary.
+func (c *classifier) acroForm(od, nd Dict) []change {
+	var out []change
+	for _, k := range diffKeys(od, nd) {
+		switch k {
+		case "Fields":
+			out = append(out, c.fieldList(c.arr(c.prev, od["Fields"]), c.arr(c.cur, nd["Fields"]))...)
+		case "SigFlags":
+			out = append(out, change{kindSignature, "the form's signature flags were set"})
+		case "DR", "DA":
+			out = append(out, change{kindForm, "the form's default resources changed"})
+		case "NeedAppearances":
+			out = append(out, change{kindForm, "the form asks readers to redraw its fields"})
+		default:
+			out = append(out, change{kindOther, "the form's /" + string(k) + " changed"})
+		}
+	}
+	return out
+}
+
+// fieldList classifies a change of the /Fields array: earlier fields must
+// stay; new ones must be signature fields.
+func (c *classifier) fieldList(oa, na Array) []change {
+	var out []change
+	have := map[Ref]bool{}
+	for _, x := range na {
+		if r, ok := x.(Ref); ok {
+			have[r] = true
+		}
+	}
+	old := map[Ref]bool{}
+	for _, x := range oa {
+		r, ok := x.(Ref)
+		if !ok {
+			continue
+		}
+		old[r] = true
+		if !have[r] {
+			out = append(out, change{kindOther, fmt.Sprintf("form field %d was removed", r.Num)})
+		}
+	}
+	for _, x := range na {
+		r, ok := x.(Ref)
+		if !ok {
+			out = append(out, change{kindOther, "a form field that is not a reference was added"})
+			continue
+		}
+		if old[r] {
+			continue
+		}
+		out = append(out, c.newField(r))
+	}
+	return out
+}
+
+// newField classifies a field added to the form.
+func (c *classifier) newField(r Ref) change {
+	d := c.f.dict(c.cur, r)
+	if d == nil {
+		return change{kindOther, fmt.Sprintf("form field %d added, unreadable", r.Num)}
+	}
+	if _, existed := c.ro.fields[r.Num]; existed || c.ro.annot[r.Num] {
+		return change{kindOther, fmt.Sprintf("object %d, already part of the document, was added as a form field", r.Num)}
+	}
+	if d.Name("FT") != "Sig" || d["Kids"] != nil {
+		return change{kindOther, fmt.Sprintf("a form field of type %q was added", d.Name("FT"))}
+	}
+	if d["V"] == nil {
+		return change{kindSignature, "an empty signature field was added"}
+	}
+	return c.sigValue(d["V"], "a signature field was added")
+}
+
+// sigValue classifies the signature dictionary v of a new or newly signed
+// field: a document timestamp or a signature.
+func (c *classifier) sigValue(v Object, what string) change {
+	r, ok := v.(Ref)
+	if !ok {
+		return change{kindOther, what + ", with a direct signature dictionary"}
+	}
+	if old, _ := c.f.Object(c.prev, r.Num); old != nil {
+		return change{kindOther, what + ", with a signature dictionary that already existed"}
+	}
+	d := c.f.dict(c.cur, r)
+	if d.Name("SubFilter") == subRFC3161 {
+		return change{kindDocTS, "a document timestamp was added"}
+	}
+	return change{kindSignature, what}
+}
+
+// annotList classifies a change of a page's annotations: earlier ones must
+// stay; new widgets of signature fields are signatures, anything else an
+// annotation.
+func (c *classifier) annotList(oa, na Array, page int) []change {
+	var out []change
+	have := map[Ref]bool{}
+	for _, x := range na {
+		if r, ok := x.(Ref); ok {
+			have[r] = true
+		}
+	}
+	old := map[Ref]bool{}
+	for _, x := range oa {
+		r, ok := x.(Ref)
+		if !ok {
+			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: its annotations changed", page)})
+			continue
+		}
+		old[r] = true
+		if !have[r] {
+			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: annotation %d was removed", page, r.Num)})
+		}
+	}
+	for _, x := range na {
+		r, ok := x.(Ref)
+		if !ok {
+			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: a direct annotation was added", page)})
+			continue
+		}
+		if old[r] {
+			continue
+		}
+		d := c.f.dict(c.cur, r)
+		if prevObj, _ := c.f.Object(c.prev, r.Num); prevObj != nil {
+			if _, isField := c.ro.fields[r.Num]; !isField || d.Name("Subtype") != "Widget" {
+				out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: existing object %d was added as an annotation", page, r.Num)})
+				continue
+			}
+		}
+		if d == nil || d.Name("Subtype") != "Widget" {
+			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: an annotation was added", page)})
+			continue
+		}
+		ft := d.Name("FT")
+		if ft == "" {
+			if p := c.f.dict(c.cur, d["Parent"]); p != nil {
+				ft = p.Name("FT")
+			}
+		}
+		if ft != "Sig" {
+			out = append(out, change{kindOther, fmt.Sprintf("page object %d: a widget of a %q form field was added", page, ft)})
+			continue
+		}
+		if d["V"] != nil {
+			out = append(out, c.sigValue(d["V"], fmt.Sprintf("page object %d: a signature widget was added", page)))
+			continue
+		}
+		out = append(out, change{kindSignature, fmt.Sprintf("page object %d: a signature widget was added", page)})
+	}
+	return out
+}
+
+// unaccounted checks that the bytes cur appends after prev are only its
+// objects, its cross-reference sections and trailers, and white space or
+// comments: an object no cross-reference section lists could be picked up
+// by a reader that repairs files (the incremental-saving attack).
+func (f *File) unaccounted(prev, cur *Revision) string {
+	type span struct{ a, b int64 }
+	var spans []span
+	lo, hi := prev.End, cur.End
+	for _, s := range newSections(cur, prev) {
+		end := s.end
+		if _, _, e, ok := f.startxrefAfter(s.end); ok {
+			end = e
+		}
+		spans = append(spans, span{s.off, end})
+		for n, e := range s.entries {
+			if e.typ != 1 || e.off < lo || e.off >= hi {
+				continue
+			}
+			c, err := f.objectAt(e.off, cur)
+			if err != nil || c.num != n {
+				return fmt.Sprintf("object %d is not where the cross-reference section says", n)
+			}
+			spans = append(spans, span{e.off, c.end})
+		}
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].a < spans[j].a })
+	pos := lo
+	check := func(a, b int64) string {
+		if b <= a {
+			return ""
+		}
+		if b-a > 1<<20 {
+			return fmt.Sprintf("bytes %d–%d are not part of any listed object", a, b-1)
+		}
+		buf := make([]byte, b-a)
+		if _, err := f.r.ReadAt(buf, a); err != nil && err != io.EOF {
+			return "unreadable bytes"
+		}
+		ps := &parser{b: buf, final: true}
+		ps.ws()
+		if ps.p != len(buf) {
+			return fmt.Sprintf("bytes %d–%d are not part of any object the cross-reference sections list (%q…)", a+int64(ps.p), b-1, trunc(string(bytes.TrimSpace(buf[ps.p:min(len(buf), ps.p+24)]))))
+		}
+		return ""
+	}
+	for _, s := range spans {
+		if s.a < pos {
+			if s.b > pos {
+				pos = s.b
+			}
+			continue
+		}
+		if msg := check(pos, s.a); msg != "" {
+			return msg
+		}
+		pos = s.b
+	}
+	return check(pos, hi)
+}
