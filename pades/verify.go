@@ -97,12 +97,15 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 		}
 		var later []verify.DocumentTimestamp
 		for i, d := range stamps {
-			if stampRev[i] > s.rev.Index {
+			if s.rev != nil && stampRev[i] > s.rev.Index {
 				later = append(later, d)
 			}
 		}
-		covers := []string{fmt.Sprintf("revision %d of %d: bytes 0–%d and %d–%d of %d (all of the revision but this signature's /Contents)",
-			s.rev.Index+1, n, s.br[1]-1, s.br[2], s.br[2]+s.br[3]-1, size)}
+		var covers []string
+		if s.rev != nil {
+			covers = []string{fmt.Sprintf("revision %d of %d: bytes 0–%d and %d–%d of %d (all of the revision but this signature's /Contents)",
+				s.rev.Index+1, n, s.br[1]-1, s.br[2], s.br[2]+s.br[3]-1, size)}
+		}
 		var sr verify.SignatureReport
 		switch {
 		case s.problem != "":
