@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/x509"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +113,55 @@ func TestDebugReport(t *testing.T) {
 	rep := verifyBytes(t, two)
 	for _, s := range rep.Signatures {
 		t.Logf("%s %s %s covers=%q warn=%q err=%q", s.ID, s.Indication, s.Level, s.Covers, s.Warnings, s.Errors)
+	}
+}
+
+func extendBytes(t testing.TB, pdf []byte, to sign.Level) ([]byte, *ExtendResult) {
+	t.Helper()
+	var out bytes.Buffer
+	res, err := Extend(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), &out, ExtendOptions{To: to, TSA: testTSA(t), Verify: verifyOpts(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(out.Bytes(), pdf) {
+		t.Fatal("extension changed earlier bytes")
+	}
+	return out.Bytes(), res
+}
+
+func TestExtend(t *testing.T) {
+	p := loadPKI(t)
+	bt := signBytes(t, samplePDF("Referral letter"), cred(p.Doctor), SignOptions{CAdES: sign.CAdESOptions{Level: sign.LevelT, TSA: testTSA(t)}})
+	lt, res := extendBytes(t, bt, sign.LevelLT)
+	if res.Level != "PAdES-BASELINE-LT" {
+		t.Fatalf("LT: %s %+v", res.Level, res.Report.Signatures)
+	}
+	// Self-contained: valid with nothing given.
+	self := verifyOpts(t)
+	self.CRLs = nil
+	rep, err := Verify(context.Background(), bytes.NewReader(lt), int64(len(lt)), verify.New(self))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustPass(t, rep, "PAdES-BASELINE-LT")
+	lta, res := extendBytes(t, lt, sign.LevelLTA)
+	if res.Level != "PAdES-BASELINE-LTA" {
+		t.Fatalf("LTA: %s %+v", res.Level, res.Report.Signatures)
+	}
+	rep = verifyBytes(t, lta)
+	mustPass(t, rep, "PAdES-BASELINE-LTA")
+	if len(rep.Signatures) != 2 || rep.Signatures[1].Kind != "documentTimestamp" {
+		t.Fatalf("%+v", rep.Signatures)
+	}
+	// Renewal: a further DSS and document timestamp.
+	renewed, res := extendBytes(t, lta, sign.LevelLTA)
+	if res.Level != "PAdES-BASELINE-LTA" || len(res.Report.Signatures) != 3 {
+		t.Fatalf("renewed: %s %+v", res.Level, res.Report.Signatures)
+	}
+	mustPass(t, verifyBytes(t, renewed))
+	// B-B cannot be extended.
+	bb := signBytes(t, samplePDF("x"), cred(p.Doctor), SignOptions{})
+	if _, err := Extend(context.Background(), bytes.NewReader(bb), int64(len(bb)), io.Discard, ExtendOptions{To: sign.LevelLT, Verify: verifyOpts(t)}); err == nil {
+		t.Fatal("B-B extended")
 	}
 }
