@@ -153,11 +153,11 @@ func TestSignatureWrapping(t *testing.T) {
 func TestUniversalSignatureForgery(t *testing.T) {
 	base := samplePDF("Pay 100 EUR")
 	for name, sig := range map[string]string{
-		"no ByteRange":    "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/Contents<3000>>>",
-		"null ByteRange":  "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange null/Contents<3000>>>",
-		"zero ByteRange":  "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 0 0 0]/Contents<3000>>>",
-		"no Contents":     "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 10 20 30]>>",
-		"literal Contents": "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 10 20 30]/Contents(x)>>",
+		"no ByteRange":      "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/Contents<3000>>>",
+		"null ByteRange":    "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange null/Contents<3000>>>",
+		"zero ByteRange":    "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 0 0 0]/Contents<3000>>>",
+		"no Contents":       "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 10 20 30]>>",
+		"literal Contents":  "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/ByteRange[0 10 20 30]/Contents(x)>>",
 		"unknown SubFilter": "<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/adbe.x509.rsa_sha1/ByteRange[0 10 20 30]/Contents<00>>>",
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -3,7 +3,9 @@ package pades
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -106,3 +108,44 @@ func objectBody(t testing.TB, pdf []byte, num int) Object {
 }
 
 func ser(o Object) string { return string(appendObject(nil, o)) }
+
+// referralPDF is a one-page referral letter (紹介状) in Japanese, set in
+// the non-embedded HeiseiMin-W3 font (UniJIS-UCS2-H): the sample of
+// testdata/pdf.
+func referralPDF() []byte {
+	line := func(x, y, size int, s string) string {
+		var h strings.Builder
+		for _, r := range s {
+			fmt.Fprintf(&h, "%04X", r)
+		}
+		return fmt.Sprintf("BT /F1 %d Tf %d %d Td <%s> Tj ET\n", size, x, y, h.String())
+	}
+	content := line(250, 780, 20, "紹介状") +
+		line(72, 730, 11, "テスト総合病院 内科 御侍史") +
+		line(72, 700, 11, "患者氏名: 試験 花子 様 (昭和45年1月1日生)") +
+		line(72, 670, 11, "傷病名: 2型糖尿病") +
+		line(72, 640, 11, "紹介目的: 精査加療のお願い") +
+		line(72, 600, 11, "いつもお世話になっております。上記の患者様をご紹介いたします。") +
+		line(72, 580, 11, "ご多忙中恐縮ですが、よろしくお願い申し上げます。") +
+		line(72, 520, 11, "(合成データ: 実在の人物・医療機関とは関係ありません)")
+	return buildPDF([]string{
+		"<</Type/Catalog/Pages 2 0 R>>",
+		"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+		"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+		streamBody(content),
+		"<</Type/Font/Subtype/Type0/BaseFont/HeiseiMin-W3/Encoding/UniJIS-UCS2-H/DescendantFonts[7 0 R]>>",
+		"<</Producer(hpki sample)/Title(Referral letter sample)>>",
+		"<</Type/Font/Subtype/CIDFontType0/BaseFont/HeiseiMin-W3/CIDSystemInfo<</Registry(Adobe)/Ordering(Japan1)/Supplement 2>>/FontDescriptor 8 0 R/DW 1000/W[1 95 500]>>",
+		"<</Type/FontDescriptor/FontName/HeiseiMin-W3/Flags 6/FontBBox[-123 -257 1001 910]/ItalicAngle 0/Ascent 859/Descent -141/CapHeight 709/StemV 69>>",
+	}, "")
+}
+
+func TestWriteSample(t *testing.T) {
+	if os.Getenv("PADES_WRITE_SAMPLE") == "" {
+		t.Skip("set PADES_WRITE_SAMPLE=1 to rewrite testdata/pdf/referral-letter.pdf")
+	}
+	os.MkdirAll("../testdata/pdf", 0o755)
+	if err := os.WriteFile("../testdata/pdf/referral-letter.pdf", referralPDF(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

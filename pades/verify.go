@@ -33,6 +33,7 @@ const (
 
 // sigInfo is one signature dictionary found in the document.
 type sigInfo struct {
+	id        string
 	ref       Ref
 	dict      Dict
 	field     string
@@ -66,6 +67,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 	if len(sigs) == 0 {
 		return nil, ErrNoSignatures
 	}
+	assignIDs(sigs)
 	rep := &verify.Report{Format: "PAdES"}
 	rep.Errors = append(rep.Errors, f.Problems...)
 	// Digests of every signature's byte range, sharing the common prefix.
@@ -90,7 +92,6 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 		}
 	}
 	n := len(f.Revisions)
-	nsig, nts := 0, 0
 	for _, s := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -109,25 +110,19 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 		var sr verify.SignatureReport
 		switch {
 		case s.problem != "":
+			sr.ID = s.id
 			if s.sub == subRFC3161 {
-				nts++
-				sr.ID = fmt.Sprintf("DT%d", nts)
 				sr.Kind = "documentTimestamp"
-			} else {
-				nsig++
-				sr.ID = fmt.Sprintf("S%d", nsig)
 			}
 			sr.Indication, sr.SubIndication = verify.TotalFailed, verify.FormatFailure
 			sr.Errors = []string{s.problem}
 			sr.Signer = verify.Signer{Roles: []verify.Role{}, HPKI: "none"}
 			sr.Covers = []string{"field " + s.field}
 		case s.sub == subRFC3161:
-			nts++
-			sr = v.VerifyDocumentTimestamp(ctx, fmt.Sprintf("DT%d", nts), verify.DocumentTimestamp{Token: s.contents, Digests: s.digests}, later, covers, certs, crls, ocsps)
+			sr = v.VerifyDocumentTimestamp(ctx, s.id, verify.DocumentTimestamp{Token: s.contents, Digests: s.digests}, later, covers, certs, crls, ocsps)
 		default:
-			nsig++
 			format := "PAdES"
-			sr = v.VerifyEmbeddedCMS(ctx, verify.EmbeddedCMS{ID: fmt.Sprintf("S%d", nsig), CMS: s.contents, Digests: s.digests, Covers: covers,
+			sr = v.VerifyEmbeddedCMS(ctx, verify.EmbeddedCMS{ID: s.id, CMS: s.contents, Digests: s.digests, Covers: covers,
 				Format: format, Later: later, Certificates: certs, CRLs: crls, OCSPs: ocsps})
 			if s.sub == subPKCS7 {
 				sr.Level = strings.Replace(strings.Replace(sr.Level, "PAdES-BASELINE", "PDF-CMS", 1), "CMS", "PDF-CMS", 1)
@@ -171,6 +166,54 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 	}
 	rep.Summarise()
 	return rep, nil
+}
+
+// assignIDs names the signatures S1, S2… and the document timestamps
+// DT1, DT2… in the order of the revisions they sign.
+func assignIDs(sigs []*sigInfo) {
+	nsig, nts := 0, 0
+	for _, s := range sigs {
+		if s.sub == subRFC3161 {
+			nts++
+			s.id = fmt.Sprintf("DT%d", nts)
+		} else {
+			nsig++
+			s.id = fmt.Sprintf("S%d", nsig)
+		}
+	}
+}
+
+// SignedRevision says which bytes a signature of a PDF signs.
+type SignedRevision struct {
+	// ID is the signature's ID in Verify's report.
+	ID string
+	// End is the size of the signed revision: the signature covers the
+	// file's bytes [0, End) except its own /Contents. Zero when the
+	// signature's /ByteRange is not a whole revision.
+	End int64
+}
+
+// SignedRevisions lists, for each signature and document timestamp of the
+// PDF, the revision it signs (for extracting the signed version of the
+// document: the first End bytes of the file, to be opened in any reader).
+func SignedRevisions(r io.ReaderAt, size int64) ([]SignedRevision, error) {
+	f, err := Open(r, size)
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := f.signatures()
+	if err != nil {
+		return nil, err
+	}
+	assignIDs(sigs)
+	out := make([]SignedRevision, len(sigs))
+	for i, s := range sigs {
+		out[i].ID = s.id
+		if s.rev != nil {
+			out[i].End = s.rev.End
+		}
+	}
+	return out, nil
 }
 
 // applyChanges judges the revisions after revision rev for a signature of

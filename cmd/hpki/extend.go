@@ -13,6 +13,7 @@ import (
 
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/textsafe"
+	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -100,6 +101,22 @@ error or unreadable input.`,
 				if err := notSameFile(out, content, "the --content file"); err != nil {
 					return err
 				}
+			}
+			if isPDFFile(in) {
+				if content != "" {
+					return usageError(errors.New("a PDF carries what its signatures cover: --content does not apply"))
+				}
+				po := pades.ExtendOptions{To: opts.To, Hash: opts.Hash, Verify: opts.Verify}
+				po.TSA, _ = opts.TSA.(pades.DigestTimestamper)
+				data, level, err := extendPDF(cmd.Context(), in, po)
+				if err != nil {
+					return err
+				}
+				if err := writeOutput(out, data, force || inPlace, force, in); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(level))
+				return nil
 			}
 			sig, err := readLimited(in, maxSignatureFile)
 			if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/keyfile"
 	"github.com/hpki-jp/hpki/internal/secret"
 	"github.com/hpki-jp/hpki/internal/textsafe"
+	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -43,6 +44,7 @@ type signFlags struct {
 	roles                          []string
 	allowNonHPKI, force, pss       bool
 	out                            string
+	pdf                            pdfSignFlags
 	tf                             trustFlags
 	rf                             revocationFlags
 }
@@ -84,7 +86,7 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 		RunE: func(cmd *cobra.Command, args []string) error { return runSign(cmd, f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "cades", "signature format: cades (xades for XML)")
+	fl.StringVar(&f.format, "format", "cades", "signature format: cades, xades (XML) or pades (PDF; chosen by itself for a file starting with %PDF-)")
 	fl.StringVar(&f.level, "level", "B", "baseline level: B, T, LT or LTA (T and up need --tsa)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
@@ -114,9 +116,10 @@ Exit codes: 0 signed, 1 signing failed (role refused, TSA or card error),
 	fl.BoolVar(&f.force, "force", false, "overwrite existing output files")
 	f.tf.register(cmd)
 	f.rf.register(cmd)
+	f.pdf.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T", "LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping", "enveloped"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"cades", "xades", "pades"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -210,9 +213,15 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 
 func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	switch f.format {
-	case "cades", "xades":
+	case "cades", "xades", "pades":
 	default:
-		return usageError(fmt.Errorf("--format must be cades or xades, not %q", f.format))
+		return usageError(fmt.Errorf("--format must be cades, xades or pades, not %q", f.format))
+	}
+	// PAdES for --format pades, and for PDFs (by content) unless another
+	// format was asked for.
+	isPDF := make([]bool, len(files))
+	for i, in := range files {
+		isPDF[i] = f.format == "pades" || (!cmd.Flags().Changed("format") && isPDFFile(in))
 	}
 	h, err := parseHash(f.hash)
 	if err != nil {
@@ -290,6 +299,9 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		if f.format == "xades" {
 			outs[i] = signedXMLName(in, f.packaging)
 		}
+		if isPDF[i] {
+			outs[i] = pdfSignedName(in)
+		}
 		if f.out != "" {
 			outs[i] = f.out
 		}
@@ -333,7 +345,14 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	opts.AllowNonHPKI = true // already decided and warned above
 	for i, in := range files {
 		var err error
-		if f.format == "xades" {
+		if isPDF[i] {
+			var pext *pades.ExtendOptions
+			if ext != nil {
+				pext = &pades.ExtendOptions{To: ext.To, Verify: ext.Verify}
+				pext.TSA, _ = opts.TSA.(pades.DigestTimestamper)
+			}
+			err = signOnePDF(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, opts, f.pdf, f.force, pext)
+		} else if f.format == "xades" {
 			err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, outs[i], cred, sign.XAdESOptions{
 				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
 				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,

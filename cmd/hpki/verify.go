@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -85,6 +86,17 @@ unreadable input.`,
 			}
 			opts.RequireCovered = covers
 			opts.KeepSignedData = extract != ""
+			var rep *verify.Report
+			if isPDFFile(args[0]) {
+				if content != "" || len(covers) > 0 {
+					return usageError(errors.New("a PDF carries what its signatures cover: --content and --covers do not apply"))
+				}
+				opts.KeepSignedData = false
+				if rep, err = verifyPDF(cmd.Context(), args[0], verify.New(opts), extract, cmd.ErrOrStderr()); err != nil {
+					return err
+				}
+				return reportAndExit(cmd, out, rep)
+			}
 			sig, err := readLimited(args[0], maxSignatureFile)
 			if err != nil {
 				return usageError(err)
@@ -100,7 +112,6 @@ unreadable input.`,
 				contentReader, name = f, filepath.Base(content)
 			}
 			v := verify.New(opts)
-			var rep *verify.Report
 			switch detectFormat(sig) {
 			case "xml":
 				// --content is checked against what the document's
@@ -128,21 +139,7 @@ unreadable input.`,
 					return usageError(err)
 				}
 			}
-			if out.output == "json" {
-				err = writeJSON(cmd.OutOrStdout(), rep)
-			} else {
-				err = rep.WriteText(cmd.OutOrStdout(), out.lang)
-			}
-			if err != nil {
-				return failure(err)
-			}
-			switch rep.Indication {
-			case verify.TotalPassed:
-				return nil
-			case verify.Indeterminate:
-				return withCode(exitIndeterminate)
-			}
-			return withCode(exitFailed)
+			return reportAndExit(cmd, out, rep)
 		},
 	}
 	out.register(cmd)
@@ -156,6 +153,27 @@ unreadable input.`,
 	fl.StringArrayVar(&covers, "covers", nil, "XAdES: fail unless each signature covers the element at this absolute path, e.g. /Document/PrescriptionData or /Q{urn:ns}Document/Q{urn:ns}Data[1] (repeatable)")
 	rf.register(cmd)
 	return cmd
+}
+
+// reportAndExit writes the report and returns the exit code of its
+// indication.
+func reportAndExit(cmd *cobra.Command, out outputFlags, rep *verify.Report) error {
+	var err error
+	if out.output == "json" {
+		err = writeJSON(cmd.OutOrStdout(), rep)
+	} else {
+		err = rep.WriteText(cmd.OutOrStdout(), out.lang)
+	}
+	if err != nil {
+		return failure(err)
+	}
+	switch rep.Indication {
+	case verify.TotalPassed:
+		return nil
+	case verify.Indeterminate:
+		return withCode(exitIndeterminate)
+	}
+	return withCode(exitFailed)
 }
 
 // detachedResolver resolves a detached XAdES reference to the --content

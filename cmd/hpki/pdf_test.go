@@ -1,0 +1,96 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// copyLetter copies the sample referral letter PDF into dir.
+func copyLetter(t *testing.T, dir, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "testdata", "pdf", "referral-letter.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func pdfVerifyArgs(t *testing.T, name string) []string {
+	return []string{"verify", name, "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t), "--tsa-trust", testpki.Path("tsa-root.pem")}
+}
+
+func TestPDFCLI(t *testing.T) {
+	tsaURL := testTSA(t)
+	dir := t.TempDir()
+	// Detected by content, whatever the name.
+	letter := copyLetter(t, dir, "letter.dat")
+	orig, _ := os.ReadFile(letter)
+	signed := filepath.Join(dir, "letter.signed.pdf")
+	args := append([]string{"sign", letter, "-o", signed, "--level", "T", "--tsa", tsaURL, "--tsa-trust", testpki.Path("tsa-root.pem"), "--visible", "1,350,60,200,70", "--reason", "紹介状の作成"}, keyArgs("doctor")...)
+	if code, out, errOut := runCLI(t, args...); code != 0 || !strings.Contains(out, "PAdES-T") {
+		t.Fatalf("sign: exit %d\n%s%s", code, out, errOut)
+	}
+	if now, _ := os.ReadFile(letter); string(now) != string(orig) {
+		t.Fatal("input modified")
+	}
+	code, out, errOut := runCLI(t, append(pdfVerifyArgs(t, signed), "--output", "json")...)
+	if code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	var rep verify.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Format != "PAdES" || rep.Signatures[0].Level != "PAdES-BASELINE-T" {
+		t.Fatalf("%v %s", err, out)
+	}
+	// The pharmacist countersigns in a later revision; then LTA.
+	both := filepath.Join(dir, "both.pdf")
+	if code, _, errOut := runCLI(t, append([]string{"sign", signed, "-o", both, "--format", "pades", "--level", "T", "--tsa", tsaURL, "--tsa-trust", testpki.Path("tsa-root.pem")}, keyArgs("pharmacist")...)...); code != 0 {
+		t.Fatalf("countersign: %s", errOut)
+	}
+	lta := filepath.Join(dir, "both.lta.pdf")
+	ext := []string{"extend", both, "--to", "LTA", "--tsa", tsaURL, "--tsa-trust", testpki.Path("tsa-root.pem"), "--trust", testpki.Path("root.pem"), "--offline", "--crl", testpki.FreshCRLFile(t)}
+	if code, out, errOut := runCLI(t, ext...); code != 0 || !strings.Contains(out, "PAdES-BASELINE-LTA") {
+		t.Fatalf("extend: exit %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, pdfVerifyArgs(t, lta)...); code != 0 {
+		t.Fatalf("verify LTA: exit %d\n%s%s", code, out, errOut)
+	}
+	// --extract writes each signed revision.
+	exdir := filepath.Join(dir, "ex")
+	if code, _, errOut := runCLI(t, append(pdfVerifyArgs(t, lta), "--extract", exdir)...); code != 0 || !strings.Contains(errOut, "signature-1.pdf") {
+		t.Fatalf("extract: %d %s", code, errOut)
+	}
+	first, _ := os.ReadFile(filepath.Join(exdir, "signature-1.pdf"))
+	whole, _ := os.ReadFile(signed)
+	if string(first) != string(whole) {
+		t.Error("the first signature's revision is not the file the doctor signed")
+	}
+	// Unsigned PDF: one line, exit 3.
+	code, _, errOut = runCLI(t, pdfVerifyArgs(t, letter)...)
+	if code != 3 || !strings.Contains(errOut, "no signatures in this PDF") {
+		t.Fatalf("unsigned: exit %d %q", code, errOut)
+	}
+	assertOneLineError(t, errOut)
+	// --content does not apply to a PDF.
+	if code, _, _ := runCLI(t, append(pdfVerifyArgs(t, signed), "--content", letter)...); code != 3 {
+		t.Fatalf("--content: exit %d", code)
+	}
+	// A changed byte in the signed revision: TOTAL_FAILED.
+	bad := append([]byte{}, whole...)
+	i := strings.Index(string(bad), "/MediaBox")
+	bad[i+11] = '1'
+	badName := filepath.Join(dir, "bad.pdf")
+	os.WriteFile(badName, bad, 0o600)
+	if code, out, _ := runCLI(t, pdfVerifyArgs(t, badName)...); code != 1 {
+		t.Fatalf("tampered: exit %d %s", code, out)
+	}
+}
