@@ -68,7 +68,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 		return nil, ErrNoSignatures
 	}
 	assignIDs(sigs)
-	rep := &verify.Report{Format: "PAdES"}
+	rep := &verify.Report{Format: "PAdES", ValidationTime: v.ValidationTime()}
 	rep.Errors = append(rep.Errors, f.Problems...)
 	// Digests of every signature's byte range, sharing the common prefix.
 	if err := f.digestAll(sigs); err != nil {

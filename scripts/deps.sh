@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
-# pkcs11-tool, xmlsec1, GNU time, Node, and the Node packages of the interop
-# peers (xadesjs, in interop/node).
+# pkcs11-tool, xmlsec1, GNU time, Node, the Node packages of the interop
+# peers (xadesjs, in interop/node), and the PDF peers (poppler-utils, qpdf,
+# libnss3-tools).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,14 @@ command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# PAdES peers: poppler's pdfsig/pdftoppm, qpdf, NSS tools for pdfsig's
+# database; poppler-data and a Japanese font so the visible signature's
+# Kanji (HeiseiMin-W3, not embedded) renders.
+command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+[ -d /usr/share/poppler/cMap/Adobe-Japan1 ] || need+=(poppler-data)
+fc-list 2>/dev/null | grep -qi ipa || need+=(fonts-ipafont-mincho)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""
@@ -30,4 +39,4 @@ if [ -f interop/node/package.json ]; then
     touch interop/node/node_modules
   fi
 fi
-echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'))"
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), $(pdfsig -v 2>&1 | head -1), $(qpdf --version | head -1), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'))"

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hpki-jp/hpki/internal/cms"
 )
@@ -171,6 +172,10 @@ func (v *Verifier) VerifyDocumentTimestamp(ctx context.Context, id string, d Doc
 	sr.Warnings = unique(sr.Warnings)
 	return sr
 }
+
+// ValidationTime returns the time the Verifier validates for (Options.At,
+// or its clock).
+func (v *Verifier) ValidationTime() time.Time { return v.validationTime().UTC() }
 
 // Summarise sets the report's indication to the worst of its signatures
 // (TOTAL_FAILED/FORMAT_FAILURE when there is none).
