@@ -87,7 +87,7 @@ func TestAttacks(t *testing.T) {
 		{"shadow hide: field hidden", appendUpdate(t, signed, map[int]string{9: "<</Type/Annot/Subtype/Widget/FT/Tx/T(amount)/V(100)/F 2/Rect[72 600 272 630]/P 3 0 R/AP<</N 10 0 R>>>>"}), verify.SigConstraintsFailure, "form field amount changed"},
 		// Shadow attack, replace: the field gets another value and look.
 		{"shadow replace: form value", appendUpdate(t, signed, map[int]string{9: "<</Type/Annot/Subtype/Widget/FT/Tx/T(amount)/V(1000)/Rect[72 600 272 630]/P 3 0 R/AP<</N 12 0 R>>>>",
-			12: "<</Type/XObject/Subtype/Form/BBox[0 0 200 30]/Length 30>>\nstream\nBT /Helv 12 Tf (1000) Tj ET \nendstream"}), verify.SigConstraintsFailure, "form field amount filled in"},
+			12: "<</Type/XObject/Subtype/Form/BBox[0 0 200 30]" + streamBody("BT /Helv 12 Tf (1000) Tj ET")[2:]}), verify.SigConstraintsFailure, "form field amount filled in"},
 		// Shadow attack, replace via overlay: another font.
 		{"shadow replace: font", appendUpdate(t, signed, map[int]string{5: "<</Type/Font/Subtype/Type1/BaseFont/Courier>>"}), verify.SigConstraintsFailure, "/Font object 5 was changed"},
 		// Shadow attack, hide-and-replace: the page now shows the hidden

@@ -185,6 +185,9 @@ func (u *update) placeSignature(sig Dict, field string, vis *Appearance, cred si
 			}
 		}
 	}
+	if p := u.certifiedP(cat); p == 1 && sig.Name("Type") != "DocTimeStamp" {
+		return "", errors.New("pades: the document is certified with DocMDP P=1 (no changes): a further signature would break its certification")
+	}
 	sigRef := u.add(sig)
 	newCat := copyDict(cat)
 	catChanged := false
@@ -308,6 +311,28 @@ func (u *update) placeSignature(sig Dict, field string, vis *Appearance, cred si
 		catChanged = true
 	}
 	return field, nil
+}
+
+// certifiedP returns the DocMDP permissions of the document's
+// certification signature (0 when not certified).
+func (u *update) certifiedP(cat Dict) int {
+	perms := u.f.dict(u.rev, cat["Perms"])
+	sd := u.f.dict(u.rev, perms["DocMDP"])
+	refs, _ := u.f.Resolve(u.rev, sd["Reference"])
+	arr, _ := refs.(Array)
+	for _, x := range arr {
+		d := u.f.dict(u.rev, x)
+		if d.Name("TransformMethod") != "DocMDP" {
+			continue
+		}
+		if tp := u.f.dict(u.rev, d["TransformParams"]); tp != nil {
+			if v, ok := tp["P"].(int64); ok && v >= 1 && v <= 3 {
+				return int(v)
+			}
+		}
+		return 2
+	}
+	return 0
 }
 
 func (u *update) setSigFlags(cat Dict, newCat *Dict, changed *bool) {
