@@ -108,11 +108,8 @@ error or unreadable input.`,
 				}
 				po := pades.ExtendOptions{To: opts.To, Hash: opts.Hash, Verify: opts.Verify}
 				po.TSA, _ = opts.TSA.(pades.DigestTimestamper)
-				data, level, err := extendPDF(cmd.Context(), in, po)
+				level, err := extendPDF(cmd.Context(), in, out, po, force || inPlace, force)
 				if err != nil {
-					return err
-				}
-				if err := writeOutput(out, data, force || inPlace, force, in); err != nil {
 					return err
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "extended %s → %s (%s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(level))

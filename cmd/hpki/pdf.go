@@ -76,28 +76,40 @@ func signOnePDF(ctx context.Context, stdout io.Writer, in, out string, cred sign
 			return usageError(err)
 		}
 	}
-	var buf bytes.Buffer
-	res, err := pades.Sign(ctx, file, st.Size(), &buf, cred, so)
-	switch {
-	case errors.Is(err, pades.ErrNotPDF):
-		return usageError(fmt.Errorf("%s: %w", in, err))
-	case err != nil:
-		return failure(fmt.Errorf("%s: %w", in, err))
-	}
-	what := "PAdES-B"
-	if opts.Level == sign.LevelT {
-		what = "PAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
-	}
-	data := buf.Bytes()
-	if ext != nil {
-		var lifted bytes.Buffer
-		er, err := pades.Extend(ctx, bytes.NewReader(data), int64(len(data)), &lifted, *ext)
-		if err != nil {
-			return failure(fmt.Errorf("%s: %w", in, err))
+	// B and T are streamed to the output (memory does not grow with the
+	// file); LT and LTA keep the signed file in memory to extend it.
+	var res *pades.Result
+	var what string
+	sign1 := func(w io.Writer) error {
+		var err error
+		if res, err = pades.Sign(ctx, file, st.Size(), w, cred, so); err != nil {
+			return fmt.Errorf("%s: %w", in, err)
 		}
-		data, what = lifted.Bytes(), er.Level
+		what = "PAdES-B"
+		if opts.Level == sign.LevelT {
+			what = "PAdES-T, timestamped " + res.TimestampTime.Format(time.RFC3339)
+		}
+		return nil
 	}
-	if err := writeOutput(out, data, force, force, in); err != nil {
+	write := sign1
+	if ext != nil {
+		write = func(w io.Writer) error {
+			var buf bytes.Buffer
+			if err := sign1(&buf); err != nil {
+				return err
+			}
+			er, err := pades.Extend(ctx, bytes.NewReader(buf.Bytes()), int64(buf.Len()), w, *ext)
+			if err != nil {
+				return fmt.Errorf("%s: %w", in, err)
+			}
+			what = er.Level
+			return nil
+		}
+	}
+	if err := writeOutputFrom(out, write, force, force, in); err != nil {
+		if errors.Is(err, pades.ErrNotPDF) {
+			return usageError(errors.Unwrap(err))
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "signed %s → %s (%s, field %s, %s)\n", textsafe.Name(in), textsafe.Name(out), textsafe.String(what), textsafe.String(res.Field), textsafe.String(describeCert(cred.Certificate)))
@@ -167,24 +179,51 @@ func extractPDFRevisions(dir, name string, f io.ReaderAt, size int64, rep *verif
 	return written, nil
 }
 
-// extendPDF extends a PDF's signatures to LT or LTA.
-func extendPDF(ctx context.Context, in string, opts pades.ExtendOptions) ([]byte, string, error) {
+// extendPDF extends a PDF's signatures to LT or LTA, streaming the result
+// to out (atomically; replacing an existing file only with overwrite).
+func extendPDF(ctx context.Context, in, out string, opts pades.ExtendOptions, overwrite, force bool) (string, error) {
 	f, err := os.Open(in)
 	if err != nil {
-		return nil, "", usageError(err)
+		return "", usageError(err)
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, "", usageError(err)
+		return "", usageError(err)
 	}
-	var buf bytes.Buffer
-	res, err := pades.Extend(ctx, f, st.Size(), &buf, opts)
+	var level string
+	err = writeOutputFrom(out, func(w io.Writer) error {
+		res, err := pades.Extend(ctx, f, st.Size(), w, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		level = res.Level
+		return nil
+	}, overwrite, force, in)
 	switch {
 	case errors.Is(err, pades.ErrNotPDF), errors.Is(err, pades.ErrNoSignatures):
-		return nil, "", usageError(fmt.Errorf("%s: %w", in, err))
+		return "", usageError(errors.Unwrap(err))
 	case err != nil:
-		return nil, "", failure(fmt.Errorf("%s: %w", in, err))
+		return "", err
 	}
-	return buf.Bytes(), res.Level, nil
+	return level, nil
+}
+
+// writeOutputFrom is writeOutput for output written as a stream by write;
+// an error of write is returned as is (nothing is written then).
+func writeOutputFrom(out string, write func(io.Writer) error, overwrite, force bool, from ...string) error {
+	var werr error
+	err := atomicfile.WriteFrom(out, func(w io.Writer) error {
+		werr = write(w)
+		return werr
+	}, atomicfile.Options{Perm: permFrom(from...), Overwrite: overwrite || force, ReplaceReadOnly: force})
+	switch {
+	case err == nil:
+		return nil
+	case werr != nil:
+		return failure(werr)
+	case errors.Is(err, atomicfile.ErrExists), errors.Is(err, atomicfile.ErrReadOnly), errors.Is(err, atomicfile.ErrNotRegular):
+		return usageError(err)
+	}
+	return failure(err)
 }

@@ -94,3 +94,35 @@ func TestPDFCLI(t *testing.T) {
 		t.Fatalf("tampered: exit %d %s", code, out)
 	}
 }
+
+func TestPDFCLIErrors(t *testing.T) {
+	dir := t.TempDir()
+	txt := writeDoc(t, dir, "a.txt", "not a pdf")
+	code, _, errOut := runCLI(t, append([]string{"sign", txt, "--format", "pades"}, keyArgs("doctor")...)...)
+	if code != 3 || !strings.Contains(errOut, "not a PDF") {
+		t.Fatalf("non-PDF: exit %d %q", code, errOut)
+	}
+	assertOneLineError(t, errOut)
+	letter := copyLetter(t, dir, "letter.pdf")
+	code, _, errOut = runCLI(t, "extend", letter, "--to", "LT", "--offline")
+	if code != 3 || !strings.Contains(errOut, "no signatures") {
+		t.Fatalf("extend unsigned: exit %d %q", code, errOut)
+	}
+	assertOneLineError(t, errOut)
+	if _, err := os.Stat(filepath.Join(dir, "letter.lt.pdf")); err == nil {
+		t.Fatal("an output was left behind")
+	}
+	// B-B cannot be extended: refused (exit 1), nothing written.
+	if code, _, errOut := runCLI(t, append([]string{"sign", letter}, keyArgs("doctor")...)...); code != 0 {
+		t.Fatal(errOut)
+	}
+	signed := filepath.Join(dir, "letter.signed.pdf")
+	code, _, errOut = runCLI(t, "extend", signed, "--to", "LT", "--offline", "--trust", testpki.Path("root.pem"), "--crl", testpki.FreshCRLFile(t))
+	if code != 1 || !strings.Contains(errOut, "signature timestamp") {
+		t.Fatalf("extend B-B: exit %d %q", code, errOut)
+	}
+	// The output exists: refused without --force.
+	if code, _, errOut := runCLI(t, append([]string{"sign", letter}, keyArgs("doctor")...)...); code != 3 || !strings.Contains(errOut, "exists") {
+		t.Fatalf("exit %d %s", code, errOut)
+	}
+}
