@@ -71,5 +71,3 @@ func handlePDF(ctx context.Context, v *verify.Verifier, root *os.Root, path stri
 func looksSignedPDF(path string) (bool, error) {
 	return contains(path, "/ByteRange")
 }
-
-
