@@ -170,3 +170,42 @@ func TestUniversalSignatureForgery(t *testing.T) {
 		})
 	}
 }
+
+// Roles that allow changes (DSS, document information, cross-reference
+// streams) cannot be lent to what a page shows.
+func TestRoleConfusion(t *testing.T) {
+	p := loadPKI(t)
+	doctor := cred(p.Doctor)
+	newContent := streamBody("BT /F1 18 Tf 72 720 Td (Pay 1000 EUR) Tj ET")
+	withCatalog := func(cat string) []byte {
+		return buildPDF([]string{
+			cat,
+			"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+			"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+			streamBody("BT /F1 18 Tf 72 720 Td (Pay 100 EUR) Tj ET"),
+			"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+			"<</Producer(hpki test)>>",
+		}, "")
+	}
+	// The signed revision's DSS names the page's content stream (and its
+	// /Contents through an array the DSS also names).
+	dssLies := signBytes(t, withCatalog("<</Type/Catalog/Pages 2 0 R/DSS<</Certs[4 0 R]>>>>"), doctor, SignOptions{})
+	mustFail(t, verifyBytes(t, appendUpdate(t, dssLies, map[int]string{4: newContent})), verify.SigConstraintsFailure, "stream 4 was changed")
+	// /Info names the page's content stream.
+	info := bytes.Replace(samplePDF("Pay 100 EUR"), []byte("/Info 6 0 R"), []byte("/Info 4 0 R"), 1)
+	infoLies := signBytes(t, info, doctor, SignOptions{})
+	mustFail(t, verifyBytes(t, appendUpdate(t, infoLies, map[int]string{4: newContent})), verify.SigConstraintsFailure, "stream 4 was changed")
+	// A cross-reference stream that takes the number of the page's content.
+	signed := signBytes(t, samplePDF("Pay 100 EUR"), doctor, SignOptions{})
+	f, err := Open(bytes.NewReader(signed), int64(len(signed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.Revisions[len(f.Revisions)-1]
+	x := len(signed)
+	row := []byte{1, byte(x >> 24), byte(x >> 16), byte(x >> 8), byte(x), 0, 0}
+	xs := append(append([]byte{}, signed...), fmt.Sprintf("4 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Index[4 1]/Prev %d/Root 1 0 R/Length 7>>\nstream\n", last.Trailer["Size"], last.Head())...)
+	xs = append(xs, row...)
+	xs = append(xs, fmt.Sprintf("\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)...)
+	mustFail(t, verifyBytes(t, xs), verify.SigConstraintsFailure, "stream 4 was changed")
+}

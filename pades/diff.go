@@ -215,10 +215,60 @@ func (f *File) roles(rev *Revision) *roles {
 			}
 		}
 	}
+	// What the pages use (content, resources, annotations, inherited
+	// attributes) can never count as DSS or metadata: a DSS or /Info
+	// that names a page's content stream must not make its change
+	// "validation data".
+	rendered := f.reachable(rev, cat["Pages"])
 	if x, ok := cat["DSS"]; ok {
 		walkDSS(f, rev, x, r.dss, 0)
 	}
+	for n := range r.dss {
+		_, isField := r.fields[n]
+		if rendered[n] || isField || r.annot[n] || r.annots[n] || n == r.catalog || n == r.acroform || n == r.fieldArr {
+			delete(r.dss, n)
+			continue
+		}
+		if o, err := f.Object(rev, n); err != nil {
+			delete(r.dss, n)
+		} else if _, isStream := o.(*Stream); isStream {
+			delete(r.dss, n) // DSS data streams are never changed, only added
+		}
+	}
+	if rendered[r.info] {
+		r.info = -1
+	}
+	if rendered[r.metadata] {
+		r.metadata = -1
+	}
 	return r
+}
+
+// maxReach bounds the objects reachable() visits.
+const maxReach = 1 << 20
+
+// reachable returns the object numbers reachable from o in rev (following
+// every reference, bounded by maxReach).
+func (f *File) reachable(rev *Revision, o Object) map[int]bool {
+	seen := map[int]bool{}
+	var queue []int
+	add := func(x Ref) {
+		if !seen[x.Num] && len(seen) < maxReach {
+			seen[x.Num] = true
+			queue = append(queue, x.Num)
+		}
+	}
+	walkRefs(o, 0, add)
+	for len(queue) > 0 {
+		n := queue[len(queue)-1]
+		queue = queue[:len(queue)-1]
+		obj, err := f.Object(rev, n)
+		if err != nil {
+			continue
+		}
+		walkRefs(obj, 0, add)
+	}
+	return seen
 }
 
 func walkDSS(f *File, rev *Revision, o Object, set map[int]bool, depth int) {
@@ -268,9 +318,12 @@ func (f *File) revisionChanges(prev, cur *Revision, refs *refIndex) []change {
 		other("%d objects changed", len(nums))
 		return out
 	}
+	// A new cross-reference stream object is structure, not content; one
+	// that takes the number of an existing object replaces that object
+	// and is judged like any other change.
 	structural := map[int]bool{}
 	for _, s := range newSections(cur, prev) {
-		if s.isStream {
+		if old, err := f.Object(prev, s.num); s.isStream && err == nil && old == nil {
 			structural[s.num] = true
 		}
 	}
@@ -371,10 +424,14 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 		return out
 	case ro.annots[n] && okA:
 		return c.annotList(oa, na, n)
-	case ro.dss[n]:
+	case ro.dss[n] && (nd != nil || okA):
 		return []change{{kindDSS, fmt.Sprintf("DSS object %d updated", n)}}
-	case n == ro.info || n == ro.metadata:
-		return []change{{kindMeta, "document information or metadata updated"}}
+	case n == ro.info && nd != nil:
+		return []change{{kindMeta, "document information updated"}}
+	case n == ro.metadata:
+		if st, ok := newObj.(*Stream); ok && st.Dict.Name("Type") == "Metadata" {
+			return []change{{kindMeta, "document metadata updated"}}
+		}
 	}
 	if fl, ok := ro.fields[n]; ok && od != nil && nd != nil {
 		keys := diffKeys(od, nd)
