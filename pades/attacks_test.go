@@ -209,3 +209,20 @@ func TestRoleConfusion(t *testing.T) {
 	xs = append(xs, fmt.Sprintf("\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", x)...)
 	mustFail(t, verifyBytes(t, xs), verify.SigConstraintsFailure, "stream 4 was changed")
 }
+
+// A visible signature widget without a signature (the "sneaky signature"
+// overlay) is not a signature: judged as an annotation.
+func TestEmptyVisibleSignatureWidget(t *testing.T) {
+	p := loadPKI(t)
+	signed := signBytes(t, samplePDF("Pay 100 EUR"), cred(p.Doctor), SignOptions{})
+	page := ser(objectBody(t, signed, 3))
+	af := objectBody(t, signed, 1).(Dict)["AcroForm"]
+	fields := ser(af.(Dict)["Fields"])
+	overlay := appendUpdate(t, signed, map[int]string{
+		1:  "<</Type/Catalog/Pages 2 0 R/AcroForm<</Fields" + strings.Replace(fields, "]", " 40 0 R]", 1) + "/SigFlags 3>>>>",
+		3:  strings.Replace(page, "/Annots [", "/Annots [40 0 R ", 1),
+		40: "<</Type/Annot/Subtype/Widget/FT/Sig/T(Overlay)/Rect[70 700 370 740]/P 3 0 R/AP<</N 41 0 R>>>>",
+		41: "<</Type/XObject/Subtype/Form/BBox[0 0 300 40]" + streamBody("1 1 1 rg 0 0 300 40 re f BT /Helv 18 Tf (Pay 1000 EUR) Tj ET")[2:],
+	})
+	mustFail(t, verifyBytes(t, overlay), verify.SigConstraintsFailure, "visible, empty signature widget")
+}

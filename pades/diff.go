@@ -629,9 +629,24 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 			out = append(out, c.sigValue(d["V"], fmt.Sprintf("page object %d: a signature widget was added", page)))
 			continue
 		}
-		out = append(out, change{kindSignature, fmt.Sprintf("page object %d: a signature widget was added", page)})
+		// An empty signature field shows nothing signed: a visible one
+		// is judged as an annotation (it could cover the content).
+		if visible(d) {
+			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: a visible, empty signature widget was added", page)})
+			continue
+		}
+		out = append(out, change{kindSignature, fmt.Sprintf("page object %d: an empty signature widget was added", page)})
 	}
 	return out
+}
+
+// visible reports whether a widget has an area and an appearance.
+func visible(d Dict) bool {
+	r, _ := d["Rect"].(Array)
+	if len(r) != 4 || d["AP"] == nil {
+		return false
+	}
+	return num(r[2]) != num(r[0]) && num(r[3]) != num(r[1])
 }
 
 // unaccounted checks that the bytes cur appends after prev are only its
