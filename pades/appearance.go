@@ -92,7 +92,7 @@ func (u *update) appearance(vis *Appearance, rect Array, cred sign.Credential, w
 		"Encoding": Name("UniJIS-UCS2-H"),
 		"DescendantFonts": Array{Dict{
 			"Type": Name("Font"), "Subtype": Name("CIDFontType0"), "BaseFont": Name("HeiseiMin-W3"),
-			"CIDSystemInfo": Dict{"Registry": String{B: []byte("Adobe")}, "Ordering": String{B: []byte("Japan1")}, "Supplement": int64(2)},
+			"CIDSystemInfo": Dict{"Registry": plain("Adobe"), "Ordering": plain("Japan1"), "Supplement": int64(2)},
 			"FontDescriptor": Dict{
 				"Type": Name("FontDescriptor"), "FontName": Name("HeiseiMin-W3"), "Flags": int64(6),
 				"FontBBox": Array{int64(-123), int64(-257), int64(1001), int64(910)}, "ItalicAngle": int64(0),

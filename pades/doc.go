@@ -122,7 +122,7 @@ func (f *File) fields(rev *Revision) ([]Field, error) {
 			if name != "" {
 				name += "."
 			}
-			name += decodeText(t.B)
+			name += f.text(t)
 		}
 		if t := d.Name("FT"); t != "" {
 			ft = t
@@ -188,8 +188,8 @@ func decodeText(b []byte) string {
 }
 
 // encodeText encodes s as a PDF text string: ASCII as is, anything else
-// as UTF-16BE with a BOM.
-func encodeText(s string) String {
+// as UTF-16BE with a BOM (a string this package adds: see plain).
+func encodeText(s string) plain {
 	ascii := true
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -198,7 +198,7 @@ func encodeText(s string) String {
 		}
 	}
 	if ascii {
-		return String{B: []byte(s)}
+		return plain(s)
 	}
 	b := []byte{0xFE, 0xFF}
 	for _, r := range s {
@@ -210,5 +210,5 @@ func encodeText(s string) String {
 		}
 		b = append(b, byte(r>>8), byte(r))
 	}
-	return String{B: b, Hex: true}
+	return plain(b)
 }

@@ -69,6 +69,11 @@ type File struct {
 	// after the last %%EOF, sections that do not nest).
 	Problems []string
 
+	// crypt is set for an encrypted file whose key could be derived
+	// (crypt.go); cryptErr says why not.
+	crypt    *crypt
+	cryptErr error
+
 	mu      sync.Mutex
 	decoded int64
 	objstm  map[int64]*objStream
@@ -164,6 +169,7 @@ func Open(r io.ReaderAt, size int64) (*File, error) {
 	if last.head != chain[0] {
 		f.Problems = append(f.Problems, "the last revision in the file is not the one its final startxref names")
 	}
+	f.cryptErr = f.setupCrypt()
 	return f, nil
 }
 
@@ -725,6 +731,15 @@ func (f *File) decode(st *Stream, _ *Revision) ([]byte, error) {
 	raw := make([]byte, st.Len)
 	if _, err := f.r.ReadAt(raw, st.Start); err != nil && !(err == io.EOF && st.Len == 0) {
 		return nil, err
+	}
+	if f.cryptErr != nil && st.Dict.Name("Type") != "XRef" {
+		return nil, f.cryptErr
+	}
+	if c := f.crypt; c != nil && !c.identityStreams && st.Dict.Name("Type") != "XRef" && (c.encryptMetadata || st.Dict.Name("Type") != "Metadata") {
+		var err error
+		if raw, err = c.decrypt(raw); err != nil {
+			return nil, err
+		}
 	}
 	filters := []Object{}
 	switch x := st.Dict["Filter"].(type) {

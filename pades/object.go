@@ -184,6 +184,8 @@ func appendObject(b []byte, o Object) []byte {
 		return append(b, ">>"...)
 	case raw:
 		return append(b, x...)
+	case plain:
+		return appendLiteral(b, x)
 	}
 	panic(fmt.Sprintf("pades: cannot serialise %T", o))
 }

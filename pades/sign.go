@@ -110,7 +110,7 @@ func Sign(ctx context.Context, in io.ReaderAt, size int64, out io.Writer, cred s
 		"Type":      Name("Sig"),
 		"Filter":    Name("Adobe.PPKLite"),
 		"SubFilter": Name("ETSI.CAdES.detached"),
-		"M":         String{B: []byte(pdfDate(when))},
+		"M":         plain(pdfDate(when)),
 		"Contents":  contentsMark{reserve},
 	}
 	for k, v := range map[Name]string{"Reason": opts.Reason, "Location": opts.Location, "ContactInfo": opts.ContactInfo} {

@@ -32,8 +32,8 @@ type newStream struct {
 
 func newUpdate(f *File) (*update, error) {
 	rev := f.Revisions[len(f.Revisions)-1]
-	if rev.Trailer["Encrypt"] != nil {
-		return nil, errors.New("pades: encrypted PDFs are not supported for signing yet")
+	if f.cryptErr != nil {
+		return nil, f.cryptErr
 	}
 	if len(f.Problems) > 0 {
 		return nil, fmt.Errorf("pades: refusing to add a revision to a damaged file: %s", f.Problems[0])
@@ -110,6 +110,7 @@ func (u *update) bytes() (*serialised, error) {
 	offsets := map[int]int64{}
 	for _, n := range nums {
 		p := u.objs[n]
+		p.obj = u.f.sealNew(p.obj)
 		offsets[n] = s.base + int64(len(b))
 		b = fmt.Appendf(b, "%d %d obj\n", n, p.gen)
 		switch o := p.obj.(type) {
@@ -132,7 +133,7 @@ func (u *update) bytes() (*serialised, error) {
 	}
 	prev := u.rev.head.off
 	trailer := Dict{"Root": u.rev.Trailer["Root"], "Prev": prev}
-	for _, k := range []Name{"Info", "ID"} {
+	for _, k := range []Name{"Info", "ID", "Encrypt"} {
 		if v, ok := u.rev.Trailer[k]; ok {
 			trailer[k] = v
 		}

@@ -133,7 +133,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 			}
 			if sr.ClaimedSigningTime == nil {
 				if m, ok := s.dict["M"].(String); ok {
-					if t, err := parsePDFDate(string(m.B)); err == nil {
+					if t, err := parsePDFDate(f.text(m)); err == nil {
 						t = t.UTC()
 						sr.ClaimedSigningTime = &t
 					}
