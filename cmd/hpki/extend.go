@@ -34,7 +34,9 @@ func newExtendCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "extend SIG --to LT|LTA",
 		Short: "Add validation data (LT) and archive timestamps (LTA) so a signature stays verifiable for decades",
-		Long: `Extend a CAdES or XAdES signature to a long-term level.
+		Long: `Extend a CAdES or XAdES signature, or a signed PDF, to a long-term level.
+A PDF gets a revision with a Document Security Store (LT) and one with a
+document timestamp (LTA); its signatures must be at least B-T.
 
 LT embeds every certificate and revocation value (CRL, OCSP response) needed
 to validate the signer and each timestamp. LTA also adds an archive
@@ -52,7 +54,8 @@ its mode, owner and group; a read-only one is replaced only with --force;
 
 Exit codes: 0 extended, 1 refused (not valid now) or TSA failure, 3 usage
 error or unreadable input.`,
-		Example: `  hpki extend letter.pdf.p7s --content letter.pdf --to LTA --tsa http://127.0.0.1:3161/
+		Example: `  hpki extend letter.signed.pdf --to LTA --tsa http://127.0.0.1:3161/
+  hpki extend letter.pdf.p7s --content letter.pdf --to LTA --tsa http://127.0.0.1:3161/
   hpki extend record.p7s --content record.pdf --to LTA --tsa https://tsa.example.jp/ --in-place   # renew`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -126,3 +126,19 @@ func TestPDFCLIErrors(t *testing.T) {
 		t.Fatalf("exit %d %s", code, errOut)
 	}
 }
+
+// A batch of PDFs and a text file: one key load, each in its own format.
+func TestPDFBatchCLI(t *testing.T) {
+	dir := t.TempDir()
+	a := copyLetter(t, dir, "a.pdf")
+	b := copyLetter(t, dir, "b.pdf")
+	txt := writeDoc(t, dir, "c.txt", "referral letter C")
+	if code, out, errOut := runCLI(t, append([]string{"sign", a, b, txt}, keyArgs("doctor")...)...); code != 0 || strings.Count(out, "PAdES-B") != 2 || !strings.Contains(out, "CAdES-B") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	for _, name := range []string{"a.signed.pdf", "b.signed.pdf"} {
+		if code, out, errOut := runCLI(t, pdfVerifyArgs(t, filepath.Join(dir, name))...); code != 0 {
+			t.Fatalf("%s: exit %d\n%s%s", name, code, out, errOut)
+		}
+	}
+}

@@ -57,7 +57,11 @@ func newSignCmd() *cobra.Command {
 		Long: `Sign one or more documents. Each FILE gets its own signature: FILE.p7s by
 default (CAdES, detached); with --format xades, FILE.signed.xml (enveloped XAdES,
 the whole document or the element --xml-id) or FILE.xades.xml (detached, or
-enveloping: the file inside the signature). The key is loaded once: one PIN for the batch where
+enveloping: the file inside the signature). A PDF (a file starting with %PDF-,
+or any file with --format pades) is signed inside itself, PAdES, as an
+incremental update that keeps every original byte: FILE.signed.pdf (--visible,
+--field, --certify, --reason, --location; LT/LTA add a DSS and a document
+timestamp). The key is loaded once: one PIN for the batch where
 the card allows it.
 
 Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key

@@ -37,8 +37,9 @@ func newVerifyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "verify SIG",
 		Short: "Validate a signature: who signed, as what HPKI role, when, and what it covers",
-		Long: `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
-XML document (detected by itself) the way ETSI EN 319 102-1 says:
+		Long: `Validate a CAdES signature (DER, BER or PEM), the XAdES signatures of an
+XML document, or every signature and document timestamp of a PDF (PAdES; each
+format detected by itself) the way ETSI EN 319 102-1 says:
 the signer certificate named by the signature, the signed attributes, the
 content digest, the signature value, the signature timestamps (which prove when
 the signature existed), and the signer's path to a trust anchor at that proven
@@ -60,9 +61,16 @@ certificates expired.
 The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
 certificates are checked against --tsa-trust (default: the same anchors).
 
+For a PDF, a signature also fails unless its /ByteRange covers its whole
+revision but its own /Contents, and unless every later revision only adds
+what the signature allows (signatures, DSS, document timestamps; form filling
+and annotations only as its DocMDP certification permits). --extract DIR
+writes the revision each passed signature signed (signature-N.pdf).
+
 Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
-unreadable input.`,
-		Example: `  hpki verify letter.pdf.p7s --content letter.pdf
+unreadable input (also a PDF without any signature).`,
+		Example: `  hpki verify letter.signed.pdf
+  hpki verify letter.pdf.p7s --content letter.pdf
   hpki verify letter.pdf.p7s --content letter.pdf --offline --crl ca-sign.crl
   hpki verify record.p7s --content record.pdf --at 2040-01-01T00:00:00Z --offline
   hpki verify letter.pdf.p7s --content letter.pdf --trust root.pem --tsa-trust tsa-root.pem --lang ja
