@@ -23,6 +23,8 @@ const (
 type change struct {
 	kind string
 	what string
+	// field is the form field filled in (kindForm), for FieldMDP locks.
+	field string
 }
 
 // allowed says whether a change is allowed after a signature under DocMDP
@@ -298,7 +300,7 @@ func walkDSS(f *File, rev *Revision, o Object, set map[int]bool, depth int) {
 func (f *File) revisionChanges(prev, cur *Revision, refs *refIndex) []change {
 	var out []change
 	other := func(format string, args ...any) {
-		out = append(out, change{kindOther, fmt.Sprintf(format, args...)})
+		out = append(out, change{kind: kindOther, what: fmt.Sprintf(format, args...)})
 	}
 	if !equal(prev.Trailer["Root"], cur.Trailer["Root"]) {
 		other("the trailer names another document catalog")
@@ -392,19 +394,19 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 		for _, k := range diffKeys(od, nd) {
 			switch k {
 			case "DSS", "Extensions":
-				out = append(out, change{kindDSS, "the catalog's " + string(k) + " was updated"})
+				out = append(out, change{kind: kindDSS, what: "the catalog's " + string(k) + " was updated"})
 			case "Metadata":
-				out = append(out, change{kindMeta, "the document metadata was replaced"})
+				out = append(out, change{kind: kindMeta, what: "the document metadata was replaced"})
 			case "AcroForm":
 				oaf, _ := od["AcroForm"].(Dict)
 				naf, okN := nd["AcroForm"].(Dict)
 				if !okN || (od["AcroForm"] != nil && oaf == nil) {
-					out = append(out, change{kindOther, "the catalog's /AcroForm was replaced"})
+					out = append(out, change{kind: kindOther, what: "the catalog's /AcroForm was replaced"})
 					continue
 				}
 				out = append(out, c.acroForm(oaf, naf)...)
 			default:
-				out = append(out, change{kindOther, "the document catalog's /" + string(k) + " changed"})
+				out = append(out, change{kind: kindOther, what: "the document catalog's /" + string(k) + " changed"})
 			}
 		}
 		return out
@@ -416,7 +418,7 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 		var out []change
 		for _, k := range diffKeys(od, nd) {
 			if k != "Annots" {
-				out = append(out, change{kindOther, fmt.Sprintf("page object %d: /%s changed", n, k)})
+				out = append(out, change{kind: kindOther, what: fmt.Sprintf("page object %d: /%s changed", n, k)})
 				continue
 			}
 			out = append(out, c.annotList(c.arr(c.prev, od["Annots"]), c.arr(c.cur, nd["Annots"]), n)...)
@@ -425,12 +427,12 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 	case ro.annots[n] && okA:
 		return c.annotList(oa, na, n)
 	case ro.dss[n] && (nd != nil || okA):
-		return []change{{kindDSS, fmt.Sprintf("DSS object %d updated", n)}}
+		return []change{{kind: kindDSS, what: fmt.Sprintf("DSS object %d updated", n)}}
 	case n == ro.info && nd != nil:
-		return []change{{kindMeta, "document information updated"}}
+		return []change{{kind: kindMeta, what: "document information updated"}}
 	case n == ro.metadata:
 		if st, ok := newObj.(*Stream); ok && st.Dict.Name("Type") == "Metadata" {
-			return []change{{kindMeta, "document metadata updated"}}
+			return []change{{kind: kindMeta, what: "document metadata updated"}}
 		}
 	}
 	if fl, ok := ro.fields[n]; ok && od != nil && nd != nil {
@@ -442,15 +444,15 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 			if od["V"] != nil && onlyKeys(keys, "AP", "AS") && nd["V"] == nil && false {
 				return nil
 			}
-			return []change{{kindOther, fmt.Sprintf("signature field %s changed (%v)", fl.Name, keys)}}
+			return []change{{kind: kindOther, what: fmt.Sprintf("signature field %s changed (%v)", fl.Name, keys)}}
 		}
 		if onlyKeys(keys, "V", "AP", "AS") {
-			return []change{{kindForm, "form field " + fl.Name + " filled in"}}
+			return []change{{kind: kindForm, what: "form field " + fl.Name + " filled in", field: fl.Name}}
 		}
-		return []change{{kindOther, fmt.Sprintf("form field %s changed (%v)", fl.Name, keys)}}
+		return []change{{kind: kindOther, what: fmt.Sprintf("form field %s changed (%v)", fl.Name, keys)}}
 	}
 	if ro.annot[n] {
-		return []change{{kindAnnot, fmt.Sprintf("annotation %d changed", n)}}
+		return []change{{kind: kindAnnot, what: fmt.Sprintf("annotation %d changed", n)}}
 	}
 	what := "object"
 	if od != nil && od.Name("Type") != "" {
@@ -458,7 +460,7 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 	} else if _, ok := oldObj.(*Stream); ok {
 		what = "stream"
 	}
-	return []change{{kindOther, fmt.Sprintf("%s %d was changed", what, n)}}
+	return []change{{kind: kindOther, what: fmt.Sprintf("%s %d was changed", what, n)}}
 }
 
 func onlyKeys(keys []Name, allowed ...Name) bool {
@@ -490,13 +492,13 @@ func (c *classifier) acroForm(od, nd Dict) []change {
 		case "Fields":
 			out = append(out, c.fieldList(c.arr(c.prev, od["Fields"]), c.arr(c.cur, nd["Fields"]))...)
 		case "SigFlags":
-			out = append(out, change{kindSignature, "the form's signature flags were set"})
+			out = append(out, change{kind: kindSignature, what: "the form's signature flags were set"})
 		case "DR", "DA":
-			out = append(out, change{kindForm, "the form's default resources changed"})
+			out = append(out, change{kind: kindForm, what: "the form's default resources changed"})
 		case "NeedAppearances":
-			out = append(out, change{kindForm, "the form asks readers to redraw its fields"})
+			out = append(out, change{kind: kindForm, what: "the form asks readers to redraw its fields"})
 		default:
-			out = append(out, change{kindOther, "the form's /" + string(k) + " changed"})
+			out = append(out, change{kind: kindOther, what: "the form's /" + string(k) + " changed"})
 		}
 	}
 	return out
@@ -520,13 +522,13 @@ func (c *classifier) fieldList(oa, na Array) []change {
 		}
 		old[r] = true
 		if !have[r] {
-			out = append(out, change{kindOther, fmt.Sprintf("form field %d was removed", r.Num)})
+			out = append(out, change{kind: kindOther, what: fmt.Sprintf("form field %d was removed", r.Num)})
 		}
 	}
 	for _, x := range na {
 		r, ok := x.(Ref)
 		if !ok {
-			out = append(out, change{kindOther, "a form field that is not a reference was added"})
+			out = append(out, change{kind: kindOther, what: "a form field that is not a reference was added"})
 			continue
 		}
 		if old[r] {
@@ -541,16 +543,16 @@ func (c *classifier) fieldList(oa, na Array) []change {
 func (c *classifier) newField(r Ref) change {
 	d := c.f.dict(c.cur, r)
 	if d == nil {
-		return change{kindOther, fmt.Sprintf("form field %d added, unreadable", r.Num)}
+		return change{kind: kindOther, what: fmt.Sprintf("form field %d added, unreadable", r.Num)}
 	}
 	if _, existed := c.ro.fields[r.Num]; existed || c.ro.annot[r.Num] {
-		return change{kindOther, fmt.Sprintf("object %d, already part of the document, was added as a form field", r.Num)}
+		return change{kind: kindOther, what: fmt.Sprintf("object %d, already part of the document, was added as a form field", r.Num)}
 	}
 	if d.Name("FT") != "Sig" || d["Kids"] != nil {
-		return change{kindOther, fmt.Sprintf("a form field of type %q was added", d.Name("FT"))}
+		return change{kind: kindOther, what: fmt.Sprintf("a form field of type %q was added", d.Name("FT"))}
 	}
 	if d["V"] == nil {
-		return change{kindSignature, "an empty signature field was added"}
+		return change{kind: kindSignature, what: "an empty signature field was added"}
 	}
 	return c.sigValue(d["V"], "a signature field was added")
 }
@@ -560,16 +562,16 @@ func (c *classifier) newField(r Ref) change {
 func (c *classifier) sigValue(v Object, what string) change {
 	r, ok := v.(Ref)
 	if !ok {
-		return change{kindOther, what + ", with a direct signature dictionary"}
+		return change{kind: kindOther, what: what + ", with a direct signature dictionary"}
 	}
 	if old, _ := c.f.Object(c.prev, r.Num); old != nil {
-		return change{kindOther, what + ", with a signature dictionary that already existed"}
+		return change{kind: kindOther, what: what + ", with a signature dictionary that already existed"}
 	}
 	d := c.f.dict(c.cur, r)
 	if d.Name("SubFilter") == subRFC3161 {
-		return change{kindDocTS, "a document timestamp was added"}
+		return change{kind: kindDocTS, what: "a document timestamp was added"}
 	}
-	return change{kindSignature, what}
+	return change{kind: kindSignature, what: what}
 }
 
 // annotList classifies a change of a page's annotations: earlier ones must
@@ -587,18 +589,18 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 	for _, x := range oa {
 		r, ok := x.(Ref)
 		if !ok {
-			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: its annotations changed", page)})
+			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: its annotations changed", page)})
 			continue
 		}
 		old[r] = true
 		if !have[r] {
-			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: annotation %d was removed", page, r.Num)})
+			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: annotation %d was removed", page, r.Num)})
 		}
 	}
 	for _, x := range na {
 		r, ok := x.(Ref)
 		if !ok {
-			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: a direct annotation was added", page)})
+			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: a direct annotation was added", page)})
 			continue
 		}
 		if old[r] {
@@ -607,12 +609,12 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 		d := c.f.dict(c.cur, r)
 		if prevObj, _ := c.f.Object(c.prev, r.Num); prevObj != nil {
 			if _, isField := c.ro.fields[r.Num]; !isField || d.Name("Subtype") != "Widget" {
-				out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: existing object %d was added as an annotation", page, r.Num)})
+				out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: existing object %d was added as an annotation", page, r.Num)})
 				continue
 			}
 		}
 		if d == nil || d.Name("Subtype") != "Widget" {
-			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: an annotation was added", page)})
+			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: an annotation was added", page)})
 			continue
 		}
 		ft := d.Name("FT")
@@ -622,7 +624,7 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 			}
 		}
 		if ft != "Sig" {
-			out = append(out, change{kindOther, fmt.Sprintf("page object %d: a widget of a %q form field was added", page, ft)})
+			out = append(out, change{kind: kindOther, what: fmt.Sprintf("page object %d: a widget of a %q form field was added", page, ft)})
 			continue
 		}
 		if d["V"] != nil {
@@ -632,10 +634,10 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 		// An empty signature field shows nothing signed: a visible one
 		// is judged as an annotation (it could cover the content).
 		if visible(d) {
-			out = append(out, change{kindAnnot, fmt.Sprintf("page object %d: a visible, empty signature widget was added", page)})
+			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: a visible, empty signature widget was added", page)})
 			continue
 		}
-		out = append(out, change{kindSignature, fmt.Sprintf("page object %d: an empty signature widget was added", page)})
+		out = append(out, change{kind: kindSignature, what: fmt.Sprintf("page object %d: an empty signature widget was added", page)})
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
@@ -94,4 +95,56 @@ func TestExistingField(t *testing.T) {
 	// A later revision that re-signs the already signed field is a forgery.
 	resign := appendUpdate(t, signed, map[int]string{7: strings.Replace(ser(objectBody(t, signed, 7)), "/V ", "/V 99 0 R /Old ", 1)})
 	mustFail(t, verifyBytes(t, resign), verify.SigConstraintsFailure, "signature field DoctorSignature changed")
+}
+
+// FieldMDP: a certified (P=2) document whose later approval signature
+// locks the amount field: filling it after that signature is refused for
+// that signature (the certification alone allows it).
+func TestFieldMDP(t *testing.T) {
+	p := loadPKI(t)
+	base, _ := shadowPDF(false, "")
+	certified := signBytes(t, base, cred(p.Doctor), SignOptions{Certify: 2})
+	// Sign does not make FieldMDP locks: build one with the same parts.
+	f, err := Open(bytes.NewReader(certified), int64(len(certified)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := newUpdate(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := Dict{"Type": Name("Sig"), "Filter": Name("Adobe.PPKLite"), "SubFilter": Name("ETSI.CAdES.detached"), "Contents": contentsMark{8192},
+		"Reference": Array{Dict{"Type": Name("SigRef"), "TransformMethod": Name("FieldMDP"),
+			"TransformParams": Dict{"Type": Name("TransformParams"), "Action": Name("Include"), "Fields": Array{plain("amount")}, "V": Name("1.2")}}}}
+	if _, err := u.placeSignature(sig, "", nil, cred(p.Pharmacist), time.Now(), false); err != nil {
+		t.Fatal(err)
+	}
+	s, err := u.bytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.byteRange(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := sign.SignCAdES(context.Background(), s.signedReader(f), cred(p.Pharmacist), sign.CAdESOptions{NoSigningTime: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.fill(res.Signature); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := s.writeTo(f, &out); err != nil {
+		t.Fatal(err)
+	}
+	locked := out.Bytes()
+	mustPass(t, verifyBytes(t, locked))
+	filled := appendUpdate(t, locked, map[int]string{9: "<</Type/Annot/Subtype/Widget/FT/Tx/T(amount)/V(120)/Rect[72 600 272 630]/P 3 0 R/AP<</N 10 0 R>>>>"})
+	rep := verifyBytes(t, filled)
+	if rep.Signatures[0].Indication != verify.TotalPassed || rep.Signatures[1].Indication == verify.TotalPassed {
+		t.Fatalf("certification %s, locking approval %s: %v", rep.Signatures[0].Indication, rep.Signatures[1].Indication, rep.Signatures[1].Errors)
+	}
+	if !strings.Contains(strings.Join(rep.Signatures[1].Errors, " "), "FieldMDP") {
+		t.Errorf("%v", rep.Signatures[1].Errors)
+	}
 }

@@ -151,7 +151,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 			if s.docMDP != 0 {
 				sr.Warnings = append(sr.Warnings, fmt.Sprintf("certification signature (DocMDP P=%d)", s.docMDP))
 			}
-			applyChanges(&sr, changes, s.rev.Index, n, p)
+			applyChanges(&sr, changes, s.rev.Index, n, p, f.fieldLock(s))
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 	}
@@ -218,10 +218,14 @@ func SignedRevisions(r io.ReaderAt, size int64) ([]SignedRevision, error) {
 
 // applyChanges judges the revisions after revision rev for a signature of
 // that revision under DocMDP permissions p (0: not certified).
-func applyChanges(sr *verify.SignatureReport, changes [][]change, rev, n, p int) {
+func applyChanges(sr *verify.SignatureReport, changes [][]change, rev, n, p int, locked func(string) bool) {
 	var bad, ok []string
 	for i := rev + 1; i < n; i++ {
 		for _, c := range changes[i] {
+			if c.kind == kindForm && locked(c.field) {
+				bad = append(bad, fmt.Sprintf("revision %d: %s (locked by this signature's FieldMDP)", i+1, c.what))
+				continue
+			}
 			if c.allowed(p) {
 				ok = append(ok, fmt.Sprintf("revision %d: %s", i+1, c.what))
 			} else {
@@ -425,6 +429,41 @@ func (f *File) docMDP(s *sigInfo) int {
 		return int(p)
 	}
 	return 0
+}
+
+// fieldLock returns which form fields a signature locks (FieldMDP: its
+// /Reference names the FieldMDP transform with /Action All, Include or
+// Exclude and /Fields; the field's /Lock dictionary says the same).
+func (f *File) fieldLock(s *sigInfo) func(string) bool {
+	none := func(string) bool { return false }
+	refs, _ := f.Resolve(s.rev, s.dict["Reference"])
+	arr, _ := refs.(Array)
+	for _, x := range arr {
+		d := f.dict(s.rev, x)
+		if d == nil || d.Name("TransformMethod") != "FieldMDP" {
+			continue
+		}
+		tp := f.dict(s.rev, d["TransformParams"])
+		names := map[string]bool{}
+		fl, _ := f.Resolve(s.rev, tp["Fields"])
+		fa, _ := fl.(Array)
+		for _, n := range fa {
+			if str, ok := n.(String); ok {
+				names[f.text(str)] = true
+			}
+		}
+		switch tp.Name("Action") {
+		case "All":
+			return func(string) bool { return true }
+		case "Include":
+			return func(name string) bool { return names[name] }
+		case "Exclude":
+			return func(name string) bool { return !names[name] }
+		}
+		// An unknown action locks everything (the safe reading).
+		return func(string) bool { return true }
+	}
+	return none
 }
 
 // trimDER cuts the zero padding after the DER (or BER) value at the start
