@@ -215,7 +215,7 @@ func (u *update) placeSignature(sig Dict, field string, vis *Appearance, cred si
 			nd := copyDict(fl.Dict)
 			nd["V"] = sigRef
 			if vis != nil {
-				if rect, ok := nd["Rect"].(Array); ok && nd.Name("Subtype") == "Widget" {
+				if rect, ok := nd["Rect"].(Array); ok && len(rect) == 4 && nd.Name("Subtype") == "Widget" {
 					ap, err := u.appearance(vis, rect, cred, when)
 					if err != nil {
 						return "", err
