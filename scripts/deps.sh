@@ -32,7 +32,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-if [ -f interop/node/package.json ]; then
+# A node_modules that is a symbolic link (a git worktree sharing another
+# checkout's packages) is left alone: npm ci would empty the shared folder.
+if [ -f interop/node/package.json ] && [ ! -L interop/node/node_modules ]; then
   if [ ! -d interop/node/node_modules ] || [ interop/node/package-lock.json -nt interop/node/node_modules ]; then
     echo "deps: npm ci in interop/node"
     (cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
