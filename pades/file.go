@@ -12,14 +12,27 @@ import (
 
 // Bounds on what a File reads, so that time and memory stay proportional
 // to the input: at most MaxSections cross-reference sections, MaxObjects
-// objects per section (and the file's size in bytes), MaxDecoded bytes of
-// decoded stream data per stream and MaxDecodedTotal per File.
+// objects per section, maxEntries(N) cross-reference entries in all the
+// sections of a file of N bytes, MaxDecoded bytes of decoded stream data
+// per stream and decodeBudget(N) per File (at most MaxDecodedTotal).
 const (
 	MaxSections     = 4096
 	MaxObjects      = 1 << 22
 	MaxDecoded      = 64 << 20
 	MaxDecodedTotal = 256 << 20
 )
+
+// maxEntries bounds the cross-reference entries of all the sections of a
+// file of size bytes: a table entry takes 20 bytes of the file, and an
+// object, even compressed, takes several; 64 Ki entries are always
+// accepted. Each entry costs about 64 bytes of memory, so the entries of
+// a file take at most 8·N + 4 MiB.
+func maxEntries(size int64) int64 { return 1<<16 + size/8 }
+
+// decodeBudget bounds the decoded stream data a File produces in all (the
+// data of every structural stream it decodes, released or cached): 32 MiB
+// plus 4 bytes per byte of the file, at most MaxDecodedTotal.
+func decodeBudget(size int64) int64 { return min(MaxDecodedTotal, 32<<20+4*size) }
 
 // ErrNotPDF is wrapped when the input is not a PDF at all.
 var ErrNotPDF = errors.New("not a PDF")
@@ -75,7 +88,8 @@ type File struct {
 	cryptErr error
 
 	mu      sync.Mutex
-	decoded int64
+	decoded int64 // decoded stream bytes produced so far (decodeBudget)
+	entries int64 // cross-reference entries read so far (maxEntries)
 	objstm  map[int64]*objStream
 	cache   map[int64]cached
 }
@@ -326,6 +340,9 @@ func (f *File) readSection(off int64) (*section, error) {
 			return nil, fmt.Errorf("cross-reference stream at %d: %w", off, err)
 		}
 	}
+	if err := f.countEntries(len(s.entries)); err != nil {
+		return nil, fmt.Errorf("cross-reference section at %d: %w", off, err)
+	}
 	if p, ok := s.trailer["Prev"]; ok {
 		pi, ok := p.(int64)
 		if !ok || pi < 0 || pi >= f.size {
@@ -339,6 +356,9 @@ func (f *File) readSection(off int64) (*section, error) {
 		if err := f.parseXrefStream(x, hs); err != nil {
 			return nil, fmt.Errorf("hybrid cross-reference stream at %d: %w", x, err)
 		}
+		if err := f.countEntries(len(hs.entries)); err != nil {
+			return nil, fmt.Errorf("hybrid cross-reference stream at %d: %w", x, err)
+		}
 		for n, e := range hs.entries {
 			if _, ok := s.entries[n]; !ok {
 				s.entries[n] = e
@@ -348,7 +368,11 @@ func (f *File) readSection(off int64) (*section, error) {
 	return s, nil
 }
 
+// parseTable reads a classic cross-reference table into s. It may run
+// more than once on growing windows (parseWindow): it starts afresh each
+// time, so that the entries of a shorter attempt are not seen twice.
 func (f *File) parseTable(ps *parser, s *section) error {
+	s.entries = map[int]entry{}
 	for {
 		ps.ws()
 		if ps.p >= len(ps.b) {
@@ -414,6 +438,22 @@ func (f *File) parseTable(ps *parser, s *section) error {
 	return nil
 }
 
+// countEntries adds n cross-reference entries to the file's count,
+// refusing more than maxEntries.
+func (f *File) countEntries(n int) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.entries += int64(n)
+	if f.entries > maxEntries(f.size) {
+		return fmt.Errorf("pades: more than %d cross-reference entries for a file of %d bytes", maxEntries(f.size), f.size)
+	}
+	return nil
+}
+
+// parseXrefStream reads the cross-reference stream at off into s. Its
+// decoded data is exactly (sum of /W) bytes per entry that /Index lists;
+// the entries are counted against maxEntries before anything is decoded,
+// and no more than that many bytes are ever decoded.
 func (f *File) parseXrefStream(off int64, s *section) error {
 	c, err := f.objectAt(off, nil)
 	if err != nil {
@@ -447,13 +487,28 @@ func (f *File) parseXrefStream(off int64, s *section) error {
 	if len(index)%2 != 0 {
 		return errors.New("bad /Index")
 	}
-	data, err := f.decode(st, nil)
-	if err != nil {
-		return err
-	}
 	rowLen := ws[0] + ws[1] + ws[2]
 	if rowLen == 0 {
 		return errors.New("bad /W")
+	}
+	var rows int64
+	for i := 0; i < len(index); i += 2 {
+		first, ok1 := index[i].(int64)
+		count, ok2 := index[i+1].(int64)
+		if !ok1 || !ok2 || first < 0 || count < 0 || first+count > MaxObjects {
+			return errors.New("bad /Index")
+		}
+		rows += count
+		if rows > maxEntries(f.size) {
+			return fmt.Errorf("pades: /Index lists more than %d entries for a file of %d bytes", maxEntries(f.size), f.size)
+		}
+	}
+	data, err := f.decode(st, rows*int64(rowLen))
+	if err != nil {
+		return err
+	}
+	if int64(len(data)) != rows*int64(rowLen) {
+		return errors.New("cross-reference stream data is not as long as its /Index and /W say")
 	}
 	pos := 0
 	field := func(n int, def int64) int64 {
@@ -698,7 +753,7 @@ func (f *File) loadObjStream(off int64, rev *Revision) *objStream {
 		os.err = errors.New("pades: bad object stream /N or /First")
 		return os
 	}
-	if os.data, os.err = f.decode(st, rev); os.err != nil {
+	if os.data, os.err = f.decode(st, MaxDecoded); os.err != nil {
 		return os
 	}
 	if first > int64(len(os.data)) {
@@ -722,24 +777,20 @@ func (f *File) loadObjStream(off int64, rev *Revision) *objStream {
 
 // StreamData returns the decoded data of st (FlateDecode with PNG
 // predictors, or no filter), bounded by MaxDecoded and the File's budget.
-func (f *File) StreamData(st *Stream) ([]byte, error) { return f.decode(st, nil) }
+func (f *File) StreamData(st *Stream) ([]byte, error) { return f.decode(st, MaxDecoded) }
 
-func (f *File) decode(st *Stream, _ *Revision) ([]byte, error) {
+// decode returns the decoded data of st, of at most limit bytes (after
+// predictors are undone): longer data is an error, found without decoding
+// more than limit+1 bytes. Every decoded byte is charged to the File's
+// decodeBudget, so that all the streams of a file together cost memory and
+// time proportional to its size.
+func (f *File) decode(st *Stream, limit int64) ([]byte, error) {
 	if st.Len > MaxDecoded {
 		return nil, fmt.Errorf("pades: stream of %d bytes is larger than %d", st.Len, MaxDecoded)
 	}
-	raw := make([]byte, st.Len)
-	if _, err := f.r.ReadAt(raw, st.Start); err != nil && !(err == io.EOF && st.Len == 0) {
-		return nil, err
-	}
+	limit = min(limit, MaxDecoded)
 	if f.cryptErr != nil && st.Dict.Name("Type") != "XRef" {
 		return nil, f.cryptErr
-	}
-	if c := f.crypt; c != nil && !c.identityStreams && st.Dict.Name("Type") != "XRef" && (c.encryptMetadata || st.Dict.Name("Type") != "Metadata") {
-		var err error
-		if raw, err = c.decrypt(raw); err != nil {
-			return nil, err
-		}
 	}
 	filters := []Object{}
 	switch x := st.Dict["Filter"].(type) {
@@ -754,48 +805,76 @@ func (f *File) decode(st *Stream, _ *Revision) ([]byte, error) {
 	if len(filters) > 1 {
 		return nil, errors.New("pades: more than one filter on a structural stream")
 	}
-	out := raw
-	if len(filters) == 1 {
-		if filters[0] != Name("FlateDecode") {
-			return nil, fmt.Errorf("pades: unsupported filter %v on a structural stream", filters[0])
+	if len(filters) == 1 && filters[0] != Name("FlateDecode") {
+		return nil, fmt.Errorf("pades: unsupported filter %v on a structural stream", filters[0])
+	}
+	var parms Dict
+	switch p := st.Dict["DecodeParms"].(type) {
+	case Dict:
+		parms = p
+	case Array:
+		if len(p) == 1 {
+			parms, _ = p[0].(Dict)
 		}
-		zr, err := zlib.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, fmt.Errorf("pades: flate: %w", err)
+	}
+	pred, _ := parms["Predictor"].(int64)
+	cols, _ := parms["Columns"].(int64)
+	if cols <= 0 || cols > 1<<16 {
+		cols = 1
+	}
+	if len(filters) == 0 && pred > 1 {
+		return nil, errors.New("pades: a predictor without a filter")
+	}
+	if pred > 1 && pred < 10 {
+		return nil, fmt.Errorf("pades: unsupported predictor %d", pred)
+	}
+	// The inflated data is longer than the result by one byte per row
+	// when PNG predictors are used.
+	inflated := limit
+	if pred >= 10 {
+		inflated = limit + (limit+cols-1)/cols
+	}
+	if len(filters) == 0 && st.Len > limit {
+		return nil, errors.New("pades: stream data longer than expected")
+	}
+	raw := make([]byte, st.Len)
+	if _, err := f.r.ReadAt(raw, st.Start); err != nil && !(err == io.EOF && st.Len == 0) {
+		return nil, err
+	}
+	if c := f.crypt; c != nil && !c.identityStreams && st.Dict.Name("Type") != "XRef" && (c.encryptMetadata || st.Dict.Name("Type") != "Metadata") {
+		var err error
+		if raw, err = c.decrypt(raw); err != nil {
+			return nil, err
 		}
-		f.mu.Lock()
-		budget := min(int64(MaxDecoded), MaxDecodedTotal-f.decoded)
-		f.mu.Unlock()
-		out, err = io.ReadAll(io.LimitReader(zr, budget+1))
-		if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("pades: flate: %w", err)
+	}
+	if len(filters) == 0 {
+		return raw, nil
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("pades: flate: %w", err)
+	}
+	f.mu.Lock()
+	budget := min(inflated, decodeBudget(f.size)-f.decoded)
+	f.mu.Unlock()
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(zr, max(budget, 0)+1))
+	f.mu.Lock()
+	f.decoded += n
+	f.mu.Unlock()
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, fmt.Errorf("pades: flate: %w", err)
+	}
+	if n > budget {
+		if budget < inflated {
+			return nil, fmt.Errorf("pades: decoded stream data beyond the file's budget (%d bytes for a file of %d bytes)", decodeBudget(f.size), f.size)
 		}
-		if int64(len(out)) > budget {
-			return nil, errors.New("pades: decoded stream data exceeds the bound")
-		}
-		f.mu.Lock()
-		f.decoded += int64(len(out))
-		f.mu.Unlock()
-		var parms Dict
-		switch p := st.Dict["DecodeParms"].(type) {
-		case Dict:
-			parms = p
-		case Array:
-			if len(p) == 1 {
-				parms, _ = p[0].(Dict)
-			}
-		}
-		if pred, _ := parms["Predictor"].(int64); pred >= 10 {
-			cols, _ := parms["Columns"].(int64)
-			if cols <= 0 || cols > 1<<16 {
-				cols = 1
-			}
-			out, err = unpredict(out, int(cols))
-			if err != nil {
-				return nil, err
-			}
-		} else if pred > 1 {
-			return nil, fmt.Errorf("pades: unsupported predictor %d", pred)
+		return nil, errors.New("pades: decoded stream data longer than expected")
+	}
+	out := buf.Bytes()
+	if pred >= 10 {
+		if out, err = unpredict(out, int(cols)); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
