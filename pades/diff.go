@@ -25,6 +25,11 @@ type change struct {
 	what string
 	// field is the form field filled in (kindForm), for FieldMDP locks.
 	field string
+	// visibleSig marks a signature (kindSignature) added with a visible
+	// widget: its appearance may cover the page, so it is allowed for the
+	// earlier signatures only when that later signature itself passes
+	// (pades/verify.go visibleSignatures).
+	visibleSig bool
 }
 
 // allowed says whether a change is allowed after a signature under DocMDP
@@ -438,8 +443,8 @@ func (c *classifier) modified(n int, oldObj, newObj Object) []change {
 	if fl, ok := ro.fields[n]; ok && od != nil && nd != nil {
 		keys := diffKeys(od, nd)
 		if fl.FT == "Sig" {
-			if od["V"] == nil && onlyKeys(keys, "V", "AP", "AS", "F") {
-				return []change{c.sigValue(nd["V"], "the empty signature field "+fl.Name+" was signed")}
+			if ov, ok := c.get(c.prev, od["V"]); ok && ov == nil && onlyKeys(keys, "V", "AP", "AS", "F") {
+				return []change{c.sigValue(nd["V"], nd, "the empty signature field "+fl.Name+" was signed")}
 			}
 			if od["V"] != nil && onlyKeys(keys, "AP", "AS") && nd["V"] == nil && false {
 				return nil
@@ -548,18 +553,27 @@ func (c *classifier) newField(r Ref) change {
 	if _, existed := c.ro.fields[r.Num]; existed || c.ro.annot[r.Num] {
 		return change{kind: kindOther, what: fmt.Sprintf("object %d, already part of the document, was added as a form field", r.Num)}
 	}
-	if d.Name("FT") != "Sig" || d["Kids"] != nil {
-		return change{kind: kindOther, what: fmt.Sprintf("a form field of type %q was added", d.Name("FT"))}
+	if ft := c.dictName(c.cur, d, "FT"); ft != "Sig" || d["Kids"] != nil {
+		return change{kind: kindOther, what: fmt.Sprintf("a form field of type %q was added", ft)}
 	}
-	if d["V"] == nil {
+	v, ok := c.get(c.cur, d["V"])
+	if !ok {
+		return change{kind: kindOther, what: "a signature field with an unreadable value was added"}
+	}
+	if v == nil {
+		if c.visible(c.cur, d) {
+			return change{kind: kindAnnot, what: "a visible, empty signature field was added"}
+		}
 		return change{kind: kindSignature, what: "an empty signature field was added"}
 	}
-	return c.sigValue(d["V"], "a signature field was added")
+	return c.sigValue(d["V"], d, "a signature field was added")
 }
 
 // sigValue classifies the signature dictionary v of a new or newly signed
-// field: a document timestamp or a signature.
-func (c *classifier) sigValue(v Object, what string) change {
+// field whose widget (in cur) is w: a document timestamp or a signature.
+// A document timestamp is invisible: one with a visible widget is a change
+// not allowed. A signature with a visible widget is marked visibleSig.
+func (c *classifier) sigValue(v Object, w Dict, what string) change {
 	r, ok := v.(Ref)
 	if !ok {
 		return change{kind: kindOther, what: what + ", with a direct signature dictionary"}
@@ -568,10 +582,57 @@ func (c *classifier) sigValue(v Object, what string) change {
 		return change{kind: kindOther, what: what + ", with a signature dictionary that already existed"}
 	}
 	d := c.f.dict(c.cur, r)
-	if d.Name("SubFilter") == subRFC3161 {
+	if d == nil {
+		return change{kind: kindOther, what: what + ", with an unreadable signature dictionary"}
+	}
+	sub, ok := c.name(c.cur, d["SubFilter"])
+	if !ok {
+		return change{kind: kindOther, what: what + ", with an odd /SubFilter"}
+	}
+	vis := c.visible(c.cur, w)
+	if sub == subRFC3161 {
+		if vis {
+			return change{kind: kindOther, what: "a document timestamp with a visible widget (an appearance on the page) was added"}
+		}
 		return change{kind: kindDocTS, what: "a document timestamp was added"}
 	}
+	if vis {
+		return change{kind: kindSignature, what: what + " (visible: its appearance is drawn on the page)", visibleSig: true}
+	}
 	return change{kind: kindSignature, what: what}
+}
+
+// get resolves o in rev; ok is false when a reference cannot be followed
+// (a value the classifier cannot read is a change not allowed).
+func (c *classifier) get(rev *Revision, o Object) (Object, bool) {
+	x, err := c.f.Resolve(rev, o)
+	return x, err == nil
+}
+
+// name resolves o to a name ("" when absent); ok is false for any other
+// value.
+func (c *classifier) name(rev *Revision, o Object) (Name, bool) {
+	x, ok := c.get(rev, o)
+	if !ok {
+		return "", false
+	}
+	switch n := x.(type) {
+	case nil:
+		return "", true
+	case Name:
+		return n, true
+	}
+	return "", false
+}
+
+// dictName is the name d has under k, resolved; an odd value is returned
+// as "?" (matching no name the classifier allows).
+func (c *classifier) dictName(rev *Revision, d Dict, k Name) Name {
+	n, ok := c.name(rev, d[k])
+	if !ok {
+		return "?"
+	}
+	return n
 }
 
 // annotList classifies a change of a page's annotations: earlier ones must
@@ -613,27 +674,32 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 				continue
 			}
 		}
-		if d == nil || d.Name("Subtype") != "Widget" {
+		if d == nil || c.dictName(c.cur, d, "Subtype") != "Widget" {
 			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: an annotation was added", page)})
 			continue
 		}
-		ft := d.Name("FT")
+		ft := c.dictName(c.cur, d, "FT")
 		if ft == "" {
 			if p := c.f.dict(c.cur, d["Parent"]); p != nil {
-				ft = p.Name("FT")
+				ft = c.dictName(c.cur, p, "FT")
 			}
 		}
 		if ft != "Sig" {
 			out = append(out, change{kind: kindOther, what: fmt.Sprintf("page object %d: a widget of a %q form field was added", page, ft)})
 			continue
 		}
-		if d["V"] != nil {
-			out = append(out, c.sigValue(d["V"], fmt.Sprintf("page object %d: a signature widget was added", page)))
+		v, ok := c.get(c.cur, d["V"])
+		if !ok {
+			out = append(out, change{kind: kindOther, what: fmt.Sprintf("page object %d: a signature widget with an unreadable value was added", page)})
+			continue
+		}
+		if v != nil {
+			out = append(out, c.sigValue(d["V"], d, fmt.Sprintf("page object %d: a signature widget was added", page)))
 			continue
 		}
 		// An empty signature field shows nothing signed: a visible one
 		// is judged as an annotation (it could cover the content).
-		if visible(d) {
+		if c.visible(c.cur, d) {
 			out = append(out, change{kind: kindAnnot, what: fmt.Sprintf("page object %d: a visible, empty signature widget was added", page)})
 			continue
 		}
@@ -642,13 +708,60 @@ func (c *classifier) annotList(oa, na Array, page int) []change {
 	return out
 }
 
-// visible reports whether a widget has an area and an appearance.
-func visible(d Dict) bool {
-	r, _ := d["Rect"].(Array)
-	if len(r) != 4 || d["AP"] == nil {
+// visible reports whether widget d of rev may draw something on its page:
+// unless its flags hide it (Hidden or NoView) or its /Rect has no area, or
+// it has neither an appearance nor appearance characteristics (/MK). Every
+// value is resolved through references; one that cannot be read, or is not
+// of the expected type, counts as visible (the change is then judged as
+// one that shows something).
+func (c *classifier) visible(rev *Revision, d Dict) bool {
+	if d == nil {
+		return true
+	}
+	if fl, ok := c.get(rev, d["F"]); !ok {
+		return true
+	} else if fl != nil {
+		n, ok := fl.(int64)
+		if !ok {
+			return true
+		}
+		const hidden, noView = 1 << 1, 1 << 5
+		if n&(hidden|noView) != 0 {
+			return false
+		}
+	}
+	ap, ok1 := c.get(rev, d["AP"])
+	mk, ok2 := c.get(rev, d["MK"])
+	if !ok1 || !ok2 {
+		return true
+	}
+	if ap == nil && mk == nil {
 		return false
 	}
-	return num(r[2]) != num(r[0]) && num(r[3]) != num(r[1])
+	ro, ok := c.get(rev, d["Rect"])
+	if !ok {
+		return true
+	}
+	r, ok := ro.(Array)
+	if !ok || len(r) != 4 {
+		return true
+	}
+	var v [4]float64
+	for i, x := range r {
+		x, ok := c.get(rev, x)
+		if !ok {
+			return true
+		}
+		switch n := x.(type) {
+		case int64:
+			v[i] = float64(n)
+		case float64:
+			v[i] = n
+		default:
+			return true
+		}
+	}
+	return v[2] != v[0] && v[3] != v[1]
 }
 
 // unaccounted checks that the bytes cur appends after prev are only its

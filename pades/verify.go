@@ -155,6 +155,7 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 		}
 		rep.Signatures = append(rep.Signatures, sr)
 	}
+	visibleSignatures(rep.Signatures, sigs, changes)
 	if len(f.Problems) > 0 {
 		for i := range rep.Signatures {
 			s := &rep.Signatures[i]
@@ -166,6 +167,50 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 	}
 	rep.Summarise()
 	return rep, nil
+}
+
+// visibleSignatures applies the rule for later signatures with a visible
+// widget (change.visibleSig): their appearance is drawn over the page that
+// the earlier signatures signed, so an earlier signature is never
+// TOTAL_PASSED unless every such later signature is TOTAL_PASSED itself
+// (its signer identified under the same trust). A later one that failed
+// makes the earlier one TOTAL_FAILED (SIG_CONSTRAINTS_FAILURE); one that
+// is INDETERMINATE makes it INDETERMINATE with the same sub-indication.
+// reports[i] is the report of sigs[i].
+func visibleSignatures(reports []verify.SignatureReport, sigs []*sigInfo, changes [][]change) {
+	byRev := map[int]*verify.SignatureReport{}
+	for i, s := range sigs {
+		if s.rev != nil && s.sub != subRFC3161 {
+			byRev[s.rev.Index] = &reports[i]
+		}
+	}
+	// Newest first: a later signature's verdict is final before an
+	// earlier one looks at it.
+	for i := len(sigs) - 1; i >= 0; i-- {
+		s, sr := sigs[i], &reports[i]
+		if s.rev == nil || sr.Indication == verify.TotalFailed {
+			continue
+		}
+		for r := s.rev.Index + 1; r < len(changes); r++ {
+			for _, c := range changes[r] {
+				if !c.visibleSig {
+					continue
+				}
+				later := byRev[r]
+				switch {
+				case later == nil || later.Indication == verify.TotalFailed:
+					sr.Indication, sr.SubIndication = verify.TotalFailed, verify.SigConstraintsFailure
+					sr.Errors = append(sr.Errors, fmt.Sprintf("revision %d: %s, but that signature does not verify: its appearance may cover what this signature signed", r+1, c.what))
+				case later.Indication == verify.Indeterminate && sr.Indication == verify.TotalPassed:
+					sr.Indication, sr.SubIndication = verify.Indeterminate, later.SubIndication
+					sr.Errors = append(sr.Errors, fmt.Sprintf("revision %d: %s by %s, whose signature is INDETERMINATE: its appearance on the page is accepted only once it passes", r+1, c.what, later.ID))
+				}
+				if sr.Indication == verify.TotalFailed {
+					break
+				}
+			}
+		}
+	}
 }
 
 // assignIDs names the signatures S1, S2… and the document timestamps
