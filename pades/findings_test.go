@@ -272,4 +272,3 @@ func TestXrefStreamMemory(t *testing.T) {
 		return pdf
 	}, run)
 }
-
