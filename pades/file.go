@@ -835,7 +835,7 @@ func (f *File) decode(st *Stream, limit int64) ([]byte, error) {
 		inflated = limit + (limit+cols-1)/cols
 	}
 	if len(filters) == 0 && st.Len > limit {
-		return nil, errors.New("pades: stream data longer than expected")
+		return nil, fmt.Errorf("pades: stream data longer than its dictionary allows (%d bytes)", limit)
 	}
 	raw := make([]byte, st.Len)
 	if _, err := f.r.ReadAt(raw, st.Start); err != nil && !(err == io.EOF && st.Len == 0) {
@@ -869,7 +869,7 @@ func (f *File) decode(st *Stream, limit int64) ([]byte, error) {
 		if budget < inflated {
 			return nil, fmt.Errorf("pades: decoded stream data beyond the file's budget (%d bytes for a file of %d bytes)", decodeBudget(f.size), f.size)
 		}
-		return nil, errors.New("pades: decoded stream data longer than expected")
+		return nil, fmt.Errorf("pades: decoded stream data longer than its dictionary allows (%d bytes)", limit)
 	}
 	out := buf.Bytes()
 	if pred >= 10 {
