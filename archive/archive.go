@@ -1,6 +1,6 @@
 // Package archive re-verifies and renews stored signatures in bulk: it
 // walks folders for signature files (CAdES .p7s/.p7m, XML documents with
-// ds:Signature), finds the content of detached signatures beside them,
+// ds:Signature, signed PDFs), finds the content of detached signatures beside them,
 // validates them in parallel with one shared Verifier (whose caches make
 // millions of records cheap), and extends to B-LTA those whose last
 // timestamp's certificate expires soon (or that are not B-LTA yet).
@@ -154,6 +154,15 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 				skippedEntries = append(skippedEntries, skipped(path, skipf("%s", why)))
 				return nil
 			}
+			if isPDFName(path) {
+				signed, err := looksSignedPDF(path)
+				if err != nil {
+					skippedEntries = append(skippedEntries, skipped(path, err))
+				}
+				if !signed {
+					return nil
+				}
+			}
 			if strings.EqualFold(filepath.Ext(path), ".xml") {
 				signed, err := looksSigned(path)
 				if err != nil {
@@ -176,10 +185,11 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 }
 
 // signatureExt reports whether path has the extension of a file the walk
-// looks at: .p7s, .p7m, or .xml (taken when it contains ds:Signature).
+// looks at: .p7s, .p7m, .xml (taken when it contains ds:Signature), or
+// .pdf (taken when it carries a signature: see pdf.go).
 func signatureExt(path string) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".p7s", ".p7m", ".xml":
+	case ".p7s", ".p7m", ".xml", ".pdf":
 		return true
 	}
 	return false
@@ -192,18 +202,22 @@ const xmldsigNS = "http://www.w3.org/2000/09/xmldsig#"
 // (a cheap look at its text, read in blocks, at most MaxSignatureFile
 // bytes: a larger file is not read as a signature anyway). The error says
 // why the file could not be read.
-func looksSigned(path string) (bool, error) {
+func looksSigned(path string) (bool, error) { return contains(path, xmldsigNS) }
+
+// contains reports whether the file's text contains needle (read in
+// blocks, at most MaxSignatureFile bytes).
+func contains(path, needle string) (bool, error) {
 	f, err := openBeside(path)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
-	buf := make([]byte, 64<<10+len(xmldsigNS))
+	buf := make([]byte, 64<<10+len(needle))
 	keep, total := 0, 0
 	for total < MaxSignatureFile {
 		n, err := f.Read(buf[keep:])
 		total += n
-		if bytes.Contains(buf[:keep+n], []byte(xmldsigNS)) {
+		if bytes.Contains(buf[:keep+n], []byte(needle)) {
 			return true, nil
 		}
 		if err == io.EOF {
@@ -214,7 +228,7 @@ func looksSigned(path string) (bool, error) {
 		}
 		// Keep the tail that could start the namespace.
 		end := keep + n
-		keep = min(end, len(xmldsigNS)-1)
+		keep = min(end, len(needle)-1)
 		copy(buf, buf[end-keep:end])
 	}
 	return false, nil
@@ -423,6 +437,9 @@ func handle(ctx context.Context, v *verify.Verifier, path string, opts Options) 
 		return []Record{skipped(path, skipf("its folder cannot be opened: %v", unwrapPath(err)))}
 	}
 	defer root.Close()
+	if isPDFName(path) {
+		return handlePDF(ctx, v, root, path, opts)
+	}
 	data, err := readFile(root, path)
 	if err != nil {
 		return []Record{skipped(path, err)}
