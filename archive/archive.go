@@ -1,6 +1,6 @@
 // Package archive re-verifies and renews stored signatures in bulk: it
 // walks folders for signature files (CAdES .p7s/.p7m, XML documents with
-// ds:Signature), finds the content of detached signatures beside them,
+// ds:Signature, signed PDFs), finds the content of detached signatures beside them,
 // validates them in parallel with one shared Verifier (whose caches make
 // millions of records cheap), and extends to B-LTA those whose last
 // timestamp's certificate expires soon (or that are not B-LTA yet).
@@ -127,10 +127,10 @@ func Walk(paths ...string) (files []string, skippedEntries []Record, err error) 
 		switch {
 		case e.Skip != nil:
 			skippedEntries = append(skippedEntries, *e.Skip)
-		case e.Given || !strings.EqualFold(filepath.Ext(e.Name), ".xml"):
+		case e.Given || !(isXMLName(e.Name) || isPDFName(e.Name)):
 			files = append(files, e.Name)
 		default:
-			signed, err := looksSigned(e.Name)
+			signed, err := looksSignedFile(e.Name)
 			if err != nil {
 				skippedEntries = append(skippedEntries, skipped(e.Name, err))
 			}
@@ -233,10 +233,11 @@ func walkEach(ctx context.Context, paths []string, yield func(Entry) error) erro
 }
 
 // signatureExt reports whether path has the extension of a file the walk
-// looks at: .p7s, .p7m, or .xml (taken when it contains ds:Signature).
+// looks at: .p7s, .p7m, .xml (taken when it contains ds:Signature), or
+// .pdf (taken when it carries a signature: see pdf.go).
 func signatureExt(path string) bool {
 	switch strings.ToLower(filepath.Ext(path)) {
-	case ".p7s", ".p7m", ".xml":
+	case ".p7s", ".p7m", ".xml", ".pdf":
 		return true
 	}
 	return false
@@ -249,18 +250,48 @@ const xmldsigNS = "http://www.w3.org/2000/09/xmldsig#"
 // (a cheap look at its text, read in blocks, at most MaxSignatureFile
 // bytes: a larger file is not read as a signature anyway). The error says
 // why the file could not be read.
-func looksSigned(path string) (bool, error) {
+func looksSigned(path string) (bool, error) { return contains(path, xmldsigNS) }
+
+// isXMLName reports whether path names an XML file.
+func isXMLName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".xml") }
+
+// signedMarker is what an XML or PDF file found by a walk must contain to
+// be a record (a cheap look; the verifier decides).
+func signedMarker(path string) string {
+	if isPDFName(path) {
+		return pdfSignedMarker
+	}
+	return xmldsigNS
+}
+
+// looksSignedFile reports whether an XML or PDF file holds its signed
+// marker (see signedMarker).
+func looksSignedFile(path string) (bool, error) { return contains(path, signedMarker(path)) }
+
+// contains reports whether the file's text contains needle (read in
+// blocks, at most MaxSignatureFile bytes).
+func contains(path, needle string) (bool, error) {
 	f, err := openBeside(path)
 	if err != nil {
 		return false, err
 	}
 	defer f.Close()
-	buf := make([]byte, 64<<10+len(xmldsigNS))
-	keep, total := 0, 0
-	for total < MaxSignatureFile {
-		n, err := f.Read(buf[keep:])
-		total += n
-		if bytes.Contains(buf[:keep+n], []byte(xmldsigNS)) {
+	limit := int64(MaxSignatureFile)
+	if isPDFName(path) {
+		limit = -1 // a PDF's signature is in its last revision, at the end
+	}
+	return readerContains(f, needle, limit)
+}
+
+// readerContains reports whether r's first limit bytes (all of r for a
+// negative limit) contain needle, read in blocks.
+func readerContains(r io.Reader, needle string, limit int64) (bool, error) {
+	buf := make([]byte, 64<<10+len(needle))
+	keep, total := 0, int64(0)
+	for limit < 0 || total < limit {
+		n, err := r.Read(buf[keep:])
+		total += int64(n)
+		if bytes.Contains(buf[:keep+n], []byte(needle)) {
 			return true, nil
 		}
 		if err == io.EOF {
@@ -269,9 +300,9 @@ func looksSigned(path string) (bool, error) {
 		if err != nil {
 			return false, ioErrf("cannot be read: %v", unwrapPath(err))
 		}
-		// Keep the tail that could start the namespace.
+		// Keep the tail that could start the needle.
 		end := keep + n
-		keep = min(end, len(xmldsigNS)-1)
+		keep = min(end, len(needle)-1)
 		copy(buf, buf[end-keep:end])
 	}
 	return false, nil

@@ -401,14 +401,18 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 }
 
 // handleEntry handles one entry of src: opens its folder, then handle.
-// An XML file found by a walk that holds no signature is no record.
+// An XML or PDF file found by a walk that holds no signature is no record;
+// a PDF record is handled by handlePDF.
 func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, opts Options) []Record {
 	dir, err := src.folder(ctx, e.Name)
 	if err != nil {
 		return []Record{skipped(e.Name, err)}
 	}
 	defer dir.close()
-	if !e.Given && strings.EqualFold(filepath.Ext(e.Name), ".xml") {
+	if isPDFName(e.Name) {
+		return handlePDF(ctx, v, dir, e.Name, !e.Given, opts)
+	}
+	if !e.Given && isXMLName(e.Name) {
 		data, err := readAll(dir, baseName(e.Name))
 		if err != nil {
 			return []Record{skipped(e.Name, err)}

@@ -4,7 +4,8 @@
 # letter with the test doctor's credentials (CAdES B-T), verifies it and
 # prints the report, shows what a tampered copy gives, signs an
 # e-prescription (XAdES), extends the letter to B-LTA, signs with a SoftHSM2
-# "card", and stops the servers. Test credentials only.
+# "card" (a text letter, and a PDF letter visibly: PAdES, shown by pdfsig and
+# as a PNG), and stops the servers. Test credentials only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 HPKI=${HPKI:-bin/hpki}
@@ -128,5 +129,21 @@ printf '1234\n' > "$OUT/pin"; chmod 600 "$OUT/pin"
 $HPKI sign "$DOC" --pkcs11-module "$MOD" --pin-file "$OUT/pin" --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" \
   --require-role 医師 "${REV[@]}" -o "$OUT/referral-letter.card.p7s" --force
 $HPKI verify "$OUT/referral-letter.card.p7s" --content "$DOC" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" "${REV[@]}"
+
+step "A referral letter PDF signed visibly with the card (PAdES B-T), as a PDF reader shows it"
+PDF=testdata/pdf/referral-letter.pdf
+$HPKI sign "$PDF" --pkcs11-module "$MOD" --pin-file "$OUT/pin" --level T --tsa "$url" --tsa-trust "$C/tsa-root.pem" \
+  --require-role 医師 "${REV[@]}" --visible 1,330,60,230,80 --reason 紹介状 -o "$OUT/referral-letter.signed.pdf" --force
+$HPKI verify "$OUT/referral-letter.signed.pdf" --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" "${REV[@]}" --lang ja
+if command -v pdfsig >/dev/null 2>&1; then
+  echo "-- poppler's pdfsig (its certificate check does not know HPKI's critical policies):"
+  pdfsig -nocert "$OUT/referral-letter.signed.pdf" || true
+fi
+if command -v pdftoppm >/dev/null 2>&1; then
+  pdftoppm -r 72 -png -f 1 -l 1 "$OUT/referral-letter.signed.pdf" "$OUT/referral-letter.signed" 2>/dev/null &&
+    echo "-- the page with the stamp: $OUT/referral-letter.signed-1.png"
+fi
+$HPKI extend "$OUT/referral-letter.signed.pdf" --to LTA --tsa "$url" --tsa-trust "$C/tsa-root.pem" --trust "$C/root.pem" \
+  "${REV[@]}" -o "$OUT/referral-letter.lta.pdf" --force
 
 step "Demo finished: outputs in $OUT/"

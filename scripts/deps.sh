@@ -2,8 +2,9 @@
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
 # pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time,
 # curl and Python 3 (hpki serve clients), mingw-w64 and Wine (the Windows build),
-# Node, and the Node packages of the interop
-# peers (xadesjs, in interop/node), and versitygw (an S3 server) with go install.
+# Node, the Node packages of the interop peers (xadesjs, in interop/node), the
+# PDF peers (poppler-utils, qpdf, libnss3-tools), and versitygw (an S3 server)
+# with go install.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,14 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# PAdES peers: poppler's pdfsig/pdftoppm, qpdf, NSS tools for pdfsig's
+# database; poppler-data and a Japanese font so the visible signature's
+# Kanji (HeiseiMin-W3, not embedded) renders.
+command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)
+command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+[ -d /usr/share/poppler/cMap/Adobe-Japan1 ] || need+=(poppler-data)
+fc-list 2>/dev/null | grep -qi ipa || need+=(fonts-ipafont-mincho)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""
@@ -39,11 +48,13 @@ if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
   go install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION"
 fi
 
-if [ -f interop/node/package.json ]; then
+# A node_modules that is a symbolic link (a git worktree sharing another
+# checkout's packages) is left alone: npm ci would empty the shared folder.
+if [ -f interop/node/package.json ] && [ ! -L interop/node/node_modules ]; then
   if [ ! -d interop/node/node_modules ] || [ interop/node/package-lock.json -nt interop/node/node_modules ]; then
     echo "deps: npm ci in interop/node"
     (cd interop/node && npm ci --no-audit --no-fund --loglevel=error)
     touch interop/node/node_modules
   fi
 fi
-echo "deps: ok ($(openssl version | cut -d' ' -f1-2), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'), versitygw $VERSITYGW_VERSION)"
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), $(pdfsig -v 2>&1 | head -1), $(qpdf --version | head -1), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'), versitygw $VERSITYGW_VERSION)"

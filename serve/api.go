@@ -17,8 +17,10 @@ import (
 
 	"github.com/hpki-jp/hpki/auth"
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/docformat"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -29,9 +31,10 @@ type Status struct {
 }
 
 // VerifyRequest asks for the validation of a signature: CAdES (DER, BER or
-// PEM) or XAdES (an XML document), detected by content.
+// PEM), XAdES (an XML document) or PAdES (a signed PDF: every signature
+// and document timestamp in it), detected by content.
 type VerifyRequest struct {
-	// Signature is the signature file (base64 in JSON).
+	// Signature is the signature file, or the signed PDF (base64 in JSON).
 	Signature []byte `json:"signature"`
 	// Content is the detached signed content, when there is one.
 	Content []byte `json:"content,omitempty"`
@@ -296,9 +299,17 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var rep *verify.Report
-	if isXML(req.Signature) {
+	switch {
+	case docformat.Detect(req.Signature) == docformat.PDF:
+		// A signed PDF: every signature and document timestamp, as
+		// hpki verify reports them (pades.Verify).
+		if req.Content != nil {
+			return errStatus(http.StatusBadRequest, errors.New("a PDF carries what its signatures cover: content does not apply"))
+		}
+		rep, err = pades.Verify(r.Context(), bytes.NewReader(req.Signature), int64(len(req.Signature)), v)
+	case isXML(req.Signature):
 		rep, err = v.VerifyXAdESContent(r.Context(), req.Signature, given(req.ContentName, req.Content), nil)
-	} else {
+	default:
 		var content io.Reader
 		if req.Content != nil {
 			content = bytes.NewReader(req.Content)

@@ -49,6 +49,10 @@ type CAdESOptions struct {
 	PolicyHashAlg crypto.Hash
 	// SigningTime is the claimed signing time (default now).
 	SigningTime time.Time
+	// NoSigningTime leaves the signing-time attribute out, as PAdES
+	// baseline signatures must (their claimed time is the PDF signature
+	// dictionary's /M).
+	NoSigningTime bool
 	// RequireRole refuses certificates without one of these roles.
 	RequireRole hcrole.Requirement
 	// AllowNonHPKI permits non-HPKI and authentication certificates, with a warning.
@@ -168,19 +172,23 @@ func signedAttributes(ctype asn1.ObjectIdentifier, digest []byte, cred Credentia
 	if err != nil {
 		return nil, err
 	}
-	when := opts.SigningTime
-	if when.IsZero() {
-		when = time.Now()
-	}
-	st, err := cms.SigningTimeAttr(when)
-	if err != nil {
-		return nil, err
+	attrs := []cms.Attribute{ct, md}
+	if !opts.NoSigningTime {
+		when := opts.SigningTime
+		if when.IsZero() {
+			when = time.Now()
+		}
+		st, err := cms.SigningTimeAttr(when)
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, st)
 	}
 	sc, err := cms.SigningCertificateV2Attr(cred.Certificate, h)
 	if err != nil {
 		return nil, err
 	}
-	attrs := []cms.Attribute{ct, md, st, sc}
+	attrs = append(attrs, sc)
 	if len(opts.PolicyOID) > 0 {
 		ph := opts.PolicyHashAlg
 		if ph == 0 {

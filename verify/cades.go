@@ -396,7 +396,9 @@ var cryptoSunset = map[string]time.Time{
 
 // checkSignerInfo validates one SignerInfo of sd (nil for a
 // counter-signature, which must not carry content-type).
-func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, bag []*x509.Certificate, m *material, now time.Time, counter bool) SignatureReport {
+// more are further proofs of existence of the signature (the document
+// timestamps of a PDF), oldest first.
+func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, bag []*x509.Certificate, m *material, now time.Time, counter bool, more ...stamp) SignatureReport {
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: hcrole.NotHPKI.String()}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
@@ -521,6 +523,7 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 			}
 		}
 	}
+	stamps = append(stamps, more...)
 	// Certificates and revocation data inside the timestamp tokens are
 	// validation data too.
 	tm := m.clone()

@@ -217,7 +217,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	var proven *Timestamp
 	for i := range s.Timestamps {
 		t := &s.Timestamps[i]
-		if t.Type == "signature" && t.Indication == TotalPassed && t.GenTime.Equal(s.BestSignatureTime) {
+		if (t.Type == "signature" || (t.Type == "document" && s.Kind == "documentTimestamp")) && t.Indication == TotalPassed && t.GenTime.Equal(s.BestSignatureTime) {
 			proven = t
 		}
 	}

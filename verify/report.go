@@ -73,7 +73,10 @@ type Report struct {
 type SignatureReport struct {
 	// ID names the signature inside the file (e.g. "S1", the XML Id, or
 	// "S1/counter1" for a counter-signature).
-	ID            string        `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
+	// Kind is empty for a signature and "documentTimestamp" for a PDF
+	// document timestamp (which has a TSA, not a signer).
+	Kind          string        `json:"kind,omitempty"`
 	Indication    Indication    `json:"indication"`
 	SubIndication SubIndication `json:"subIndication,omitempty"`
 	// Level is the baseline level reached, e.g. "CAdES-BASELINE-T".
@@ -191,7 +194,7 @@ func LevelRank(level string) int {
 func (r *Report) Level() string {
 	low := ""
 	for _, s := range r.Signatures {
-		if strings.Contains(s.ID, "/") {
+		if strings.Contains(s.ID, "/") || s.Kind != "" {
 			continue
 		}
 		if low == "" || LevelRank(s.Level) < LevelRank(low) {

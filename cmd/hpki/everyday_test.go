@@ -154,19 +154,25 @@ func TestFormatByContent(t *testing.T) {
 	if code, _, errOut := runCLI(t, append([]string{"sign", presc, "--format", "cades"}, keyArgs("doctor")...)...); code != 0 || !fileExists(presc+".p7s") {
 		t.Fatalf("sign xml as cades: %d %s", code, errOut)
 	}
-	// PDF: one clear line, nothing written.
-	pdf := writeDoc(t, dir, "referral.pdf", "%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
-	code, _, errOut = runCLI(t, append([]string{"sign", pdf}, keyArgs("doctor")...)...)
-	if code != 3 || !strings.Contains(errOut, "use --format cades") || fileExists(pdf+".p7s") {
-		t.Fatalf("sign pdf: %d %s", code, errOut)
+	// PDF: PAdES by content, signed inside itself.
+	pdf := copyLetter(t, dir, "referral.pdf")
+	code, out, errOut = runCLI(t, append([]string{"sign", pdf}, keyArgs("doctor")...)...)
+	if code != 0 || !strings.Contains(out, "PAdES-BASELINE-B") || !fileExists(filepath.Join(dir, "referral.signed.pdf")) || fileExists(pdf+".p7s") {
+		t.Fatalf("sign pdf: %d %s %s", code, out, errOut)
 	}
-	assertOneLineError(t, errOut)
-	if code, _, errOut := runCLI(t, append([]string{"sign", pdf, "--format", "cades"}, keyArgs("doctor")...)...); code != 0 {
+	if code, _, errOut := runCLI(t, append([]string{"sign", pdf, "--format", "cades"}, keyArgs("doctor")...)...); code != 0 || !fileExists(pdf+".p7s") {
 		t.Fatalf("sign pdf --format cades: %d %s", code, errOut)
 	}
+	// A damaged PDF: one clear line, nothing written.
+	broken := writeDoc(t, dir, "broken.pdf", "%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
+	code, _, errOut = runCLI(t, append([]string{"sign", broken}, keyArgs("doctor")...)...)
+	if code != 3 || !strings.Contains(errOut, "not a PDF") || fileExists(filepath.Join(dir, "broken.signed.pdf")) {
+		t.Fatalf("sign broken pdf: %d %s", code, errOut)
+	}
+	assertOneLineError(t, errOut)
 	// verify on a PDF without signatures: one line.
 	code, _, errOut = runCLI(t, verifyArgs(t, pdf)...)
-	if code != 3 || !strings.Contains(errOut, "PDF document without signatures") {
+	if code != 3 || !strings.Contains(errOut, "no signatures in this PDF") {
 		t.Fatalf("verify pdf: %d %s", code, errOut)
 	}
 	assertOneLineError(t, errOut)

@@ -14,6 +14,7 @@ import (
 	"github.com/hpki-jp/hpki/docformat"
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/textsafe"
+	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -35,7 +36,9 @@ func newExtendCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "extend SIG --to LT|LTA",
 		Short: "Add validation data (LT) and archive timestamps (LTA) so a signature stays verifiable for decades",
-		Long: `Extend a CAdES or XAdES signature to a long-term level.
+		Long: `Extend a CAdES or XAdES signature, or a signed PDF, to a long-term level.
+A PDF gets a revision with a Document Security Store (LT) and one with a
+document timestamp (LTA); its signatures must be at least B-T.
 
 LT embeds every certificate and revocation value (CRL, OCSP response) needed
 to validate the signer and each timestamp. LTA also adds an archive
@@ -53,7 +56,8 @@ its mode, owner and group; a read-only one is replaced only with --force;
 
 Exit codes: 0 extended, 1 refused (not valid now) or TSA failure, 3 usage
 error or unreadable input.`,
-		Example: `  hpki extend letter.pdf.p7s --content letter.pdf --to LTA --tsa http://127.0.0.1:3161/
+		Example: `  hpki extend letter.signed.pdf --to LTA --tsa http://127.0.0.1:3161/
+  hpki extend letter.pdf.p7s --content letter.pdf --to LTA --tsa http://127.0.0.1:3161/
   hpki extend record.p7s --content record.pdf --to LTA --tsa https://tsa.example.jp/ --in-place   # renew`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -115,49 +119,34 @@ error or unreadable input.`,
 					return err
 				}
 			}
-			sig, err := readInput(cmd, in, maxSignatureFile)
-			if err != nil {
-				return usageError(err)
+			var head []byte
+			if in != "-" {
+				if head, err = readHead(in); err != nil {
+					return usageError(err)
+				}
+			}
+			var sig []byte
+			if docformat.Detect(head) != docformat.PDF {
+				if sig, err = readInput(cmd, in, maxSignatureFile); err != nil {
+					return usageError(err)
+				}
 			}
 			var res *extend.Result
-			if docformat.Detect(sig) == docformat.XML {
+			if docformat.Detect(head) == docformat.PDF || docformat.Detect(sig) == docformat.PDF {
+				// A PDF: every signature extended in new revisions.
 				if content != "" {
-					opts.Content = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+					return usageError(errors.New("a PDF carries what its signatures cover: --content does not apply"))
 				}
-				res, err = extend.XAdES(cmd.Context(), sig, detachedResolver(content), opts)
+				po := pades.ExtendOptions{To: opts.To, Hash: opts.Hash, Verify: opts.Verify}
+				po.TSA, _ = opts.TSA.(pades.DigestTimestamper)
+				pres, err := extendPDF(cmd, in, sig, out, po, force || inPlace, force)
+				if err != nil {
+					return err
+				}
+				res = &extend.Result{Level: pres.Level, Report: pres.Report}
 			} else {
-				var f *os.File
-				if content != "" {
-					if f, err = os.Open(content); err != nil {
-						return usageError(fmt.Errorf("--content: %w", err))
-					}
-					defer f.Close()
-				}
-				if f != nil {
-					res, err = extend.CAdES(cmd.Context(), sig, f, opts)
-				} else {
-					res, err = extend.CAdES(cmd.Context(), sig, nil, opts)
-				}
-			}
-			switch {
-			case errors.Is(err, verify.ErrUnreadable):
-				return usageError(fmt.Errorf("%s: %w", in, err))
-			case err != nil:
-				return failure(fmt.Errorf("%s: %w", in, err))
-			}
-			if out == "-" {
-				if _, err := cmd.OutOrStdout().Write(res.Signature); err != nil {
-					return failure(fmt.Errorf("writing stdout: %w", err))
-				}
-			} else {
-				var from []string
-				if in != "-" {
-					from = append(from, in)
-				}
-				if content != "" {
-					from = append(from, content)
-				}
-				if err := writeOutput(out, res.Signature, force || inPlace, force, from...); err != nil {
+				res, err = extendSignature(cmd, in, sig, content, out, opts, force, inPlace)
+				if err != nil {
 					return err
 				}
 			}
@@ -201,4 +190,53 @@ error or unreadable input.`,
 	_ = cmd.MarkFlagRequired("to")
 	_ = cmd.RegisterFlagCompletionFunc("to", cobra.FixedCompletions([]string{"LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// extendSignature extends a CAdES or XAdES signature (sig, read from in)
+// and writes it to out (stdout for "-").
+func extendSignature(cmd *cobra.Command, in string, sig []byte, content, out string, opts extend.Options, force, inPlace bool) (*extend.Result, error) {
+	var res *extend.Result
+	var err error
+	if docformat.Detect(sig) == docformat.XML {
+		if content != "" {
+			opts.Content = verify.GivenContent{Name: filepath.Base(content), Open: func() (io.ReadCloser, error) { return os.Open(content) }}
+		}
+		res, err = extend.XAdES(cmd.Context(), sig, detachedResolver(content), opts)
+	} else {
+		var f *os.File
+		if content != "" {
+			if f, err = os.Open(content); err != nil {
+				return nil, usageError(fmt.Errorf("--content: %w", err))
+			}
+			defer f.Close()
+		}
+		if f != nil {
+			res, err = extend.CAdES(cmd.Context(), sig, f, opts)
+		} else {
+			res, err = extend.CAdES(cmd.Context(), sig, nil, opts)
+		}
+	}
+	switch {
+	case errors.Is(err, verify.ErrUnreadable):
+		return nil, usageError(fmt.Errorf("%s: %w", in, err))
+	case err != nil:
+		return nil, failure(fmt.Errorf("%s: %w", in, err))
+	}
+	if out == "-" {
+		if _, err := cmd.OutOrStdout().Write(res.Signature); err != nil {
+			return nil, failure(fmt.Errorf("writing stdout: %w", err))
+		}
+	} else {
+		var from []string
+		if in != "-" {
+			from = append(from, in)
+		}
+		if content != "" {
+			from = append(from, content)
+		}
+		if err := writeOutput(out, res.Signature, force || inPlace, force, from...); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }

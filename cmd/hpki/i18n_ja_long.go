@@ -9,11 +9,13 @@ func init() {
 	jaHelp[signLong] = `1 つ以上の文書に署名します。形式は内容で決まります（--format auto）:
 XML 文書は XAdES で FILE.signed.xml（enveloped: 文書全体、または --xml-id の要素）
 または FILE.xades.xml（--packaging detached、または enveloping: 署名の中にファイル）、
-その他のファイルは CAdES で FILE.p7s（--packaging enveloping でなければ detached）
-になります。PDF には PAdES が必要です。--format cades で PDF のデタッチド CAdES
-署名を作れます。--format cades / xades で形式を指定できます。FILE に - を指定すると
-文書を標準入力から読みます（-o が必要。-o - で署名を標準出力に、レポートを標準
-エラーに出します）。鍵は 1 度だけ読み込みます: カードが許せば一括署名の PIN は 1 回です。
+PDF（%PDF- ヘッダのあるファイル）は元のバイトをすべて残す増分更新として文書の中に
+PAdES で署名し FILE.signed.pdf（--visible、--field、--certify、--reason、--location。
+LT/LTA は DSS と文書タイムスタンプを追加）、その他のファイルは CAdES で FILE.p7s
+（--packaging enveloping でなければ detached）になります。--format cades / xades /
+pades で形式を指定できます（--format cades で PDF のデタッチド CAdES 署名を作れます）。
+FILE に - を指定すると文書を標準入力から読みます（-o が必要。-o - で署名または署名
+済み PDF を標準出力に、レポートを標準エラーに出します）。鍵は 1 度だけ読み込みます: カードが許せば一括署名の PIN は 1 回です。
 
 鍵: HPKI カード（--pkcs11-module）、PKCS#12 ファイル（--p12）、または PEM の鍵と
 証明書（--key、--cert、--chain）。PIN とパスワードはコマンドラインからは受け取り
@@ -37,8 +39,8 @@ XML 文書は XAdES で FILE.signed.xml（enveloped: 文書全体、または --
 終了コード: 0 署名した、1 署名に失敗（資格による拒否、TSA やカードのエラー）、
 3 使い方の誤り・入力を読めない。`
 
-	jaHelp[verifyLong] = `CAdES 署名（DER、BER、PEM）または XML 文書の XAdES 署名（自動判定）を
-ETSI EN 319 102-1 に従って検証します: 署名が示す署名者証明書、署名属性、内容の
+	jaHelp[verifyLong] = `CAdES 署名（DER、BER、PEM）、XML 文書の XAdES 署名、または PDF のすべての署名と
+文書タイムスタンプ（PAdES）を（形式は自動判定）ETSI EN 319 102-1 に従って検証します: 署名が示す署名者証明書、署名属性、内容の
 ダイジェスト、署名値、署名タイムスタンプ（署名が存在した時刻を証明します）、
 そしてその証明された時刻における署名者からトラストアンカーまでの検証パス —
 署名者が主張する時刻では決して検証しません。--require-role で HPKI 資格の
@@ -58,12 +60,18 @@ ETSI EN 319 102-1 に従って検証します: 署名が示す署名者証明書
 既定のトラストアンカーは内蔵の厚生労働省 HPKI ルート認証局 V2 です。TSA 証明書は
 --tsa-trust（既定: 同じアンカー）で確認します。
 
+PDF では、/ByteRange が自身の /Contents を除くリビジョン全体を覆っていない署名、
+およびそれ以後のリビジョンが署名の許す追加（署名、DSS、文書タイムスタンプ。フォーム
+入力と注釈は DocMDP の証明が許す場合のみ）以外を含む署名も不合格です。--extract DIR
+は合格した各署名が署名したリビジョンを書き出します（signature-N.pdf）。PDF には
+--content と --covers は使えません。
+
 SIG を複数指定すると順に検証し、それぞれのレポートを出します（text: "== SIG ==" の
 行の下、--output json: 配列、jsonl: 1 行に 1 件）。終了コードは最も悪いものです。
 SIG に - を指定すると標準入力から読みます。読めない・解析できないファイルは JSON
 レポートではエラーオブジェクトになります。
 
 終了コード: 0 TOTAL_PASSED（有効）、1 TOTAL_FAILED（無効）、2 INDETERMINATE
-（判定不能）、3 使い方の誤り・入力を読めない（複数ファイルでは 3、次に 1、次に 2、
+（判定不能）、3 使い方の誤り・入力を読めない・署名のない PDF（複数ファイルでは 3、次に 1、次に 2、
 次に 0 の順）。`
 }

@@ -144,6 +144,7 @@ type writeResult struct {
 	Output     string        `json:"output"`
 	Format     string        `json:"format"`
 	Packaging  string        `json:"packaging,omitempty"`
+	Field      string        `json:"field,omitempty"` // PDF: the signature field signed
 	Level      string        `json:"level"`
 	Signer     signerSummary `json:"signer"`
 	ProvenTime *time.Time    `json:"provenTime,omitempty"`

@@ -23,6 +23,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/secret"
 	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/keyfile"
+	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/tsa"
@@ -46,6 +47,7 @@ type signFlags struct {
 	allowNonHPKI, force, pss       bool
 	out                            string
 	report                         outputFlags
+	pdf                            pdfSignFlags
 	tf                             trustFlags
 	rf                             revocationFlags
 }
@@ -54,7 +56,7 @@ func newSignCmd() *cobra.Command {
 	var f signFlags
 	cmd := &cobra.Command{
 		Use:   "sign FILE...",
-		Short: "Sign documents (CAdES or XAdES) with an HPKI card or a software key",
+		Short: "Sign documents (CAdES, XAdES or PAdES) with an HPKI card or a software key",
 		Long:  signLong,
 		Example: `  hpki sign letter.pdf --key doctor.key --cert doctor.pem --chain chain-sign.pem
   hpki sign letter.pdf --p12 doctor.p12 --level T --tsa http://127.0.0.1:3161/ --tsa-trust tsa-root.pem
@@ -63,7 +65,7 @@ func newSignCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error { return runSign(cmd, f, args) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.format, "format", "auto", "signature format: auto (by content: xades for XML, cades for other files; PDF needs --format cades), cades or xades")
+	fl.StringVar(&f.format, "format", "auto", "signature format: auto (by content: xades for XML, pades for PDF, cades for other files), cades, xades or pades")
 	fl.StringVar(&f.level, "level", "B", "baseline level: B, T, LT or LTA (T and up need --tsa)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
@@ -94,9 +96,10 @@ func newSignCmd() *cobra.Command {
 	f.report.register(cmd)
 	f.tf.register(cmd)
 	f.rf.register(cmd)
+	f.pdf.register(cmd)
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions([]string{"B", "T", "LT", "LTA"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("packaging", cobra.FixedCompletions([]string{"detached", "enveloping", "enveloped"}, cobra.ShellCompDirectiveNoFileComp))
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"auto", "cades", "xades"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"auto", "cades", "xades", "pades"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
@@ -196,7 +199,7 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 type signInput struct {
 	name   string
 	data   []byte // stdin only
-	format string // "cades" or "xades"
+	format string // "cades", "xades" or "pades"
 	pack   string // packaging of that format
 	out    string
 }
@@ -228,9 +231,9 @@ func (s signInput) read() ([]byte, error) {
 }
 
 // pickFormat is the signature format of a document: --format when given,
-// else by its content (docformat.Detect): XAdES for XML, CAdES for other
-// files. A PDF needs PAdES, which this command does not make yet: a
-// detached CAdES signature of it must be asked for with --format cades.
+// else by its content (docformat.Detect): XAdES for XML, PAdES (signed
+// inside itself) for PDF, CAdES for other files. --format cades makes a
+// detached CAdES signature of a PDF.
 func pickFormat(flag string, head []byte, name string) (string, error) {
 	if flag != "auto" && flag != "" {
 		return flag, nil
@@ -239,7 +242,7 @@ func pickFormat(flag string, head []byte, name string) (string, error) {
 	case docformat.XML:
 		return "xades", nil
 	case docformat.PDF:
-		return "", usageError(fmt.Errorf("%s: PDF signing: use --format cades for a detached signature", name))
+		return "pades", nil
 	}
 	return "cades", nil
 }
@@ -247,6 +250,12 @@ func pickFormat(flag string, head []byte, name string) (string, error) {
 // checkPackaging validates --packaging for a format and returns the
 // packaging to use.
 func checkPackaging(format, packaging string) (string, error) {
+	if format == "pades" {
+		if packaging != "" {
+			return "", usageError(fmt.Errorf("--packaging %s: a PDF is signed inside itself (--format cades makes a CAdES signature of it)", packaging))
+		}
+		return "", nil
+	}
 	if format == "xades" {
 		switch packaging {
 		case "":
@@ -270,9 +279,9 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		return err
 	}
 	switch f.format {
-	case "auto", "cades", "xades":
+	case "auto", "cades", "xades", "pades":
 	default:
-		return usageError(fmt.Errorf("--format must be auto, cades or xades, not %q", f.format))
+		return usageError(fmt.Errorf("--format must be auto, cades, xades or pades, not %q", f.format))
 	}
 	h, err := parseHash(f.hash)
 	if err != nil {
@@ -322,7 +331,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		ext = &extend.Options{To: sign.Level(lvl), TSA: opts.TSA, Verify: vo}
 	}
 	if f.out != "" && len(files) > 1 {
-		return usageError(errors.New("-o names one output: with several inputs, each gets FILE.p7s"))
+		return usageError(errors.New("-o names one output: with several inputs, each gets its default name (FILE.p7s, FILE.signed.xml, FILE.signed.pdf)"))
 	}
 	// Check every input and output before asking for a PIN.
 	ins := make([]signInput, len(files))
@@ -366,8 +375,11 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 			return usageError(errors.New("a detached XAdES signature names its document: sign a file, not stdin"))
 		}
 		in.out = name + ".p7s"
-		if in.format == "xades" {
+		switch in.format {
+		case "xades":
 			in.out = signedXMLName(name, in.pack)
+		case "pades":
+			in.out = pdfSignedName(name)
 		}
 		if f.out != "" {
 			in.out = f.out
@@ -424,13 +436,21 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	for _, in := range ins {
 		var res *writeResult
 		var err error
-		if in.format == "xades" {
+		switch in.format {
+		case "pades":
+			var pext *pades.ExtendOptions
+			if ext != nil {
+				pext = &pades.ExtendOptions{To: ext.To, Verify: ext.Verify}
+				pext.TSA, _ = opts.TSA.(pades.DigestTimestamper)
+			}
+			res, err = signOnePDF(cmd.Context(), cmd.OutOrStdout(), in, cred, opts, f.pdf, f.force, pext)
+		case "xades":
 			res, err = signOneXML(cmd.Context(), cmd.OutOrStdout(), in, cred, sign.XAdESOptions{
 				ReferenceID: f.xmlID, Hash: opts.Hash, Level: opts.Level, TSA: opts.TSA, PolicyOID: opts.PolicyOID,
 				RequireRole: opts.RequireRole, AllowNonHPKI: true, ReferenceKeyInfo: f.refKeyInfo,
 				C14N: c14nAlg, MimeType: f.mimeType,
 			}, f.force, ext)
-		} else {
+		default:
 			o := opts
 			if in.pack == "enveloping" {
 				o.Packaging = sign.Enveloping
@@ -484,6 +504,9 @@ func signedLine(r *writeResult) string {
 	signer := r.Signer.Subject
 	for _, role := range r.Signer.Roles {
 		signer += ", " + role.Code
+	}
+	if r.Field != "" {
+		what += tr(", field ", "、フィールド ") + r.Field
 	}
 	return fmt.Sprintf(tr("signed %s → %s (%s, %s)", "署名しました %s → %s (%s, %s)"), textsafe.Name(r.Input), textsafe.Name(r.Output), textsafe.String(what), textsafe.String(signer))
 }
@@ -678,11 +701,14 @@ func describeCert(c *x509.Certificate) string {
 const signLong = `Sign one or more documents. The format follows the content (--format auto):
 an XML document gets XAdES, FILE.signed.xml (enveloped: the whole document or
 the element --xml-id) or FILE.xades.xml (--packaging detached, or enveloping:
-the file inside the signature); any other file gets CAdES, FILE.p7s (detached
-unless --packaging enveloping). A PDF needs PAdES; --format cades makes a
-detached CAdES signature of it. --format cades or xades forces a format.
-FILE - reads the document from stdin (with -o; -o - writes the signature to
-stdout and the report to stderr). The key is loaded once: one PIN for the batch where
+the file inside the signature); a PDF (a file with the %PDF- header) is
+signed inside itself, PAdES, as an incremental update that keeps every
+original byte: FILE.signed.pdf (--visible, --field, --certify, --reason,
+--location; LT/LTA add a DSS and a document timestamp); any other file gets
+CAdES, FILE.p7s (detached unless --packaging enveloping). --format cades,
+xades or pades forces a format (--format cades makes a detached CAdES
+signature of a PDF). FILE - reads the document from stdin (with -o; -o -
+writes the signature or signed PDF to stdout and the report to stderr). The key is loaded once: one PIN for the batch where
 the card allows it.
 
 Keys: an HPKI IC card (--pkcs11-module), a PKCS#12 file (--p12), or a PEM key

@@ -40,7 +40,8 @@ func newVerifyCmd() *cobra.Command {
 		Use:   "verify SIG...",
 		Short: "Validate a signature: who signed, as what HPKI role, when, and what it covers",
 		Long:  verifyLong,
-		Example: `  hpki verify letter.pdf.p7s --content letter.pdf
+		Example: `  hpki verify letter.signed.pdf
+  hpki verify letter.pdf.p7s --content letter.pdf
   hpki verify letter.pdf.p7s --content letter.pdf --offline --crl ca-sign.crl
   hpki verify record.p7s --content record.pdf --at 2040-01-01T00:00:00Z --offline
   hpki verify letter.pdf.p7s --content letter.pdf --trust root.pem --tsa-trust tsa-root.pem --lang ja
@@ -199,9 +200,23 @@ func worseExit(a, b int) int {
 // verifyOne validates one signature file (or stdin for "-"). Errors are
 // exit errors: unreadable input is a usage error.
 func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, covers []string, extract string) (*verify.Report, error) {
+	// A PDF is read with random access, a file in place (memory does not
+	// grow with it); other signatures are read whole.
+	if name != "-" {
+		head, err := readHead(name)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		if docformat.Detect(head) == docformat.PDF {
+			return verifyPDFInput(cmd, v, name, nil, content, covers, extract)
+		}
+	}
 	sig, err := readInput(cmd, name, maxSignatureFile)
 	if err != nil {
 		return nil, usageError(err)
+	}
+	if docformat.Detect(sig) == docformat.PDF {
+		return verifyPDFInput(cmd, v, name, sig, content, covers, extract)
 	}
 	var contentReader io.Reader
 	contentName := ""
@@ -230,11 +245,6 @@ func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, cov
 		// --content is checked against what the document's signatures
 		// cover, never ignored (verify.GivenContent).
 		rep, err = v.VerifyXAdESContent(cmd.Context(), sig, given, nil)
-	case docformat.PDF:
-		if !bytes.Contains(sig, []byte("/ByteRange")) {
-			return nil, usageError(fmt.Errorf(tr("%s: a PDF document without signatures", "%s: 署名のない PDF 文書です"), name))
-		}
-		return nil, usageError(fmt.Errorf(tr("%s: a signed PDF: PDF signatures (PAdES) are not validated by this build", "%s: 署名付き PDF: この版は PDF 署名（PAdES）を検証できません"), name))
 	default:
 		if len(covers) > 0 {
 			return nil, usageError(fmt.Errorf("--covers applies to XAdES (XML) signatures only"))
@@ -257,8 +267,9 @@ func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, cov
 }
 
 // verifyLong is the help text of the command (translated in i18n_ja.go).
-const verifyLong = `Validate a CAdES signature (DER, BER or PEM) or the XAdES signatures of an
-XML document (detected by itself) the way ETSI EN 319 102-1 says:
+const verifyLong = `Validate a CAdES signature (DER, BER or PEM), the XAdES signatures of an
+XML document, or every signature and document timestamp of a PDF (PAdES; each
+format detected by itself) the way ETSI EN 319 102-1 says:
 the signer certificate named by the signature, the signed attributes, the
 content digest, the signature value, the signature timestamps (which prove when
 the signature existed), and the signer's path to a trust anchor at that proven
@@ -280,10 +291,18 @@ certificates expired.
 The default trust anchor is the embedded MHLW HPKI Root CA V2. TSA
 certificates are checked against --tsa-trust (default: the same anchors).
 
+For a PDF, a signature also fails unless its /ByteRange covers its whole
+revision but its own /Contents, and unless every later revision only adds
+what the signature allows (signatures, DSS, document timestamps; form filling
+and annotations only as its DocMDP certification permits). --extract DIR
+writes the revision each passed signature signed (signature-N.pdf).
+--content and --covers do not apply to a PDF.
+
 Several SIG files are validated one after another; each gets its report
 (text: under a "== SIG ==" line; --output json: an array, jsonl: one line
 each) and the exit code is the worst of them. SIG - reads stdin. A file that
 cannot be read or parsed is reported as an error object in JSON reports.
 
 Exit codes: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage error or
-unreadable input (several files: 3, else 1, else 2, else 0).`
+unreadable input, also a PDF without any signature (several files: 3, else
+1, else 2, else 0).`

@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -60,6 +61,16 @@ func Write(name string, data []byte, perm fs.FileMode, overwrite bool) error {
 // WriteFile stores data in name atomically under the rules of o and of the
 // package documentation.
 func WriteFile(name string, data []byte, o Options) error {
+	return WriteFrom(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, o)
+}
+
+// WriteFrom is WriteFile for output made as a stream: write writes the
+// content (it is never held in memory here). When write fails, nothing is
+// left behind and the target is untouched.
+func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 	perm := o.Perm
 	if perm == 0 {
 		perm = 0o666
@@ -89,7 +100,7 @@ func WriteFile(name string, data []byte, o Options) error {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
 	defer os.Remove(tmp) // after a rename or link this is a no-op or drops the extra name
-	_, err = f.Write(data)
+	err = write(f)
 	if err == nil && old != nil {
 		err = keepOwnerAndMode(f, old)
 	}

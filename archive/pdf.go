@@ -1,0 +1,118 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/hpki-jp/hpki/internal/atomicfile"
+	"github.com/hpki-jp/hpki/pades"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// PDF records: a .pdf file is a record when it carries a signature (its
+// text contains /ByteRange, looked for in blocks, over the whole file: the
+// signatures of a PDF are in its later revisions, at the end; a PDF
+// without one is the content of a detached signature, or not signed, and
+// is not a record). On disk it is read through its file handle (never
+// into memory); in a bucket it is read whole, within MaxSignatureFile. It
+// is validated with pades.Verify and renewed with pades.Extend (a further
+// DSS and document timestamp), written atomically over itself (in a
+// bucket, with the conditional put of folder.replace). PDF verdicts are
+// not journaled: a resumed run checks PDF records again.
+
+// pdfSignedMarker is what a PDF found by a walk must contain to be a record.
+const pdfSignedMarker = "/ByteRange"
+
+func isPDFName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".pdf") }
+
+// pdfSource is a PDF record opened for random access.
+type pdfSource struct {
+	r     io.ReaderAt
+	size  int64
+	close func()
+}
+
+// openPDF opens the PDF name of dir for random access.
+func openPDF(dir folder, name string) (*pdfSource, error) {
+	if lf, ok := dir.(*localFolder); ok {
+		f, err := openRegular(lf.root, name)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, ioErrf("cannot be read: %v", unwrapPath(err))
+		}
+		return &pdfSource{r: f, size: st.Size(), close: func() { f.Close() }}, nil
+	}
+	data, err := readAll(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return &pdfSource{r: bytes.NewReader(data), size: int64(len(data)), close: func() {}}, nil
+}
+
+// handlePDF validates (and maybe renews) one PDF record; found says the
+// walk found it (a PDF without a signature is then no record: nil).
+func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string, found bool, opts Options) []Record {
+	name := baseName(path)
+	src, err := openPDF(dir, name)
+	if err != nil {
+		return []Record{skipped(path, err)}
+	}
+	defer src.close()
+	if found {
+		signed, err := readerContains(io.NewSectionReader(src.r, 0, src.size), pdfSignedMarker, -1)
+		if err != nil {
+			return []Record{skipped(path, err)}
+		}
+		if !signed {
+			return nil
+		}
+	}
+	r := Record{Path: path}
+	rep, err := pades.Verify(ctx, src.r, src.size, v)
+	if err != nil {
+		r.Indication, r.SubIndication, r.Error = verify.TotalFailed, verify.FormatFailure, err.Error()
+		return []Record{r}
+	}
+	summarise(&r, rep)
+	if opts.Renew == nil || r.Indication != verify.TotalPassed || !due(r, rep.ValidationTime, opts.Renew.Within) {
+		return []Record{r}
+	}
+	if opts.Renew.DryRun {
+		r.WouldRenew = true
+		return []Record{r}
+	}
+	ts, ok := opts.Renew.TSA.(pades.DigestTimestamper)
+	if !ok {
+		r.Error = refusedPrefix + ": the TSA cannot timestamp a digest (a document timestamp needs one)"
+		return []Record{r}
+	}
+	var res *pades.ExtendResult
+	extendTo := func(w io.Writer) error {
+		var err error
+		res, err = pades.Extend(ctx, src.r, src.size, w, pades.ExtendOptions{To: sign.LevelLTA, TSA: ts, Verify: opts.Verify})
+		return err
+	}
+	if lf, ok := dir.(*localFolder); ok {
+		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force})
+	} else {
+		var buf bytes.Buffer
+		if err = extendTo(&buf); err == nil {
+			err = dir.replace(name, buf.Bytes(), opts.Renew.Force)
+		}
+	}
+	if err != nil {
+		r.Error = refusedPrefix + ": " + err.Error()
+		return []Record{r}
+	}
+	r.Renewed = true
+	summarise(&r, res.Report)
+	return []Record{r}
+}

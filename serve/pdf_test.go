@@ -1,0 +1,78 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/hpki-jp/hpki/pades"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+// POST /v1/verify takes a signed PDF and answers with the report of
+// pades.Verify, the call hpki verify makes for a PDF.
+func TestVerifyPDF(t *testing.T) {
+	f := newFixture(t, nil)
+	letter, err := os.ReadFile(filepath.Join("..", "testdata", "pdf", "referral-letter.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	cred := sign.Credential{Signer: f.p.Doctor.Key, Certificate: f.p.Doctor.Cert, Chain: f.p.Doctor.Chain}
+	if _, err := pades.Sign(context.Background(), bytes.NewReader(letter), int64(len(letter)), &buf, cred, pades.SignOptions{CAdES: sign.CAdESOptions{Level: sign.LevelT, TSA: f.tsa}}); err != nil {
+		t.Fatal(err)
+	}
+	signed := buf.Bytes()
+	var rep verify.Report
+	if code := f.call(t, "POST", "/v1/verify", "", VerifyRequest{Signature: signed, RequireRole: []string{"医師"}}, &rep); code != 200 || rep.Indication != verify.TotalPassed {
+		t.Fatalf("%d %+v", code, rep)
+	}
+	if rep.Format != "PAdES" || len(rep.Signatures) != 1 || rep.Signatures[0].Level != "PAdES-BASELINE-T" {
+		t.Fatalf("report %+v", rep)
+	}
+	// The same JSON as the library's report (what hpki verify prints).
+	lib, err := pades.Verify(context.Background(), bytes.NewReader(signed), int64(len(signed)), verify.New(verifyOptions(t, f.p)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	ja, _ := json.Marshal(lib)
+	jb, _ := json.Marshal(rep)
+	_ = json.Unmarshal(ja, &a)
+	_ = json.Unmarshal(jb, &b)
+	delete(a, "validationTime")
+	delete(b, "validationTime")
+	if ka, kb := keys(a), keys(b); ka != kb {
+		t.Fatalf("report fields differ: %s vs %s", ka, kb)
+	}
+
+	// A changed byte in the signed revision fails; the role is enforced.
+	bad := bytes.Clone(signed)
+	i := bytes.Index(bad, []byte("/MediaBox"))
+	bad[i+11] = '1'
+	for _, c := range []struct {
+		name string
+		req  VerifyRequest
+		ind  verify.Indication
+	}{
+		{"tampered", VerifyRequest{Signature: bad}, verify.TotalFailed},
+		{"role not met", VerifyRequest{Signature: signed, RequireRole: []string{"薬剤師"}}, verify.TotalFailed},
+	} {
+		var r verify.Report
+		if code := f.call(t, "POST", "/v1/verify", "", c.req, &r); code != 200 || r.Indication != c.ind {
+			t.Errorf("%s: %d %s", c.name, code, r.Indication)
+		}
+	}
+	// Refused: a PDF without signatures (422), content with a PDF (400).
+	var e struct{ Error string }
+	if code := f.call(t, "POST", "/v1/verify", "", VerifyRequest{Signature: letter}, &e); code != 422 || e.Error == "" {
+		t.Errorf("unsigned PDF: %d %q", code, e.Error)
+	}
+	if code := f.call(t, "POST", "/v1/verify", "", VerifyRequest{Signature: signed, Content: letter}, &e); code != 400 {
+		t.Errorf("PDF with content: %d %q", code, e.Error)
+	}
+}
