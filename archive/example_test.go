@@ -3,20 +3,19 @@ package archive_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/hpki-jp/hpki/archive"
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
 
 func ExampleRun() {
-	p, err := testpki.Load(testpki.Dir())
+	cred, opts, err := testCredential()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -26,7 +25,7 @@ func ExampleRun() {
 	defer os.RemoveAll(dir)
 	letter := []byte("referral letter")
 	res, err := sign.SignCAdES(context.Background(), bytes.NewReader(letter),
-		sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+		cred, sign.CAdESOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -35,11 +34,7 @@ func ExampleRun() {
 	os.WriteFile(filepath.Join(dir, "letter.txt.p7s"), res.Signature, 0o600)
 
 	files, _ := archive.Find(dir)
-	recs := archive.Run(context.Background(), files, archive.Options{Verify: verify.Options{
-		Trust:   trust.New([]*x509.Certificate{p.Root.Cert}, nil),
-		CRLs:    [][]byte{p.CRL},
-		Offline: true,
-	}}, nil)
+	recs := archive.Run(context.Background(), files, archive.Options{Verify: opts}, nil)
 	for _, r := range recs {
 		fmt.Println(filepath.Base(r.Path), r.Indication, r.Level, filepath.Base(r.Content))
 	}
@@ -47,7 +42,7 @@ func ExampleRun() {
 }
 
 func ExampleProcess() {
-	p, err := testpki.Load(testpki.Dir())
+	cred, opts, err := testCredential()
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -57,7 +52,7 @@ func ExampleProcess() {
 	for _, name := range []string{"a.txt", "b.txt"} {
 		letter := []byte("referral letter " + name)
 		res, err := sign.SignCAdES(context.Background(), bytes.NewReader(letter),
-			sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}, sign.CAdESOptions{})
+			cred, sign.CAdESOptions{})
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -72,11 +67,7 @@ func ExampleProcess() {
 		fmt.Println(err)
 		return
 	}
-	sum, err := archive.Process(context.Background(), src, archive.Options{Verify: verify.Options{
-		Trust:   trust.New([]*x509.Certificate{p.Root.Cert}, nil),
-		CRLs:    [][]byte{p.CRL},
-		Offline: true,
-	}, Shard: archive.Shard{K: 0, N: 1}}, func(r archive.Record) {
+	sum, err := archive.Process(context.Background(), src, archive.Options{Verify: opts, Shard: archive.Shard{K: 0, N: 1}}, func(r archive.Record) {
 		fmt.Println(filepath.Base(r.Path), r.Indication)
 	})
 	fmt.Println(sum.Records, sum.Passed, err)
@@ -84,4 +75,25 @@ func ExampleProcess() {
 	// a.txt.p7s TOTAL_PASSED
 	// b.txt.p7s TOTAL_PASSED
 	// 2 2 <nil>
+}
+
+// testCredential loads the test doctor's key and certificates, and the
+// validation options (the test HPKI root as trust anchor, the signing CA's
+// CRL, nothing fetched), from the committed files in testdata/certs.
+func testCredential() (sign.Credential, verify.Options, error) {
+	certs := filepath.Join("..", "testdata", "certs")
+	c, err := keyfile.Load(filepath.Join(certs, "doctor.key"), filepath.Join(certs, "doctor.pem"), filepath.Join(certs, "chain-sign.pem"))
+	if err != nil {
+		return sign.Credential{}, verify.Options{}, err
+	}
+	anchors, err := trust.Load(filepath.Join(certs, "root.pem"))
+	if err != nil {
+		return sign.Credential{}, verify.Options{}, err
+	}
+	crl, err := os.ReadFile(filepath.Join(certs, "ca-sign.crl"))
+	if err != nil {
+		return sign.Credential{}, verify.Options{}, err
+	}
+	return sign.Credential{Signer: c.Signer, Certificate: c.Certificate, Chain: c.Chain},
+		verify.Options{Trust: anchors, CRLs: [][]byte{crl}, Offline: true}, nil
 }

@@ -2,13 +2,16 @@ package auth_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"math/big"
+	"path/filepath"
 	"time"
 
 	"github.com/hpki-jp/hpki/auth"
 	"github.com/hpki-jp/hpki/hcrole"
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -32,10 +35,32 @@ func ExampleToBeSigned() {
 // checks everything and opens a session. (The test HPKI's key file stands
 // in for the card; a CRL of the authentication CA gives the status now.)
 func ExampleService() {
-	p, _ := testpki.Load(testpki.Dir())
+	certs := filepath.Join("..", "testdata", "certs")
+	card, err := keyfile.Load(filepath.Join(certs, "doctor-auth.key"), filepath.Join(certs, "doctor-auth.pem"), filepath.Join(certs, "ca-auth.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	anchors, err := trust.Load(filepath.Join(certs, "root.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	now := time.Date(2030, 1, 1, 9, 0, 0, 0, time.UTC)
-	crl, _ := testpki.MakeCRL(p.AuthCA, nil, now.Add(-time.Hour), now.Add(24*time.Hour), 1)
-	v := verify.New(verify.Options{Trust: trust.New([]*x509.Certificate{p.Root.Cert}, nil), Offline: true, CRLs: [][]byte{crl}, Now: func() time.Time { return now }})
+	// The authentication CA's CRL current at that time (empty).
+	ca, err := keyfile.Load(filepath.Join(certs, "ca-auth.key"), filepath.Join(certs, "ca-auth.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: now.Add(-time.Hour), NextUpdate: now.Add(24 * time.Hour),
+	}, ca.Certificate, ca.Signer)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v := verify.New(verify.Options{Trust: anchors, Offline: true, CRLs: [][]byte{crl}, Now: func() time.Time { return now }})
 	doctor, _ := hcrole.ParseRequirement("医師")
 	svc, _ := auth.NewService(auth.ServiceOptions{
 		Origin:        "https://ehr.example",
@@ -43,9 +68,9 @@ func ExampleService() {
 		Now:           func() time.Time { return now },
 	})
 
-	c, _ := svc.Challenge()                                                                                          // server → client
-	req, _ := auth.SignLogin(p.DoctorAuth.Key, p.DoctorAuth.Cert, p.DoctorAuth.Chain, "https://ehr.example", c, now) // the card signs
-	sess, err := svc.Login(context.Background(), req)                                                                // client → server
+	c, _ := svc.Challenge()                                                                            // server → client
+	req, _ := auth.SignLogin(card.Signer, card.Certificate, card.Chain, "https://ehr.example", c, now) // the card signs
+	sess, err := svc.Login(context.Background(), req)                                                  // client → server
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -3,13 +3,16 @@ package pades_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/x509"
 	"fmt"
+	"math/big"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"time"
 
-	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/keyfile"
 	"github.com/hpki-jp/hpki/pades"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/trust"
@@ -18,7 +21,8 @@ import (
 )
 
 func ExampleSign() {
-	p, err := testpki.Load(testpki.Dir())
+	certs := filepath.Join("..", "testdata", "certs")
+	doctor, err := keyfile.Load(filepath.Join(certs, "doctor.key"), filepath.Join(certs, "doctor.pem"), filepath.Join(certs, "chain-sign.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -32,7 +36,7 @@ func ExampleSign() {
 	// incremental update.
 	var signed bytes.Buffer
 	res, err := pades.Sign(context.Background(), bytes.NewReader(letter), int64(len(letter)), &signed,
-		sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain},
+		sign.Credential{Signer: doctor.Signer, Certificate: doctor.Certificate, Chain: doctor.Chain},
 		pades.SignOptions{Visible: &pades.Appearance{Page: 1, X: 330, Y: 60, W: 230, H: 80}, Reason: "紹介状"})
 	if err != nil {
 		fmt.Println(err)
@@ -41,8 +45,17 @@ func ExampleSign() {
 	fmt.Println("field:", res.Field, "original kept:", bytes.HasPrefix(signed.Bytes(), letter))
 
 	// Verify with the test HPKI as trust anchor and its CRL.
-	crl, _ := testpki.MakeCRL(p.SignCA, nil, p.SignCA.Cert.NotBefore, p.SignCA.Cert.NotAfter, 1)
-	v := verify.New(verify.Options{Trust: trust.New([]*x509.Certificate{p.Root.Cert}, nil), CRLs: [][]byte{crl}, Offline: true})
+	anchors, err := trust.Load(filepath.Join(certs, "root.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	crl, err := os.ReadFile(filepath.Join(certs, "ca-sign.crl"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v := verify.New(verify.Options{Trust: anchors, CRLs: [][]byte{crl}, Offline: true})
 	rep, err := pades.Verify(context.Background(), bytes.NewReader(signed.Bytes()), int64(signed.Len()), v)
 	if err != nil {
 		fmt.Println(err)
@@ -56,7 +69,23 @@ func ExampleSign() {
 }
 
 func ExampleExtend() {
-	p, err := testpki.Load(testpki.Dir())
+	certs := filepath.Join("..", "testdata", "certs")
+	doctor, err := keyfile.Load(filepath.Join(certs, "doctor.key"), filepath.Join(certs, "doctor.pem"), filepath.Join(certs, "chain-sign.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tsaKey, err := keyfile.Load(filepath.Join(certs, "tsa.key"), filepath.Join(certs, "tsa.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tsaRoot, err := trust.ReadFile(filepath.Join(certs, "tsa-root.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	anchors, err := trust.Load(filepath.Join(certs, "root.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -67,28 +96,40 @@ func ExampleExtend() {
 		return
 	}
 	// The test TSA, on 127.0.0.1 for the example's duration.
-	srv := httptest.NewServer(&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert})
+	srv := httptest.NewServer(&tsa.Server{Signer: tsaKey.Signer, Cert: tsaKey.Certificate})
 	defer srv.Close()
 	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
+	roots.AddCert(tsaRoot[0])
 	ts := &tsa.Client{URL: srv.URL, Roots: roots}
 	var bt bytes.Buffer
 	if _, err := pades.Sign(context.Background(), bytes.NewReader(letter), int64(len(letter)), &bt,
-		sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain},
+		sign.Credential{Signer: doctor.Signer, Certificate: doctor.Certificate, Chain: doctor.Chain},
 		pades.SignOptions{CAdES: sign.CAdESOptions{Level: sign.LevelT, TSA: ts}}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	// The signing CA's CRL issued after the signature timestamp proves
 	// the status then; it goes into the DSS with the certificates.
-	crl, _ := testpki.MakeCRL(p.SignCA, nil, time.Now().Add(time.Minute), time.Now().Add(7*24*time.Hour), 2)
+	// (Made here with the test CA's key; in practice it is fetched.)
+	ca, err := keyfile.Load(filepath.Join(certs, "ca-sign.key"), filepath.Join(certs, "ca-sign.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(2), ThisUpdate: time.Now().Add(time.Minute), NextUpdate: time.Now().Add(7 * 24 * time.Hour),
+	}, ca.Certificate, ca.Signer)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	var lta bytes.Buffer
 	res, err := pades.Extend(context.Background(), bytes.NewReader(bt.Bytes()), int64(bt.Len()), &lta, pades.ExtendOptions{
 		To:  sign.LevelLTA,
 		TSA: ts,
 		Verify: verify.Options{
-			Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
-			TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
+			Trust:    anchors,
+			TSATrust: trust.New(tsaRoot, nil),
 			CRLs:     [][]byte{crl},
 			Offline:  true,
 		},

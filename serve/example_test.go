@@ -1,14 +1,13 @@
 package serve_test
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 
-	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/serve"
 	"github.com/hpki-jp/hpki/trust"
 	"github.com/hpki-jp/hpki/verify"
@@ -18,13 +17,23 @@ import (
 // certificate inspection through the API. In production, run it with
 // Server.Serve (timeouts, graceful shutdown) and TLSConfig.
 func ExampleNew() {
-	p, _ := testpki.Load(testpki.Dir())
-	srv, err := serve.New(serve.Config{Verify: verify.Options{Trust: trust.New([]*x509.Certificate{p.Root.Cert}, nil)}})
+	certs := filepath.Join("..", "testdata", "certs")
+	anchors, err := trust.Load(filepath.Join(certs, "root.pem"))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	body, _ := json.Marshal(serve.InspectRequest{Certificate: p.Director.Cert.Raw})
+	director, err := trust.ReadFile(filepath.Join(certs, "director.pem"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	srv, err := serve.New(serve.Config{Verify: verify.Options{Trust: anchors}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	body, _ := json.Marshal(serve.InspectRequest{Certificate: director[0].Raw})
 	w := httptest.NewRecorder()
 	srv.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodPost, "/v1/cert/inspect", strings.NewReader(string(body))))
 	var info struct {

@@ -136,7 +136,7 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 
 // jaUsageTemplate is cobra's usage template with Japanese headings.
 const jaUsageTemplate = `使い方:{{if .Runnable}}
-  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{jaUseLine .UseLine}}{{end}}{{if .HasAvailableSubCommands}}
   {{.CommandPath}} [コマンド]{{end}}{{if gt (len .Aliases) 0}}
 
 別名:
@@ -149,16 +149,25 @@ const jaUsageTemplate = `使い方:{{if .Runnable}}
   {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
 
 フラグ:
-{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces | jaFlagUsages}}{{end}}{{if .HasAvailableInheritedFlags}}
 
 共通フラグ:
-{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasHelpSubCommands}}
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces | jaFlagUsages}}{{end}}{{if .HasHelpSubCommands}}
 
 その他のヘルプ:{{range .Commands}}{{if .IsAdditionalHelpTopicCommand}}
   {{rpad .CommandPath .CommandPathPadding}} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableSubCommands}}
 
 コマンドの詳細は "{{.CommandPath}} [コマンド] --help" で表示します。{{end}}
 `
+
+func init() {
+	// Used only by jaUsageTemplate.
+	cobra.AddTemplateFunc("jaUseLine", func(s string) string { return strings.Replace(s, "[flags]", "[フラグ]", 1) })
+	cobra.AddTemplateFunc("jaFlagUsages", func(s string) string { return jaDefault.ReplaceAllString(s, "（既定 $1）") })
+}
+
+// jaDefault matches the default value pflag appends to a flag's usage.
+var jaDefault = regexp.MustCompile(`(?m) \(default (.*)\)$`)
 
 // localizeHelp puts the Japanese texts of jaHelp into cmd and its
 // subcommands, and the Japanese usage template.
@@ -176,7 +185,10 @@ func localizeHelp(root *cobra.Command) {
 		}
 		if ja, ok := jaHelp[c.Long]; ok {
 			c.Long = ja
+		} else if ja, ok := localizeLong(c.CommandPath(), c.Long); ok {
+			c.Long = ja
 		}
+		c.Example = jaExample.Replace(c.Example)
 		translate := func(f *pflag.Flag) {
 			if ja, ok := jaHelp[f.Usage]; ok {
 				f.Usage = ja

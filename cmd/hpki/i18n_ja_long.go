@@ -2,9 +2,9 @@ package main
 
 // Japanese help texts of the main commands (hpki sign, hpki verify),
 // keyed in jaHelp by the constant holding their English text: whoever
-// changes signLong or verifyLong updates the translation here too. Other
-// commands show their long help in English under --lang ja (their short
-// help and flags are translated).
+// changes signLong or verifyLong updates the translation here too. The
+// long help of the other commands is in jaLong (i18n_ja_cmds.go);
+// TestJapaneseHelpEverywhere fails for any command left in English.
 func init() {
 	jaHelp[signLong] = `1 つ以上の文書に署名します。形式は内容で決まります（--format auto）:
 XML 文書は XAdES で FILE.signed.xml（enveloped: 文書全体、または --xml-id の要素）

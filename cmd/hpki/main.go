@@ -116,8 +116,28 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 	for _, f := range commands {
 		root.AddCommand(f())
 	}
+	rejectUnknownSubcommands(root)
 	localize(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes each command group below root (hpki cert,
+// hpki card, …) answer an unknown subcommand with a usage error (exit 3)
+// instead of printing its help with exit 0 as cobra does; without
+// arguments it still prints its help.
+func rejectUnknownSubcommands(root *cobra.Command) {
+	for _, c := range root.Commands() {
+		if c.Runnable() || !c.HasSubCommands() {
+			continue
+		}
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := cobra.NoArgs(cmd, args); err != nil {
+				return usageError(err)
+			}
+			return nil
+		}
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	}
 }
 
 // exactArgs is cobra.ExactArgs with a usage exit code.
