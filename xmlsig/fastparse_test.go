@@ -99,6 +99,8 @@ var fastParseCases = []string{
 	`<d xmlns="urn:d" xmlns:p="urn:p" p:a="1" b='2'><p:e xml:lang="ja">テキスト &amp; &lt;&gt;&apos;&quot; &#x41;&#65;&#x1F600;</p:e></d>`,
 	"<d a=\"x\r\ny\rz\tw\n\">a\r\nb\rc\r\r\n</d>",
 	`<d a="&#13;&#10;&#9;">&#13;` + "\n" + `</d>`,
+	"<d a=\"\t\n\r\n\r&#9;&#10;&#13;\" b='x\r\r\ny'>\t\n\r\n\r</d>",
+	"<d a=\"\t\n\r\n\r&#9;\"><![CDATA[\t\r\n]]></d>",
 	`<d><![CDATA[x<y]]></d>`,
 	`<d>]]></d>`,
 	`<d>]]&gt;</d>`,
@@ -223,4 +225,61 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastParse(t, data)
 	})
+}
+
+// Attribute-value normalisation (XML 1.0 §3.3.3) on both parser paths:
+// literal white space becomes a space, a CR LF pair one space, character
+// references keep their character; text keeps tabs and line feeds and
+// turns CR LF and a lone CR into LF.
+func TestAttributeValueNormalisation(t *testing.T) {
+	const attr = "a=\"1\ttab\nlf\r\ncrlf\rcr &#9;&#10;&#13;&#13;&#10;\" b='\r\n\r\n'"
+	wantA, wantB := "1 tab lf crlf cr \t\n\r\r\n", "  "
+	const text = "t\r\nx\ry\tz\n"
+	wantText := "t\nx\ny\tz\n"
+	for _, tc := range []struct {
+		name, doc string
+		fast      bool
+	}{
+		{"fast", "<d " + attr + ">" + text + "</d>", true},
+		{"cdata", "<d " + attr + ">" + text + "<![CDATA[]]></d>", false},
+		{"33 attributes", "<d " + attr + manyAttrs(fastMaxAttrs-1) + ">" + text + "</d>", false},
+		{"comment, PI and CDATA untouched", "<!-- a=\"\t\" --><?pi a=\"\t\"?><d " + attr + "><![CDATA[]]>" + text + "</d>", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := fastParse([]byte(tc.doc)); ok != tc.fast {
+				t.Fatalf("fast path decided: %v, want %v", ok, tc.fast)
+			}
+			for _, parse := range []func([]byte) (*etree.Document, error){Parse, parseReference} {
+				doc, err := parse([]byte(tc.doc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := doc.Root()
+				if got := r.SelectAttrValue("a", ""); got != wantA {
+					t.Errorf("a = %q, want %q", got, wantA)
+				}
+				if got := r.SelectAttrValue("b", ""); got != wantB {
+					t.Errorf("b = %q, want %q", got, wantB)
+				}
+				if got := r.Text(); !strings.Contains(got, wantText) {
+					t.Errorf("text = %q, want it to contain %q", got, wantText)
+				}
+			}
+			if tc.name == "comment, PI and CDATA untouched" {
+				doc, _ := parseReference([]byte(tc.doc))
+				var b strings.Builder
+				for _, tok := range doc.Child {
+					switch x := tok.(type) {
+					case *etree.Comment:
+						b.WriteString(x.Data)
+					case *etree.ProcInst:
+						b.WriteString(x.Inst)
+					}
+				}
+				if b.String() != " a=\"\t\" a=\"\t\"" {
+					t.Errorf("comment and PI became %q", b.String())
+				}
+			}
+		})
+	}
 }

@@ -84,7 +84,7 @@ func parseReference(data []byte) (*etree.Document, error) {
 	doc := etree.NewDocument()
 	doc.ReadSettings.Permissive = false
 	doc.ReadSettings.CharsetReader = refuseCharset
-	if err := doc.ReadFromBytes(data); err != nil {
+	if err := doc.ReadFromBytes(normaliseAttrSpace(data)); err != nil {
 		return nil, formatErr("%v", err)
 	}
 	if doc.Root() == nil {
@@ -278,4 +278,82 @@ func qname(n xml.Name) string {
 		return n.Local
 	}
 	return n.Space + ":" + n.Local
+}
+
+// normaliseAttrSpace applies the white space part of attribute-value
+// normalisation (XML 1.0 §3.3.3) to the raw bytes of a document Scan
+// accepted: inside the quoted attribute values of start tags (and nowhere
+// else: not in text, comments, processing instructions or CDATA sections)
+// a CR LF pair, and each lone CR, LF or tab, becomes one space. encoding/xml
+// decodes a literal line feed and the reference &#10; to the same
+// character, so this must happen before it sees the value; references are
+// left alone and keep their character. data is returned unchanged (not
+// copied) when there is nothing to replace. The document must carry no
+// DTD (Scan refuses them).
+func normaliseAttrSpace(data []byte) []byte {
+	var out []byte
+	last := 0
+	skipTo := func(i int, end string) int {
+		k := bytes.Index(data[i:], []byte(end))
+		if k < 0 {
+			return len(data)
+		}
+		return i + k + len(end)
+	}
+	for i := 0; i < len(data); {
+		if data[i] != '<' {
+			k := bytes.IndexByte(data[i:], '<')
+			if k < 0 {
+				break
+			}
+			i += k
+			continue
+		}
+		rest := data[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipTo(i+4, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = skipTo(i+9, "]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipTo(i+2, "?>")
+		case bytes.HasPrefix(rest, []byte("<!")), bytes.HasPrefix(rest, []byte("</")):
+			i = skipTo(i+2, ">")
+		default: // a start tag
+			j := i + 1
+			for j < len(data) && data[j] != '>' {
+				q := data[j]
+				if q != '"' && q != '\'' {
+					j++
+					continue
+				}
+				end := bytes.IndexByte(data[j+1:], q)
+				if end < 0 {
+					end = len(data) - j - 1
+				}
+				for k := j + 1; k <= j+end; k++ {
+					c := data[k]
+					if c != '\r' && c != '\n' && c != '\t' {
+						continue
+					}
+					if out == nil {
+						out = make([]byte, 0, len(data))
+					}
+					out = append(out, data[last:k]...)
+					out = append(out, ' ')
+					last = k + 1
+					if c == '\r' && k+1 <= j+end && data[k+1] == '\n' {
+						k++
+						last = k + 1
+					}
+				}
+				j += end + 2
+			}
+			i = j + 1
+		}
+	}
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
 }
