@@ -298,8 +298,11 @@ func (p *fastParser) startTag() bool {
 		}
 		p.pos += end + 2
 		for _, b := range e.Attr {
-			if b.Space == ap && b.Key == al {
-				return false // duplicate attribute
+			if b.Key == al && (b.Space == ap || b.Space != "" && ap != "" && b.Space != "xmlns" && ap != "xmlns") {
+				// A duplicate attribute, or two prefixed ones of the same
+				// local name (perhaps bound to the same namespace): Scan
+				// decides.
+				return false
 			}
 		}
 		e.CreateAttr(aq, val)
@@ -424,10 +427,11 @@ func (p *fastParser) comment() bool {
 
 func (p *fastParser) procInst() bool {
 	s := p.s
+	start := p.pos
 	p.pos += 2 // <?
 	target, _, _, ok := p.name()
-	if !ok || strings.IndexByte(target, ':') >= 0 {
-		return false
+	if !ok || strings.IndexByte(target, ':') >= 0 || target == "xml" && start != 0 {
+		return false // an XML declaration after anything: Scan refuses it
 	}
 	p.skipSpace()
 	end := strings.Index(s[p.pos:], "?>")
@@ -484,8 +488,8 @@ func plainDeclaration(inst string) bool {
 // replaced, CR LF and lone CR turned into LF (XML 1.0 §2.11) and, in an
 // attribute value, every literal tab, line feed or carriage return (a CR LF
 // pair counting as one) turned into a space (§3.3.3; a character reference
-// keeps its character); every character must be an XML Char. The result is a substring of the
-// document when nothing had to be replaced.
+// keeps its character); every character must be an XML Char. The result
+// is a substring of the document when nothing had to be replaced.
 func (p *fastParser) text(raw string, quote int) (string, bool) {
 	simple := true
 	for i := 0; i < len(raw); i++ {

@@ -2,6 +2,7 @@ package xmlsig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -108,6 +109,19 @@ var fastParseCases = []string{
 	`<d a="<"/>`,
 	`<d>&#0;</d>`,
 	`<d>&#xD800;</d>`,
+	`<d a="&#xDFFF;"/>`,
+	`<d a="&#55296;"><![CDATA[]]></d>`,
+	`<d><![CDATA[&#xD800;]]><!-- &#xD800; --><?pi &#xD800;?></d>`,
+	`<?xml version="1.0" encoding="UTF-8" encoding="ISO-8859-1"?><d/>`,
+	`<?xml version="1.0" encoding="UTF-8" encoding="UTF-8"?><d/>`,
+	`<!-- c --><?xml version="1.0"?><d/>`,
+	` <?xml version="1.0"?><d/>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"/>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"><![CDATA[]]></d>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:b" x:q="1" y:q="2"/>`,
+	`<d xmlns:x="urn:a" x:q="1" q="2"/>`,
+	`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d>&#X41;</d>`,
 	`<d>&unknown;</d>`,
 	`<d>&amp</d>`,
@@ -281,5 +295,41 @@ func TestAttributeValueNormalisation(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Documents that are not well-formed (or not namespace-well-formed) are
+// refused on both parser paths as format errors.
+func TestParseRefusesNotWellFormed(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{`<d>&#xD800;</d>`, "not an XML character"},
+		{`<d a="&#xDFFF;"/>`, "not an XML character"},
+		{`<d a="&#55296;"><![CDATA[]]></d>`, "not an XML character"},
+		{`<d><![CDATA[]]>&#xDBFF;</d>`, "not an XML character"},
+		{`<?xml version="1.0" encoding="UTF-8" encoding="ISO-8859-1"?><d/>`, "twice"},
+		{`<?xml version="1.0" encoding="UTF-8" encoding="UTF-8"?><d/>`, "twice"},
+		{`<!-- c --><?xml version="1.0"?><d/>`, "not at the very start"},
+		{` <?xml version="1.0"?><d/>`, "not at the very start"},
+		{`<?pi?><?xml version="1.0"?><d/>`, "not at the very start"},
+		{`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"/>`, "same namespace"},
+		{`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"><![CDATA[]]></e></d>`, "same namespace"},
+	} {
+		for _, data := range [][]byte{[]byte(c.doc), []byte(strings.Replace(c.doc, "<d", "<d"+manyAttrs(fastMaxAttrs+1), 1))} {
+			_, err := Parse(data)
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%q: %v, want a format error saying %q", data, err, c.want)
+			}
+		}
+	}
+	for _, ok := range []string{
+		`<d xmlns:x="urn:a" xmlns:y="urn:b" x:q="1" y:q="2"/>`,
+		`<d xmlns:x="urn:a" x:q="1" q="2"/>`,
+		`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1"/><f y:q="2" x:q="1"/></d>`,
+		`<d><![CDATA[&#xD800;]]><!-- &#xD800; --><?pi &#xD800;?></d>`,
+		`<?xml version="1.0" encoding="UTF-8"?><!-- c --><d/>`,
+	} {
+		if _, err := Parse([]byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
 	}
 }
