@@ -125,6 +125,15 @@ type SignedData struct {
 	// (a direct child of it): that subtree is not signed. Empty when
 	// nothing was left out.
 	Excluded string `json:"excluded,omitempty"`
+	// Partial is true when the transforms of a reference to a detached
+	// file (or to data decoded from base64) select only part of it: only
+	// that part is signed, the rest (LeftOut) may change without breaking
+	// the signature, and Data is the selected part after the transforms,
+	// never the file.
+	Partial bool `json:"partial,omitempty"`
+	// LeftOut lists what a Partial reference left out: paths inside that
+	// data (see xmlsig.Path) and, in words, the nodes outside its root.
+	LeftOut []string `json:"leftOut,omitempty"`
 	// InSignature is true when the covered element lies inside the
 	// signature's own ds:Signature (an enveloping ds:Object).
 	InSignature bool `json:"inSignature,omitempty"`

@@ -254,3 +254,91 @@ func TestXPathLeavingOutAForeignSignature(t *testing.T) {
 		}
 	}
 }
+
+// A Manifest entry whose transforms select only part of a detached XML
+// file: the report says what was covered and what was left out (Covers,
+// SignedData.Partial and LeftOut, a warning), the digested octets are the
+// selected part, a change to the part left out still verifies (it is not
+// signed, and the report says so), a change to the selected part does not.
+// The same file referenced whole is reported whole, without a warning.
+func TestManifestPartialDetachedFile(t *testing.T) {
+	page := "<page xmlns=\"urn:p\"><patient>Hanako</patient><result>negative</result></page>\n"
+	xmlsec := peer.Require(t, "xmlsec1", "apt-get install xmlsec1")
+	subtract := `<ds:Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><dsig-xpath:XPath xmlns:dsig-xpath="http://www.w3.org/2002/06/xmldsig-filter2" xmlns:p="urn:p" Filter="subtract">//p:result</dsig-xpath:XPath></ds:Transform>` + tExcC14N
+	for _, tc := range []struct {
+		name, transforms string
+		partial          bool
+	}{
+		{"subtract", subtract, true},
+		{"whole", tExcC14N, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.MkdirAll(filepath.Join(dir, "scan"), 0o700)
+			os.WriteFile(filepath.Join(dir, "scan", "page001.xml"), []byte(page), 0o600)
+			tpl := `<?xml version="1.0" encoding="UTF-8"?>
+<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" Id="Signature1"><ds:SignedInfo>
+<ds:CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315"/>
+<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+<ds:Reference URI="#Manifest1" Type="http://www.w3.org/2000/09/xmldsig#Manifest"><ds:Transforms>` + tC14N + `</ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>
+</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo>
+<ds:Object><ds:Manifest Id="Manifest1"><ds:Reference URI="scan/page001.xml"><ds:Transforms>` + tc.transforms + `</ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:Manifest></ds:Object></ds:Signature>`
+			os.WriteFile(filepath.Join(dir, "tpl.xml"), []byte(tpl), 0o600)
+			p := testpki.MustLoad(t)
+			os.WriteFile(filepath.Join(dir, "doctor.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.Doctor.Cert.Raw}), 0o600)
+			cmd := exec.Command(xmlsec, "--sign", "--privkey-pem", testpki.Path("doctor.key")+",doctor.pem", "--id-attr:Id", "Manifest", "--output", "signed.xml", "tpl.xml")
+			cmd.Dir = dir
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 --sign: %v\n%s", err, msg)
+			}
+			signed, _ := os.ReadFile(filepath.Join(dir, "signed.xml"))
+			given := func(s string) func(string) (io.Reader, error) {
+				return func(uri string) (io.Reader, error) {
+					if uri == "scan/page001.xml" {
+						return strings.NewReader(s), nil
+					}
+					return nil, nil
+				}
+			}
+			keep := func(o *Options) { o.KeepSignedData = true }
+			for _, c := range []struct {
+				name, page string
+				ind        Indication
+			}{
+				{"as signed", page, TotalPassed},
+				{"part left out changed", strings.Replace(page, "negative", "POSITIVE", 1), map[bool]Indication{true: TotalPassed, false: TotalFailed}[tc.partial]},
+				{"selected part changed", strings.Replace(page, "Hanako", "Taro", 1), TotalFailed},
+			} {
+				r := verifyXML(t, signed, given(c.page), keep)
+				if r.Indication != c.ind {
+					t.Fatalf("%s: %s/%s %v", c.name, r.Indication, r.SubIndication, r.Signatures[0].Errors)
+				}
+				if r.Indication != TotalPassed {
+					continue
+				}
+				s := r.Signatures[0]
+				covers := strings.Join(s.Covers, " | ")
+				sd := s.SignedData[len(s.SignedData)-1]
+				if sd.URI != "scan/page001.xml" || sd.Partial != tc.partial {
+					t.Fatalf("%s: signedData %+v", c.name, sd)
+				}
+				warned := strings.Contains(strings.Join(s.Warnings, " | "), "covers only part of this data")
+				if !tc.partial {
+					if strings.Contains(covers, "left out") || warned || sd.LeftOut != nil {
+						t.Fatalf("%s: a whole file reported partial: %q %v", c.name, covers, s.Warnings)
+					}
+					continue
+				}
+				if !strings.Contains(covers, "only part of the file: covering whole 1 element(s): /Q{urn:p}page[1]/Q{urn:p}patient[1]; left out: /Q{urn:p}page[1]/Q{urn:p}result[1]") {
+					t.Fatalf("%s: covers %q", c.name, covers)
+				}
+				if len(sd.LeftOut) != 1 || sd.LeftOut[0] != "/Q{urn:p}page[1]/Q{urn:p}result[1]" || !warned {
+					t.Fatalf("%s: leftOut %q, warnings %q", c.name, sd.LeftOut, s.Warnings)
+				}
+				if string(sd.Data) != `<page xmlns="urn:p"><patient>Hanako</patient></page>` {
+					t.Fatalf("%s: data %q", c.name, sd.Data)
+				}
+			}
+		})
+	}
+}

@@ -540,7 +540,13 @@ func (v *Verifier) coverEntry(sr *SignatureReport, ref *xmlsig.Reference, sig *e
 		entry = "manifest: " + entry
 	}
 	sr.Covers = append(sr.Covers, entry)
-	sr.SignedData = append(sr.SignedData, SignedData{URI: ref.URI, Location: ref.Location, Excluded: ref.Excluded, InSignature: in, Manifest: manifest, Checked: ref.Checked && ref.Match, Data: ref.Data})
+	sr.SignedData = append(sr.SignedData, SignedData{URI: ref.URI, Location: ref.Location, Excluded: ref.Excluded, Partial: ref.Partial, LeftOut: ref.LeftOut,
+		InSignature: in, Manifest: manifest, Checked: ref.Checked && ref.Match, Data: ref.Data})
+	if ref.Partial && ref.Checked && ref.Match {
+		// The file is given and matches, but only in part: whoever reads
+		// the whole file reads data nobody signed.
+		sr.Warnings = append(sr.Warnings, entry+": the signature covers only part of this data; what it leaves out may be changed without breaking the signature")
+	}
 	return entry
 }
 

@@ -46,6 +46,12 @@ var xmlsecDocs = map[string]string{
 		`<entry Id="target" sdtc:valueSet="1.2.3" a="t&#9;n&#10;r&#13;q&quot;lt&lt;amp&amp;gt&gt;'"><sdtc:x xmlns:sdtc="urn:other" sdtc:y="1"><sdtc:z xmlns:sdtc="urn:hl7-org:sdtc"/></sdtc:x>` +
 		`<observation classCode="OBS" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><value xsi:type="PQ" value="6.1" unit="10*3/uL"/><!-- inside --><plain xmlns=""><inner xml:lang="en">text <![CDATA[a<b &amp; ]]]]>&gt;</inner></plain></observation>` + "\r\n" +
 		`</entry></section></component>SIG</ClinicalDocument>` + "\r\n<!-- after the root -->\r\n",
+	// Attribute values with literal white space (read as spaces, XML 1.0
+	// §3.3.3: tab, line feed, CR LF, lone CR) next to character references
+	// (which keep their character), on the fast parser path...
+	"attr-whitespace": "<d xmlns=\"urn:d\">\r\n<entry Id=\"target\" a=\"1\ttab\nlf\r\ncrlf\rcr end\" b=\"r&#9;t&#10;n&#13;c&#13;&#10;x\" c='mixed\n&#10;\t&#9;'>t\r\nx\ry\tz</entry>SIG</d>",
+	// ... and on the reference path (a CDATA section sends the document there).
+	"attr-whitespace-cdata": "<d xmlns=\"urn:d\">\r\n<entry Id=\"target\" a=\"1\ttab\nlf\r\ncrlf\rcr end\" b=\"r&#9;t&#10;n&#13;c&#13;&#10;x\" c='mixed\n&#10;\t&#9;'><![CDATA[a\r\nb\tc]]><!-- a=\"x\ty\" --><?pi a=\"x\ty\"?>t\r\nx\ry\tz</entry>SIG</d>",
 	// Namespaces declared on the target and only used below, unused
 	// declarations, an ancestor's default namespace and xml:base (not
 	// used with C14N 1.1, which hpki refuses on an ancestor).
@@ -180,6 +186,47 @@ func TestCanonicalizeMatchesXmlsec1(t *testing.T) {
 					t.Fatalf("xmlsec1 verifies a changed target: %s", out)
 				}
 			})
+		}
+	}
+}
+
+// A signer who signed a line feed or a tab in an attribute value (written
+// as a character reference) did not sign a literal one, which every reader
+// takes for a space (XML 1.0 §3.3.3), and the other way round: changing
+// one into the other breaks the digest, on both parser paths.
+func TestAttributeWhitespaceForgery(t *testing.T) {
+	p := testpki.MustLoad(t)
+	for _, fallback := range []string{"", "<![CDATA[x]]>"} {
+		for _, tc := range []struct{ signed, forged string }{
+			{`dosage="1 tablet&#10;x3 days"`, "dosage=\"1 tablet\nx3 days\""},
+			{`dosage="1 tablet&#10;x3 days"`, "dosage=\"1 tablet\r\nx3 days\""},
+			{`dosage="1 tablet&#13;x3 days"`, "dosage=\"1 tablet\rx3 days\""},
+			{`dosage="1 tablet&#9;x3 days"`, "dosage=\"1 tablet\tx3 days\""},
+			{"dosage=\"1 tablet\nx3 days\"", `dosage="1 tablet&#10;x3 days"`},
+			{"dosage=\"1 tablet\tx3 days\"", `dosage="1 tablet&#9;x3 days"`},
+		} {
+			doc := `<Document xmlns="urn:d"><PrescriptionData Id="target"><Drug ` + tc.signed + `>Drug A` + fallback + `</Drug></PrescriptionData>SIG</Document>`
+			c := xmlsecCase{AlgExcC14N, "", "#target", false}
+			signed, _ := xmlsecSign(t, doc, c, p.Doctor.Key)
+			forged := bytes.Replace(signed, []byte(tc.signed), []byte(tc.forged), 1)
+			if bytes.Equal(forged, signed) {
+				t.Fatal("the forgery changed nothing")
+			}
+			for _, data := range [][]byte{signed, forged} {
+				parsed, err := Parse(data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ref := Find(parsed.Root(), NSDSig, "Reference")[0]
+				sig := Find(parsed.Root(), NSDSig, "Signature")[0]
+				r, err := CheckReferenceTo(ref, parsed, Index(parsed), sig, nil, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if honest := bytes.Equal(data, signed); honest != r.Match {
+					t.Errorf("%q (signed %q, fallback %q): honest %v, digest matches %v", tc.forged, tc.signed, fallback, honest, r.Match)
+				}
+			}
 		}
 	}
 }

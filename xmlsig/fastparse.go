@@ -298,8 +298,11 @@ func (p *fastParser) startTag() bool {
 		}
 		p.pos += end + 2
 		for _, b := range e.Attr {
-			if b.Space == ap && b.Key == al {
-				return false // duplicate attribute
+			if b.Key == al && (b.Space == ap || b.Space != "" && ap != "" && b.Space != "xmlns" && ap != "xmlns") {
+				// A duplicate attribute, or two prefixed ones of the same
+				// local name (perhaps bound to the same namespace): Scan
+				// decides.
+				return false
 			}
 		}
 		e.CreateAttr(aq, val)
@@ -424,10 +427,11 @@ func (p *fastParser) comment() bool {
 
 func (p *fastParser) procInst() bool {
 	s := p.s
+	start := p.pos
 	p.pos += 2 // <?
 	target, _, _, ok := p.name()
-	if !ok || strings.IndexByte(target, ':') >= 0 {
-		return false
+	if !ok || strings.IndexByte(target, ':') >= 0 || target == "xml" && start != 0 {
+		return false // an XML declaration after anything: Scan refuses it
 	}
 	p.skipSpace()
 	end := strings.Index(s[p.pos:], "?>")
@@ -480,10 +484,12 @@ func plainDeclaration(inst string) bool {
 }
 
 // text decodes character data (quote < 0) or an attribute value (between
-// quotes, quote given) as encoding/xml does: the predefined entities and
-// character references replaced, CR LF and lone CR turned into LF; every
-// character must be an XML Char. The result is a substring of the
-// document when nothing had to be replaced.
+// quotes, quote given): the predefined entities and character references
+// replaced, CR LF and lone CR turned into LF (XML 1.0 §2.11) and, in an
+// attribute value, every literal tab, line feed or carriage return (a CR LF
+// pair counting as one) turned into a space (§3.3.3; a character reference
+// keeps its character); every character must be an XML Char. The result
+// is a substring of the document when nothing had to be replaced.
 func (p *fastParser) text(raw string, quote int) (string, bool) {
 	simple := true
 	for i := 0; i < len(raw); i++ {
@@ -494,6 +500,9 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 		case c < 0x20:
 			if c != '\t' && c != '\n' {
 				return "", false
+			}
+			if quote >= 0 {
+				simple = false // attribute-value normalisation below
 			}
 		case c >= utf8.RuneSelf:
 			r, size := utf8.DecodeRuneInString(raw[i:])
@@ -514,9 +523,24 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 		c := raw[i]
 		switch c {
 		case '\r':
-			b = append(b, '\n')
+			// Line-end normalisation (XML 1.0 §2.11): CR LF and a lone CR
+			// become LF; in an attribute value that LF becomes a space.
+			if quote >= 0 {
+				b = append(b, ' ')
+			} else {
+				b = append(b, '\n')
+			}
 			if i+1 < len(raw) && raw[i+1] == '\n' {
 				i++
+			}
+		case '\n', '\t':
+			// Attribute-value normalisation (XML 1.0 §3.3.3): a literal
+			// white space character in an attribute value is read as a
+			// space; only a character reference keeps a tab or line feed.
+			if quote >= 0 {
+				b = append(b, ' ')
+			} else {
+				b = append(b, c)
 			}
 		case '&':
 			end := strings.IndexByte(raw[i:], ';')

@@ -2,6 +2,7 @@ package xmlsig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -99,6 +100,8 @@ var fastParseCases = []string{
 	`<d xmlns="urn:d" xmlns:p="urn:p" p:a="1" b='2'><p:e xml:lang="ja">テキスト &amp; &lt;&gt;&apos;&quot; &#x41;&#65;&#x1F600;</p:e></d>`,
 	"<d a=\"x\r\ny\rz\tw\n\">a\r\nb\rc\r\r\n</d>",
 	`<d a="&#13;&#10;&#9;">&#13;` + "\n" + `</d>`,
+	"<d a=\"\t\n\r\n\r&#9;&#10;&#13;\" b='x\r\r\ny'>\t\n\r\n\r</d>",
+	"<d a=\"\t\n\r\n\r&#9;\"><![CDATA[\t\r\n]]></d>",
 	`<d><![CDATA[x<y]]></d>`,
 	`<d>]]></d>`,
 	`<d>]]&gt;</d>`,
@@ -106,6 +109,19 @@ var fastParseCases = []string{
 	`<d a="<"/>`,
 	`<d>&#0;</d>`,
 	`<d>&#xD800;</d>`,
+	`<d a="&#xDFFF;"/>`,
+	`<d a="&#55296;"><![CDATA[]]></d>`,
+	`<d><![CDATA[&#xD800;]]><!-- &#xD800; --><?pi &#xD800;?></d>`,
+	`<?xml version="1.0" encoding="UTF-8" encoding="ISO-8859-1"?><d/>`,
+	`<?xml version="1.0" encoding="UTF-8" encoding="UTF-8"?><d/>`,
+	`<!-- c --><?xml version="1.0"?><d/>`,
+	` <?xml version="1.0"?><d/>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"/>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"><![CDATA[]]></d>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:b" x:q="1" y:q="2"/>`,
+	`<d xmlns:x="urn:a" x:q="1" q="2"/>`,
+	`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
+	`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d>&#X41;</d>`,
 	`<d>&unknown;</d>`,
 	`<d>&amp</d>`,
@@ -223,4 +239,97 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastParse(t, data)
 	})
+}
+
+// Attribute-value normalisation (XML 1.0 §3.3.3) on both parser paths:
+// literal white space becomes a space, a CR LF pair one space, character
+// references keep their character; text keeps tabs and line feeds and
+// turns CR LF and a lone CR into LF.
+func TestAttributeValueNormalisation(t *testing.T) {
+	const attr = "a=\"1\ttab\nlf\r\ncrlf\rcr &#9;&#10;&#13;&#13;&#10;\" b='\r\n\r\n'"
+	wantA, wantB := "1 tab lf crlf cr \t\n\r\r\n", "  "
+	const text = "t\r\nx\ry\tz\n"
+	wantText := "t\nx\ny\tz\n"
+	for _, tc := range []struct {
+		name, doc string
+		fast      bool
+	}{
+		{"fast", "<d " + attr + ">" + text + "</d>", true},
+		{"cdata", "<d " + attr + ">" + text + "<![CDATA[]]></d>", false},
+		{"33 attributes", "<d " + attr + manyAttrs(fastMaxAttrs-1) + ">" + text + "</d>", false},
+		{"comment, PI and CDATA untouched", "<!-- a=\"\t\" --><?pi a=\"\t\"?><d " + attr + "><![CDATA[]]>" + text + "</d>", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, ok := fastParse([]byte(tc.doc)); ok != tc.fast {
+				t.Fatalf("fast path decided: %v, want %v", ok, tc.fast)
+			}
+			for _, parse := range []func([]byte) (*etree.Document, error){Parse, parseReference} {
+				doc, err := parse([]byte(tc.doc))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := doc.Root()
+				if got := r.SelectAttrValue("a", ""); got != wantA {
+					t.Errorf("a = %q, want %q", got, wantA)
+				}
+				if got := r.SelectAttrValue("b", ""); got != wantB {
+					t.Errorf("b = %q, want %q", got, wantB)
+				}
+				if got := r.Text(); !strings.Contains(got, wantText) {
+					t.Errorf("text = %q, want it to contain %q", got, wantText)
+				}
+			}
+			if tc.name == "comment, PI and CDATA untouched" {
+				doc, _ := parseReference([]byte(tc.doc))
+				var b strings.Builder
+				for _, tok := range doc.Child {
+					switch x := tok.(type) {
+					case *etree.Comment:
+						b.WriteString(x.Data)
+					case *etree.ProcInst:
+						b.WriteString(x.Inst)
+					}
+				}
+				if b.String() != " a=\"\t\" a=\"\t\"" {
+					t.Errorf("comment and PI became %q", b.String())
+				}
+			}
+		})
+	}
+}
+
+// Documents that are not well-formed (or not namespace-well-formed) are
+// refused on both parser paths as format errors.
+func TestParseRefusesNotWellFormed(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{`<d>&#xD800;</d>`, "not an XML character"},
+		{`<d a="&#xDFFF;"/>`, "not an XML character"},
+		{`<d a="&#55296;"><![CDATA[]]></d>`, "not an XML character"},
+		{`<d><![CDATA[]]>&#xDBFF;</d>`, "not an XML character"},
+		{`<?xml version="1.0" encoding="UTF-8" encoding="ISO-8859-1"?><d/>`, "twice"},
+		{`<?xml version="1.0" encoding="UTF-8" encoding="UTF-8"?><d/>`, "twice"},
+		{`<!-- c --><?xml version="1.0"?><d/>`, "not at the very start"},
+		{` <?xml version="1.0"?><d/>`, "not at the very start"},
+		{`<?pi?><?xml version="1.0"?><d/>`, "not at the very start"},
+		{`<d xmlns:x="urn:a" xmlns:y="urn:a" x:q="1" y:q="2"/>`, "same namespace"},
+		{`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"><![CDATA[]]></e></d>`, "same namespace"},
+	} {
+		for _, data := range [][]byte{[]byte(c.doc), []byte(strings.Replace(c.doc, "<d", "<d"+manyAttrs(fastMaxAttrs+1), 1))} {
+			_, err := Parse(data)
+			if err == nil || !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%q: %v, want a format error saying %q", data, err, c.want)
+			}
+		}
+	}
+	for _, ok := range []string{
+		`<d xmlns:x="urn:a" xmlns:y="urn:b" x:q="1" y:q="2"/>`,
+		`<d xmlns:x="urn:a" x:q="1" q="2"/>`,
+		`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1"/><f y:q="2" x:q="1"/></d>`,
+		`<d><![CDATA[&#xD800;]]><!-- &#xD800; --><?pi &#xD800;?></d>`,
+		`<?xml version="1.0" encoding="UTF-8"?><!-- c --><d/>`,
+	} {
+		if _, err := Parse([]byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
 }

@@ -84,7 +84,7 @@ func parseReference(data []byte) (*etree.Document, error) {
 	doc := etree.NewDocument()
 	doc.ReadSettings.Permissive = false
 	doc.ReadSettings.CharsetReader = refuseCharset
-	if err := doc.ReadFromBytes(data); err != nil {
+	if err := doc.ReadFromBytes(normaliseAttrSpace(data)); err != nil {
 		return nil, formatErr("%v", err)
 	}
 	if doc.Root() == nil {
@@ -117,6 +117,9 @@ func Scan(data []byte) error {
 	// records, per open element, the prefixes it declared.
 	declared := map[string]int{}
 	var scopes [][]string
+	// uris[p] is the stack of namespace names bound to prefix p.
+	uris := map[string][]string{}
+	first := true // no token read yet: only there may the XML declaration be
 	for {
 		tok, err := dec.RawToken()
 		if err == io.EOF {
@@ -162,16 +165,28 @@ func Scan(data []byte) error {
 				if a.Name.Space == "xmlns" {
 					declared[a.Name.Local]++
 					mine = append(mine, a.Name.Local)
+					uris[a.Name.Local] = append(uris[a.Name.Local], a.Value)
 				}
 			}
 			scopes = append(scopes, mine)
 			if err := checkPrefix(t.Name, declared, t.Name); err != nil {
 				return err
 			}
-			for _, a := range t.Attr {
-				if a.Name.Space != "xmlns" {
-					if err := checkPrefix(a.Name, declared, t.Name); err != nil {
-						return err
+			for i, a := range t.Attr {
+				if a.Name.Space == "xmlns" {
+					continue
+				}
+				if err := checkPrefix(a.Name, declared, t.Name); err != nil {
+					return err
+				}
+				// Namespaces in XML 1.0 §6.3: no two attributes with the
+				// same local name bound to the same namespace name.
+				if a.Name.Space == "" {
+					continue
+				}
+				for _, b := range t.Attr[:i] {
+					if b.Name.Space != "" && b.Name.Space != "xmlns" && b.Name.Local == a.Name.Local && nsURI(uris, b.Name.Space) == nsURI(uris, a.Name.Space) {
+						return formatErr("element %s has the attributes %s and %s of the same namespace and local name", qname(t.Name), qname(b.Name), qname(a.Name))
 					}
 				}
 			}
@@ -180,6 +195,7 @@ func Scan(data []byte) error {
 			if n := len(scopes); n > 0 {
 				for _, p := range scopes[n-1] {
 					declared[p]--
+					uris[p] = uris[p][:len(uris[p])-1]
 				}
 				scopes = scopes[:n-1]
 			}
@@ -191,11 +207,15 @@ func Scan(data []byte) error {
 			return formatErr("DTDs, entity declarations and other directives are not accepted")
 		case xml.ProcInst:
 			if t.Target == "xml" {
+				if !first || !bytes.HasPrefix(data, []byte("<?xml")) {
+					return formatErr("the XML declaration is not at the very start of the document")
+				}
 				if err := checkDeclaration(string(t.Inst)); err != nil {
 					return err
 				}
 			}
 		}
+		first = false
 		if nodes > budget {
 			return limitErr("more than %d elements, attributes and text nodes for a document of %d bytes (MaxNodes)", budget, len(data))
 		}
@@ -203,7 +223,45 @@ func Scan(data []byte) error {
 	if roots != 1 {
 		return formatErr("a document needs exactly one root element, found %d", roots)
 	}
-	return nil
+	return checkCharRefs(data)
+}
+
+// nsURI returns the namespace name prefix p is bound to in scope.
+func nsURI(uris map[string][]string, p string) string {
+	if p == "xml" {
+		return "http://www.w3.org/XML/1998/namespace"
+	}
+	if u := uris[p]; len(u) > 0 {
+		return u[len(u)-1]
+	}
+	return ""
+}
+
+// checkCharRefs refuses character references to anything that is not an
+// XML Char (&#xD800; … &#xDFFF; surrogates among them, which encoding/xml
+// would read as U+FFFD) in the text and attribute values of a document
+// encoding/xml accepted.
+func checkCharRefs(data []byte) error {
+	var err error
+	markupRegions(data, func(start, end int, _ bool) {
+		region := data[start:end]
+		for err == nil {
+			i := bytes.Index(region, []byte("&#"))
+			if i < 0 {
+				return
+			}
+			region = region[i:]
+			j := bytes.IndexByte(region, ';')
+			if j < 0 {
+				return // encoding/xml refused it already
+			}
+			if _, ok := entityValue(string(region[1:j])); !ok {
+				err = formatErr("the character reference %q is not an XML character", region[:j+1])
+			}
+			region = region[j+1:]
+		}
+	})
+	return err
 }
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
@@ -233,6 +291,29 @@ func checkEncoding(data []byte) error {
 // names of the XML recommendation and are refused too: a reader that
 // does not know them would not read the document as we do.
 func checkDeclaration(inst string) error {
+	// A pseudo-attribute given twice: readers disagree on which counts.
+	seen := map[string]bool{}
+	for rest := inst; ; {
+		rest = strings.TrimLeft(rest, " \t\r\n")
+		eq := strings.IndexByte(rest, '=')
+		if eq < 0 {
+			break
+		}
+		name := strings.TrimRight(rest[:eq], " \t\r\n")
+		if seen[name] {
+			return formatErr("the XML declaration gives %s twice: not well-formed", name)
+		}
+		seen[name] = true
+		rest = strings.TrimLeft(rest[eq+1:], " \t\r\n")
+		if rest == "" || rest[0] != '"' && rest[0] != '\'' {
+			break
+		}
+		end := strings.IndexByte(rest[1:], rest[0])
+		if end < 0 {
+			break
+		}
+		rest = rest[end+2:]
+	}
 	enc, ok := pseudoAttr(inst, "encoding")
 	if ok && !strings.EqualFold(enc, "UTF-8") {
 		return formatErr("the XML declaration names encoding %q: only UTF-8 documents are accepted (other readers would decode these bytes differently)", enc)
@@ -278,4 +359,97 @@ func qname(n xml.Name) string {
 		return n.Local
 	}
 	return n.Space + ":" + n.Local
+}
+
+// normaliseAttrSpace applies the white space part of attribute-value
+// normalisation (XML 1.0 §3.3.3) to the raw bytes of a document Scan
+// accepted: inside the quoted attribute values of start tags (and nowhere
+// else: not in text, comments, processing instructions or CDATA sections)
+// a CR LF pair, and each lone CR, LF or tab, becomes one space. encoding/xml
+// decodes a literal line feed and the reference &#10; to the same
+// character, so this must happen before it sees the value; references are
+// left alone and keep their character. data is returned unchanged (not
+// copied) when there is nothing to replace. The document must carry no
+// DTD (Scan refuses them).
+func normaliseAttrSpace(data []byte) []byte {
+	var out []byte
+	last := 0
+	markupRegions(data, func(start, end int, attr bool) {
+		if !attr {
+			return
+		}
+		for k := start; k < end; k++ {
+			c := data[k]
+			if c != '\r' && c != '\n' && c != '\t' {
+				continue
+			}
+			if out == nil {
+				out = make([]byte, 0, len(data))
+			}
+			out = append(out, data[last:k]...)
+			out = append(out, ' ')
+			if c == '\r' && k+1 < end && data[k+1] == '\n' {
+				k++
+			}
+			last = k + 1
+		}
+	})
+	if out == nil {
+		return data
+	}
+	return append(out, data[last:]...)
+}
+
+// markupRegions calls fn, in document order, with the byte ranges of the
+// character data outside markup (attr false) and of the attribute values
+// of start tags, without their quotes (attr true), of a document without
+// DTD: comments, processing instructions, CDATA sections and end tags are
+// skipped. Its result is meaningful only for documents encoding/xml
+// accepts.
+func markupRegions(data []byte, fn func(start, end int, attr bool)) {
+	skipTo := func(i int, end string) int {
+		k := bytes.Index(data[i:], []byte(end))
+		if k < 0 {
+			return len(data)
+		}
+		return i + k + len(end)
+	}
+	for i := 0; i < len(data); {
+		if data[i] != '<' {
+			k := bytes.IndexByte(data[i:], '<')
+			if k < 0 {
+				k = len(data) - i
+			}
+			fn(i, i+k, false)
+			i += k
+			continue
+		}
+		rest := data[i:]
+		switch {
+		case bytes.HasPrefix(rest, []byte("<!--")):
+			i = skipTo(i+4, "-->")
+		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+			i = skipTo(i+9, "]]>")
+		case bytes.HasPrefix(rest, []byte("<?")):
+			i = skipTo(i+2, "?>")
+		case bytes.HasPrefix(rest, []byte("<!")), bytes.HasPrefix(rest, []byte("</")):
+			i = skipTo(i+2, ">")
+		default: // a start tag
+			j := i + 1
+			for j < len(data) && data[j] != '>' {
+				q := data[j]
+				if q != '"' && q != '\'' {
+					j++
+					continue
+				}
+				end := bytes.IndexByte(data[j+1:], q)
+				if end < 0 {
+					end = len(data) - j - 1
+				}
+				fn(j+1, j+1+end, true)
+				j += end + 2
+			}
+			i = j + 1
+		}
+	}
 }

@@ -39,6 +39,14 @@ type Reference struct {
 	// covered only when it or an ancestor is listed here. Set to
 	// []{Target} when Target is set by the general transform path.
 	Covered []*etree.Element
+	// Partial is set when the transforms select only part of a document
+	// other than the signature's own (a detached XML file, XML decoded
+	// from base64): the rest of that data is not covered and may change
+	// without breaking the digest. Covers says what was covered and what
+	// was left out; LeftOut lists the paths (inside that data) of what was
+	// left out; Data is the transformed octets, never the file.
+	Partial bool
+	LeftOut []string
 	// Checked is false when a detached file was not given.
 	Checked bool
 	// Match is true when the digest matches.

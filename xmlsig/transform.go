@@ -379,6 +379,15 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 	var names []string
 	var coverage *nodeSet // the signature's own document as finally selected
 	var coverSel *selection
+	// other records the first selection of a parsed document other than
+	// the signature's own (a detached file, decoded data) that leaves part
+	// of that document out.
+	var other *partialSel
+	noteOther := func(ns *nodeSet, sel *selection) {
+		if !ns.own && other == nil && !sel.whole(ns.doc) {
+			other = &partialSel{ns: ns, sel: sel}
+		}
+	}
 	final := func(w io.Writer, alg, prefixes string) error {
 		sel, err := d.ns.resolve()
 		if err != nil {
@@ -387,6 +396,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 		if d.ns.own {
 			coverage, coverSel = d.ns, sel
 		}
+		noteOther(d.ns, sel)
 		return d.ns.canonicalize(w, sel, alg, prefixes)
 	}
 	h := r.Hash
@@ -460,7 +470,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 				if err := final(w, alg, prefixes); err != nil {
 					return nil, err
 				}
-				return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
+				return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel, other)
 			}
 			var buf bytes.Buffer
 			if err := final(io.MultiWriter(budgetWriter{c}, &buf), alg, prefixes); err != nil {
@@ -478,6 +488,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 				if d.ns.own {
 					coverage, coverSel = d.ns, sel
 				}
+				noteOther(d.ns, sel)
 				text = sel.text()
 			} else {
 				text = string(d.octets)
@@ -500,7 +511,7 @@ func (c *Checker) checkTransformed(ref, sig *etree.Element, r *Reference, uriAtt
 	} else if _, err := w.Write(d.octets); err != nil {
 		return nil, err
 	}
-	return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel)
+	return c.finishTransformed(r, sig, dg.Sum(nil), want, keep.Bytes(), names, coverage, coverSel, other)
 }
 
 func hasTransform(list []*etree.Element, alg string) bool {
@@ -524,7 +535,7 @@ func ownSig(ns *nodeSet, sig *etree.Element) *etree.Element {
 const maxCoversListed = 5
 
 // finishTransformed records the outcome and what the reference covers.
-func (c *Checker) finishTransformed(r *Reference, sig *etree.Element, sum, want, data []byte, names []string, ns *nodeSet, sel *selection) (*Reference, error) {
+func (c *Checker) finishTransformed(r *Reference, sig *etree.Element, sum, want, data []byte, names []string, ns *nodeSet, sel *selection, other *partialSel) (*Reference, error) {
 	r.Checked = true
 	r.Match = constantTimeEqual(sum, want)
 	if c.KeepData {
@@ -532,6 +543,39 @@ func (c *Checker) finishTransformed(r *Reference, sig *etree.Element, sum, want,
 	}
 	if len(names) > 0 {
 		r.Covers += " (transforms: " + strings.Join(names, ", ") + ")"
+	}
+	if other != nil {
+		// Part of a detached file (or of data decoded from a reference)
+		// is selected: say exactly what, as for the document's own
+		// elements, with paths inside that data.
+		what := "the file"
+		if strings.HasPrefix(r.URI, "#") || r.URI == "" {
+			what = "the data"
+		}
+		r.Partial = true
+		var covered, left []*etree.Element
+		for _, a := range other.sel.apexes {
+			covered = append(covered, frontier(a, other.sel.excluded[a])...)
+			left = append(left, other.sel.excluded[a]...)
+		}
+		var outside []string
+		if root := other.ns.doc.Root(); len(other.sel.apexes) == 0 || other.sel.apexes[0] != root {
+			outside = append(outside, "everything of "+Path(root)+" outside the elements covered")
+		}
+		if !other.sel.docLevel && hasOuterNodes(other.ns.doc) {
+			outside = append(outside, "the comments and processing instructions outside the root element")
+		}
+		r.Covers += " (only part of " + what + ": " + listPlainPaths("covering whole", covered)
+		for _, el := range left {
+			r.LeftOut = append(r.LeftOut, Path(el))
+		}
+		r.LeftOut = append(r.LeftOut, outside...)
+		var says []string
+		if len(left) > 0 {
+			says = append(says, listPlainPaths("", left))
+		}
+		says = append(says, outside...)
+		r.Covers += "; left out: " + strings.Join(says, ", ") + ")"
 	}
 	if ns == nil {
 		return r, nil
@@ -577,20 +621,47 @@ func (c *Checker) finishTransformed(r *Reference, sig *etree.Element, sum, want,
 // IsSignature reports whether el is a ds:Signature.
 func IsSignature(el *etree.Element) bool { return Is(el, NSDSig, "Signature") }
 
-func (c *Checker) listPaths(what string, els []*etree.Element) string {
+// partialSel is a selection of a document other than the signature's own
+// that leaves part of it out.
+type partialSel struct {
+	ns  *nodeSet
+	sel *selection
+}
+
+// whole reports whether sel is all of doc: the root element with nothing
+// left out, and the nodes outside it when there are any.
+func (sel *selection) whole(doc *etree.Document) bool {
+	root := doc.Root()
+	return len(sel.apexes) == 1 && sel.apexes[0] == root && len(sel.excluded[root]) == 0 &&
+		(sel.docLevel || !hasOuterNodes(doc))
+}
+
+// listPlainPaths is listPaths for elements of a document other than the
+// Checker's (their paths are not memoised).
+func listPlainPaths(what string, els []*etree.Element) string {
+	return listPathsWith(what, els, Path)
+}
+
+// listPathsWith names at most maxCoversListed of els by path, prefixed
+// with what and their number when what is given.
+func listPathsWith(what string, els []*etree.Element, path func(*etree.Element) string) string {
 	var parts []string
 	for i, el := range els {
 		if i == maxCoversListed {
 			parts = append(parts, fmt.Sprintf("and %d more", len(els)-i))
 			break
 		}
-		parts = append(parts, c.path(el))
+		parts = append(parts, path(el))
 	}
 	s := strings.Join(parts, ", ")
 	if what != "" {
 		s = fmt.Sprintf("%s %d element(s): %s", what, len(els), s)
 	}
 	return s
+}
+
+func (c *Checker) listPaths(what string, els []*etree.Element) string {
+	return listPathsWith(what, els, c.path)
 }
 
 // frontier returns the largest subtrees under apex that contain none of

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -16,7 +17,9 @@ import (
 // content of a CAdES signature, the canonical form of each covered XML
 // element) into dir, as signature-N-M.bin or .xml. Files are named by
 // position only: Ids in a signature are chosen by whoever made it and never
-// become file names. Detached files (the caller's own) are not copied.
+// become file names. Detached files (the caller's own) are not copied,
+// except that of a file the transforms select only in part the selected
+// part after the transforms (what was verified) is written, never the file.
 // Nothing is written for a signature that did not pass; an existing file
 // is never replaced, and no file is wider than the signature file sig it
 // comes from (permFrom). It returns the names written.
@@ -30,11 +33,11 @@ func extractSigned(dir, sig string, rep *verify.Report) ([]string, error) {
 			continue // not verified, or a counter-signature (it covers a signature value)
 		}
 		for j, d := range s.SignedData {
-			if !d.Checked || d.Data == nil || (d.Location == "" && d.URI != "") {
+			if !d.Checked || d.Data == nil || (d.Location == "" && d.URI != "" && !d.Partial) {
 				continue
 			}
 			ext := ".bin"
-			if d.Location != "" {
+			if d.Location != "" || d.Partial && bytes.HasPrefix(d.Data, []byte("<")) {
 				ext = ".xml"
 			}
 			name := filepath.Join(dir, fmt.Sprintf("signature-%d-%d%s", i+1, j+1, ext))

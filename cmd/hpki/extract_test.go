@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/verify"
 )
 
 // hpki verify --extract writes exactly what each passed signature was
@@ -69,4 +70,24 @@ func TestVerifyExtract(t *testing.T) {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
 	})
+}
+
+// A detached file is never copied out, except that of a file the
+// transforms select only in part, what was verified (the selected part
+// after the transforms) is written, never the file.
+func TestExtractPartialDetachedFile(t *testing.T) {
+	dir := t.TempDir()
+	sig := writeDoc(t, dir, "sig.xml", "<x/>")
+	rep := &verify.Report{Signatures: []verify.SignatureReport{{Indication: verify.TotalPassed, SignedData: []verify.SignedData{
+		{URI: "scan/page001.xml", Manifest: true, Partial: true, LeftOut: []string{"/Q{urn:p}page[1]/Q{urn:p}result[1]"}, Checked: true, Data: []byte(`<page xmlns="urn:p"><patient>Hanako</patient></page>`)},
+		{URI: "scan/image001.jpg", Manifest: true, Checked: true, Data: []byte("JPEG")},
+	}}}}
+	out := filepath.Join(dir, "x")
+	written, err := extractSigned(out, sig, rep)
+	if err != nil || len(written) != 1 || filepath.Base(written[0]) != "signature-1-1.xml" {
+		t.Fatalf("written %v, %v", written, err)
+	}
+	if got, _ := os.ReadFile(written[0]); string(got) != `<page xmlns="urn:p"><patient>Hanako</patient></page>` {
+		t.Fatalf("extracted %q", got)
+	}
 }
