@@ -72,6 +72,10 @@ type Record struct {
 	// reference of the signature file whose record comes before it. Such
 	// a record has no indication: it is an I/O matter, not a verdict.
 	Skipped string `json:"skipped,omitempty"`
+
+	// journaled is set while a record travels to Process's emitter when
+	// its verdict was already written to the journal.
+	journaled bool
 }
 
 // Options configure a run.
@@ -508,6 +512,7 @@ func handleData(ctx context.Context, v *verify.Verifier, dir folder, path string
 		if err := jr.add(key, !in.detachedRefs, path, data, recs[0]); err != nil {
 			recs[0].Error = strings.TrimPrefix(recs[0].Error+"; ", "; ") + "journal: " + err.Error()
 		}
+		recs[0].journaled = true
 	}
 	return recs
 }

@@ -268,6 +268,13 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	if vo.CacheBytes == 0 {
 		vo.CacheBytes = DefaultCacheBytes
 	}
+	if opts.Journal != nil && opts.Renew != nil && opts.Renew.DryRun {
+		return Summary{}, errors.New("archive: a dry run writes nothing: no journal with it")
+	}
+	jr := opts.Journal
+	if jr != nil {
+		jr.use(VerdictSettings(opts))
+	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil
 	var (
@@ -292,6 +299,14 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			delete(pending, next)
 			next++
 			for _, r := range rs {
+				if jr != nil && !r.journaled && !r.Resumed {
+					// PDF records, ERROR and SKIPPED entries: written
+					// for Report, never reused.
+					if err := jr.add(jr.key(r.Path, nil, "", nil), false, r.Path, nil, r); err != nil {
+						r.Error = strings.TrimPrefix(r.Error+"; ", "; ") + "journal: " + err.Error()
+					}
+				}
+				r.journaled = false
 				sum.Add(r, renewing)
 				if emit != nil {
 					emit(r)

@@ -22,7 +22,8 @@ import (
 // is validated with pades.Verify and renewed with pades.Extend (a further
 // DSS and document timestamp), written atomically over itself (in a
 // bucket, with the conditional put of folder.replace). PDF verdicts are
-// not journaled: a resumed run checks PDF records again.
+// journaled (Report counts them) but never reused: a resumed run checks
+// PDF records again.
 
 // pdfSignedMarker is what a PDF found by a walk must contain to be a record.
 const pdfSignedMarker = "/ByteRange"

@@ -79,8 +79,8 @@ SIGINT/SIGTERM (the output so far is complete and valid).`
 by --manifest) and extend to B-LTA, in place and atomically, each one that
 passes and is below B-LTA or whose renewal deadline (the expiry of its
 newest timestamp's TSA certificate) falls within --within. Records that do
-not pass are reported and left untouched. --dry-run writes nothing and says
-"would renew".
+not pass are reported and left untouched. --dry-run writes nothing (no
+journal either: --journal is refused with it) and says "would renew".
 
 A renewed record keeps its mode, owner and group; a read-only record (no
 write permission bit) is not replaced unless --force is given. In a bucket,
@@ -114,6 +114,9 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 			if renew {
 				if tsaURL == "" && !dryRun {
 					return usageError(errors.New("archive renew needs --tsa (or --dry-run)"))
+				}
+				if dryRun && af.journal != "" {
+					return usageError(errors.New("--dry-run writes nothing: no --journal with it"))
 				}
 				opts.Renew = &archive.RenewOptions{Within: within, DryRun: dryRun, Force: force}
 				if tsaURL != "" {

@@ -34,7 +34,7 @@ type archiveFlags struct {
 
 func (a *archiveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&a.journal, "journal", "", "append each verdict to FILE (durable every second) and skip the records it already holds: a rerun resumes")
+	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
 	fl.StringVar(&a.manifest, "manifest", "", "read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line")
 	fl.StringVar(&a.shard, "shard", "", "K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)")
 	fl.StringVar(&a.progress, "progress", "auto", "progress line on stderr: auto (on a terminal), always or never")
@@ -88,6 +88,9 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		}
 		opts.Journal = j
 		defer j.Close()
+		if n := j.Foreign(archive.VerdictSettings(opts)); n > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "hpki: journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused\n", af.journal, n)
+		}
 	}
 	w := newRecordWriter(cmd.OutOrStdout(), format)
 	if p := newProgress(cmd.ErrOrStderr(), af.progress); p != nil {
