@@ -105,7 +105,10 @@ type manifestSource struct {
 // Manifest is the source of the signature files named in r, one path a
 // line (empty lines and lines starting with # are ignored), in the order
 // of the lines. Relative paths are relative to the working directory. The
-// reader is read once, as the run goes.
+// reader is read once, as the run goes. The paths are taken as given (by
+// design: a local manifest may name any file the job can read, "..",
+// absolute paths included, like the PATH arguments); only a bucket
+// manifest is confined to its prefix (see OpenBucket).
 func Manifest(r io.Reader) Source { return &manifestSource{r: r} }
 
 func (s *manifestSource) Each(ctx context.Context, yield func(Entry) error) error {
