@@ -259,18 +259,20 @@ func looksSigned(path string) (bool, error) { return contains(path, xmldsigNS) }
 // isXMLName reports whether path names an XML file.
 func isXMLName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".xml") }
 
-// signedMarker is what an XML or PDF file found by a walk must contain to
-// be a record (a cheap look; the verifier decides).
-func signedMarker(path string) string {
-	if isPDFName(path) {
-		return pdfSignedMarker
+// looksSignedFile reports whether an XML or PDF file holds what makes it
+// a record: the XML-DSig namespace, or a PDF signature marker (see
+// pdfLooksSigned); a cheap look, the verifier decides.
+func looksSignedFile(path string) (bool, error) {
+	if !isPDFName(path) {
+		return contains(path, xmldsigNS)
 	}
-	return xmldsigNS
+	f, err := openBeside(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return pdfLooksSigned(f)
 }
-
-// looksSignedFile reports whether an XML or PDF file holds its signed
-// marker (see signedMarker).
-func looksSignedFile(path string) (bool, error) { return contains(path, signedMarker(path)) }
 
 // contains reports whether the file's text contains needle (read in
 // blocks, at most MaxSignatureFile bytes).
@@ -280,11 +282,7 @@ func contains(path, needle string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	limit := int64(MaxSignatureFile)
-	if isPDFName(path) {
-		limit = -1 // a PDF's signature is in its last revision, at the end
-	}
-	return readerContains(f, needle, limit)
+	return readerContains(f, needle, MaxSignatureFile)
 }
 
 // readerContains reports whether r's first limit bytes (all of r for a

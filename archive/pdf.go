@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/hpki-jp/hpki/internal/atomicfile"
@@ -14,7 +15,8 @@ import (
 )
 
 // PDF records: a .pdf file is a record when it carries a signature (its
-// text contains /ByteRange, looked for in blocks, over the whole file: the
+// text contains /ByteRange or a signature dictionary marker, see
+// pdfSigMarker, looked for in blocks, over the whole file: the
 // signatures of a PDF are in its later revisions, at the end; a PDF
 // without one is the content of a detached signature, or not signed, and
 // is not a record). On disk it is read through its file handle (never
@@ -25,8 +27,41 @@ import (
 // journaled (Report counts them) but never reused: a resumed run checks
 // PDF records again.
 
-// pdfSignedMarker is what a PDF found by a walk must contain to be a record.
-const pdfSignedMarker = "/ByteRange"
+// pdfSigMarker matches what makes a PDF found by a walk a record: a
+// /ByteRange key, a signature dictionary (/Type /Sig, /FT /Sig, any
+// whitespace between, none included) or a document timestamp
+// (/DocTimeStamp). A signed PDF whose /ByteRange was mangled is still a
+// record (and fails), never silently left out. The name /Sig must end
+// there (a delimiter or whitespace follows).
+var pdfSigMarker = regexp.MustCompile(`/ByteRange|/DocTimeStamp|/(?:Type|FT)[\x00\t\n\f\r ]{0,64}/Sig[\x00\t\n\f\r ()<>\[\]{}/%]`)
+
+// pdfMarkerSpan bounds a match of pdfSigMarker: the tail kept between
+// blocks.
+const pdfMarkerSpan = 96
+
+// pdfLooksSigned reports whether r (read whole, in blocks: a PDF's
+// signatures are in its last revisions, at the end) holds pdfSigMarker.
+func pdfLooksSigned(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10+pdfMarkerSpan+1)
+	keep := 0
+	for {
+		n, err := io.ReadFull(r, buf[keep:len(buf)-1])
+		end := keep + n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			// The end of the file ends a name too.
+			buf[end] = '\n'
+			return pdfSigMarker.Match(buf[:end+1]), nil
+		}
+		if err != nil {
+			return false, ioErrf("cannot be read: %v", unwrapPath(err))
+		}
+		if pdfSigMarker.Match(buf[:end]) {
+			return true, nil
+		}
+		keep = min(end, pdfMarkerSpan)
+		copy(buf, buf[end-keep:end])
+	}
+}
 
 func isPDFName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".pdf") }
 
@@ -68,7 +103,7 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 	}
 	defer src.close()
 	if found {
-		signed, err := readerContains(io.NewSectionReader(src.r, 0, src.size), pdfSignedMarker, -1)
+		signed, err := pdfLooksSigned(io.NewSectionReader(src.r, 0, src.size))
 		if err != nil {
 			return []Record{skipped(path, err)}
 		}
