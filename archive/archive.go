@@ -8,7 +8,13 @@
 // Security contract: a record is renewed only if it validates now (extend
 // refuses otherwise); the new file replaces the old one atomically, keeps
 // every signed byte and the file's mode, owner and group, and a read-only
-// record is replaced only with RenewOptions.Force. Detached content is
+// record is replaced only with RenewOptions.Force. On disk, just before
+// the rename, the record is read again and must still be the version read
+// (same size, modification time and SHA-256), else the renewal is refused
+// ("changed while renewing"); a writer storing a new version in the
+// instant between that check and the rename is still overwritten (a file
+// system has no conditional rename). In a bucket the write is a
+// conditional put; a file:// URL, which has none, is not renewed. Detached content is
 // looked up only beside the signature file, never outside its folder, and
 // is streamed whole (no size limit, no prefix). Only regular files are
 // read; symbolic links are followed only inside the signature's folder;
@@ -613,7 +619,7 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 		r.Error = refusedPrefix + ": " + err.Error()
 		return append([]Record{r}, more...), in
 	}
-	if err := dir.replace(filepath.Base(path), res.Signature, opts.Renew.Force); err != nil {
+	if err := dir.replace(filepath.Base(path), data, res.Signature, opts.Renew.Force); err != nil {
 		r.Error = refusedPrefix + ": " + err.Error()
 		return append([]Record{r}, more...), in
 	}

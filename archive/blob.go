@@ -216,7 +216,7 @@ func (f *bucketFolder) open(name string) (io.ReadCloser, error) {
 // that cannot write an object only if it is still the version read.
 var ErrNoConditionalWrite = errors.New("this store cannot write conditionally: a concurrent writer could be overwritten, the record is left as it is")
 
-func (f *bucketFolder) replace(name string, data []byte, _ bool) error {
+func (f *bucketFolder) replace(name string, _, data []byte, _ bool) error {
 	f.mu.Lock()
 	v, ok := f.versions[name]
 	f.mu.Unlock()

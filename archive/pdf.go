@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -79,6 +80,7 @@ func openPDF(dir folder, name string) (*pdfSource, error) {
 		if err != nil {
 			return nil, err
 		}
+		lf.remember(name, f)
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
@@ -137,11 +139,20 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 		return err
 	}
 	if lf, ok := dir.(*localFolder); ok {
-		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force})
+		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force,
+			BeforeReplace: func() error {
+				// The record must still be the version read (see
+				// localFolder.unchanged).
+				h := sha256.New()
+				if _, err := io.Copy(h, io.NewSectionReader(src.r, 0, src.size)); err != nil {
+					return ErrChangedWhileRenewing
+				}
+				return lf.unchanged(name, [32]byte(h.Sum(nil)))
+			}})
 	} else {
 		var buf bytes.Buffer
 		if err = extendTo(&buf); err == nil {
-			err = dir.replace(name, buf.Bytes(), opts.Renew.Force)
+			err = dir.replace(name, nil, buf.Bytes(), opts.Renew.Force)
 		}
 	}
 	if err != nil {

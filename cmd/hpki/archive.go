@@ -86,6 +86,11 @@ A renewed record keeps its mode, owner and group; a read-only record (no
 write permission bit) is not replaced unless --force is given. In a bucket,
 the new version is written only if the object is still the version that
 was read (a conditional put): a concurrent writer is never overwritten.
+On disk, the record is read again just before the new version is renamed
+over it and must be unchanged (size, modification time, SHA-256), else it
+is left as it is ("changed while renewing"); only a write in the instant
+between that check and the rename can still be lost. A file:// URL cannot
+write conditionally: its records are not renewed.
 
 Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 		x = `  hpki archive renew /srv/records --tsa https://tsa.example.jp/ --within 8760h --journal renew.journal
