@@ -74,7 +74,8 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(192 << 20))
 	}
-	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr())
+	w := newRecordWriter(cmd.OutOrStdout(), format)
+	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr(), w.abort)
 	defer stop()
 	src, closeSrc, err := archiveSource(ctx, cmd.InOrStdin(), args, af.manifest)
 	if err != nil {
@@ -92,7 +93,6 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 			fmt.Fprintf(cmd.ErrOrStderr(), "hpki: journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused\n", af.journal, n)
 		}
 	}
-	w := newRecordWriter(cmd.OutOrStdout(), format)
 	if p := newProgress(cmd.ErrOrStderr(), af.progress); p != nil {
 		opts.Progress = p.update
 		defer p.finish()
@@ -135,10 +135,12 @@ func summaryExit(sum archive.Summary) error {
 // archiveSignals returns a context cancelled by the first SIGINT or
 // SIGTERM (the run then stops taking records and finishes those in
 // flight) and a function telling which signal came. A second signal ends
-// the process at once (the journal stays valid: it is append-only, and a
-// line cut short is dropped when it is opened again). SIGINT is handled
-// even when the shell started the run in the background with it ignored.
-func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, func(), func() syscall.Signal) {
+// the process at once, after abort has ended the output (a JSON array is
+// closed: what was printed stays valid; abort is given at most
+// abortWait); the journal stays valid: it is append-only, and a line cut
+// short is dropped when it is opened again. SIGINT is handled even when
+// the shell started the run in the background with it ignored.
+func archiveSignals(parent context.Context, stderr io.Writer, abort func()) (context.Context, func(), func() syscall.Signal) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -158,7 +160,15 @@ func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, 
 		}
 		select {
 		case s := <-ch:
-			os.Exit(128 + int(s.(syscall.Signal)))
+			if abort != nil {
+				ended := make(chan struct{})
+				go func() { abort(); close(ended) }()
+				select {
+				case <-ended:
+				case <-time.After(abortWait):
+				}
+			}
+			archiveExit(128 + int(s.(syscall.Signal)))
 		case <-done:
 		}
 	}()
@@ -177,6 +187,16 @@ func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, 
 	}
 	return ctx, stop, which
 }
+
+// archiveExit ends the process on a second signal (a variable for tests).
+var archiveExit = osExit
+
+// osExit is os.Exit.
+var osExit = os.Exit
+
+// abortWait bounds how long a second signal waits for the output to be
+// ended (stdout may be a stalled pipe).
+const abortWait = 2 * time.Second
 
 // archiveSource opens what the run reads: the files and folders given, a
 // manifest, or a bucket URL.
@@ -227,12 +247,40 @@ func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest
 	return src, func() {}, nil
 }
 
-// recordWriter prints records as they come and the summary at the end.
+// recordWriter prints records as they come and the summary at the end;
+// abort ends the output early (a second signal). Safe for concurrent use.
 type recordWriter struct {
+	mu     sync.Mutex
 	w      io.Writer
 	format string
 	n      int
 	err    error
+	ended  bool
+}
+
+// abort ends the output of a run stopped at once: a JSON array is closed
+// (the records printed stay a valid document); jsonl and text lines are
+// whole already. Nothing is printed after it.
+func (rw *recordWriter) abort() {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.ended || rw.err != nil {
+		rw.ended = true
+		return
+	}
+	rw.ended = true
+	if rw.format == "json" {
+		rw.end()
+	}
+}
+
+// end writes the end of a JSON array.
+func (rw *recordWriter) end() {
+	end := "\n]\n"
+	if rw.n == 0 {
+		end = "[]\n"
+	}
+	_, rw.err = io.WriteString(rw.w, end)
 }
 
 func newRecordWriter(w io.Writer, format string) *recordWriter {
@@ -240,7 +288,9 @@ func newRecordWriter(w io.Writer, format string) *recordWriter {
 }
 
 func (rw *recordWriter) record(r archive.Record) {
-	if rw.err != nil {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.err != nil || rw.ended {
 		return
 	}
 	switch rw.format {
@@ -271,16 +321,15 @@ func (rw *recordWriter) record(r archive.Record) {
 // finish writes what ends the output: the summary line (text, jsonl) or
 // the end of the array (json).
 func (rw *recordWriter) finish(sum archive.Summary, renew bool) error {
-	if rw.err != nil {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.err != nil || rw.ended {
 		return rw.err
 	}
+	rw.ended = true
 	switch rw.format {
 	case "json":
-		end := "\n]\n"
-		if rw.n == 0 {
-			end = "[]\n"
-		}
-		_, rw.err = io.WriteString(rw.w, end)
+		rw.end()
 	case "jsonl":
 		b, err := marshalJSON(struct {
 			Summary archive.Summary `json:"summary"`
