@@ -136,8 +136,7 @@ func summaryExit(sum archive.Summary) error {
 // SIGTERM (the run then stops taking records and finishes those in
 // flight) and a function telling which signal came. A second signal ends
 // the process at once, after abort has ended the output (a JSON array is
-// closed: what was printed stays valid; abort is given at most
-// abortWait); the journal stays valid: it is append-only, and a line cut
+// closed: what was printed stays valid); the journal stays valid: it is append-only, and a line cut
 // short is dropped when it is opened again. SIGINT is handled even when
 // the shell started the run in the background with it ignored.
 func archiveSignals(parent context.Context, stderr io.Writer, abort func()) (context.Context, func(), func() syscall.Signal) {
@@ -161,12 +160,7 @@ func archiveSignals(parent context.Context, stderr io.Writer, abort func()) (con
 		select {
 		case s := <-ch:
 			if abort != nil {
-				ended := make(chan struct{})
-				go func() { abort(); close(ended) }()
-				select {
-				case <-ended:
-				case <-time.After(abortWait):
-				}
+				abort()
 			}
 			archiveExit(128 + int(s.(syscall.Signal)))
 		case <-done:
@@ -194,9 +188,9 @@ var archiveExit = osExit
 // osExit is os.Exit.
 var osExit = os.Exit
 
-// abortWait bounds how long a second signal waits for the output to be
-// ended (stdout may be a stalled pipe).
-const abortWait = 2 * time.Second
+// abortWait bounds how long a second signal waits for the record being
+// printed (stdout may be a stalled pipe) before it ends the output.
+const abortWait = 5 * time.Second
 
 // archiveSource opens what the run reads: the files and folders given, a
 // manifest, or a bucket URL.
@@ -262,7 +256,15 @@ type recordWriter struct {
 // (the records printed stay a valid document); jsonl and text lines are
 // whole already. Nothing is printed after it.
 func (rw *recordWriter) abort() {
-	rw.mu.Lock()
+	// The record being printed is finished first, unless stdout is
+	// stalled for abortWait (then nothing more is printed). The wait is
+	// done here, in the caller, so that a busy machine cannot make it
+	// give up early.
+	for start := time.Now(); !rw.mu.TryLock(); time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > abortWait {
+			return
+		}
+	}
 	defer rw.mu.Unlock()
 	if rw.ended || rw.err != nil {
 		rw.ended = true
