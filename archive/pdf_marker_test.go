@@ -48,3 +48,22 @@ func TestPDFLooksSigned(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPDFLooksSigned: the block-wise look for a signature marker agrees
+// with a look at the whole text, wherever the blocks are cut.
+func FuzzPDFLooksSigned(f *testing.F) {
+	f.Add([]byte("<</Type /Sig>>"), 0)
+	f.Add([]byte("<</FT\n/Sig"), 100)
+	f.Add([]byte("/ByteRange"), 65530)
+	f.Fuzz(func(t *testing.T, text []byte, pad int) {
+		if pad < 0 || pad > 200<<10 || len(text) > 1<<10 {
+			return
+		}
+		data := append(bytes.Repeat([]byte{' '}, pad), text...)
+		got, err := pdfLooksSigned(bytes.NewReader(data))
+		want := pdfSigMarker.Match(append(bytes.Clone(data), '\n'))
+		if err != nil || got != want {
+			t.Fatalf("pad %d %q: %v %v, want %v", pad, text, got, err, want)
+		}
+	})
+}
