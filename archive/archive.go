@@ -8,7 +8,13 @@
 // Security contract: a record is renewed only if it validates now (extend
 // refuses otherwise); the new file replaces the old one atomically, keeps
 // every signed byte and the file's mode, owner and group, and a read-only
-// record is replaced only with RenewOptions.Force. Detached content is
+// record is replaced only with RenewOptions.Force. On disk, just before
+// the rename, the record is read again and must still be the version read
+// (same size, modification time and SHA-256), else the renewal is refused
+// ("changed while renewing"); a writer storing a new version in the
+// instant between that check and the rename is still overwritten (a file
+// system has no conditional rename). In a bucket the write is a
+// conditional put; a file:// URL, which has none, is not renewed. Detached content is
 // looked up only beside the signature file, never outside its folder, and
 // is streamed whole (no size limit, no prefix). Only regular files are
 // read; symbolic links are followed only inside the signature's folder;
@@ -72,6 +78,10 @@ type Record struct {
 	// reference of the signature file whose record comes before it. Such
 	// a record has no indication: it is an I/O matter, not a verdict.
 	Skipped string `json:"skipped,omitempty"`
+
+	// journaled is set while a record travels to Process's emitter when
+	// its verdict was already written to the journal.
+	journaled bool
 }
 
 // Options configure a run.
@@ -255,18 +265,20 @@ func looksSigned(path string) (bool, error) { return contains(path, xmldsigNS) }
 // isXMLName reports whether path names an XML file.
 func isXMLName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".xml") }
 
-// signedMarker is what an XML or PDF file found by a walk must contain to
-// be a record (a cheap look; the verifier decides).
-func signedMarker(path string) string {
-	if isPDFName(path) {
-		return pdfSignedMarker
+// looksSignedFile reports whether an XML or PDF file holds what makes it
+// a record: the XML-DSig namespace, or a PDF signature marker (see
+// pdfLooksSigned); a cheap look, the verifier decides.
+func looksSignedFile(path string) (bool, error) {
+	if !isPDFName(path) {
+		return contains(path, xmldsigNS)
 	}
-	return xmldsigNS
+	f, err := openBeside(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return pdfLooksSigned(f)
 }
-
-// looksSignedFile reports whether an XML or PDF file holds its signed
-// marker (see signedMarker).
-func looksSignedFile(path string) (bool, error) { return contains(path, signedMarker(path)) }
 
 // contains reports whether the file's text contains needle (read in
 // blocks, at most MaxSignatureFile bytes).
@@ -276,11 +288,7 @@ func contains(path, needle string) (bool, error) {
 		return false, err
 	}
 	defer f.Close()
-	limit := int64(MaxSignatureFile)
-	if isPDFName(path) {
-		limit = -1 // a PDF's signature is in its last revision, at the end
-	}
-	return readerContains(f, needle, limit)
+	return readerContains(f, needle, MaxSignatureFile)
 }
 
 // readerContains reports whether r's first limit bytes (all of r for a
@@ -508,6 +516,7 @@ func handleData(ctx context.Context, v *verify.Verifier, dir folder, path string
 		if err := jr.add(key, !in.detachedRefs, path, data, recs[0]); err != nil {
 			recs[0].Error = strings.TrimPrefix(recs[0].Error+"; ", "; ") + "journal: " + err.Error()
 		}
+		recs[0].journaled = true
 	}
 	return recs
 }
@@ -610,7 +619,7 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 		r.Error = refusedPrefix + ": " + err.Error()
 		return append([]Record{r}, more...), in
 	}
-	if err := dir.replace(filepath.Base(path), res.Signature, opts.Renew.Force); err != nil {
+	if err := dir.replace(filepath.Base(path), data, res.Signature, opts.Renew.Force); err != nil {
 		r.Error = refusedPrefix + ": " + err.Error()
 		return append([]Record{r}, more...), in
 	}

@@ -58,6 +58,9 @@ type bucketSource struct {
 // OpenBucket opens the source of the records of a bucket URL: every
 // signature object under the URL's path (listed in key order, as the run
 // goes), or, with a manifest, the keys it names (relative to that path).
+// A manifest key (or a listed key) that could name an object outside the
+// prefix — a "..", "." or empty segment, a leading "/", a backslash, a
+// control character — is refused: a SKIPPED record, nothing read.
 // The function returned closes the bucket.
 func OpenBucket(ctx context.Context, rawURL string, manifest io.Reader) (Source, func(), error) {
 	u, err := url.Parse(rawURL)
@@ -104,7 +107,11 @@ func redact(u *url.URL) string {
 func (s *bucketSource) Each(ctx context.Context, yield func(Entry) error) error {
 	if s.manifest != nil {
 		return eachLine(s.manifest, func(name string) error {
-			key := s.prefix + strings.TrimPrefix(name, "/")
+			key := s.prefix + name
+			if why := badKey(name); why != "" {
+				r := skipped(key, skipf("manifest key %s: refused (it must stay under the bucket URL's prefix)", why))
+				return yield(Entry{Name: key, Key: name, Skip: &r})
+			}
 			return yield(Entry{Name: key, Key: name, Given: true})
 		})
 	}
@@ -120,7 +127,15 @@ func (s *bucketSource) Each(ctx context.Context, yield func(Entry) error) error 
 		if obj.IsDir || !signatureExt(obj.Key) {
 			continue
 		}
-		if err := yield(Entry{Name: obj.Key, Key: strings.TrimPrefix(obj.Key, s.prefix)}); err != nil {
+		rel := strings.TrimPrefix(obj.Key, s.prefix)
+		if why := badKey(rel); why != "" {
+			r := skipped(obj.Key, skipf("object key %s: not read (a store over a folder could resolve it elsewhere)", why))
+			if err := yield(Entry{Name: obj.Key, Key: rel, Skip: &r}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := yield(Entry{Name: obj.Key, Key: rel}); err != nil {
 			return err
 		}
 	}
@@ -201,7 +216,7 @@ func (f *bucketFolder) open(name string) (io.ReadCloser, error) {
 // that cannot write an object only if it is still the version read.
 var ErrNoConditionalWrite = errors.New("this store cannot write conditionally: a concurrent writer could be overwritten, the record is left as it is")
 
-func (f *bucketFolder) replace(name string, data []byte, _ bool) error {
+func (f *bucketFolder) replace(name string, _, data []byte, _ bool) error {
 	f.mu.Lock()
 	v, ok := f.versions[name]
 	f.mu.Unlock()
@@ -249,4 +264,34 @@ func (f *bucketFolder) replace(name string, data []byte, _ bool) error {
 		return ErrNoConditionalWrite
 	}
 	return nil
+}
+
+// badKey says why a key relative to the bucket URL's prefix (a manifest
+// line, a listed key) is refused, or "" when it is taken: it must be
+// "/"-separated names, none empty, "." or "..", with no leading "/", no
+// backslash and no control character, so that it names an object under
+// the prefix in every store (a gateway over a folder resolves "..").
+func badKey(key string) string {
+	switch {
+	case key == "":
+		return "is empty"
+	case strings.HasPrefix(key, "/"):
+		return "starts with /"
+	case strings.Contains(key, `\`):
+		return "holds a backslash"
+	}
+	for _, c := range key {
+		if c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) {
+			return "holds a control character"
+		}
+	}
+	for _, seg := range strings.Split(key, "/") {
+		switch seg {
+		case "":
+			return "has an empty segment"
+		case ".", "..":
+			return "has a \"" + seg + "\" segment"
+		}
+	}
+	return ""
 }

@@ -149,7 +149,7 @@ func TestBucketVerifyAndRenew(t *testing.T) {
 	io.ReadAll(rc)
 	rc.Close()
 	upload(t, url, map[string][]byte{"2026/0/r0.txt.p7s": []byte("written by someone else")})
-	err = dir.replace("r0.txt.p7s", []byte("renewal"), false)
+	err = dir.replace("r0.txt.p7s", nil, []byte("renewal"), false)
 	if err == nil || !strings.Contains(err.Error(), "changed since it was read") {
 		t.Fatalf("conditional put over a concurrent write: %v", err)
 	}

@@ -105,7 +105,10 @@ type manifestSource struct {
 // Manifest is the source of the signature files named in r, one path a
 // line (empty lines and lines starting with # are ignored), in the order
 // of the lines. Relative paths are relative to the working directory. The
-// reader is read once, as the run goes.
+// reader is read once, as the run goes. The paths are taken as given (by
+// design: a local manifest may name any file the job can read, "..",
+// absolute paths included, like the PATH arguments); only a bucket
+// manifest is confined to its prefix (see OpenBucket).
 func Manifest(r io.Reader) Source { return &manifestSource{r: r} }
 
 func (s *manifestSource) Each(ctx context.Context, yield func(Entry) error) error {
@@ -268,6 +271,13 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	if vo.CacheBytes == 0 {
 		vo.CacheBytes = DefaultCacheBytes
 	}
+	if opts.Journal != nil && opts.Renew != nil && opts.Renew.DryRun {
+		return Summary{}, errors.New("archive: a dry run writes nothing: no journal with it")
+	}
+	jr := opts.Journal
+	if jr != nil {
+		jr.use(VerdictSettings(opts))
+	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil
 	var (
@@ -292,6 +302,14 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			delete(pending, next)
 			next++
 			for _, r := range rs {
+				if jr != nil && !r.journaled && !r.Resumed {
+					// PDF records, ERROR and SKIPPED entries: written
+					// for Report, never reused.
+					if err := jr.add(jr.key(r.Path, nil, "", nil), false, r.Path, nil, r); err != nil {
+						r.Error = strings.TrimPrefix(r.Error+"; ", "; ") + "journal: " + err.Error()
+					}
+				}
+				r.journaled = false
 				sum.Add(r, renewing)
 				if emit != nil {
 					emit(r)

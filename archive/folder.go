@@ -1,11 +1,15 @@
 package archive
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/hpki-jp/hpki/internal/atomicfile"
 )
@@ -18,20 +22,34 @@ import (
 type folder interface {
 	// open opens name (a plain name in the folder) for reading.
 	open(name string) (io.ReadCloser, error)
-	// replace writes data as name in place of the version that was read,
-	// never half-written, never over a version written by someone else
-	// since (when the store can tell).
-	replace(name string, data []byte, force bool) error
+	// replace writes data as name in place of the version that was read
+	// (old: its bytes), never half-written, never over a version written
+	// by someone else since (when the store can tell).
+	replace(name string, old, data []byte, force bool) error
 	// join returns the full name of name in the folder.
 	join(name string) string
 	close()
 }
 
 // localFolder is a directory on disk, read under the rules of open.go.
+// It remembers the size and modification time of each file it opened, for
+// replace.
 type localFolder struct {
-	root *os.Root
-	dir  string
+	root   *os.Root
+	dir    string
+	mu     sync.Mutex
+	opened map[string]fileState
 }
+
+// fileState is what was seen of a file when it was opened.
+type fileState struct {
+	size  int64
+	mtime time.Time
+}
+
+// ErrChangedWhileRenewing is returned when a record on disk is no longer
+// the version that was read when its renewal is about to replace it.
+var ErrChangedWhileRenewing = errors.New("changed while renewing (a concurrent writer): left as it is")
 
 func openLocalFolder(dir string) (*localFolder, error) {
 	root, err := os.OpenRoot(dir)
@@ -46,11 +64,57 @@ func (l *localFolder) open(name string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, err
 	}
+	l.remember(name, f)
 	return f, nil
 }
 
-func (l *localFolder) replace(name string, data []byte, force bool) error {
-	return atomicfile.WriteFile(l.join(name), data, atomicfile.Options{Overwrite: true, ReplaceReadOnly: force})
+// remember notes the size and modification time of name, opened as f.
+func (l *localFolder) remember(name string, f *os.File) {
+	st, err := f.Stat()
+	if err != nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.opened == nil {
+		l.opened = map[string]fileState{}
+	}
+	l.opened[name] = fileState{size: st.Size(), mtime: st.ModTime()}
+}
+
+func (l *localFolder) replace(name string, old, data []byte, force bool) error {
+	sum := sha256.Sum256(old)
+	return atomicfile.WriteFile(l.join(name), data, atomicfile.Options{Overwrite: true, ReplaceReadOnly: force,
+		BeforeReplace: func() error { return l.unchanged(name, sum) }})
+}
+
+// unchanged checks, just before a renewal replaces name, that the file is
+// still the version that was read: same size and modification time as
+// when it was opened, and same SHA-256 (sum) now, read again. What is
+// left is the window between this check and the rename (a writer storing
+// a new version in that instant is overwritten): a local file system has
+// no conditional rename.
+func (l *localFolder) unchanged(name string, sum [32]byte) error {
+	l.mu.Lock()
+	was, ok := l.opened[name]
+	l.mu.Unlock()
+	if !ok {
+		return errors.New("the version read is unknown")
+	}
+	f, err := openRegular(l.root, name)
+	if err != nil {
+		return ErrChangedWhileRenewing
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() != was.size || !st.ModTime().Equal(was.mtime) {
+		return ErrChangedWhileRenewing
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil || !bytes.Equal(h.Sum(nil), sum[:]) {
+		return ErrChangedWhileRenewing
+	}
+	return nil
 }
 
 func (l *localFolder) join(name string) string { return filepath.Join(l.dir, name) }

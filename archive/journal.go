@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/hpki-jp/hpki/trust"
 )
 
 // Journal is the record of a run, kept so that a run started again after a
@@ -22,12 +24,22 @@ import (
 // goes and made durable (fsync) at least every second, and at Close. A
 // line cut short by a crash is dropped when the journal is opened again.
 //
+// Every record of a run is written to the journal, so that Report over
+// the journals gives the run's summary: verdicts of CAdES and XAdES
+// records (reused on resume), and PDF records, ERROR and SKIPPED entries
+// (written for Report, never reused: checked again on resume).
+//
 // Security contract: a journal is trusted as the run's own output is (a
-// verdict in it is not checked again); keep it where the records' owner
-// keeps reports. A verdict is reused only for a file with the same name,
-// size and content (SHA-256) as the one checked; a file changed since is
-// checked again. A journal belongs to one campaign: start a new file for a
-// new one (a verdict is as of the time it was made).
+// verdict in it is not checked again, and its lines carry no integrity
+// protection): whoever can write the journal can make a resumed run reuse
+// any verdict, so keep it where the records' owner keeps reports, writable
+// only by the job. A verdict is reused only for a file with the same name,
+// size and content (SHA-256) as the one checked, and only under the same
+// validation settings (VerdictSettings: trust anchors, TSA anchors, time,
+// offline, role, revocation age, verify or renew); a file changed since,
+// or a run with other settings, checks it again. A journal belongs to one
+// campaign: start a new file for a new one (a verdict is as of the time it
+// was made). A dry run writes no journal.
 //
 // Memory: the journal keeps, per verdict, a key and the offset of its line
 // (about 100 bytes), never the records themselves.
@@ -43,6 +55,11 @@ type Journal struct {
 	done  chan struct{}
 	once  sync.Once
 	cerr  error
+	// fp is the fingerprint of the validation settings of the run using
+	// the journal (see VerdictSettings); fps counts the reusable lines
+	// of each fingerprint read at open.
+	fp  string
+	fps map[string]int
 }
 
 type journalKey [32]byte
@@ -57,11 +74,14 @@ type journalLine struct {
 	Key string `json:"key"`
 	// Final is false for a verdict that is never reused (it read
 	// detached XAdES references, which the key does not cover).
-	Final  bool   `json:"final"`
-	Path   string `json:"path"`
-	Size   int    `json:"size"`
-	SHA256 string `json:"sha256"`
-	Record Record `json:"record"`
+	Final bool `json:"final"`
+	// Settings is the fingerprint of the validation settings the
+	// verdict was made under (VerdictSettings); it is part of the key.
+	Settings string `json:"settings,omitempty"`
+	Path     string `json:"path"`
+	Size     int    `json:"size"`
+	SHA256   string `json:"sha256"`
+	Record   Record `json:"record"`
 }
 
 // SyncEvery is how often a journal is made durable while it is written.
@@ -74,7 +94,7 @@ func OpenJournal(path string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	j := &Journal{f: f, path: path, at: map[journalKey]lineRef{}, stop: make(chan struct{}), done: make(chan struct{})}
+	j := &Journal{f: f, path: path, at: map[journalKey]lineRef{}, fps: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := j.load(); err != nil {
 		f.Close()
 		return nil, err
@@ -100,6 +120,7 @@ func (j *Journal) load() error {
 		if json.Unmarshal(line, &jl) == nil && jl.Final {
 			if k, err := hex.DecodeString(jl.Key); err == nil && len(k) == 32 {
 				j.at[journalKey(k)] = lineRef{off: off, n: int32(len(line))}
+				j.fps[jl.Settings]++
 			}
 		}
 		off += int64(len(line))
@@ -111,13 +132,44 @@ func (j *Journal) load() error {
 	return nil
 }
 
-// key is the journal key of a record: the name, size and SHA-256 of its
-// signature file, and the name and SHA-256 of its detached content (none:
-// empty).
+// use binds the journal to the validation settings of a run (see
+// VerdictSettings): only verdicts made under the same settings are
+// reused.
+func (j *Journal) use(settings string) {
+	j.mu.Lock()
+	j.fp = settings
+	j.mu.Unlock()
+}
+
+// Foreign returns the number of reusable verdicts in the journal made
+// under validation settings other than settings (see VerdictSettings):
+// a run with those settings does not reuse them.
+func (j *Journal) Foreign(settings string) int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := 0
+	for fp, c := range j.fps {
+		if fp != settings {
+			n += c
+		}
+	}
+	return n
+}
+
+func (j *Journal) settings() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.fp
+}
+
+// key is the journal key of a record: the validation settings of the run,
+// the name, size and SHA-256 of its signature file, and the name and
+// SHA-256 of its detached content (none: empty).
 func (j *Journal) key(name string, data []byte, contentName string, contentSum []byte) journalKey {
 	sum := sha256.Sum256(data)
 	h := sha256.New()
-	fmt.Fprintf(h, "hpki-archive-journal-v1\x00%d:%s\x00%d\x00", len(name), name, len(data))
+	fp := j.settings()
+	fmt.Fprintf(h, "hpki-archive-journal-v2\x00%d:%s\x00%d:%s\x00%d\x00", len(fp), fp, len(name), name, len(data))
 	h.Write(sum[:])
 	fmt.Fprintf(h, "\x00%d:%s\x00%x", len(contentName), contentName, contentSum)
 	return journalKey(h.Sum(nil))
@@ -136,7 +188,7 @@ func (j *Journal) lookup(key journalKey) (Record, bool) {
 		return Record{}, false
 	}
 	var jl journalLine
-	if err := json.Unmarshal(buf, &jl); err != nil || jl.Key != hex.EncodeToString(key[:]) {
+	if err := json.Unmarshal(buf, &jl); err != nil || jl.Key != hex.EncodeToString(key[:]) || jl.Settings != j.settings() {
 		return Record{}, false
 	}
 	return jl.Record, true
@@ -146,7 +198,7 @@ func (j *Journal) lookup(key journalKey) (Record, bool) {
 func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Record) error {
 	sum := sha256.Sum256(data)
 	r.Resumed = false
-	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
+	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Settings: j.settings(), Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
 	if err != nil {
 		return err
 	}
@@ -162,6 +214,7 @@ func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Re
 	}
 	if final {
 		j.at[key] = lineRef{off: j.end, n: int32(len(line))}
+		j.fps[j.fp]++
 	}
 	j.end += int64(len(line))
 	j.dirty = true
@@ -267,4 +320,43 @@ func Report(journals ...io.Reader) (Summary, error) {
 		sum.Add(r, true)
 	}
 	return sum, nil
+}
+
+// VerdictSettings is the fingerprint of the options of a run that affect
+// its verdicts: the trust anchors and TSA anchors (by certificate hash),
+// the validation time (--at), offline mode and the revocation data given,
+// the maximum revocation age, the role required, the references required
+// covered, and whether the run verifies or renews (and how). A journal
+// verdict is reused only by a run with the same fingerprint.
+func VerdictSettings(opts Options) string {
+	h := sha256.New()
+	store := func(name string, s *trust.Store) {
+		if s == nil {
+			fmt.Fprintf(h, "%s:default\x00", name)
+			return
+		}
+		fp := s.Fingerprint()
+		fmt.Fprintf(h, "%s:%x\x00", name, fp)
+	}
+	vo := opts.Verify
+	fmt.Fprintf(h, "hpki-archive-settings-v1\x00")
+	store("trust", vo.Trust)
+	store("tsa-trust", vo.TSATrust)
+	at := "now"
+	if !vo.At.IsZero() {
+		at = vo.At.UTC().Format(time.RFC3339Nano)
+	}
+	fmt.Fprintf(h, "at:%s\x00offline:%t\x00max-age:%d\x00role:%q\x00covered:%q\x00", at, vo.Offline, vo.MaxRevocationAge, fmt.Sprintf("%+v", vo.RequireRole), vo.RequireCovered)
+	for _, b := range vo.CRLs {
+		fmt.Fprintf(h, "crl:%x\x00", sha256.Sum256(b))
+	}
+	for _, b := range vo.OCSPResponses {
+		fmt.Fprintf(h, "ocsp:%x\x00", sha256.Sum256(b))
+	}
+	if r := opts.Renew; r != nil {
+		fmt.Fprintf(h, "command:renew\x00within:%d\x00dry-run:%t\x00force:%t\x00", r.Within, r.DryRun, r.Force)
+	} else {
+		fmt.Fprintf(h, "command:verify\x00")
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }

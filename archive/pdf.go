@@ -3,8 +3,10 @@ package archive
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"io"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/hpki-jp/hpki/internal/atomicfile"
@@ -14,7 +16,8 @@ import (
 )
 
 // PDF records: a .pdf file is a record when it carries a signature (its
-// text contains /ByteRange, looked for in blocks, over the whole file: the
+// text contains /ByteRange or a signature dictionary marker, see
+// pdfSigMarker, looked for in blocks, over the whole file: the
 // signatures of a PDF are in its later revisions, at the end; a PDF
 // without one is the content of a detached signature, or not signed, and
 // is not a record). On disk it is read through its file handle (never
@@ -22,10 +25,44 @@ import (
 // is validated with pades.Verify and renewed with pades.Extend (a further
 // DSS and document timestamp), written atomically over itself (in a
 // bucket, with the conditional put of folder.replace). PDF verdicts are
-// not journaled: a resumed run checks PDF records again.
+// journaled (Report counts them) but never reused: a resumed run checks
+// PDF records again.
 
-// pdfSignedMarker is what a PDF found by a walk must contain to be a record.
-const pdfSignedMarker = "/ByteRange"
+// pdfSigMarker matches what makes a PDF found by a walk a record: a
+// /ByteRange key, a signature dictionary (/Type /Sig, /FT /Sig, any
+// whitespace between, none included) or a document timestamp
+// (/DocTimeStamp). A signed PDF whose /ByteRange was mangled is still a
+// record (and fails), never silently left out. The name /Sig must end
+// there (a delimiter or whitespace follows).
+var pdfSigMarker = regexp.MustCompile(`/ByteRange|/DocTimeStamp|/(?:Type|FT)[\x00\t\n\f\r ]{0,64}/Sig[\x00\t\n\f\r ()<>\[\]{}/%]`)
+
+// pdfMarkerSpan bounds a match of pdfSigMarker: the tail kept between
+// blocks.
+const pdfMarkerSpan = 96
+
+// pdfLooksSigned reports whether r (read whole, in blocks: a PDF's
+// signatures are in its last revisions, at the end) holds pdfSigMarker.
+func pdfLooksSigned(r io.Reader) (bool, error) {
+	buf := make([]byte, 64<<10+pdfMarkerSpan+1)
+	keep := 0
+	for {
+		n, err := io.ReadFull(r, buf[keep:len(buf)-1])
+		end := keep + n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			// The end of the file ends a name too.
+			buf[end] = '\n'
+			return pdfSigMarker.Match(buf[:end+1]), nil
+		}
+		if err != nil {
+			return false, ioErrf("cannot be read: %v", unwrapPath(err))
+		}
+		if pdfSigMarker.Match(buf[:end]) {
+			return true, nil
+		}
+		keep = min(end, pdfMarkerSpan)
+		copy(buf, buf[end-keep:end])
+	}
+}
 
 func isPDFName(path string) bool { return strings.EqualFold(filepath.Ext(path), ".pdf") }
 
@@ -43,6 +80,7 @@ func openPDF(dir folder, name string) (*pdfSource, error) {
 		if err != nil {
 			return nil, err
 		}
+		lf.remember(name, f)
 		st, err := f.Stat()
 		if err != nil {
 			f.Close()
@@ -67,7 +105,7 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 	}
 	defer src.close()
 	if found {
-		signed, err := readerContains(io.NewSectionReader(src.r, 0, src.size), pdfSignedMarker, -1)
+		signed, err := pdfLooksSigned(io.NewSectionReader(src.r, 0, src.size))
 		if err != nil {
 			return []Record{skipped(path, err)}
 		}
@@ -101,11 +139,20 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 		return err
 	}
 	if lf, ok := dir.(*localFolder); ok {
-		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force})
+		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force,
+			BeforeReplace: func() error {
+				// The record must still be the version read (see
+				// localFolder.unchanged).
+				h := sha256.New()
+				if _, err := io.Copy(h, io.NewSectionReader(src.r, 0, src.size)); err != nil {
+					return ErrChangedWhileRenewing
+				}
+				return lf.unchanged(name, [32]byte(h.Sum(nil)))
+			}})
 	} else {
 		var buf bytes.Buffer
 		if err = extendTo(&buf); err == nil {
-			err = dir.replace(name, buf.Bytes(), opts.Renew.Force)
+			err = dir.replace(name, nil, buf.Bytes(), opts.Renew.Force)
 		}
 	}
 	if err != nil {

@@ -79,13 +79,18 @@ SIGINT/SIGTERM (the output so far is complete and valid).`
 by --manifest) and extend to B-LTA, in place and atomically, each one that
 passes and is below B-LTA or whose renewal deadline (the expiry of its
 newest timestamp's TSA certificate) falls within --within. Records that do
-not pass are reported and left untouched. --dry-run writes nothing and says
-"would renew".
+not pass are reported and left untouched. --dry-run writes nothing (no
+journal either: --journal is refused with it) and says "would renew".
 
 A renewed record keeps its mode, owner and group; a read-only record (no
 write permission bit) is not replaced unless --force is given. In a bucket,
 the new version is written only if the object is still the version that
 was read (a conditional put): a concurrent writer is never overwritten.
+On disk, the record is read again just before the new version is renamed
+over it and must be unchanged (size, modification time, SHA-256), else it
+is left as it is ("changed while renewing"); only a write in the instant
+between that check and the rename can still be lost. A file:// URL cannot
+write conditionally: its records are not renewed.
 
 Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 		x = `  hpki archive renew /srv/records --tsa https://tsa.example.jp/ --within 8760h --journal renew.journal
@@ -114,6 +119,9 @@ Exit codes as for hpki archive verify; a refused renewal counts as failed.`
 			if renew {
 				if tsaURL == "" && !dryRun {
 					return usageError(errors.New("archive renew needs --tsa (or --dry-run)"))
+				}
+				if dryRun && af.journal != "" {
+					return usageError(errors.New("--dry-run writes nothing: no --journal with it"))
 				}
 				opts.Renew = &archive.RenewOptions{Within: within, DryRun: dryRun, Force: force}
 				if tsaURL != "" {

@@ -34,7 +34,7 @@ type archiveFlags struct {
 
 func (a *archiveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&a.journal, "journal", "", "append each verdict to FILE (durable every second) and skip the records it already holds: a rerun resumes")
+	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
 	fl.StringVar(&a.manifest, "manifest", "", "read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line")
 	fl.StringVar(&a.shard, "shard", "", "K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)")
 	fl.StringVar(&a.progress, "progress", "auto", "progress line on stderr: auto (on a terminal), always or never")
@@ -74,7 +74,8 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(192 << 20))
 	}
-	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr())
+	w := newRecordWriter(cmd.OutOrStdout(), format)
+	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr(), w.abort)
 	defer stop()
 	src, closeSrc, err := archiveSource(ctx, cmd.InOrStdin(), args, af.manifest)
 	if err != nil {
@@ -88,8 +89,10 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		}
 		opts.Journal = j
 		defer j.Close()
+		if n := j.Foreign(archive.VerdictSettings(opts)); n > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "hpki: journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused\n", af.journal, n)
+		}
 	}
-	w := newRecordWriter(cmd.OutOrStdout(), format)
 	if p := newProgress(cmd.ErrOrStderr(), af.progress); p != nil {
 		opts.Progress = p.update
 		defer p.finish()
@@ -132,10 +135,11 @@ func summaryExit(sum archive.Summary) error {
 // archiveSignals returns a context cancelled by the first SIGINT or
 // SIGTERM (the run then stops taking records and finishes those in
 // flight) and a function telling which signal came. A second signal ends
-// the process at once (the journal stays valid: it is append-only, and a
-// line cut short is dropped when it is opened again). SIGINT is handled
-// even when the shell started the run in the background with it ignored.
-func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, func(), func() syscall.Signal) {
+// the process at once, after abort has ended the output (a JSON array is
+// closed: what was printed stays valid); the journal stays valid: it is append-only, and a line cut
+// short is dropped when it is opened again. SIGINT is handled even when
+// the shell started the run in the background with it ignored.
+func archiveSignals(parent context.Context, stderr io.Writer, abort func()) (context.Context, func(), func() syscall.Signal) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
@@ -155,7 +159,10 @@ func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, 
 		}
 		select {
 		case s := <-ch:
-			os.Exit(128 + int(s.(syscall.Signal)))
+			if abort != nil {
+				abort()
+			}
+			archiveExit(128 + int(s.(syscall.Signal)))
 		case <-done:
 		}
 	}()
@@ -174,6 +181,16 @@ func archiveSignals(parent context.Context, stderr io.Writer) (context.Context, 
 	}
 	return ctx, stop, which
 }
+
+// archiveExit ends the process on a second signal (a variable for tests).
+var archiveExit = osExit
+
+// osExit is os.Exit.
+var osExit = os.Exit
+
+// abortWait bounds how long a second signal waits for the record being
+// printed (stdout may be a stalled pipe) before it ends the output.
+const abortWait = 5 * time.Second
 
 // archiveSource opens what the run reads: the files and folders given, a
 // manifest, or a bucket URL.
@@ -224,12 +241,48 @@ func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest
 	return src, func() {}, nil
 }
 
-// recordWriter prints records as they come and the summary at the end.
+// recordWriter prints records as they come and the summary at the end;
+// abort ends the output early (a second signal). Safe for concurrent use.
 type recordWriter struct {
+	mu     sync.Mutex
 	w      io.Writer
 	format string
 	n      int
 	err    error
+	ended  bool
+}
+
+// abort ends the output of a run stopped at once: a JSON array is closed
+// (the records printed stay a valid document); jsonl and text lines are
+// whole already. Nothing is printed after it.
+func (rw *recordWriter) abort() {
+	// The record being printed is finished first, unless stdout is
+	// stalled for abortWait (then nothing more is printed). The wait is
+	// done here, in the caller, so that a busy machine cannot make it
+	// give up early.
+	for start := time.Now(); !rw.mu.TryLock(); time.Sleep(5 * time.Millisecond) {
+		if time.Since(start) > abortWait {
+			return
+		}
+	}
+	defer rw.mu.Unlock()
+	if rw.ended || rw.err != nil {
+		rw.ended = true
+		return
+	}
+	rw.ended = true
+	if rw.format == "json" {
+		rw.end()
+	}
+}
+
+// end writes the end of a JSON array.
+func (rw *recordWriter) end() {
+	end := "\n]\n"
+	if rw.n == 0 {
+		end = "[]\n"
+	}
+	_, rw.err = io.WriteString(rw.w, end)
 }
 
 func newRecordWriter(w io.Writer, format string) *recordWriter {
@@ -237,7 +290,9 @@ func newRecordWriter(w io.Writer, format string) *recordWriter {
 }
 
 func (rw *recordWriter) record(r archive.Record) {
-	if rw.err != nil {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.err != nil || rw.ended {
 		return
 	}
 	switch rw.format {
@@ -268,16 +323,15 @@ func (rw *recordWriter) record(r archive.Record) {
 // finish writes what ends the output: the summary line (text, jsonl) or
 // the end of the array (json).
 func (rw *recordWriter) finish(sum archive.Summary, renew bool) error {
-	if rw.err != nil {
+	rw.mu.Lock()
+	defer rw.mu.Unlock()
+	if rw.err != nil || rw.ended {
 		return rw.err
 	}
+	rw.ended = true
 	switch rw.format {
 	case "json":
-		end := "\n]\n"
-		if rw.n == 0 {
-			end = "[]\n"
-		}
-		_, rw.err = io.WriteString(rw.w, end)
+		rw.end()
 	case "jsonl":
 		b, err := marshalJSON(struct {
 			Summary archive.Summary `json:"summary"`

@@ -47,6 +47,12 @@ type Options struct {
 	Overwrite bool
 	// ReplaceReadOnly allows replacing a file with no write permission bit.
 	ReplaceReadOnly bool
+	// BeforeReplace, when set, is called after the new content is
+	// written and synced, just before it replaces name; an error leaves
+	// name untouched (nothing is left behind) and is returned. Callers
+	// use it to check that name is still the version they read (a
+	// window remains between the check and the rename).
+	BeforeReplace func() error
 }
 
 // Write stores data in name: a new file gets perm minus the umask, a
@@ -112,6 +118,11 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if o.BeforeReplace != nil {
+		if err := o.BeforeReplace(); err != nil {
+			return err
+		}
 	}
 	if o.Overwrite {
 		err = os.Rename(tmp, name)
