@@ -146,22 +146,11 @@ func verifyPDFInput(cmd *cobra.Command, v *verify.Verifier, name string, data []
 	if content != "" || len(covers) > 0 {
 		return nil, usageError(fmt.Errorf("%s: a PDF carries what its signatures cover: --content and --covers do not apply", name))
 	}
-	var r io.ReaderAt
-	var size int64
-	if data != nil {
-		r, size = bytes.NewReader(data), int64(len(data))
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, usageError(err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, usageError(err)
-		}
-		r, size = f, st.Size()
+	r, size, done, err := openPDFInput(name, data)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	rep, err := pades.Verify(cmd.Context(), r, size, v)
 	switch {
 	case errors.Is(err, pades.ErrNoSignatures):
@@ -221,22 +210,11 @@ func extractPDFRevisions(dir, name string, f io.ReaderAt, size int64, rep *verif
 // (atomically; replacing an existing file only with overwrite), or to
 // stdout for "-" once it is whole.
 func extendPDF(cmd *cobra.Command, in string, data []byte, out string, opts pades.ExtendOptions, overwrite, force bool) (*pades.ExtendResult, error) {
-	var r io.ReaderAt
-	var size int64
-	if data != nil {
-		r, size = bytes.NewReader(data), int64(len(data))
-	} else {
-		f, err := os.Open(in)
-		if err != nil {
-			return nil, usageError(err)
-		}
-		defer f.Close()
-		st, err := f.Stat()
-		if err != nil {
-			return nil, usageError(err)
-		}
-		r, size = f, st.Size()
+	r, size, done, err := openPDFInput(in, data)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	var res *pades.ExtendResult
 	write := func(w io.Writer) error {
 		var err error
@@ -245,7 +223,6 @@ func extendPDF(cmd *cobra.Command, in string, data []byte, out string, opts pade
 		}
 		return nil
 	}
-	var err error
 	if out == "-" {
 		var buf bytes.Buffer
 		if err = write(&buf); err == nil {
@@ -289,4 +266,22 @@ func writeOutputFrom(out string, write func(io.Writer) error, overwrite, force b
 		return usageError(err)
 	}
 	return failure(err)
+}
+
+// openPDFInput opens a PDF for random access: data when it was read
+// already (stdin), else the file name. done releases it.
+func openPDFInput(name string, data []byte) (r io.ReaderAt, size int64, done func(), err error) {
+	if data != nil {
+		return bytes.NewReader(data), int64(len(data)), func() {}, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, nil, usageError(err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, usageError(err)
+	}
+	return f, st.Size(), func() { f.Close() }, nil
 }
