@@ -291,14 +291,14 @@ func init() {
 		"disable completion descriptions":                                                                                     "補完候補の説明を出さない",
 
 		// archive verify / renew / report
-		"exit 0 when there is nothing to check (default: exit 3, an empty or unmounted root is an error)":           "確認するものがなければ終了コード 0（既定: 3。空のルートやマウントされていないルートはエラー）",
-		`only report what would be renewed ("would renew")`:                                                         `更新対象を表示するだけで更新しない（"would renew"）`,
-		"timeout of one revocation request; a host that fails is not asked again for a minute":                      "失効情報の要求 1 回のタイムアウト。失敗したホストには 1 分間問い合わせない",
+		"exit 0 when there is nothing to check (default: exit 3, an empty or unmounted root is an error)": "確認するものがなければ終了コード 0（既定: 3。空のルートやマウントされていないルートはエラー）",
+		`only report what would be renewed ("would renew")`:                                               `更新対象を表示するだけで更新しない（"would renew"）`,
+		"timeout of one revocation request; a host that fails is not asked again for a minute":            "失効情報の要求 1 回のタイムアウト。失敗したホストには 1 分間問い合わせない",
 		"append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict": "各記録を FILE に追記し（1 秒ごとに確定）、同じファイル・同じ検証設定で記録済みの判定は飛ばす: 再実行すると続きから再開。記録と同じく信頼される: 書き込める者は再実行に任意の判定を再利用させられる",
-		"read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line": "記録を FILE（- で標準入力）から読む。1 行に 1 つのパス（PATH がバケットの URL ならオブジェクトキー）",
-		"report format: text, json (one array) or jsonl (one record per line, then a summary line)":                 "レポート形式: text、json（1 つの配列）、jsonl（1 行に 1 件、最後に集計行）",
-		"progress line on stderr: auto (on a terminal), always or never":                                            "標準エラーの進捗表示: auto（端末のとき）、always、never",
-		"K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)":           "K/N: 名前のハッシュが N 個中 K 番目になる記録だけを処理（K は 0 から。例 $JOB_COMPLETION_INDEX）",
+		"read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line":                                                                                                                              "記録を FILE（- で標準入力）から読む。1 行に 1 つのパス（PATH がバケットの URL ならオブジェクトキー）",
+		"report format: text, json (one array) or jsonl (one record per line, then a summary line)":                                                                                                                                              "レポート形式: text、json（1 つの配列）、jsonl（1 行に 1 件、最後に集計行）",
+		"progress line on stderr: auto (on a terminal), always or never":                                                                                                                                                                         "標準エラーの進捗表示: auto（端末のとき）、always、never",
+		"K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)":                                                                                                                                        "K/N: 名前のハッシュが N 個中 K 番目になる記録だけを処理（K は 0 から。例 $JOB_COMPLETION_INDEX）",
 		"report format: text or json": "レポート形式: text または json",
 
 		// auth login
