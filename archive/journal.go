@@ -13,8 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/hpki-jp/hpki/trust"
 )
 
 // Journal is the record of a run, kept so that a run started again after a
@@ -323,36 +321,15 @@ func Report(journals ...io.Reader) (Summary, error) {
 }
 
 // VerdictSettings is the fingerprint of the options of a run that affect
-// its verdicts: the trust anchors and TSA anchors (by certificate hash),
-// the validation time (--at), offline mode and the revocation data given,
-// the maximum revocation age, the role required, the references required
-// covered, and whether the run verifies or renews (and how). A journal
-// verdict is reused only by a run with the same fingerprint.
+// its verdicts: verify.Options.Fingerprint (anchors, time, offline,
+// revocation data given, maximum age, role, covered references) and
+// whether the run verifies or renews (and how). A journal verdict is
+// reused only by a run with the same fingerprint.
 func VerdictSettings(opts Options) string {
 	h := sha256.New()
-	store := func(name string, s *trust.Store) {
-		if s == nil {
-			fmt.Fprintf(h, "%s:default\x00", name)
-			return
-		}
-		fp := s.Fingerprint()
-		fmt.Fprintf(h, "%s:%x\x00", name, fp)
-	}
-	vo := opts.Verify
-	fmt.Fprintf(h, "hpki-archive-settings-v1\x00")
-	store("trust", vo.Trust)
-	store("tsa-trust", vo.TSATrust)
-	at := "now"
-	if !vo.At.IsZero() {
-		at = vo.At.UTC().Format(time.RFC3339Nano)
-	}
-	fmt.Fprintf(h, "at:%s\x00offline:%t\x00max-age:%d\x00role:%q\x00covered:%q\x00", at, vo.Offline, vo.MaxRevocationAge, fmt.Sprintf("%+v", vo.RequireRole), vo.RequireCovered)
-	for _, b := range vo.CRLs {
-		fmt.Fprintf(h, "crl:%x\x00", sha256.Sum256(b))
-	}
-	for _, b := range vo.OCSPResponses {
-		fmt.Fprintf(h, "ocsp:%x\x00", sha256.Sum256(b))
-	}
+	fmt.Fprintf(h, "hpki-archive-settings-v2\x00")
+	fp := opts.Verify.Fingerprint()
+	h.Write(fp[:])
 	if r := opts.Renew; r != nil {
 		fmt.Fprintf(h, "command:renew\x00within:%d\x00dry-run:%t\x00force:%t\x00", r.Within, r.DryRun, r.Force)
 	} else {
