@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -104,17 +105,26 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 		return []Record{skipped(path, err)}
 	}
 	defer src.close()
+	marked := true
 	if found {
-		signed, err := pdfLooksSigned(io.NewSectionReader(src.r, 0, src.size))
-		if err != nil {
+		if marked, err = pdfLooksSigned(io.NewSectionReader(src.r, 0, src.size)); err != nil {
 			return []Record{skipped(path, err)}
-		}
-		if !signed {
-			return nil
 		}
 	}
 	r := Record{Path: path}
 	rep, err := pades.Verify(ctx, src.r, src.size, v)
+	// Without a marker in its text (signature dictionaries may sit in
+	// compressed object streams), the PDF reader decides: a found PDF
+	// with no signature at all is no record; one it cannot read is listed
+	// as SKIPPED (it may hold signatures), never silently left out.
+	if !marked {
+		switch {
+		case errors.Is(err, pades.ErrNoSignatures):
+			return nil
+		case err != nil:
+			return []Record{skipped(path, skipf("a PDF that cannot be read, so its signatures (if any) were not checked: %v", err))}
+		}
+	}
 	if err != nil {
 		r.Indication, r.SubIndication, r.Error = verify.TotalFailed, verify.FormatFailure, err.Error()
 		return []Record{r}

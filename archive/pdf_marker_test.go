@@ -2,6 +2,8 @@ package archive
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,4 +68,23 @@ func FuzzPDFLooksSigned(f *testing.F) {
 			t.Fatalf("pad %d %q: %v %v, want %v", pad, text, got, err, want)
 		}
 	})
+}
+
+// A PDF found by the walk without any signature name in its text is
+// still given to the PDF reader (signature dictionaries may sit in
+// compressed object streams, which an attack used to hide a signed PDF
+// from a run): a readable PDF without signatures is no record, one the
+// reader cannot read is listed as SKIPPED, never silently left out.
+func TestUnmarkedPDFsAreJudgedByTheReader(t *testing.T) {
+	letter, err := os.ReadFile(filepath.Join("..", "testdata", "pdf", "referral-letter.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.write(t, "plain.pdf", letter)
+	f.write(t, "broken.pdf", []byte("%PDF-1.7\n1 0 obj << /Length 99999 >>\nstream\nnot really\n"))
+	recs, sum := collect(t, paths(t, f.dir), Options{Verify: f.opts})
+	if len(recs) != 1 || !strings.HasSuffix(recs[0].Path, "broken.pdf") || recs[0].Status != StatusSkipped || sum.Passed != 0 {
+		t.Fatalf("%+v %v %+v", sum, names(recs), recs)
+	}
 }
