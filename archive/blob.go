@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -53,6 +55,10 @@ type bucketSource struct {
 	scheme   string
 	prefix   string // "" or ending in "/"
 	manifest io.Reader
+	// dir is the folder of a file:// URL: its objects are read only when
+	// they are regular files reached without symbolic links (as a walk of
+	// the folder reads them).
+	dir string
 }
 
 // OpenBucket opens the source of the records of a bucket URL: every
@@ -93,7 +99,11 @@ func OpenBucket(ctx context.Context, rawURL string, manifest io.Reader) (Source,
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket %s: %w", redact(u), err)
 	}
-	return &bucketSource{b: b, scheme: u.Scheme, prefix: prefix, manifest: manifest}, func() { b.Close() }, nil
+	src := &bucketSource{b: b, scheme: u.Scheme, prefix: prefix, manifest: manifest}
+	if u.Scheme == "file" {
+		src.dir = u.Path
+	}
+	return src, func() { b.Close() }, nil
 }
 
 // redact drops the query of a URL for messages (it may hold an endpoint
@@ -185,6 +195,11 @@ func (f *bucketFolder) open(name string) (io.ReadCloser, error) {
 		return nil, fs.ErrNotExist
 	}
 	key := f.join(name)
+	if f.src.dir != "" {
+		if err := noLinks(f.src.dir, key); err != nil {
+			return nil, err
+		}
+	}
 	// The version first: if the object changes between this and the
 	// read, a conditional put against this version fails (safe).
 	attrs, err := f.src.b.Attributes(f.ctx, key)
@@ -294,4 +309,25 @@ func badKey(key string) string {
 		}
 	}
 	return ""
+}
+
+// noLinks refuses the object key of a file:// folder dir unless every
+// element of its path is reached without a symbolic link and the last is
+// a regular file: the store itself would follow links out of the folder.
+func noLinks(dir, key string) error {
+	p := dir
+	for _, el := range strings.Split(key, "/") {
+		p = filepath.Join(p, el)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return fs.ErrNotExist
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return skipf("a symbolic link (the walk does not follow links)")
+		}
+	}
+	if st, err := os.Lstat(p); err != nil || !st.Mode().IsRegular() {
+		return skipf("not a regular file")
+	}
+	return nil
 }

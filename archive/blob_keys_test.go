@@ -2,6 +2,8 @@ package archive
 
 import (
 	"context"
+	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,6 +40,41 @@ func TestBucketManifestKeysStayUnderThePrefix(t *testing.T) {
 	for _, k := range []string{"mine.txt.p7s", "2026/x/r.p7s", "a..b/c.p7s"} {
 		if why := badKey(k); why != "" {
 			t.Errorf("%q refused: %s", k, why)
+		}
+	}
+}
+
+// A file:// folder is read as a walk reads it: a symbolic link to a record
+// elsewhere (listed, or named by a manifest) is not followed (an attack
+// had such links read and reported as records of the folder).
+func TestFileURLDoesNotFollowLinks(t *testing.T) {
+	f := newFixture(t)
+	outside := t.TempDir()
+	doc := []byte("referral letter")
+	os.WriteFile(filepath.Join(outside, "r.txt"), doc, 0o600)
+	os.WriteFile(filepath.Join(outside, "r.txt.p7s"), f.cades(t, f.p.Doctor, doc), 0o600)
+	dir := t.TempDir()
+	for _, n := range []string{"r.txt", "r.txt.p7s"} {
+		if err := os.Symlink(filepath.Join(outside, n), filepath.Join(dir, n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	for _, manifest := range []string{"", "r.txt.p7s\nsub/r.txt.p7s\n"} {
+		var mr io.Reader
+		if manifest != "" {
+			mr = strings.NewReader(manifest)
+		}
+		src, closeB, err := OpenBucket(context.Background(), "file://"+dir, mr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, sum := collect(t, src, Options{Verify: f.opts})
+		closeB()
+		if sum.Passed != 0 {
+			t.Fatalf("manifest %q: a record read through a link: %+v %+v", manifest, sum, recs)
 		}
 	}
 }
