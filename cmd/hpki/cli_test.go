@@ -35,3 +35,29 @@ func TestMain(m *testing.M) {
 	os.Setenv("LANG", "C")
 	os.Exit(m.Run())
 }
+
+// TestTSAUserWithoutPassword: --tsa-user with HPKI_TSA_PASSWORD empty is a
+// usage error before anything is signed (no "user:" header is sent, no PIN
+// is asked for), in English and in Japanese.
+func TestTSAUserWithoutPassword(t *testing.T) {
+	t.Setenv("HPKI_TSA_PASSWORD", "")
+	dir := t.TempDir()
+	doc := dir + "/letter.txt"
+	if err := os.WriteFile(doc, []byte("letter"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, want string }{
+		{"en", "HPKI_TSA_PASSWORD, which is empty or not set"},
+		{"ja", "環境変数 HPKI_TSA_PASSWORD で渡してください"},
+	} {
+		args := append([]string{"sign", doc, "--lang", tc.lang, "--tsa", "https://tsa.example/", "--tsa-user", "clinic", "-o", dir + "/out.p7s"}, keyArgs("doctor")...)
+		code, _, stderr := runCLI(t, args...)
+		if code != 3 || !strings.Contains(stderr, tc.want) {
+			t.Fatalf("%s: exit %d, stderr %q; want 3 and %q", tc.lang, code, stderr, tc.want)
+		}
+		assertOneLineError(t, stderr)
+		if _, err := os.Stat(dir + "/out.p7s"); err == nil {
+			t.Fatalf("%s: a signature was written", tc.lang)
+		}
+	}
+}

@@ -42,12 +42,12 @@ var jaHelp = map[string]string{
 	`hpki signs clinical documents (referral letters, prescriptions, reports)
 with an HPKI IC card or a software key, timestamps the signatures, checks the
 HPKI role in the signer's certificate (医師, 薬剤師, 病院長 …) and validates
-CAdES and XAdES signatures for the long term.
+CAdES, XAdES and PAdES (PDF) signatures for the long term.
 
 Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 2 INDETERMINATE, 3 usage error or unreadable input.`: `hpki は診療文書（紹介状、処方箋、報告書）に HPKI カードまたはソフトウェア鍵で
 署名し、署名にタイムスタンプを付け、署名者の証明書の HPKI 資格（医師、薬剤師、
-病院長 …）を確認し、CAdES・XAdES 署名を長期にわたって検証します。
+病院長 …）を確認し、CAdES・XAdES・PAdES（PDF）署名を長期にわたって検証します。
 
 終了コード: 0 成功（TOTAL_PASSED）、1 失敗（TOTAL_FAILED）、
 2 判定不能（INDETERMINATE）、3 使い方の誤り・入力を読めない。
@@ -104,7 +104,7 @@ Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 	"digest: sha256, sha384 or sha512":                                                                                    "ダイジェスト: sha256、sha384、sha512",
 	"private key file (PEM/DER, unencrypted)":                                                                             "秘密鍵ファイル（PEM/DER、暗号化なし）",
 	"find the key by this label when it cannot be found by its certificate":                                               "証明書から鍵が見つからないとき、このラベルで探す",
-	"baseline level: B, T, LT or LTA (T and up need --tsa)":                                                               "ベースラインレベル: B、T、LT、LTA（T 以上は --tsa が必要）",
+	"baseline level: B, T, LT or LTA (T and up need --tsa; default T with --tsa, else B)":                                 "ベースラインレベル: B、T、LT、LTA（T 以上は --tsa が必要。既定は --tsa があれば T、なければ B）",
 	"XAdES: add a DataObjectFormat with this MIME type for the signed data":                                               "XAdES: 署名対象データにこの MIME タイプの DataObjectFormat を付ける",
 	"output file (one input only; default FILE.p7s; - for stdout, the report then goes to stderr)":                        "出力ファイル（入力が 1 つのときのみ。既定 FILE.p7s。- で標準出力、その場合レポートは標準エラー）",
 	"PKCS#12 file with key and certificates":                                                                              "鍵と証明書を含む PKCS#12 ファイル",
@@ -226,6 +226,8 @@ var jaErrors = []struct {
 	{regexp.MustCompile(`^open (.*): no such file or directory$`), `$1 がありません`},
 	{regexp.MustCompile(`^give exactly one key source: --key with --cert, --p12, or --pkcs11-module$`), `鍵を 1 つだけ指定してください: --key と --cert、--p12、--pkcs11-module のいずれか`},
 	{regexp.MustCompile(`^--key and --cert go together$`), `--key と --cert は一緒に指定します`},
+	{regexp.MustCompile(`^--tsa is not used at --level B: leave --level out \(or use T, LT, LTA\) for a timestamped signature$`), `--level B では --tsa は使いません: タイムスタンプ付きの署名には --level を省くか T・LT・LTA を指定してください`},
+	{regexp.MustCompile(`^--tsa-user needs its password in the environment variable HPKI_TSA_PASSWORD, which is empty or not set$`), `--tsa-user にはパスワードを環境変数 HPKI_TSA_PASSWORD で渡してください（空か未設定です）`},
 	{regexp.MustCompile(`^(.*): no signatures in this PDF$`), `$1: この PDF には署名がありません`},
 	{regexp.MustCompile(`^(.*): a PDF carries what its signatures cover: --content and --covers do not apply$`), `$1: PDF は署名対象を自身に含みます: --content と --covers は使えません`},
 	{regexp.MustCompile(`^this build has no card support (.*)$`), `この版はカードを使えません（PKCS#11 には cgo が必要です。CGO_ENABLED=1 の版か、--key/--cert や --p12 のソフトウェア鍵を使ってください）`},

@@ -101,7 +101,7 @@ func newRootCmd() *cobra.Command {
 		Long: `hpki signs clinical documents (referral letters, prescriptions, reports)
 with an HPKI IC card or a software key, timestamps the signatures, checks the
 HPKI role in the signer's certificate (医師, 薬剤師, 病院長 …) and validates
-CAdES and XAdES signatures for the long term.
+CAdES, XAdES and PAdES (PDF) signatures for the long term.
 
 Exit codes: 0 success (TOTAL_PASSED), 1 failure (TOTAL_FAILED),
 2 INDETERMINATE, 3 usage error or unreadable input.`,

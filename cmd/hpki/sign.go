@@ -66,7 +66,7 @@ func newSignCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "auto", "signature format: auto (by content: xades for XML, pades for PDF, cades for other files), cades, xades or pades")
-	fl.StringVar(&f.level, "level", "B", "baseline level: B, T, LT or LTA (T and up need --tsa)")
+	fl.StringVar(&f.level, "level", "", "baseline level: B, T, LT or LTA (T and up need --tsa; default T with --tsa, else B)")
 	fl.StringVar(&f.packaging, "packaging", "", "CAdES: detached (default) or enveloping; XAdES: enveloped (default), enveloping or detached")
 	fl.StringVar(&f.xmlID, "xml-id", "", "XAdES enveloped: sign only the element with this Id (default: the whole document)")
 	fl.StringVar(&f.c14n, "c14n", "exc", "XAdES canonicalization: exc (exclusive C14N), c14n (inclusive 1.0) or c14n11 (1.1)")
@@ -179,6 +179,11 @@ func newTSAClient(url, user string, trustFiles []string, timeout time.Duration, 
 	c := &tsa.Client{URL: url, Hash: h, Username: user, Timeout: timeout}
 	if user != "" || strings.Contains(url, "@") {
 		c.Password = os.Getenv("HPKI_TSA_PASSWORD")
+		if c.Password == "" && user != "" {
+			// An empty password would be sent as "user:"; a TSA
+			// answers that with 401 only after the PIN was asked for.
+			return nil, usageError(errors.New("--tsa-user needs its password in the environment variable HPKI_TSA_PASSWORD, which is empty or not set"))
+		}
 	}
 	if err := c.CheckCredentials(); err != nil {
 		return nil, usageError(fmt.Errorf("--tsa: %w", err))
@@ -292,6 +297,16 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 		return usageError(fmt.Errorf("--c14n must be exc, c14n or c14n11, not %q", f.c14n))
 	}
 	opts := sign.CAdESOptions{Hash: h, AllowNonHPKI: f.allowNonHPKI, PSS: f.pss}
+	// A TSA given without a level asks for a timestamp: level T. A TSA
+	// given with --level B is a contradiction, not a silent no-op.
+	switch {
+	case f.level == "" && f.tsaURL != "":
+		f.level = "T"
+	case f.level == "":
+		f.level = "B"
+	case strings.EqualFold(f.level, "B") && f.tsaURL != "":
+		return usageError(errors.New("--tsa is not used at --level B: leave --level out (or use T, LT, LTA) for a timestamped signature"))
+	}
 	switch strings.ToUpper(f.level) {
 	case "B":
 		opts.Level = sign.LevelB

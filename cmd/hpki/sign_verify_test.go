@@ -406,3 +406,22 @@ func copyPrescription(t *testing.T, dir string) string {
 	}
 	return name
 }
+
+// TestSignLevelFollowsTSA: --tsa without --level makes a timestamped
+// signature (level T, not a B signature with the TSA silently ignored);
+// --tsa with an explicit --level B is a usage error.
+func TestSignLevelFollowsTSA(t *testing.T) {
+	tsaURL := testTSA(t)
+	dir := t.TempDir()
+	a := writeDoc(t, dir, "a.txt", "referral letter")
+	args := append([]string{"sign", a, "--tsa", tsaURL, "--tsa-trust", testpki.Path("tsa-root.pem"), "--output", "json"}, keyArgs("doctor")...)
+	code, out, errOut := runCLI(t, args...)
+	if code != 0 || !strings.Contains(out, "BASELINE-T") {
+		t.Fatalf("sign --tsa: exit %d, want level T in %s%s", code, out, errOut)
+	}
+	code, _, errOut = runCLI(t, append(args, "--level", "B", "--force")...)
+	if code != 3 || !strings.Contains(errOut, "--tsa is not used at --level B") {
+		t.Fatalf("sign --tsa --level B: exit %d %q", code, errOut)
+	}
+	assertOneLineError(t, errOut)
+}
