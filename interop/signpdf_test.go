@@ -1,0 +1,156 @@
+package interop
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hpki-jp/hpki/internal/peer"
+	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/pades"
+	"github.com/hpki-jp/hpki/sign"
+	"github.com/hpki-jp/hpki/verify"
+)
+
+const popplerHint = "apt-get install poppler-utils qpdf"
+
+// signpdf returns a function that signs a PDF with interop/node/signpdf.mjs
+// (@signpdf) and the test doctor's key and certificate chain in a PKCS#12
+// keystore made by OpenSSL (legacy PBE: node-forge reads no other).
+func signpdf(t *testing.T) func(in, out, subFilter string) {
+	t.Helper()
+	node := peer.Require(t, "node", "apt-get install nodejs")
+	openssl := peer.Require(t, "openssl", "apt-get install openssl")
+	peer.RequireFile(t, filepath.Join("node", "node_modules", "@signpdf", "signpdf", "package.json"), "npm ci in interop/node")
+	script, err := filepath.Abs(filepath.Join("node", "signpdf.mjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12 := filepath.Join(t.TempDir(), "doctor.p12")
+	pass := "test-keystore-password"
+	cmd := exec.Command(openssl, "pkcs12", "-export", "-legacy", "-inkey", testpki.Path("doctor.key"), "-in", testpki.Path("doctor.pem"),
+		"-certfile", testpki.Path("ca-sign.pem"), "-name", "doctor", "-passout", "stdin", "-out", p12)
+	cmd.Stdin = strings.NewReader(pass + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("openssl pkcs12: %v\n%s", err, out)
+	}
+	return func(in, out, subFilter string) {
+		t.Helper()
+		cmd := exec.Command(node, script, "sign", p12, in, out, subFilter)
+		cmd.Stdin = strings.NewReader(pass + "\n")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("signpdf: %v\n%s", err, msg)
+		}
+	}
+}
+
+// popplerQpdfCheck runs qpdf --check and pdfsig on name: qpdf finds no
+// errors and no warnings but those in known (what the first producer's
+// own revision earns), pdfsig finds want signatures, all intact.
+func popplerQpdfCheck(t *testing.T, name string, want int, known ...string) {
+	t.Helper()
+	qpdf := peer.Require(t, "qpdf", popplerHint)
+	pdfsig := peer.Require(t, "pdfsig", popplerHint)
+	out, err := exec.Command(qpdf, "--check", name).CombinedOutput()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	if err != nil && code != 3 {
+		t.Errorf("qpdf --check: %v\n%s", err, out)
+	}
+	for _, l := range strings.Split(string(out), "\n") {
+		if !strings.HasPrefix(l, "WARNING") && !strings.Contains(l, "error") {
+			continue
+		}
+		ok := false
+		for _, k := range known {
+			ok = ok || strings.Contains(l, k)
+		}
+		if !ok {
+			t.Errorf("qpdf --check: %s\n%s", l, out)
+		}
+	}
+	out, _ = exec.Command(pdfsig, "-nocert", "-no-ocsp", name).CombinedOutput()
+	if n := strings.Count(string(out), "Signature is Valid."); n != want || strings.Count(string(out), "Signature #") != want {
+		t.Errorf("pdfsig: %d valid signatures, want %d\n%s", n, want, out)
+	}
+}
+
+func verifyPDF(t *testing.T, p *testpki.PKI, pdf []byte) *verify.Report {
+	t.Helper()
+	rep, err := pades.Verify(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), verifier(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// signpdfQuirk is the warning qpdf gives every file @signpdf's
+// placeholder-plain writes (a blank line before its xref).
+const signpdfQuirk = "extraneous whitespace seen before xref"
+
+// A PDF signed by @signpdf (node-forge PKCS#7, adbe.pkcs7.detached or
+// ETSI.CAdES.detached) verifies with us (signature, content, trust in the
+// test HPKI); we countersign it (B-T) in a later revision and both verify,
+// for us and for pdfsig, and qpdf finds nothing new wrong. A byte changed
+// inside the range @signpdf signed fails.
+func TestWeAcceptSignpdf(t *testing.T) {
+	signJS := signpdf(t)
+	p := testpki.MustLoad(t)
+	for _, sub := range []string{"adbe.pkcs7.detached", "ETSI.CAdES.detached"} {
+		t.Run(sub, func(t *testing.T) {
+			dir := t.TempDir()
+			out := filepath.Join(dir, "signpdf.pdf")
+			signJS(filepath.Join("..", "testdata", "pdf", "referral-letter.pdf"), out, sub)
+			signed, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Contains(signed, []byte("/SubFilter /"+sub)) {
+				t.Fatalf("@signpdf did not write SubFilter %s", sub)
+			}
+			popplerQpdfCheck(t, out, 1, signpdfQuirk)
+			rep := verifyPDF(t, p, signed)
+			if rep.Indication != verify.TotalPassed || len(rep.Signatures) != 1 || rep.Signatures[0].Signer.HPKI == "none" {
+				t.Fatalf("@signpdf signature: %s/%s %+v", rep.Indication, rep.SubIndication, rep.Signatures)
+			}
+
+			two := countersign(t, p, signed)
+			name := filepath.Join(dir, "two.pdf")
+			os.WriteFile(name, two, 0o600)
+			rep = verifyPDF(t, p, two)
+			if rep.Indication != verify.TotalPassed || len(rep.Signatures) != 2 {
+				t.Fatalf("@signpdf then hpki: %s/%s %+v", rep.Indication, rep.SubIndication, rep.Signatures)
+			}
+			popplerQpdfCheck(t, name, 2, signpdfQuirk)
+
+			// One byte of the page dictionary, inside both signed ranges.
+			i := bytes.Index(signed, []byte("/MediaBox"))
+			for _, doc := range [][]byte{signed, two} {
+				bad := bytes.Clone(doc)
+				bad[i+1] ^= 0x01
+				if rep := verifyPDF(t, p, bad); rep.Indication == verify.TotalPassed || rep.Signatures[0].Indication == verify.TotalPassed {
+					t.Fatalf("a changed byte in the @signpdf range passed: %+v", rep.Signatures)
+				}
+			}
+		})
+	}
+}
+
+// countersign adds a B-T signature of the test pharmacist in a new revision.
+func countersign(t *testing.T, p *testpki.PKI, pdf []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	_, err := pades.Sign(context.Background(), bytes.NewReader(pdf), int64(len(pdf)), &out,
+		sign.Credential{Signer: p.Pharmacist.Key, Certificate: p.Pharmacist.Cert, Chain: p.Pharmacist.Chain},
+		pades.SignOptions{CAdES: sign.CAdESOptions{Level: sign.LevelT, TSA: testTSA(t, p)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
