@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -190,5 +191,30 @@ func TestEncryptedRefused(t *testing.T) {
 				t.Fatalf("err = %v", err)
 			}
 		})
+	}
+}
+
+// TestWriteFuzzSeeds writes the encrypted seeds of FuzzReader (files qpdf
+// encrypted in each revision, two of them signed) into testdata/fuzz.
+func TestWriteFuzzSeeds(t *testing.T) {
+	if os.Getenv("PADES_WRITE_FUZZ_SEEDS") == "" {
+		t.Skip("set PADES_WRITE_FUZZ_SEEDS=1 to rewrite testdata/fuzz/FuzzReader/encrypted-*")
+	}
+	p := loadPKI(t)
+	dir := filepath.Join("testdata", "fuzz", "FuzzReader")
+	os.MkdirAll(dir, 0o755)
+	for i, e := range encryptions {
+		if strings.Contains(e.name, "object streams") || strings.Contains(e.name, "metadata") {
+			continue
+		}
+		data := qpdfEncrypt(t, samplePDF("Referral letter"), e.args)
+		if i == 0 || strings.Contains(e.name, "AES-128") {
+			data = signBytes(t, data, cred(p.Doctor), SignOptions{})
+		}
+		name := "encrypted-" + strings.NewReplacer(" ", "-", "/", "-").Replace(strings.ToLower(e.name))
+		seed := "go test fuzz v1\n[]byte(" + strconv.Quote(string(data)) + ")\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(seed), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
