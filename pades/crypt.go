@@ -58,8 +58,11 @@ var padding = []byte{
 	0x2E, 0x2E, 0x00, 0xB6, 0xD0, 0x68, 0x3E, 0x80, 0x2F, 0x0C, 0xA9, 0xFE, 0x64, 0x53, 0x69, 0x7A,
 }
 
-// errUserPassword is returned for a file that needs a password to open.
-var errUserPassword = errors.New("pades: the PDF needs a password to open: only files encrypted for permissions (empty user password) are supported")
+// ErrNeedsPassword is wrapped when a PDF needs a user password to open:
+// only files encrypted for permissions (an empty user password) are read.
+var ErrNeedsPassword = errors.New("the PDF needs a password to open")
+
+var errUserPassword = fmt.Errorf("pades: %w: only files encrypted for permissions (empty user password) are supported", ErrNeedsPassword)
 
 // setupCrypt reads the last revision's /Encrypt dictionary.
 func (f *File) setupCrypt() error {
