@@ -76,20 +76,27 @@ func qpdfWarnings(t *testing.T, name string) []string {
 // 22 cannot validate those: not asserted), and the first page renders.
 func peerCheck(t *testing.T, name string, valid, dts int, known []string) {
 	t.Helper()
-	pdfsig := peer.Require(t, "pdfsig", popplerHint)
 	pdftoppm := peer.Require(t, "pdftoppm", popplerHint)
 	for _, w := range qpdfWarnings(t, name) {
 		if !slices.Contains(known, w) {
 			t.Errorf("qpdf --check: %s", w)
 		}
 	}
-	out, _ := exec.Command(pdfsig, "-nocert", "-no-ocsp", name).CombinedOutput()
-	if n := strings.Count(string(out), "Signature is Valid."); n != valid || strings.Count(string(out), "Signature #") != valid+dts {
-		t.Errorf("pdfsig: %d valid signatures, want %d and %d document timestamps\n%s", n, valid, dts, out)
-	}
+	pdfsigCheck(t, name, valid, dts)
 	png := filepath.Join(t.TempDir(), "page")
 	if out, err := exec.Command(pdftoppm, "-r", "30", "-png", "-f", "1", "-l", "1", name, png).CombinedOutput(); err != nil {
 		t.Errorf("pdftoppm: %v\n%s", err, out)
+	}
+}
+
+// pdfsigCheck runs pdfsig on name: valid signatures, all intact, and dts
+// document timestamps.
+func pdfsigCheck(t *testing.T, name string, valid, dts int) {
+	t.Helper()
+	pdfsig := peer.Require(t, "pdfsig", popplerHint)
+	out, _ := exec.Command(pdfsig, "-nocert", "-no-ocsp", name).CombinedOutput()
+	if n := strings.Count(string(out), "Signature is Valid."); n != valid || strings.Count(string(out), "Signature #") != valid+dts {
+		t.Errorf("pdfsig: %d valid signatures, want %d and %d document timestamps\n%s", n, valid, dts, out)
 	}
 }
 
@@ -165,4 +172,35 @@ func countersign(t *testing.T, p *testpki.PKI, pdf []byte) []byte {
 		t.Fatal(err)
 	}
 	return out.Bytes()
+}
+
+// @signpdf signing on top of our signature (placeholder-plain) writes a
+// catalog with /AcroForm twice (ours, kept as it was, and its own): poppler
+// finds both signatures intact, qpdf warns that the last key wins, but the
+// document is ambiguous (two readers may see two forms), and we refuse it
+// with an error naming the duplicate key, never a verdict.
+func TestSignpdfOverOursIsAmbiguous(t *testing.T) {
+	signJS := signpdf(t)
+	p := testpki.MustLoad(t)
+	letter, err := os.ReadFile(filepath.Join("..", "testdata", "pdf", "referral-letter.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ours := filepath.Join(dir, "ours.pdf")
+	os.WriteFile(ours, countersign(t, p, letter), 0o600)
+	both := filepath.Join(dir, "both.pdf")
+	signJS(ours, both, "adbe.pkcs7.detached")
+	pdfsigCheck(t, both, 2, 0)
+	if w := strings.Join(qpdfWarnings(t, both), "\n"); !strings.Contains(w, "duplicated key /AcroForm") {
+		t.Errorf("qpdf does not see the duplicate /AcroForm: %s", w)
+	}
+	data, err := os.ReadFile(both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := pades.Verify(context.Background(), bytes.NewReader(data), int64(len(data)), verifier(t, p))
+	if err == nil || !strings.Contains(err.Error(), "duplicate key /AcroForm") {
+		t.Fatalf("want a refusal naming the duplicate /AcroForm, got %v %+v", err, rep)
+	}
 }
