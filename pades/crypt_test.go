@@ -218,3 +218,33 @@ func TestWriteFuzzSeeds(t *testing.T) {
 		}
 	}
 }
+
+// pdfsig signs files encrypted for permissions (its signature dictionary's
+// strings encrypted by poppler, its /Contents not): we accept them, and a
+// countersignature of ours keeps both valid for us and for pdfsig.
+func TestWeAcceptPdfsigEncrypted(t *testing.T) {
+	pdfsig := peer.Require(t, "pdfsig", popplerHint)
+	db := nssDB(t, true)
+	p := loadPKI(t)
+	for _, e := range encryptions {
+		t.Run(e.name, func(t *testing.T) {
+			in := writeTemp(t, "in.pdf", qpdfEncrypt(t, referralPDF(), e.args))
+			out := filepath.Join(filepath.Dir(in), "signed.pdf")
+			run(t, pdfsig, "-nssdir", db, "-add-signature", "-nick", "doctor", "-new-signature-field-name", "Doctor", in, out)
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := verifyBytes(t, data)
+			if rep.Indication != verify.TotalPassed || len(rep.Signatures) != 1 {
+				t.Fatalf("%s %+v", rep.Indication, rep.Signatures)
+			}
+			both := signBytes(t, data, cred(p.Pharmacist), SignOptions{})
+			rep = verifyBytes(t, both)
+			if rep.Indication != verify.TotalPassed || len(rep.Signatures) != 2 {
+				t.Fatalf("%s %+v", rep.Indication, rep.Signatures)
+			}
+			peerCheck(t, writeTemp(t, "both.pdf", both), 2, 0, db)
+		})
+	}
+}
