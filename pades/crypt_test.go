@@ -174,16 +174,25 @@ func TestEncryptedRefused(t *testing.T) {
 		})
 	}
 	aes := qpdfEncrypt(t, referralPDF(), encryptions[3].args)
-	for name, from := range map[string]string{
-		"public key handler": "/Filter /Standard",
-		"revision 5":         "/R 4",
-		"bad /O":             "/O <",
+	rc4 := qpdfEncrypt(t, referralPDF(), encryptions[1].args)
+	for _, c := range []struct {
+		name     string
+		base     []byte
+		from, to string
+	}{
+		{"public key handler", aes, "/Filter /Standard", "/Filter /PubSec__"},
+		{"revision 5", aes, "/R 4", "/R 5"},
+		{"crypt filter method", aes, "/CFM /AESV2", "/CFM /AESV9"},
+		{"bad /O", aes, "/O <", "/O 1 <"},
+		{"RC4 key of 129 bits", rc4, "/Standard /Length 128", "/Standard /Length 129"},
+		{"RC4 key of 2048 bits", rc4, "/Standard /Length 128", "/Standard /Length 2048"},
+		{"unpublished /V 3", rc4, "/V 2", "/V 3"},
+		{"short /U", rc4, "/U <", "/U <00> /X <"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			to := map[string]string{"/Filter /Standard": "/Filter /PubSec__", "/R 4": "/R 5", "/O <": "/O 1 <"}[from]
-			bad := bytes.Replace(aes, []byte(from), []byte(to), 1)
-			if bytes.Equal(bad, aes) {
-				t.Skipf("%q not in qpdf's output", from)
+		t.Run(c.name, func(t *testing.T) {
+			bad := bytes.Replace(c.base, []byte(c.from), []byte(c.to), 1)
+			if bytes.Equal(bad, c.base) {
+				t.Fatalf("%q not in qpdf's output", c.from)
 			}
 			var out bytes.Buffer
 			_, err := Sign(t.Context(), bytes.NewReader(bad), int64(len(bad)), &out, cred(p.Doctor), SignOptions{})
