@@ -32,7 +32,8 @@ examples:
 wine:
 	@scripts/wine-test.sh
 
-## deps: install the test peers (OpenSSL, SoftHSM2, OpenSC, xmlsec1, Wine, mingw-w64, Node packages)
+## deps: install the test peers (OpenSSL, SoftHSM2, OpenSC, xmlsec1, Wine, mingw-w64, poppler, qpdf,
+## Ghostscript, img2pdf, Node packages)
 deps:
 	@scripts/deps.sh
 

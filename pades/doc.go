@@ -19,8 +19,12 @@ func (f *File) Catalog(rev *Revision) (Dict, Ref, error) {
 	if !ok {
 		return nil, Ref{}, errors.New("pades: the trailer has no /Root reference")
 	}
-	d := f.dict(rev, r)
-	if d == nil {
+	o, err := f.Resolve(rev, r)
+	if err != nil {
+		return nil, Ref{}, fmt.Errorf("pades: the catalog (/Root): %w", err)
+	}
+	d, ok := o.(Dict)
+	if !ok {
 		return nil, Ref{}, errors.New("pades: /Root is not a dictionary")
 	}
 	return d, r, nil

@@ -626,6 +626,14 @@ func (f *File) objectAtDepth(off int64, rev *Revision, depth int) (cached, error
 		return cached{}, err
 	}
 	if st, ok := c.obj.(*Stream); ok {
+		st.num, st.gen = c.num, c.gen
+		if st.Dict.Name("Type") != "XRef" {
+			f.openStrings(st.Dict, c.num, c.gen)
+		}
+	} else {
+		f.openStrings(c.obj, c.num, c.gen)
+	}
+	if st, ok := c.obj.(*Stream); ok {
 		var l Object = st.Dict["Length"]
 		if lenRef != nil {
 			if rev == nil {
@@ -841,9 +849,9 @@ func (f *File) decode(st *Stream, limit int64) ([]byte, error) {
 	if _, err := f.r.ReadAt(raw, st.Start); err != nil && !(err == io.EOF && st.Len == 0) {
 		return nil, err
 	}
-	if c := f.crypt; c != nil && !c.identityStreams && st.Dict.Name("Type") != "XRef" && (c.encryptMetadata || st.Dict.Name("Type") != "Metadata") {
+	if c := f.crypt; c != nil && st.Dict.Name("Type") != "XRef" && (c.encryptMetadata || st.Dict.Name("Type") != "Metadata") {
 		var err error
-		if raw, err = c.decrypt(raw); err != nil {
+		if raw, err = c.decrypt(c.streams, st.num, st.gen, raw); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,7 @@ package pades
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -22,6 +23,11 @@ func FuzzReader(f *testing.F) {
 		[]byte("%PDF-1.7\nxref\n0 1\n0000000000 65535 f\r\ntrailer<</Size 1>>\nstartxref\n9\n%%EOF"),
 		[]byte("%PDF-1.5\n1 0 obj<</Type/XRef/W[1 2 1]/Size 3/Length 4>>stream\n\x01\x00\x09\x00\nendstream endobj\nstartxref\n9\n%%EOF\n")} {
 		f.Add(s)
+	}
+	// A real producer's file encrypted for permissions (RC4 128-bit);
+	// qpdf's encryptions are in testdata/fuzz/FuzzReader.
+	if lo, err := os.ReadFile("../testdata/pdf/producers/writer-permissions.pdf"); err == nil {
+		f.Add(lo)
 	}
 	v := verify.New(verifyOpts(f))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -112,7 +112,10 @@ func ser(o Object) string { return string(appendObject(nil, o)) }
 // referralPDF is a one-page referral letter (紹介状) in Japanese, set in
 // the non-embedded HeiseiMin-W3 font (UniJIS-UCS2-H): the sample of
 // testdata/pdf.
-func referralPDF() []byte {
+func referralPDF() []byte { return referralPDFCatalog("<</Type/Catalog/Pages 2 0 R>>") }
+
+// referralPDFCatalog is referralPDF with another catalog dictionary.
+func referralPDFCatalog(catalog string) []byte {
 	line := func(x, y, size int, s string) string {
 		var h strings.Builder
 		for _, r := range s {
@@ -129,7 +132,7 @@ func referralPDF() []byte {
 		line(72, 580, 11, "ご多忙中恐縮ですが、よろしくお願い申し上げます。") +
 		line(72, 520, 11, "(合成データ: 実在の人物・医療機関とは関係ありません)")
 	return buildPDF([]string{
-		"<</Type/Catalog/Pages 2 0 R>>",
+		catalog,
 		"<</Type/Pages/Kids[3 0 R]/Count 1>>",
 		"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
 		streamBody(content),

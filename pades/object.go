@@ -41,6 +41,9 @@ type Stream struct {
 	Dict  Dict
 	Start int64 // offset of the first data byte
 	Len   int64
+	// num, gen: the object it is (the key of its data in an encrypted
+	// file).
+	num, gen int
 }
 
 // Get returns d[k] (nil when absent).

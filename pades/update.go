@@ -110,7 +110,7 @@ func (u *update) bytes() (*serialised, error) {
 	offsets := map[int]int64{}
 	for _, n := range nums {
 		p := u.objs[n]
-		p.obj = u.f.sealNew(p.obj)
+		p.obj = u.f.sealNew(p.obj, n, p.gen)
 		offsets[n] = s.base + int64(len(b))
 		b = fmt.Appendf(b, "%d %d obj\n", n, p.gen)
 		switch o := p.obj.(type) {

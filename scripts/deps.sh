@@ -2,9 +2,11 @@
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
 # pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time,
 # curl and Python 3 (hpki serve clients), mingw-w64 and Wine (the Windows build),
-# Node, the Node packages of the interop peers (xadesjs, in interop/node), the
-# PDF peers (poppler-utils, qpdf, libnss3-tools), and versitygw (an S3 server)
-# with go install.
+# Node, the Node packages of the interop peers (xadesjs, @signpdf and pdf-lib,
+# in interop/node), the PDF peers (poppler-utils, qpdf, libnss3-tools) and PDF
+# producers (Ghostscript, img2pdf), and versitygw (an S3 server) with go
+# install. LibreOffice is not installed: its exports are committed
+# (testdata/pdf/producers/make.sh).
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,10 @@ command -v qpdf >/dev/null 2>&1 || need+=(qpdf)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 [ -d /usr/share/poppler/cMap/Adobe-Japan1 ] || need+=(poppler-data)
 fc-list 2>/dev/null | grep -qi ipa || need+=(fonts-ipafont-mincho)
+# Producers of the PDFs the interop tests sign: Ghostscript (PDF/A-2b) and
+# img2pdf (a scan).
+command -v gs >/dev/null 2>&1 || need+=(ghostscript)
+command -v img2pdf >/dev/null 2>&1 || need+=(img2pdf)
 if [ ${#need[@]} -gt 0 ]; then
   echo "deps: installing ${need[*]}"
   sudo=""
@@ -57,4 +63,4 @@ if [ -f interop/node/package.json ] && [ ! -L interop/node/node_modules ]; then
     touch interop/node/node_modules
   fi
 fi
-echo "deps: ok ($(openssl version | cut -d' ' -f1-2), $(pdfsig -v 2>&1 | head -1), $(qpdf --version | head -1), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'), versitygw $VERSITYGW_VERSION)"
+echo "deps: ok ($(openssl version | cut -d' ' -f1-2), $(pdfsig -v 2>&1 | head -1), $(qpdf --version | head -1), softhsm2 $(softhsm2-util --version), $(xmlsec1 --version | head -1), node $(node --version), xadesjs $(node -p 'require("./interop/node/node_modules/xadesjs/package.json").version'), @signpdf/signpdf $(node -p 'require("./interop/node/node_modules/@signpdf/signpdf/package.json").version'), pdf-lib $(node -p 'require("./interop/node/node_modules/pdf-lib/package.json").version'), Ghostscript $(gs --version), $(img2pdf --version), versitygw $VERSITYGW_VERSION)"

@@ -51,7 +51,9 @@ type VerifyRequest struct {
 type SignRequest struct {
 	// Content is the document to sign (base64 in JSON).
 	Content []byte `json:"content"`
-	// Format is "cades" (default) or "xades" (an XML document, enveloped).
+	// Format is "cades" (default), "xades" (an XML document, enveloped)
+	// or "pades" (a PDF: the signature is the whole signed PDF, the
+	// content unchanged followed by one incremental update).
 	Format string `json:"format,omitempty"`
 	// Level is "B" (default) or "T" (needs the server's TSA).
 	Level string `json:"level,omitempty"`
@@ -74,6 +76,9 @@ type SignResponse struct {
 
 // ExtendRequest asks for B-LT or B-LTA.
 type ExtendRequest struct {
+	// Signature is the signature to extend: CAdES, XAdES, or a signed PDF
+	// (every signature in it; the answer is the whole extended PDF, with
+	// no content then), detected by content.
 	Signature []byte `json:"signature"`
 	Content   []byte `json:"content,omitempty"`
 	// ContentName names Content for detached XAdES references.
@@ -397,8 +402,16 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 			return errStatus(http.StatusBadRequest, fmt.Errorf("packaging %q: XAdES signs the XML document enveloped", req.Packaging))
 		}
 		res, err = sign.SignXAdES(r.Context(), req.Content, cred, sign.XAdESOptions{Level: level, TSA: s.cfg.TSA, RequireRole: role})
+	case "pades":
+		if req.Packaging != "" {
+			return errStatus(http.StatusBadRequest, fmt.Errorf("packaging %q: PAdES signs the PDF in an incremental update", req.Packaging))
+		}
+		if docformat.Detect(req.Content) != docformat.PDF {
+			return errStatus(http.StatusBadRequest, errors.New("format pades: the content is not a PDF"))
+		}
+		res, err = signPDF(r.Context(), req.Content, cred, sign.CAdESOptions{Level: level, TSA: s.cfg.TSA, RequireRole: role})
 	default:
-		return errStatus(http.StatusBadRequest, fmt.Errorf("format %q: cades or xades", req.Format))
+		return errStatus(http.StatusBadRequest, fmt.Errorf("format %q: cades, xades or pades", req.Format))
 	}
 	if err != nil {
 		if errors.Is(err, sign.ErrRoleRefused) {
@@ -415,6 +428,17 @@ func (s *Server) sign(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// signPDF signs a PDF (pades.Sign) and returns the whole signed file as
+// the signature.
+func signPDF(ctx context.Context, pdf []byte, cred sign.Credential, opts sign.CAdESOptions) (*sign.Result, error) {
+	var buf bytes.Buffer
+	pr, err := pades.Sign(ctx, bytes.NewReader(pdf), int64(len(pdf)), &buf, cred, pades.SignOptions{CAdES: opts})
+	if err != nil {
+		return nil, err
+	}
+	return &sign.Result{Signature: buf.Bytes(), Warnings: pr.Warnings, TimestampTime: pr.TimestampTime}, nil
+}
+
 func (s *Server) extend(w http.ResponseWriter, r *http.Request) error {
 	req, err := decode[ExtendRequest](r)
 	if err != nil {
@@ -426,6 +450,23 @@ func (s *Server) extend(w http.ResponseWriter, r *http.Request) error {
 	}
 	if s.cfg.TSA == nil && to == sign.LevelLTA {
 		return errStatus(http.StatusBadRequest, errors.New("LTA: this server has no TSA"))
+	}
+	if docformat.Detect(req.Signature) == docformat.PDF {
+		if req.Content != nil {
+			return errStatus(http.StatusBadRequest, errors.New("a PDF carries what its signatures cover: content does not apply"))
+		}
+		po := pades.ExtendOptions{To: to, Verify: s.cfg.Verify}
+		po.TSA, _ = s.cfg.TSA.(pades.DigestTimestamper)
+		var buf bytes.Buffer
+		res, err := pades.Extend(r.Context(), bytes.NewReader(req.Signature), int64(len(req.Signature)), &buf, po)
+		if err != nil {
+			if r.Context().Err() != nil {
+				return r.Context().Err()
+			}
+			return errStatus(http.StatusUnprocessableEntity, err)
+		}
+		writeJSON(w, http.StatusOK, ExtendResponse{Signature: buf.Bytes(), Level: res.Level, Report: res.Report})
+		return nil
 	}
 	opts := extend.Options{To: to, TSA: s.cfg.TSA, Verify: s.cfg.Verify}
 	var res *extend.Result

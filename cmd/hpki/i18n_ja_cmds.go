@@ -214,7 +214,9 @@ LT は署名者と各タイムスタンプの検証に必要なすべての証�
 POST /v1/verify は 'hpki verify --output json' と全く同じレポートを返します。
 POST /v1/sign はサーバが保持する鍵（--sign-key、または PKCS#11 HSM の鍵）で署名します。
 HPKI カードの認証用証明書でログインした利用者に限り、その本人の名前を持つ証明書の
-鍵でだけ署名します。ログイン: チャレンジ・レスポンス（POST /v1/auth/challenge、
+鍵でだけ署名します。"format":"pades" なら PDF に署名します（応答は署名済みの PDF 全体）。
+POST /v1/extend は CAdES、XAdES、署名済み PDF を B-LT または B-LTA に延長します。
+ログイン: チャレンジ・レスポンス（POST /v1/auth/challenge、
 /v1/auth/login。カード側は 'hpki auth login URL'）、または TLS クライアント証明書
 （--client-certificates。カードのクライアントは TLS 1.2。文書を参照）。
 

@@ -130,7 +130,7 @@ func signOnePDF(ctx context.Context, stdout io.Writer, in signInput, cred sign.C
 		err = writeOutputFrom(in.out, write, force, force, in.name)
 	}
 	if err != nil {
-		if errors.Is(err, pades.ErrNotPDF) {
+		if errors.Is(err, pades.ErrNotPDF) || errors.Is(err, pades.ErrNeedsPassword) {
 			return nil, usageError(errors.Unwrap(err))
 		}
 		return nil, err
@@ -234,7 +234,7 @@ func extendPDF(cmd *cobra.Command, in string, data []byte, out string, opts pade
 		err = writeOutputFrom(out, write, overwrite, force, in)
 	}
 	switch {
-	case errors.Is(err, pades.ErrNotPDF), errors.Is(err, pades.ErrNoSignatures):
+	case errors.Is(err, pades.ErrNotPDF), errors.Is(err, pades.ErrNoSignatures), errors.Is(err, pades.ErrNeedsPassword):
 		return nil, usageError(errors.Unwrap(err))
 	case err != nil:
 		return nil, err

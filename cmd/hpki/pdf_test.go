@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/hpki-jp/hpki/internal/peer"
 	"github.com/hpki-jp/hpki/internal/testpki"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -188,5 +190,43 @@ func TestPDFPipesAndJSON(t *testing.T) {
 	// --packaging does not apply to a PDF signed inside itself.
 	if code, _, errOut := runCLI(t, append([]string{"sign", letter, "--packaging", "enveloping"}, keyArgs("doctor")...)...); code != 3 || !strings.Contains(errOut, "signed inside itself") {
 		t.Fatalf("--packaging: %d %s", code, errOut)
+	}
+}
+
+// A LibreOffice export encrypted for permissions (RC4 128-bit, committed in
+// testdata/pdf/producers) is signed, verifies, and fails once a byte it
+// signed changes; a PDF that needs a user password (qpdf, AES-256 and RC4
+// 40-bit) is refused in one line with exit 3.
+func TestPDFEncryptedCLI(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join("..", "..", "testdata", "pdf", "producers", "writer-permissions.pdf")
+	signed := filepath.Join(dir, "signed.pdf")
+	if code, out, errOut := runCLI(t, append([]string{"sign", src, "-o", signed}, keyArgs("doctor")...)...); code != 0 || !strings.Contains(out, "PAdES-BASELINE-B") {
+		t.Fatalf("sign: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runCLI(t, pdfVerifyArgs(t, signed)...); code != 0 || !strings.Contains(out, "TOTAL_PASSED") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	data, _ := os.ReadFile(signed)
+	orig, _ := os.ReadFile(src)
+	data[len(orig)/2] ^= 0x01
+	bad := filepath.Join(dir, "bad.pdf")
+	os.WriteFile(bad, data, 0o600)
+	if code, out, errOut := runCLI(t, pdfVerifyArgs(t, bad)...); code != 1 {
+		t.Fatalf("verify of a changed file: exit %d, want 1\n%s%s", code, out, errOut)
+	}
+
+	qpdf := peer.Require(t, "qpdf", "apt-get install qpdf")
+	for _, bits := range []string{"256", "40"} {
+		locked := filepath.Join(dir, "locked"+bits+".pdf")
+		// The user password is a fixture, not a secret.
+		if out, err := exec.Command(qpdf, "--allow-weak-crypto", "--encrypt", "fixture-user", "fixture-owner", bits, "--", src, locked).CombinedOutput(); err != nil {
+			t.Fatalf("qpdf: %v\n%s", err, out)
+		}
+		code, _, errOut := runCLI(t, append([]string{"sign", locked, "-o", filepath.Join(dir, "x.pdf")}, keyArgs("doctor")...)...)
+		if code != 3 || !strings.Contains(errOut, "needs a password") {
+			t.Fatalf("sign of a file with a user password: exit %d, want 3\n%s", code, errOut)
+		}
+		assertOneLineError(t, errOut)
 	}
 }

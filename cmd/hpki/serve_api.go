@@ -46,7 +46,9 @@ func newServeAPICmd() *cobra.Command {
 POST /v1/verify returns exactly the report of 'hpki verify --output json'.
 POST /v1/sign signs with a key the server holds (--sign-key, or a PKCS#11
 HSM key), only for a user logged in with their HPKI card's authentication
-certificate, and only with a key whose certificate names that same person.
+certificate, and only with a key whose certificate names that same person;
+with "format":"pades" it signs a PDF (the answer is the whole signed PDF).
+POST /v1/extend takes CAdES, XAdES or a signed PDF to B-LT or B-LTA.
 Login: challenge-response (POST /v1/auth/challenge, /v1/auth/login; the
 card side is 'hpki auth login URL'), or a TLS client certificate
 (--client-certificates; card clients use TLS 1.2, see docs).
