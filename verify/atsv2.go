@@ -120,13 +120,15 @@ func (a *archiveV2Signer) base(h crypto.Hash) (hash.Hash, error) {
 }
 
 // archiveStampV2 prepares the check of the archive-time-stamp-v2 token raw,
-// the value of si's attrIndex-th unsigned attribute. It covers every
-// unsigned attribute of si except itself and the archive timestamps (v2
-// or v3) not made before it — found by their genTime, not their place,
-// since DER sorts a SET and producers re-encoded the unsigned attributes —
-// each as encoded in the input. Its imprint must be that of one of the two
-// variants of TS 101 733 (cms.ATSv2Variant); otherwise the token fails and
-// proves nothing.
+// the value of si's attrIndex-th unsigned attribute. It covers the
+// unsigned attributes of si present when it was made, each as encoded in
+// the input: read as those before it (attributes are appended), or as
+// every one but itself and the archive timestamps (v2 or v3) not made
+// before it (a SET re-sorted as DER puts later attributes first). Its
+// imprint must be that of one of these readings in one of the two variants
+// of TS 101 733 (cms.ATSv2Variant): each is a hash over exactly the
+// elements the file holds, so none lets a changed element through;
+// otherwise the token fails and proves nothing.
 func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIndex int, raw []byte) stamp {
 	st := stamp{kind: "archive-v2", raw: raw}
 	pt := v.token(raw)
@@ -146,9 +148,14 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 		st.err = fmt.Errorf("more than %d archive-time-stamp-v2 tokens under one signer: the others are not checked", MaxArchiveTimestampsV2)
 		return st
 	}
+	// Which unsigned attributes the token covers: those before it in the
+	// input (producers that append), or every one but the archive
+	// timestamps not made before it (producers whose SET was re-sorted
+	// as DER, so that a later attribute may come first).
 	genTime := pt.tok.GenTime
 	rawAttrs := a.in.raw.Signers[a.signer].UnsignedAttrs
-	var covered [][]byte
+	before := rawAttrs[:attrIndex]
+	var byTime [][]byte
 	for j := range si.UnsignedAttrs {
 		attr := &si.UnsignedAttrs[j]
 		if j == attrIndex {
@@ -163,25 +170,31 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 				continue
 			}
 		}
-		covered = append(covered, rawAttrs[j])
+		byTime = append(byTime, rawAttrs[j])
+	}
+	sets := [][][]byte{before}
+	if !sameSlices(before, byTime) {
+		sets = append(sets, byTime)
 	}
 	want := pt.tok.HashedMessage
 	st.digest = func(h crypto.Hash) ([]byte, error) {
 		var first []byte
-		for _, variant := range []cms.ATSv2Variant{cms.ATSv2WithUnsignedAttrsTag, cms.ATSv2BareUnsignedAttrs} {
-			d, err := a.base(h)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range cms.ATSv2Tail(covered, variant) {
-				d.Write(p)
-			}
-			sum := d.Sum(nil)
-			if bytes.Equal(sum, want) {
-				return sum, nil
-			}
-			if first == nil {
-				first = sum
+		for _, covered := range sets {
+			for _, variant := range []cms.ATSv2Variant{cms.ATSv2WithUnsignedAttrsTag, cms.ATSv2BareUnsignedAttrs} {
+				d, err := a.base(h)
+				if err != nil {
+					return nil, err
+				}
+				for _, p := range cms.ATSv2Tail(covered, variant) {
+					d.Write(p)
+				}
+				sum := d.Sum(nil)
+				if bytes.Equal(sum, want) {
+					return sum, nil
+				}
+				if first == nil {
+					first = sum
+				}
 			}
 		}
 		return first, nil
@@ -192,3 +205,16 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 // isArchive reports whether a timestamp kind is an archive timestamp:
 // validated newest first, each at the time the next one proves.
 func isArchive(kind string) bool { return kind == "archive" || kind == "archive-v2" }
+
+// sameSlices reports whether a and b hold the same slices (same bytes).
+func sameSlices(a, b [][]byte) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
