@@ -11,6 +11,7 @@ import (
 	"github.com/hpki-jp/hpki/internal/cms"
 	"github.com/hpki-jp/hpki/internal/testats"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"github.com/hpki-jp/hpki/sign"
 )
 
 const (
@@ -176,4 +177,50 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// Work is bounded: each archive-time-stamp-v2 hashes the unsigned
+// attributes again, so at most MaxArchiveTimestampsV2 are checked per
+// signer; the others are reported failed, never a proof of existence.
+func TestArchiveTimestampV2Limit(t *testing.T) {
+	p := testpki.MustLoad(t)
+	sd, err := cms.Parse(signDoc(t, p.Doctor, sign.CAdESOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := stamper(t, p.TSA, timeZero).TimestampData(context.Background(), []byte("not the archive input"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A large attribute every token would hash.
+	sd.SignerInfos[0].AddUnsignedAttr(cms.OIDCompleteRevRefs, append([]byte{0x04, 0x83, 0x10, 0x00, 0x00}, make([]byte, 1<<20)...))
+	n := MaxArchiveTimestampsV2 + 8
+	for range n {
+		sd.SignerInfos[0].AddUnsignedAttr(cms.OIDArchiveTimeStampV2, tok.Raw)
+	}
+	sig, err := sd.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := New(opts(t)).VerifyCAdES(context.Background(), sig, bytes.NewReader(doc), "doc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, limit := 0, 0
+	for _, ts := range r.Signatures[0].Timestamps {
+		if ts.Type != "archive-v2" || ts.Indication == TotalPassed {
+			t.Fatalf("timestamp %+v", ts)
+		}
+		if strings.Contains(strings.Join(ts.Errors, " "), "not checked") {
+			limit++
+		} else {
+			hash++
+		}
+	}
+	if hash != MaxArchiveTimestampsV2 || limit != n-MaxArchiveTimestampsV2 {
+		t.Fatalf("%d checked, %d over the limit", hash, limit)
+	}
+	if r.Signatures[0].Level != "CAdES-BASELINE-B" {
+		t.Fatalf("level %s", r.Signatures[0].Level)
+	}
 }
