@@ -20,7 +20,7 @@ import (
 )
 
 // keyValueXML is a ds:KeyValue of pub (RSAKeyValue, or dsig11:ECKeyValue).
-func keyValueXML(t *testing.T, pub any) string {
+func keyValueXML(t testing.TB, pub any) string {
 	t.Helper()
 	b := base64.StdEncoding.EncodeToString
 	switch k := pub.(type) {
@@ -50,7 +50,7 @@ var keyInfoRE = regexp.MustCompile(`(?s)(<ds:KeyInfo[^>]*>).*?</ds:KeyInfo>`)
 
 // withKeyInfo replaces the ds:KeyInfo content of a signed document (the
 // signatures here do not reference it).
-func withKeyInfo(t *testing.T, signed []byte, content string) []byte {
+func withKeyInfo(t testing.TB, signed []byte, content string) []byte {
 	t.Helper()
 	if !keyInfoRE.Match(signed) {
 		t.Fatal("no ds:KeyInfo")
