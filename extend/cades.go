@@ -53,18 +53,33 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 		return nil, err
 	}
 	// B-LT: the validation data of every signature and timestamp.
+	v2 := hasArchiveTimestampV2(sd)
+	var certs, crls, ocsps [][]byte
 	for _, s := range rep.Signatures {
 		vd := s.ValidationData
 		if vd == nil {
 			continue
 		}
 		for _, c := range vd.Certificates {
-			sd.AddCertificates(c.Raw)
+			certs = append(certs, c.Raw)
 		}
-		for _, crl := range vd.CRLs {
+		crls = append(crls, vd.CRLs...)
+		ocsps = append(ocsps, vd.OCSPs...)
+	}
+	if v2 {
+		// An archive-time-stamp-v2 covers the SignedData's certificates
+		// and crls fields and the unsigned attributes before it: new
+		// data goes after it, as certificate-values and
+		// revocation-values, so that it keeps proving what it proves.
+		if err := addValidationValues(sd, certs, crls, ocsps); err != nil {
+			return nil, err
+		}
+	} else {
+		sd.AddCertificates(certs...)
+		for _, crl := range crls {
 			sd.AddCRL(crl)
 		}
-		for _, o := range vd.OCSPs {
+		for _, o := range ocsps {
 			if err := sd.AddOCSPResponse(o); err != nil {
 				return nil, err
 			}
@@ -80,11 +95,15 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 		return nil, err
 	}
 	// The extended signature must validate from what it embeds.
+	before := rep
 	rep, err = verifyCAdES(ctx, verify.New(selfContained(opts.Verify)), out, content)
 	if err != nil {
 		return nil, err
 	}
 	if err := mustPass(rep, "the extended signature"); err != nil {
+		if v2 && archiveV2Broken(before, rep) {
+			return nil, fmt.Errorf("%w (an archive-time-stamp-v2 that validated before no longer does: it covers the signature as the file encodes it, and writing the extended signature re-encoded it, e.g. BER as DER)", err)
+		}
 		return nil, err
 	}
 	return result(out, rep, opts.To)
@@ -158,4 +177,85 @@ func addArchiveTimestamps(ctx context.Context, sd *cms.SignedData, content io.Re
 		si.AddUnsignedAttr(cms.OIDArchiveTimeStampV3, raw)
 	}
 	return nil
+}
+
+func hasArchiveTimestampV2(sd *cms.SignedData) bool {
+	for i := range sd.SignerInfos {
+		if len(sd.SignerInfos[i].UnsignedAttr(cms.OIDArchiveTimeStampV2)) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// addValidationValues appends to every signer that has an
+// archive-time-stamp-v2 the certificates, CRLs and OCSP responses the
+// signature does not hold yet, as certificate-values and revocation-values
+// attributes.
+func addValidationValues(sd *cms.SignedData, certs, crls, ocsps [][]byte) error {
+	have := map[string]bool{}
+	for _, c := range sd.Certificates {
+		have[string(c)] = true
+	}
+	for _, c := range sd.CRLs {
+		have[string(c)] = true
+	}
+	for i := range sd.SignerInfos {
+		c, r, o := sd.SignerInfos[i].ValidationValues()
+		for _, list := range [][][]byte{c, r, o} {
+			for _, v := range list {
+				have[string(v)] = true
+			}
+		}
+	}
+	fresh := func(list [][]byte) [][]byte {
+		var out [][]byte
+		for _, v := range list {
+			if !have[string(v)] {
+				have[string(v)] = true
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	certValues, revValues, err := cms.ValidationValuesAttrs(fresh(certs), fresh(crls), fresh(ocsps))
+	if err != nil {
+		return err
+	}
+	for i := range sd.SignerInfos {
+		si := &sd.SignerInfos[i]
+		if len(si.UnsignedAttr(cms.OIDArchiveTimeStampV2)) == 0 {
+			continue
+		}
+		if certValues != nil {
+			si.AddUnsignedAttr(cms.OIDCertificateValues, certValues)
+		}
+		if revValues != nil {
+			si.AddUnsignedAttr(cms.OIDRevocationValues, revValues)
+		}
+	}
+	return nil
+}
+
+// archiveV2Broken reports whether an archive-time-stamp-v2 that passed in
+// before fails in after (same signers, same order).
+func archiveV2Broken(before, after *verify.Report) bool {
+	passed := func(r *verify.Report) map[string]int {
+		n := map[string]int{}
+		for _, s := range r.Signatures {
+			for _, ts := range s.Timestamps {
+				if ts.Type == "archive-v2" && ts.Indication == verify.TotalPassed {
+					n[s.ID]++
+				}
+			}
+		}
+		return n
+	}
+	b, a := passed(before), passed(after)
+	for id, n := range b {
+		if a[id] < n {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need: OpenSSL, SoftHSM2 with OpenSC's
 # pkcs11-tool, xmlsec1 and libxmlsec1's Python binding (make bench), GNU time,
-# curl and Python 3 (hpki serve clients), mingw-w64 and Wine (the Windows build),
+# curl and Python 3 (hpki serve clients; the archive-time-stamp-v2 test
+# vectors), mingw-w64 and Wine (the Windows build),
 # Node, the Node packages of the interop peers (xadesjs, @signpdf and pdf-lib,
 # in interop/node), the PDF peers (poppler-utils, qpdf, libnss3-tools) and PDF
 # producers (Ghostscript, img2pdf), and versitygw (an S3 server) with go

@@ -25,7 +25,7 @@ schemas={
  "Signer": obj({"subject":S(),"subjectJa":S(),"issuer":S(),"serial":S(),"roles":A(R("SignerRole")),"hpki":S(enum=["signing","authentication","none"]),"notBefore":T(),"notAfter":T()},["subject","roles","hpki"]),
  "SignerRole": obj({"code":S(description="English role as the certificate spells it"),"ja":S(description="Japanese name from the catalogue"),"scheme":S(description="codingSchemeReference OID")},["code","scheme"]),
  "Role": obj({"code":S(),"ja":S(),"scheme":S(),"kind":S()},["code","scheme"]),
- "Timestamp": obj({"type":S(enum=["signature","archive","content","document"]),"genTime":T(),"tsa":S(),"indication":ind,"subIndication":S(),"errors":strs,"revocation":A(R("RevocationCheck"))},["type","genTime","tsa","indication"]),
+ "Timestamp": obj({"type":S(enum=["signature","archive","archive-v2","esc","certcrl","content","document"]),"genTime":T(),"tsa":S(),"indication":ind,"subIndication":S(),"errors":strs,"revocation":A(R("RevocationCheck"))},["type","genTime","tsa","indication"]),
  "RevocationCheck": obj({"certificate":S(),"status":S(),"source":S(),"origin":S(),"thisUpdate":T(),"revokedAt":T(),"at":T()},["certificate","status","at"]),
  "SignRequest": obj({"content":B("the document to sign (a PDF for pades)"),"format":S(enum=["cades","xades","pades"],description="cades (default), xades (an XML document, enveloped) or pades (a PDF, signed in an incremental update)"),"level":S(enum=["B","T"]),"packaging":S(enum=["detached","enveloping","enveloped"]),"requireRole":strs},["content"]),
  "SignResponse": obj({"signature":B("the signature (CAdES DER, the signed XML document, or the whole signed PDF)"),"format":S(),"level":S(),"signer":R("CertificateInfo"),"timestampTime":T(),"warnings":strs},["signature","format","level","signer"]),

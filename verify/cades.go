@@ -61,7 +61,8 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	rep := &Report{Format: "CAdES", ValidationTime: now.UTC()}
 	// Hash the content once per digest algorithm in use. Content the
 	// caller gives is what is checked, also against enveloped content.
-	digests, covers, mismatch, err := digestContent(sd, content, contentName, archiveHashes(sd))
+	v2 := v.newArchiveV2Input(sd)
+	digests, covers, mismatch, err := digestContent(sd, content, contentName, archiveHashes(sd), v2.detachedWriters(sd, content)...)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +99,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 		}
 		si := &sd.SignerInfos[i]
 		id := fmt.Sprintf("S%d", i+1)
-		sr := v.checkSignerInfo(ctx, sd, si, digests, bag, m, now, false)
+		sr := v.checkSignerInfo(ctx, sd, si, digests, v2.forSigner(i), bag, m, now, false)
 		sr.ID = id
 		sr.Covers = covers
 		if sd.Content != nil && v.opts.KeepSignedData {
@@ -132,7 +133,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 // memory) and compared byte for byte with the carried one: mismatch is
 // then non-empty and says so, and the verdict must be HASH_FAILURE
 // (failGivenContent) — given content is never silently ignored.
-func digestContent(sd *cms.SignedData, content io.Reader, name string, more []crypto.Hash) (digests map[crypto.Hash][]byte, covers []string, mismatch string, err error) {
+func digestContent(sd *cms.SignedData, content io.Reader, name string, more []crypto.Hash, tee ...io.Writer) (digests map[crypto.Hash][]byte, covers []string, mismatch string, err error) {
 	var hashes []crypto.Hash
 	seen := map[crypto.Hash]bool{}
 	for i := range sd.SignerInfos {
@@ -179,6 +180,9 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 	}
 	if cmp != nil {
 		ws = append(ws, cmp)
+	}
+	if sd.Content == nil {
+		ws = append(ws, tee...)
 	}
 	if _, err := io.Copy(io.MultiWriter(ws...), src); err != nil {
 		return nil, nil, "", fmt.Errorf("reading the signed content: %w", err)
@@ -375,7 +379,7 @@ func (v *Verifier) counterSignaturesAt(ctx context.Context, rep *Report, si *cms
 				d.Write(si.Signature)
 				digests = map[crypto.Hash][]byte{h: d.Sum(nil)}
 			}
-			sr := v.checkSignerInfo(ctx, nil, csi, digests, bag, m, now, true)
+			sr := v.checkSignerInfo(ctx, nil, csi, digests, nil, bag, m, now, true)
 			sr.ID = id
 			sr.Covers = []string{"the signature value of " + parentID}
 			rep.Signatures = append(rep.Signatures, sr)
@@ -397,8 +401,9 @@ var cryptoSunset = map[string]time.Time{
 // checkSignerInfo validates one SignerInfo of sd (nil for a
 // counter-signature, which must not carry content-type).
 // more are further proofs of existence of the signature (the document
-// timestamps of a PDF), oldest first.
-func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, bag []*x509.Certificate, m *material, now time.Time, counter bool, more ...stamp) SignatureReport {
+// timestamps of a PDF), oldest first. v2 is the archive-time-stamp-v2
+// input of si (nil when sd has none, and for counter-signatures).
+func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *cms.SignerInfo, digests map[crypto.Hash][]byte, v2 *archiveV2Signer, bag []*x509.Certificate, m *material, now time.Time, counter bool, more ...stamp) SignatureReport {
 	sr := SignatureReport{BestSignatureTime: now.UTC(), Signer: Signer{Roles: []Role{}, HPKI: hcrole.NotHPKI.String()}}
 	fail := func(ind Indication, sub SubIndication, format string, args ...any) SignatureReport {
 		if sr.Indication == "" || severity(ind) > severity(sr.Indication) {
@@ -500,9 +505,11 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	}
 	var stamps []stamp
 	var archive *archiveContext
-	for _, attr := range si.UnsignedAttrs {
+	for j, attr := range si.UnsignedAttrs {
 		for _, val := range attr.Values {
 			switch {
+			case attr.Type.Equal(cms.OIDArchiveTimeStampV2) && !counter:
+				stamps = append(stamps, v.archiveStampV2(v2, si, j, val.FullBytes))
 			case attr.Type.Equal(cms.OIDSignatureTimeStamp):
 				stamps = append(stamps, stamp{kind: "signature", raw: val.FullBytes, data: si.Signature})
 			case attr.Type.Equal(cms.OIDESCTimeStamp) && !counter:
@@ -559,7 +566,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 	archived := false
 	var renewBy time.Time // when the newest valid timestamp's TSA path expires
 	for i := len(stamps) - 1; i >= 0; i-- {
-		if stamps[i].kind != "archive" {
+		if !isArchive(stamps[i].kind) {
 			continue
 		}
 		tr := v.checkTimestampAt(ctx, stamps[i], control, newest, m, vd)
@@ -573,7 +580,7 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 	}
 	var best time.Time
 	for i, st := range stamps {
-		if st.kind == "archive" {
+		if isArchive(st.kind) {
 			continue
 		}
 		tr := v.checkTimestampAt(ctx, st, control, newest, m, vd)

@@ -109,7 +109,7 @@ func (v *Verifier) VerifyEmbeddedCMS(ctx context.Context, e EmbeddedCMS) Signatu
 	for i, d := range e.Later {
 		more[i] = d.stamp()
 	}
-	sr := v.checkSignerInfo(ctx, sd, &sd.SignerInfos[0], e.Digests, bag, m, now, false, more...)
+	sr := v.checkSignerInfo(ctx, sd, &sd.SignerInfos[0], e.Digests, nil, bag, m, now, false, more...)
 	sr.ID = e.ID
 	sr.Covers = e.Covers
 	if e.Format != "" {

@@ -262,7 +262,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["revocation"], esc(line))
 	}
 	for _, t := range s.Timestamps {
-		if t.Type == "archive" && t.Indication == TotalPassed {
+		if isArchive(t.Type) && t.Indication == TotalPassed {
 			fmt.Fprintf(b, "  %s: "+m["archived"]+"\n", m["archive"], t.GenTime.Local().Format(TextTimeLayout), esc(t.TSA))
 		}
 	}

@@ -173,7 +173,9 @@ type Role struct {
 
 // Timestamp reports one RFC 3161 timestamp found in the signature.
 type Timestamp struct {
-	// Type is "signature", "archive" or "content".
+	// Type is "signature", "archive" (archive-time-stamp-v3, or a PDF
+	// document timestamp), "archive-v2" (archive-time-stamp-v2 of ETSI TS
+	// 101 733), "esc", "certcrl" or "content".
 	Type       string        `json:"type"`
 	GenTime    time.Time     `json:"genTime"`
 	TSA        string        `json:"tsa"`

@@ -297,7 +297,7 @@ type timestampResult struct {
 
 // stamp is one timestamp token of a signature with the data it must cover.
 type stamp struct {
-	kind string // "signature" or "archive"
+	kind string // Timestamp.Type
 	raw  []byte
 	data []byte
 	// err is set when the covered data could not be computed.

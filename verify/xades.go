@@ -142,7 +142,8 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	// Signer certificate from KeyInfo, designated by SigningCertificate(V2).
 	var certs []*x509.Certificate
 	var unsupported []string // certificates crypto/x509 cannot read, and why
-	if ki := xmlsig.Child(sig, xmlsig.NSDSig, "KeyInfo"); ki != nil {
+	ki := xmlsig.Child(sig, xmlsig.NSDSig, "KeyInfo")
+	if ki != nil {
 		for _, xd := range xmlsig.Children(ki, xmlsig.NSDSig, "X509Data") {
 			for _, xc := range xmlsig.Children(xd, xmlsig.NSDSig, "X509Certificate") {
 				der, err := b64(xc)
@@ -158,7 +159,9 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			}
 		}
 	}
-	if len(certs) == 0 && signedProps != nil && qp != nil {
+	keyValue, kvErr := xmlsig.KeyValue(ki)
+	fromKeyInfo := len(certs) > 0
+	if !fromKeyInfo && signedProps != nil && qp != nil {
 		// KeyInfo without a certificate: the signer's certificate may be
 		// among the CertificateValues. Only the signed SigningCertificate
 		// digest chooses it, as from KeyInfo.
@@ -172,11 +175,33 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			}
 		}
 	}
+	byKey := !fromKeyInfo && (keyValue != nil || kvErr != nil)
+	if byKey {
+		// KeyInfo names the key only: the certificate is one of those
+		// the signature carries or the caller gave whose key is that
+		// key — and, for XAdES, the one the signed SigningCertificate
+		// digest designates (signingCertificate below), so that an
+		// unsigned KeyValue never chooses another certificate than the
+		// signed one.
+		if kvErr != nil {
+			return fail(Indeterminate, NoSigningCertificateFound, "KeyInfo holds no certificate and its KeyValue cannot be used: %v", kvErr)
+		}
+		certs = certsWithKey(keyValue, certs, v.opts.Trust.IntermediateCertificates())
+		switch {
+		case len(certs) == 0:
+			return fail(Indeterminate, NoSigningCertificateFound, "no certificate for the KeyValue key: KeyInfo holds none, and neither the signature nor the given certificates hold one with that key")
+		case signedProps == nil && len(certs) > 1:
+			return fail(Indeterminate, NoSigningCertificateFound, "%d certificates carry the KeyValue key and no signed property says which one signed", len(certs))
+		}
+	}
 	cert, level, err := signingCertificate(signedProps, certs)
 	if err != nil {
 		var fe *signingCertFormatError
 		if errors.As(err, &fe) {
 			return fail(TotalFailed, FormatFailure, "%v", err)
+		}
+		if byKey {
+			return fail(Indeterminate, NoSigningCertificateFound, "no certificate with the KeyValue key is the one the signed SigningCertificate designates: %v", err)
 		}
 		if len(unsupported) > 0 {
 			// Say why, rather than "no certificate": brainpool keys,
@@ -185,6 +210,14 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 			return fail(Indeterminate, NoSigningCertificateFound, "unsupported certificate in KeyInfo: %s (%v)", strings.Join(unsupported, "; "), err)
 		}
 		return fail(Indeterminate, NoSigningCertificateFound, "%v", err)
+	}
+	switch {
+	case keyValue != nil && !sameKey(keyValue, cert.PublicKey):
+		return fail(TotalFailed, FormatFailure, "KeyInfo's KeyValue is not the key of the signing certificate: the signer's identity is contradictory")
+	case byKey:
+		sr.Warnings = append(sr.Warnings, "KeyInfo holds only the signer's key (KeyValue): the signer's certificate was found by that key")
+	case kvErr != nil:
+		sr.Warnings = append(sr.Warnings, "KeyInfo's KeyValue was ignored: "+kvErr.Error())
 	}
 	v.describeSigner(&sr, cert)
 	if signedProps != nil {
@@ -918,4 +951,26 @@ func verifyXMLSignatureValue(cert *x509.Certificate, keyKind string, h crypto.Ha
 	default:
 		return fmt.Errorf("signature method does not fit the key")
 	}
+}
+
+// certsWithKey returns the distinct certificates of the lists whose public
+// key is key.
+func certsWithKey(key crypto.PublicKey, lists ...[]*x509.Certificate) []*x509.Certificate {
+	var out []*x509.Certificate
+	seen := map[string]bool{}
+	for _, list := range lists {
+		for _, c := range list {
+			if !seen[string(c.Raw)] && sameKey(key, c.PublicKey) {
+				seen[string(c.Raw)] = true
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// sameKey reports whether two public keys are equal.
+func sameKey(a, b crypto.PublicKey) bool {
+	k, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && k.Equal(b)
 }

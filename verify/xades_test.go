@@ -269,6 +269,9 @@ func FuzzParseXAdES(f *testing.F) {
 	for _, where := range []string{"moved into section text with an unsigned ds:Object", "HL7 child of ds:Signature, first", "HL7 in an extra ds:Object"} {
 		f.Add(envelopedPlaced(f, p, where))
 	}
+	// KeyInfo holding only the key (keyvalue_test.go).
+	f.Add(withKeyInfo(f, signXML(f, p.Doctor, presc, sign.XAdESOptions{}), keyValueXML(f, p.Doctor.Cert.PublicKey)))
+	f.Add(withKeyInfo(f, signXML(f, p.DoctorEC, presc, sign.XAdESOptions{}), keyValueXML(f, p.DoctorEC.Cert.PublicKey)))
 	v := New(opts(f))
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		r, err := v.VerifyXAdES(context.Background(), doc, nil)

@@ -24,7 +24,7 @@ type trustFlags struct {
 
 func (t *trustFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&t.trust, "trust", nil, "trust anchors: PEM/DER file or directory (repeatable; default: the embedded MHLW HPKI Root CA V2)")
-	cmd.Flags().StringArrayVar(&t.intermediates, "intermediates", nil, "extra intermediate CA certificates: PEM/DER file or directory (repeatable)")
+	cmd.Flags().StringArrayVar(&t.intermediates, "intermediates", nil, "extra intermediate CA certificates (and the signer's certificate of an XML signature whose KeyInfo holds only its key): PEM/DER file or directory (repeatable)")
 }
 
 // store returns the trust store the flags select; errors are usage errors.

@@ -186,6 +186,10 @@ type SignedData struct {
 	// CRLs holds the raw DER of each RevocationInfoChoice, in order.
 	CRLs        [][]byte
 	SignerInfos []SignerInfo
+	// Raw holds the original encodings of the input's elements that an
+	// archive-time-stamp-v2 covers; nil when they could not be told
+	// apart (the archive-time-stamp-v2 is then not evaluated).
+	Raw *RawEncoding
 }
 
 type rawContentInfo struct {
@@ -226,14 +230,25 @@ func Parse(der []byte) (*SignedData, error) {
 		return nil, formatErr("%d bytes exceed the %d byte limit", len(der), MaxSize)
 	}
 	sd, err := parseDER(der)
-	if err == nil {
-		return sd, nil
+	if err != nil {
+		norm, nerr := normaliseBER(der)
+		if nerr != nil {
+			return nil, err
+		}
+		if sd, err = parseDER(norm); err != nil {
+			return nil, err
+		}
 	}
-	norm, nerr := normaliseBER(der)
-	if nerr != nil {
-		return nil, err
+	if raw, err := parseRaw(der); err == nil && len(raw.Signers) == len(sd.SignerInfos) {
+		ok := true
+		for i := range raw.Signers {
+			ok = ok && len(raw.Signers[i].UnsignedAttrs) == len(sd.SignerInfos[i].UnsignedAttrs)
+		}
+		if ok {
+			sd.Raw = raw
+		}
 	}
-	return parseDER(norm)
+	return sd, nil
 }
 
 func parseDER(der []byte) (*SignedData, error) {

@@ -3,6 +3,9 @@ package cms
 import (
 	"bytes"
 	"encoding/asn1"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // CAdES-C and CAdES-X timestamps of ETSI TS 101 733 (RFC 5126 §6.3.5,
@@ -147,4 +150,58 @@ func wrapBasicOCSP(basic []byte) ([]byte, error) {
 		Status asn1.Enumerated
 		Bytes  responseBytes `asn1:"explicit,tag:0"`
 	}{0, responseBytes{oidOCSPBasic, basic}})
+}
+
+// ValidationValuesAttrs returns the CAdES-XL certificate-values and
+// revocation-values attribute values (TS 101 733 §6.3.3, §6.3.4) holding
+// certs, crls and the BasicOCSPResponse of each OCSPResponse in ocsps; nil
+// for an empty list. They carry validation data in the unsigned
+// attributes, where adding it changes nothing an archive-time-stamp-v2
+// already covers (the SignedData's certificates and crls fields are).
+func ValidationValuesAttrs(certs, crls, ocsps [][]byte) (certValues, revValues []byte, err error) {
+	if len(certs) > 0 {
+		var b cryptobyte.Builder
+		b.AddASN1(cbasn1.SEQUENCE, func(l *cryptobyte.Builder) {
+			for _, c := range certs {
+				l.AddBytes(c)
+			}
+		})
+		if certValues, err = b.Bytes(); err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(crls) == 0 && len(ocsps) == 0 {
+		return certValues, nil, nil
+	}
+	var basics [][]byte
+	for _, o := range ocsps {
+		var resp struct {
+			Status asn1.Enumerated
+			Bytes  struct {
+				Type     asn1.ObjectIdentifier
+				Response []byte
+			} `asn1:"explicit,tag:0"`
+		}
+		if rest, err := asn1.Unmarshal(o, &resp); err != nil || len(rest) != 0 || resp.Status != 0 || !resp.Bytes.Type.Equal(oidOCSPBasic) {
+			return nil, nil, formatErr("OCSP response without a basic response: %v", err)
+		}
+		basics = append(basics, resp.Bytes.Response)
+	}
+	var b cryptobyte.Builder
+	b.AddASN1(cbasn1.SEQUENCE, func(s *cryptobyte.Builder) {
+		for i, list := range [][][]byte{crls, basics} {
+			if len(list) == 0 {
+				continue
+			}
+			s.AddASN1(cbasn1.Tag(i).ContextSpecific().Constructed(), func(e *cryptobyte.Builder) {
+				e.AddASN1(cbasn1.SEQUENCE, func(l *cryptobyte.Builder) {
+					for _, v := range list {
+						l.AddBytes(v)
+					}
+				})
+			})
+		}
+	})
+	revValues, err = b.Bytes()
+	return certValues, revValues, err
 }
