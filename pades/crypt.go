@@ -178,10 +178,8 @@ func key4(d, trailer Dict, r, v int64, encryptMetadata bool) ([]byte, error) {
 		return nil, errors.New("pades: revision 2 encryption with a key longer than 40 bits")
 	}
 	var id0 []byte
-	if ids, ok := trailer["ID"].(Array); ok && len(ids) > 0 {
-		if s, ok := ids[0].(String); ok {
-			id0 = s.B
-		}
+	if s, ok := firstID(trailer).(String); ok {
+		id0 = s.B
 	}
 	h := md5.New()
 	h.Write(padding)

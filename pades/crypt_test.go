@@ -3,6 +3,9 @@ package pades
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -256,4 +259,71 @@ func TestWeAcceptPdfsigEncrypted(t *testing.T) {
 			peerCheck(t, writeTemp(t, "both.pdf", both), 2, 0, db)
 		})
 	}
+}
+
+// TestEncryptedFileIDChanged: a later revision that changes only the
+// trailer's /ID[0] of a file encrypted for permissions. In revisions 2–4
+// the file key derives from /ID[0], so readers can no longer open the file
+// with the empty password: Verify refuses it (ErrNeedsPassword) instead of
+// judging it with a key from the changed identifier. In revision 6 the key
+// does not depend on /ID, and the change itself is a disallowed change.
+func TestEncryptedFileIDChanged(t *testing.T) {
+	p := loadPKI(t)
+	for _, e := range encryptions {
+		t.Run(e.name, func(t *testing.T) {
+			in := qpdfEncrypt(t, referralPDFCatalog("<</Type/Catalog/Pages 2 0 R/Lang(ja-JP)>>"), e.args)
+			signed := signBytes(t, in, cred(p.Doctor), SignOptions{})
+			mustPass(t, verifyBytes(t, signed))
+			changed := changeFileID(t, signed)
+			rep, err := Verify(t.Context(), bytes.NewReader(changed), int64(len(changed)), verify.New(verifyOpts(t)))
+			if strings.HasPrefix(e.name, "R6") {
+				if err != nil {
+					t.Fatalf("R6 (key independent of /ID): %v", err)
+				}
+				js, _ := json.Marshal(rep)
+				if rep.Indication == verify.TotalPassed || !bytes.Contains(js, []byte("/ID[0]")) {
+					t.Fatalf("changed /ID[0]: %s", js)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNeedsPassword) {
+				t.Fatalf("want ErrNeedsPassword, got %v (report %v)", err, rep)
+			}
+		})
+	}
+}
+
+// changeFileID appends a revision restating the last trailer (and its
+// catalog, byte for byte) with another /ID[0].
+func changeFileID(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	f, err := Open(bytes.NewReader(pdf), int64(len(pdf)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := f.Revisions[len(f.Revisions)-1]
+	tr := Dict{}
+	for k, v := range last.Trailer {
+		tr[k] = v
+	}
+	delete(tr, "XRefStm")
+	delete(tr, "Type")
+	delete(tr, "W")
+	delete(tr, "Index")
+	delete(tr, "Filter")
+	delete(tr, "DecodeParms")
+	delete(tr, "Length")
+	ids, _ := tr["ID"].(Array)
+	if len(ids) != 2 {
+		t.Fatalf("no /ID in %v", tr)
+	}
+	tr["ID"] = Array{String{B: bytes.Repeat([]byte{0x42}, 16)}, ids[1]}
+	tr["Prev"] = int64(last.Head())
+	var b bytes.Buffer
+	b.Write(pdf)
+	x := b.Len()
+	b.WriteString("xref\n0 1\n0000000000 65535 f\r\ntrailer\n")
+	b.Write(appendObject(nil, tr))
+	fmt.Fprintf(&b, "\nstartxref\n%d\n%%%%EOF\n", x)
+	return b.Bytes()
 }

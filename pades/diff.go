@@ -313,6 +313,11 @@ func (f *File) revisionChanges(prev, cur *Revision, refs *refIndex) []change {
 	if !equal(prev.Trailer["Encrypt"], cur.Trailer["Encrypt"]) {
 		other("the encryption dictionary changed")
 	}
+	if prev.Trailer["Encrypt"] != nil && !equal(firstID(prev.Trailer), firstID(cur.Trailer)) {
+		// Revisions 2 to 4 derive the file key from /ID[0]; it is the
+		// file's permanent identifier in any case (ISO 32000-1 14.4).
+		other("the file identifier /ID[0], from which the encryption key is derived, changed")
+	}
 	if !cur.contains(prev.head) {
 		other("the revision does not build on the previous one")
 		return out
@@ -822,4 +827,12 @@ func (f *File) unaccounted(prev, cur *Revision) string {
 		pos = s.b
 	}
 	return check(pos, hi)
+}
+
+// firstID is the first string of a trailer's /ID array, or nil.
+func firstID(trailer Dict) Object {
+	if ids, ok := trailer["ID"].(Array); ok && len(ids) > 0 {
+		return ids[0]
+	}
+	return nil
 }

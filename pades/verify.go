@@ -50,8 +50,10 @@ type sigInfo struct {
 
 // Verify validates every signature and document timestamp of the PDF read
 // from r (size bytes) with v, into one report (format "PAdES"). It returns
-// an error wrapping ErrNotPDF for input that is not a PDF, and
-// ErrNoSignatures for a PDF without signatures.
+// an error wrapping ErrNotPDF for input that is not a PDF,
+// ErrNoSignatures for a PDF without signatures, and an error wrapping
+// ErrNeedsPassword for a PDF its last revision's encryption does not open
+// with the empty user password (nothing of such a file is judged).
 func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) (*verify.Report, error) {
 	f, err := Open(r, size)
 	if err != nil {
@@ -59,6 +61,13 @@ func Verify(ctx context.Context, r io.ReaderAt, size int64, v *verify.Verifier) 
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: %v", ErrNotPDF, err)
+	}
+	// A file its last revision's encryption does not open (a user
+	// password, a handler we do not read, a key that no longer derives
+	// from the trailer's /ID) is not judged: its changes could not be
+	// read as a PDF reader reads them.
+	if f.cryptErr != nil {
+		return nil, f.cryptErr
 	}
 	sigs, err := f.signatures()
 	if err != nil {
