@@ -4,5 +4,5 @@ package loadtest
 
 import "time"
 
-// cpuTime is unknown here: Result.CPU stays zero.
-func cpuTime() time.Duration { return 0 }
+// CPUTime is unknown here (zero): Result.CPU stays zero.
+func CPUTime() time.Duration { return 0 }

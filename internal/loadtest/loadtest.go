@@ -172,7 +172,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		issued++
 		return true
 	}
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), CPUTime()
 	for _, s := range senders {
 		wg.Add(1)
 		go func() {
@@ -203,7 +203,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	wg.Wait()
 	res.Elapsed = time.Since(start)
 	if cpu0 > 0 {
-		res.CPU = cpuTime() - cpu0
+		res.CPU = CPUTime() - cpu0
 	}
 	res.Requests = len(latencies) + res.Errors
 	if res.Elapsed > 0 {
