@@ -175,6 +175,8 @@ func inProcess() (url string, sig, content []byte, stop func(), err error) {
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
+	// The garbage collector as hpki serve sets it.
+	restoreGC := serve.TuneGC()
 	srv, err := serve.New(serve.Config{Verify: verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
 		TSATrust: trust.New([]*x509.Certificate{p.TSARoot.Cert}, nil),
@@ -191,5 +193,5 @@ func inProcess() (url string, sig, content []byte, stop func(), err error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = srv.Serve(ctx, ln, nil, 5*time.Second); close(done) }()
-	return "http://" + ln.Addr().String(), res.Signature, content, func() { cancel(); <-done; tsaLn.Close() }, nil
+	return "http://" + ln.Addr().String(), res.Signature, content, func() { cancel(); <-done; tsaLn.Close(); restoreGC() }, nil
 }
