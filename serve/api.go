@@ -12,6 +12,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"time"
 
@@ -195,12 +196,38 @@ func (s *Server) verifier(roles []string) (*verify.Verifier, error) {
 // names are refused. The body limit bounds the whole. A part with a
 // Content-Transfer-Encoding header is refused (RFC 7578 §4.7 deprecates
 // it): the bytes verified are the bytes sent, never a decoding of them
-// (NextRawPart: NextPart would decode quoted-printable silently).
-func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
+// (NextRawPart: NextPart would decode quoted-printable silently). A body
+// already read whole is split in place when it has the plain shape
+// (splitFormFast), else read with mime/multipart: the same parts either way.
+func readVerifyForm(r *http.Request, boundary string) (*VerifyRequest, error) {
+	var next func() (textproto.MIMEHeader, []byte, error)
+	if parts, ok := splitFormFast(requestBody(r), boundary); ok {
+		next = func() (textproto.MIMEHeader, []byte, error) {
+			if len(parts) == 0 {
+				return nil, nil, io.EOF
+			}
+			p := parts[0]
+			parts = parts[1:]
+			return p.header, p.data, nil
+		}
+	} else {
+		mr := multipart.NewReader(r.Body, boundary)
+		next = func() (textproto.MIMEHeader, []byte, error) {
+			part, err := mr.NextRawPart()
+			if err != nil {
+				return nil, nil, err
+			}
+			if _, ok := part.Header["Content-Transfer-Encoding"]; ok {
+				return part.Header, nil, nil // refused below, unread
+			}
+			data, err := io.ReadAll(part)
+			return part.Header, data, err
+		}
+	}
 	req := &VerifyRequest{}
 	seen := map[string]bool{}
 	for {
-		part, err := mr.NextRawPart()
+		header, data, err := next()
 		if err == io.EOF {
 			break
 		}
@@ -211,22 +238,14 @@ func readVerifyForm(mr *multipart.Reader) (*VerifyRequest, error) {
 			}
 			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %w", err))
 		}
-		if _, ok := part.Header["Content-Transfer-Encoding"]; ok {
-			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: part %q has a Content-Transfer-Encoding (refused, RFC 7578 §4.7): send the raw bytes", part.FormName()))
+		name := (&multipart.Part{Header: header}).FormName()
+		if _, ok := header["Content-Transfer-Encoding"]; ok {
+			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: part %q has a Content-Transfer-Encoding (refused, RFC 7578 §4.7): send the raw bytes", name))
 		}
-		name := part.FormName()
 		if seen[name] && name != "requireRole" {
 			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %q given twice", name))
 		}
 		seen[name] = true
-		data, err := io.ReadAll(part)
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				return nil, err
-			}
-			return nil, errStatus(http.StatusBadRequest, fmt.Errorf("multipart body: %w", err))
-		}
 		switch name {
 		case "signature":
 			req.Signature = data
@@ -281,7 +300,7 @@ func given(name string, content []byte) verify.GivenContent {
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	var req *VerifyRequest
 	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && mt == "multipart/form-data" {
-		if req, err = readVerifyForm(multipart.NewReader(r.Body, params["boundary"])); err != nil {
+		if req, err = readVerifyForm(r, params["boundary"]); err != nil {
 			return err
 		}
 	} else {

@@ -49,7 +49,7 @@ func decodeVerifyFast(data []byte) (req *VerifyRequest, ok bool) {
 				return nil, false
 			}
 			b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
-			n, err := base64.StdEncoding.Decode(b, s)
+			n, err := decodeBase64(b, s)
 			if err != nil {
 				return nil, false
 			}

@@ -79,7 +79,8 @@ func (c *boundedCache) size() (int64, int) {
 
 // Typed keys of the cache: the same hash under two kinds is two entries.
 type (
-	certKey  [32]byte
-	tokenKey [32]byte
-	revKey   [64]byte
+	certKey   [32]byte
+	tokenKey  [32]byte
+	revKey    [64]byte
+	signerKey [32]byte // the report's description of a certificate
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"hash"
 	"io"
 	"math/big"
+	"slices"
 	"strings"
 	"time"
 
@@ -729,11 +731,36 @@ func rolesOf(cert *x509.Certificate) []hcrole.Role {
 	return roles
 }
 
-// describeSigner fills the Signer part of the report.
+// describeSigner fills the Signer part of the report. The description is
+// a function of the certificate's bytes alone, cached under their hash
+// (signerKey); each report gets its own copy of the roles.
 func (v *Verifier) describeSigner(sr *SignatureReport, cert *x509.Certificate) {
+	key := signerKey(sha256.Sum256(cert.Raw))
+	if e, ok := v.cache.load(key); ok {
+		sr.Signer = e.(Signer)
+		sr.Signer.Roles = slices.Clone(sr.Signer.Roles)
+		return
+	}
+	s := describe(cert)
+	v.cache.store(key, s, signerCost(s))
+	sr.Signer = s
+	sr.Signer.Roles = slices.Clone(s.Roles)
+}
+
+// signerCost estimates the memory of a cached Signer.
+func signerCost(s Signer) int64 {
+	n := int64(256 + len(s.Subject) + len(s.SubjectJa) + len(s.Issuer) + len(s.Serial))
+	for _, r := range s.Roles {
+		n += int64(64 + len(r.Code) + len(r.Ja) + len(r.Scheme))
+	}
+	return n
+}
+
+// describe is the Signer part of a report for cert.
+func describe(cert *x509.Certificate) Signer {
 	prof := hcrole.Classify(cert)
 	cn, _ := hcrole.JapaneseName(cert)
-	sr.Signer = Signer{
+	s := Signer{
 		Subject:   cert.Subject.String(),
 		SubjectJa: cn,
 		Issuer:    cert.Issuer.String(),
@@ -744,8 +771,9 @@ func (v *Verifier) describeSigner(sr *SignatureReport, cert *x509.Certificate) {
 		NotAfter:  cert.NotAfter.UTC(),
 	}
 	for _, r := range prof.Roles {
-		sr.Signer.Roles = append(sr.Signer.Roles, Role{Code: r.Text, Ja: r.Ja(), Scheme: r.Scheme.String()})
+		s.Roles = append(s.Roles, Role{Code: r.Text, Ja: r.Ja(), Scheme: r.Scheme.String()})
 	}
+	return s
 }
 
 func hashName(h crypto.Hash) string {

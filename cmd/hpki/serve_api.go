@@ -64,6 +64,7 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 				return usageError(fmt.Errorf("--log-level must be debug, info, warn or error, not %q", logLevel))
 			}
 			logger := slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			defer serve.TuneGC()()
 			vo, err := validationOptions(&tf, tsaTrust, &rf)
 			if err != nil {
 				return err

@@ -86,12 +86,15 @@ func CheckSigningCertificate(attr *Attribute, cert *x509.Certificate) (CertIDMat
 	m := CertIDMatch{}
 	switch {
 	case attr.Type.Equal(OIDSigningCertificateV2):
-		var sc signingCertificateV2
-		if rest, err := asn1.Unmarshal(v.FullBytes, &sc); err != nil || len(rest) != 0 || len(sc.Certs) == 0 {
-			return m, formatErr("signing-certificate-v2: %v", err)
-		}
 		m.V2 = true
-		hashAlg, certHash, is = sc.Certs[0].HashAlgorithm, sc.Certs[0].CertHash, sc.Certs[0].IssuerSerial
+		var ok bool
+		if certHash, is, ok = signingCertificateV2Fast(v.FullBytes); !ok {
+			var sc signingCertificateV2
+			if rest, err := asn1.Unmarshal(v.FullBytes, &sc); err != nil || len(rest) != 0 || len(sc.Certs) == 0 {
+				return CertIDMatch{}, formatErr("signing-certificate-v2: %v", err)
+			}
+			hashAlg, certHash, is = sc.Certs[0].HashAlgorithm, sc.Certs[0].CertHash, sc.Certs[0].IssuerSerial
+		}
 		m.Hash = crypto.SHA256
 		if len(hashAlg.Algorithm) > 0 {
 			if m.Hash, err = HashFromOID(hashAlg.Algorithm); err != nil {
