@@ -333,3 +333,49 @@ func TestParseRefusesNotWellFormed(t *testing.T) {
 		}
 	}
 }
+
+// ParseTransient builds the tree Parse builds; release zeroes it (nothing
+// of it can be read after release), and a tree built later from the same
+// memory is again the tree Parse builds.
+func TestParseTransient(t *testing.T) {
+	presc, err := os.ReadFile("../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := append([]string{string(presc)}, fastParseCases...)
+	for round := 0; round < 3; round++ {
+		for _, c := range docs {
+			want, werr := Parse([]byte(c))
+			got, release, err := ParseTransient([]byte(c))
+			if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+				t.Fatalf("%q: ParseTransient says %v, Parse %v", c, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if d := sameTree(&got.Element, &want.Element, ""); d != "" {
+				t.Fatalf("round %d: trees differ: %s\n%q", round, d, c)
+			}
+			root := got.Root()
+			release()
+			if _, fast := fastParse(bytes.TrimPrefix([]byte(c), utf8BOM)); fast && (root.Tag != "" || root.Child != nil || root.Parent() != nil) {
+				t.Fatalf("round %d: the root survives release: %q", round, c)
+			}
+		}
+	}
+	// A document the fast path leaves to the reference path, and one
+	// refused, go the same way as with Parse.
+	for _, c := range []string{`<d><![CDATA[x]]></d>`, `<!DOCTYPE d><d/>`} {
+		_, werr := Parse([]byte(c))
+		doc, release, err := ParseTransient([]byte(c))
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("%q: ParseTransient says %v, Parse %v", c, err, werr)
+		}
+		if err == nil {
+			if doc.Root() == nil {
+				t.Fatalf("%q: no root", c)
+			}
+			release()
+		}
+	}
+}
