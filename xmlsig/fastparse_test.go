@@ -238,7 +238,28 @@ func FuzzFastParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastParse(t, data)
+		checkTransient(t, data)
 	})
+}
+
+// checkTransient: ParseTransient decides as Parse does and builds the
+// same tree, also from memory a previous tree was released to.
+func checkTransient(t testing.TB, data []byte) {
+	t.Helper()
+	want, werr := Parse(data)
+	for range 2 {
+		got, release, err := ParseTransient(data)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("ParseTransient says %v, Parse %v\n%q", err, werr, data)
+		}
+		if err != nil {
+			return
+		}
+		if d := sameTree(&got.Element, &want.Element, ""); d != "" {
+			t.Fatalf("ParseTransient's tree differs: %s\n%q", d, data)
+		}
+		release()
+	}
 }
 
 // Attribute-value normalisation (XML 1.0 §3.3.3) on both parser paths:
