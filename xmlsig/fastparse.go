@@ -123,7 +123,15 @@ func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bo
 		p.reset()
 		return nil, nil, false
 	}
-	return doc, p.reset, true
+	released := false
+	return doc, func() {
+		// A second call must not give the parser back twice (two later
+		// parses would then share it).
+		if !released {
+			released = true
+			p.reset()
+		}
+	}, true
 }
 
 // reset zeroes what the parser built and puts it back in parserPool.

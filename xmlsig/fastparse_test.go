@@ -379,11 +379,35 @@ func TestParseTransient(t *testing.T) {
 			}
 			root := got.Root()
 			release()
+			release() // does nothing
 			if _, fast := fastParse(bytes.TrimPrefix([]byte(c), utf8BOM)); fast && (root.Tag != "" || root.Child != nil || root.Parent() != nil) {
 				t.Fatalf("round %d: the root survives release: %q", round, c)
 			}
 		}
 	}
+	// After a release called twice, two trees held at once are still
+	// each their own (the parser went back to the pool once).
+	_, release, err := ParseTransient(presc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	release()
+	a, releaseA, errA := ParseTransient(presc)
+	b, releaseB, errB := ParseTransient([]byte(fastParseCases[4]))
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	wantA, _ := Parse(presc)
+	wantB, _ := Parse([]byte(fastParseCases[4]))
+	if d := sameTree(&a.Element, &wantA.Element, ""); d != "" {
+		t.Fatalf("first of two trees held at once: %s", d)
+	}
+	if d := sameTree(&b.Element, &wantB.Element, ""); d != "" {
+		t.Fatalf("second of two trees held at once: %s", d)
+	}
+	releaseA()
+	releaseB()
 	// A document the fast path leaves to the reference path, and one
 	// refused, go the same way as with Parse.
 	for _, c := range []string{`<d><![CDATA[x]]></d>`, `<!DOCTYPE d><d/>`} {
