@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/hpki-jp/hpki/internal/cputime"
 	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
@@ -50,7 +49,7 @@ func BenchmarkVerifyPDF10MB5Sigs(b *testing.B) {
 		b.Fatalf("%v %+v", err, rep)
 	}
 	b.SetBytes(int64(len(pdf)))
-	cpu0 := cpuTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
@@ -63,14 +62,7 @@ func BenchmarkVerifyPDF10MB5Sigs(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "verifications/s")
 	// CPU time per verification: the figure that holds on a busy machine
 	// (2 cores ÷ it = the rate two idle cores reach).
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-}
-
-// cpuTime is the process's user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((cputime.Process()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // TestWriteBenchPDF writes the benchmark's PDF for scripts/bench.sh (the

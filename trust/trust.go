@@ -51,6 +51,9 @@ type Store struct {
 	// bare holds the SHA-256 of anchors admitted without a
 	// basicConstraints extension (see New).
 	bare map[[32]byte]bool
+	// fingerprint is Fingerprint's value, computed once by New (the
+	// store does not change after it).
+	fingerprint [32]byte
 }
 
 // New returns a store trusting roots, with intermediates as path-building
@@ -83,6 +86,7 @@ func New(roots, intermediates []*x509.Certificate) *Store {
 	for _, c := range s.intermediates {
 		s.interPool.AddCert(c)
 	}
+	s.fingerprint = s.computeFingerprint()
 	return s
 }
 
@@ -179,7 +183,11 @@ func (s *Store) WithIntermediates(extra ...*x509.Certificate) *Store {
 
 // Fingerprint returns a SHA-256 digest identifying the store's anchors and
 // intermediates; caches keyed by it never mix results of different stores.
-func (s *Store) Fingerprint() [32]byte {
+// It is computed once, when New makes the store (which does not change
+// after): verifiers key every path lookup with it.
+func (s *Store) Fingerprint() [32]byte { return s.fingerprint }
+
+func (s *Store) computeFingerprint() [32]byte {
 	h := sha256.New()
 	for _, set := range [][]*x509.Certificate{s.roots, s.intermediates} {
 		sums := make([][32]byte, len(set))

@@ -36,10 +36,11 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 	if err != nil {
 		return nil, err
 	}
-	doc, err := xmlsig.Parse(document)
+	doc, release, err := xmlsig.ParseTransient(document)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
+	defer release()
 	if err := xmlsig.CheckReferences(doc); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}

@@ -1,7 +1,6 @@
 package xmlsig
 
 import (
-	"bufio"
 	"io"
 	"slices"
 	"strings"
@@ -52,11 +51,36 @@ func CheckC14N(alg string) error {
 	return err
 }
 
+// outBuf is the canonicalizer's output: small writes are appends (the
+// compiler inlines them) to a buffer handed to the writer whenever it
+// holds outFlush bytes or more, and at the end. The first error of the
+// writer (the Checker's budget, say) ends the canonicalization.
+type outBuf struct {
+	b   []byte
+	w   io.Writer
+	err error
+}
+
+const outFlush = 32 << 10
+
+func (o *outBuf) str(s string) { o.b = append(o.b, s...) }
+func (o *outBuf) ch(c byte)    { o.b = append(o.b, c) }
+
+// flush writes out what the buffer holds and returns the writer's first
+// error.
+func (o *outBuf) flush() error {
+	if o.err == nil && len(o.b) > 0 {
+		_, o.err = o.w.Write(o.b)
+	}
+	o.b = o.b[:0]
+	return o.err
+}
+
 // writerPool holds the output buffers of canonicalizeTo.
-var writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 32<<10) }}
+var writerPool = sync.Pool{New: func() any { return &outBuf{b: make([]byte, 0, 2*outFlush)} }}
 
 type canonicalizer struct {
-	w         *bufio.Writer
+	w         *outBuf
 	mode      c14nMode
 	comments  bool
 	inclusive map[string]bool // exclusive c14n: InclusiveNamespaces prefixes ("" for #default)
@@ -115,11 +139,16 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 	if err != nil {
 		return err
 	}
-	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(w)
+	bw := writerPool.Get().(*outBuf)
+	bw.w, bw.err = w, nil
 	defer func() {
-		bw.Reset(nil)
-		writerPool.Put(bw)
+		bw.w, bw.err = nil, nil
+		// A text node of several megabytes may have grown the buffer:
+		// such a buffer is not kept.
+		if cap(bw.b) <= 8*outFlush {
+			bw.b = bw.b[:0]
+			writerPool.Put(bw)
+		}
 	}()
 	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude,
 		rendered: nsScope{m: map[string]string{}}}
@@ -151,29 +180,29 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 					continue
 				}
 				if after {
-					c.w.WriteByte('\n')
+					c.w.ch('\n')
 				}
 				c.procInst(t)
 				if !after {
-					c.w.WriteByte('\n')
+					c.w.ch('\n')
 				}
 			case *etree.Comment:
 				if !c.comments {
 					continue
 				}
 				if after {
-					c.w.WriteByte('\n')
+					c.w.ch('\n')
 				}
 				c.comment(t)
 				if !after {
-					c.w.WriteByte('\n')
+					c.w.ch('\n')
 				}
 			}
 		}
 	} else if err := c.element(el, true, xmlAttrs); err != nil {
 		return err
 	}
-	return c.w.Flush()
+	return c.w.flush()
 }
 
 // ancestorContext returns the namespaces in scope at the parent of el and,
@@ -337,36 +366,36 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 		c.rendered.set(d.prefix, d.uri)
 	}
 	w := c.w
-	w.WriteByte('<')
+	w.ch('<')
 	writeQName(w, el.Space, el.Tag)
 	for _, d := range decls {
 		if d.prefix == "" {
-			w.WriteString(` xmlns="`)
+			w.str(` xmlns="`)
 		} else {
-			w.WriteString(` xmlns:`)
-			w.WriteString(d.prefix)
-			w.WriteString(`="`)
+			w.str(` xmlns:`)
+			w.str(d.prefix)
+			w.str(`="`)
 		}
 		escapeAttr(w, d.uri)
-		w.WriteByte('"')
+		w.ch('"')
 	}
 	for _, a := range attrs {
-		w.WriteByte(' ')
+		w.ch(' ')
 		writeQName(w, a.a.Space, a.a.Key)
-		w.WriteString(`="`)
+		w.str(`="`)
 		escapeAttr(w, a.a.Value)
-		w.WriteByte('"')
+		w.ch('"')
 	}
-	w.WriteByte('>')
+	w.ch('>')
 	// Done with the scratch slices: give them back before the children
 	// use them.
 	c.declared, c.utilized, c.attrs, c.candidates, c.decls = declared[:0], utilized[:0], attrs[:0], candidates[:0], decls[:0]
 	if err := c.children(el); err != nil {
 		return err
 	}
-	w.WriteString("</")
+	w.str("</")
 	writeQName(w, el.Space, el.Tag)
-	w.WriteByte('>')
+	w.ch('>')
 	c.scope.restore(scopeMark)
 	c.rendered.restore(renderedMark)
 	return nil
@@ -382,30 +411,30 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	}
 	renderedMark := c.rendered.mark()
 	w := c.w
-	w.WriteByte('<')
+	w.ch('<')
 	writeQName(w, el.Space, el.Tag)
 	if p := el.Space; c.mode == c14nExclusive && p != "xml" {
 		have, ok := c.rendered.m[p]
 		if p == "" && uri != have || p != "" && !(ok && have == uri) && uri != "" {
 			c.rendered.set(p, uri)
 			if p == "" {
-				w.WriteString(` xmlns="`)
+				w.str(` xmlns="`)
 			} else {
-				w.WriteString(` xmlns:`)
-				w.WriteString(p)
-				w.WriteString(`="`)
+				w.str(` xmlns:`)
+				w.str(p)
+				w.str(`="`)
 			}
 			escapeAttr(w, uri)
-			w.WriteByte('"')
+			w.ch('"')
 		}
 	}
-	w.WriteByte('>')
+	w.ch('>')
 	if err := c.children(el); err != nil {
 		return err
 	}
-	w.WriteString("</")
+	w.str("</")
 	writeQName(w, el.Space, el.Tag)
-	w.WriteByte('>')
+	w.ch('>')
 	c.rendered.restore(renderedMark)
 	return nil
 }
@@ -414,6 +443,11 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 func (c *canonicalizer) children(el *etree.Element) error {
 	w := c.w
 	for _, tok := range el.Child {
+		if len(w.b) >= outFlush {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
 		switch t := tok.(type) {
 		case *etree.Element:
 			if t == c.exclude {
@@ -448,28 +482,28 @@ func (c *canonicalizer) lookup(el *etree.Element, prefix string) (string, error)
 }
 
 // writeQName writes prefix:local, or local when prefix is empty.
-func writeQName(w *bufio.Writer, prefix, local string) {
+func writeQName(w *outBuf, prefix, local string) {
 	if prefix != "" {
-		w.WriteString(prefix)
-		w.WriteByte(':')
+		w.str(prefix)
+		w.ch(':')
 	}
-	w.WriteString(local)
+	w.str(local)
 }
 
 func (c *canonicalizer) comment(t *etree.Comment) {
-	c.w.WriteString("<!--")
-	c.w.WriteString(t.Data)
-	c.w.WriteString("-->")
+	c.w.str("<!--")
+	c.w.str(t.Data)
+	c.w.str("-->")
 }
 
 func (c *canonicalizer) procInst(t *etree.ProcInst) {
-	c.w.WriteString("<?")
-	c.w.WriteString(t.Target)
+	c.w.str("<?")
+	c.w.str(t.Target)
 	if t.Inst != "" {
-		c.w.WriteByte(' ')
-		c.w.WriteString(t.Inst)
+		c.w.ch(' ')
+		c.w.str(t.Inst)
 	}
-	c.w.WriteString("?>")
+	c.w.str("?>")
 }
 
 // Canonical XML's escapes of character data and of attribute values.
@@ -487,20 +521,21 @@ func escapes(m map[byte]string) *[256]string {
 }
 
 // escapeText escapes character data as Canonical XML does.
-func escapeText(w *bufio.Writer, s string) { escape(w, s, textEscapes) }
+func escapeText(w *outBuf, s string) { w.b = appendEscaped(w.b, s, textEscapes) }
 
 // escapeAttr escapes an attribute value as Canonical XML does.
-func escapeAttr(w *bufio.Writer, s string) { escape(w, s, attrEscapes) }
+func escapeAttr(w *outBuf, s string) { w.b = appendEscaped(w.b, s, attrEscapes) }
 
-// escape writes s with each byte that has an entry in table replaced by it.
-func escape(w *bufio.Writer, s string, table *[256]string) {
+// appendEscaped appends s to b with each byte that has an entry in table
+// replaced by it.
+func appendEscaped(b []byte, s string, table *[256]string) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		if esc := table[s[i]]; esc != "" {
-			w.WriteString(s[last:i])
-			w.WriteString(esc)
+			b = append(b, s[last:i]...)
+			b = append(b, esc...)
 			last = i + 1
 		}
 	}
-	w.WriteString(s[last:])
+	return append(b, s[last:]...)
 }

@@ -62,7 +62,7 @@ func refCanonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, excl
 				if after {
 					c.w.WriteByte('\n')
 				}
-				(&canonicalizer{w: c.w}).procInst(t)
+				refProcInst(c.w, t)
 				if !after {
 					c.w.WriteByte('\n')
 				}
@@ -73,7 +73,7 @@ func refCanonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, excl
 				if after {
 					c.w.WriteByte('\n')
 				}
-				(&canonicalizer{w: c.w}).comment(t)
+				refComment(c.w, t)
 				if !after {
 					c.w.WriteByte('\n')
 				}
@@ -217,14 +217,14 @@ func (c *refCanonicalizer) element(el *etree.Element, scope, rendered map[string
 			w.WriteString(d.prefix)
 			w.WriteString(`="`)
 		}
-		escapeAttr(w, d.uri)
+		refEscapeAttr(w, d.uri)
 		w.WriteByte('"')
 	}
 	for _, a := range attrs {
 		w.WriteByte(' ')
 		w.WriteString(a.a.FullKey())
 		w.WriteString(`="`)
-		escapeAttr(w, a.a.Value)
+		refEscapeAttr(w, a.a.Value)
 		w.WriteByte('"')
 	}
 	w.WriteByte('>')
@@ -238,17 +238,33 @@ func (c *refCanonicalizer) element(el *etree.Element, scope, rendered map[string
 				return err
 			}
 		case *etree.CharData:
-			escapeText(w, t.Data)
+			refEscapeText(w, t.Data)
 		case *etree.Comment:
 			if c.comments {
-				(&canonicalizer{w: c.w}).comment(t)
+				refComment(c.w, t)
 			}
 		case *etree.ProcInst:
-			(&canonicalizer{w: c.w}).procInst(t)
+			refProcInst(c.w, t)
 		}
 	}
 	w.WriteString("</")
 	w.WriteString(el.FullTag())
 	w.WriteByte('>')
 	return nil
+}
+
+// The reference canonicalizer writes with the escape tables of c14n.go.
+func refEscapeText(w *bufio.Writer, s string) { w.Write(appendEscaped(nil, s, textEscapes)) }
+func refEscapeAttr(w *bufio.Writer, s string) { w.Write(appendEscaped(nil, s, attrEscapes)) }
+
+func refComment(w *bufio.Writer, t *etree.Comment) {
+	w.WriteString("<!--" + t.Data + "-->")
+}
+
+func refProcInst(w *bufio.Writer, t *etree.ProcInst) {
+	w.WriteString("<?" + t.Target)
+	if t.Inst != "" {
+		w.WriteString(" " + t.Inst)
+	}
+	w.WriteString("?>")
 }

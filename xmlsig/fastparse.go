@@ -3,6 +3,7 @@ package xmlsig
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/beevik/etree"
@@ -47,6 +48,52 @@ type fastParser struct {
 	toks  []etree.Token
 	attrs []etree.Attr
 	buf   []byte
+	// pooled: the slabs come from the pools below and are listed in
+	// taken, to be given back by reset.
+	pooled bool
+	taken  slabList
+	ok     bool // the parse succeeded
+}
+
+// Slabs of the pooled parse (ParseTransient).
+const (
+	nodeSlab = 256
+	tokSlab  = 1024
+)
+
+type slabList struct {
+	els   []*[nodeSlab]etree.Element
+	texts []*[nodeSlab]etree.CharData
+	attrs []*[nodeSlab]etree.Attr
+	toks  []*[tokSlab]etree.Token
+}
+
+var (
+	elSlabs   = sync.Pool{New: func() any { return new([nodeSlab]etree.Element) }}
+	textSlabs = sync.Pool{New: func() any { return new([nodeSlab]etree.CharData) }}
+	attrSlabs = sync.Pool{New: func() any { return new([nodeSlab]etree.Attr) }}
+	tokSlabs  = sync.Pool{New: func() any { return new([tokSlab]etree.Token) }}
+)
+
+// release zeroes the pooled slabs and gives them back.
+func (l *slabList) release() {
+	for _, a := range l.els {
+		clear(a[:])
+		elSlabs.Put(a)
+	}
+	for _, a := range l.texts {
+		clear(a[:])
+		textSlabs.Put(a)
+	}
+	for _, a := range l.attrs {
+		clear(a[:])
+		attrSlabs.Put(a)
+	}
+	for _, a := range l.toks {
+		clear(a[:])
+		tokSlabs.Put(a)
+	}
+	*l = slabList{}
 }
 
 type openEl struct {
@@ -59,6 +106,47 @@ type openEl struct {
 // fastParse parses data (BOM already removed, size already checked) or
 // reports ok false when the reference path must decide.
 func fastParse(data []byte) (doc *etree.Document, ok bool) {
+	p := &fastParser{}
+	return p.parse(data), p.ok
+}
+
+// parserPool holds the parsers of ParseTransient, with their slabs and
+// scratch space.
+var parserPool = sync.Pool{New: func() any { return &fastParser{pooled: true} }}
+
+// fastParseTransient is fastParse with a pooled parser: release zeroes
+// the tree's slabs and gives them and the parser back.
+func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bool) {
+	p := parserPool.Get().(*fastParser)
+	doc = p.parse(data)
+	if !p.ok {
+		p.reset()
+		return nil, nil, false
+	}
+	released := false
+	return doc, func() {
+		// A second call must not give the parser back twice (two later
+		// parses would then share it).
+		if !released {
+			released = true
+			p.reset()
+		}
+	}, true
+}
+
+// reset zeroes what the parser built and puts it back in parserPool.
+func (p *fastParser) reset() {
+	p.taken.release()
+	clear(p.pending[:cap(p.pending)])
+	clear(p.open[:cap(p.open)])
+	clear(p.declared)
+	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0]}
+	parserPool.Put(p)
+}
+
+// parse parses data (BOM already removed, size already checked) and sets
+// p.ok, or leaves it false when the reference path must decide.
+func (p *fastParser) parse(data []byte) *etree.Document {
 	budget := MaxNodes(len(data))
 	// An upper bound of the units Scan would count: every token but text
 	// starts with '<', text tokens lie between them, an element adds one,
@@ -67,13 +155,13 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 	// decides, refusing the document before any tree is built.
 	lt, eq := bytes.Count(data, []byte{'<'}), bytes.Count(data, []byte{'='})
 	if 4*lt+eq+1 > budget {
-		return nil, false
+		return nil
 	}
-	p := &fastParser{s: string(data), budget: budget}
+	p.s, p.budget = string(data), budget
 	if !p.run() {
-		return nil, false
+		return nil
 	}
-	doc = etree.NewDocument()
+	doc := etree.NewDocument()
 	doc.ReadSettings.Permissive = false
 	doc.ReadSettings.CharsetReader = refuseCharset
 	doc.Child = p.childSlice(len(p.pending))
@@ -81,15 +169,22 @@ func fastParse(data []byte) (doc *etree.Document, ok bool) {
 		doc.AddChild(t)
 	}
 	if doc.Root() == nil {
-		return nil, false
+		return nil
 	}
-	return doc, true
+	p.ok = true
+	return doc
 }
 
 func (p *fastParser) newElement() *etree.Element {
 	if len(p.els) == 0 {
 		// Slabs stay below 32 KB, the size of the runtime's small objects.
-		p.els = make([]etree.Element, 256)
+		if p.pooled {
+			a := elSlabs.Get().(*[nodeSlab]etree.Element)
+			p.taken.els = append(p.taken.els, a)
+			p.els = a[:]
+		} else {
+			p.els = make([]etree.Element, nodeSlab)
+		}
 	}
 	e := &p.els[0]
 	p.els = p.els[1:]
@@ -98,7 +193,13 @@ func (p *fastParser) newElement() *etree.Element {
 
 func (p *fastParser) newText(data string) *etree.CharData {
 	if len(p.texts) == 0 {
-		p.texts = make([]etree.CharData, 256)
+		if p.pooled {
+			a := textSlabs.Get().(*[nodeSlab]etree.CharData)
+			p.taken.texts = append(p.taken.texts, a)
+			p.texts = a[:]
+		} else {
+			p.texts = make([]etree.CharData, nodeSlab)
+		}
 	}
 	c := &p.texts[0]
 	p.texts = p.texts[1:]
@@ -115,7 +216,13 @@ func (p *fastParser) childSlice(n int) []etree.Token {
 		return make([]etree.Token, 0, n)
 	}
 	if len(p.toks) < n {
-		p.toks = make([]etree.Token, 1024)
+		if p.pooled {
+			a := tokSlabs.Get().(*[tokSlab]etree.Token)
+			p.taken.toks = append(p.taken.toks, a)
+			p.toks = a[:]
+		} else {
+			p.toks = make([]etree.Token, tokSlab)
+		}
 	}
 	c := p.toks[:0:n]
 	p.toks = p.toks[n:]
@@ -244,7 +351,13 @@ func (p *fastParser) startTag() bool {
 	// The attributes go straight into the rest of the attribute slab (the
 	// slice is cut to its length below; CreateAttr sets their element).
 	if len(p.attrs) < fastMaxAttrs {
-		p.attrs = make([]etree.Attr, 256)
+		if p.pooled {
+			a := attrSlabs.Get().(*[nodeSlab]etree.Attr)
+			p.taken.attrs = append(p.taken.attrs, a)
+			p.attrs = a[:]
+		} else {
+			p.attrs = make([]etree.Attr, nodeSlab)
+		}
 	}
 	e.Attr = p.attrs[:0:len(p.attrs)]
 	n := 0

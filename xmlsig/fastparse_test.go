@@ -238,7 +238,28 @@ func FuzzFastParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastParse(t, data)
+		checkTransient(t, data)
 	})
+}
+
+// checkTransient: ParseTransient decides as Parse does and builds the
+// same tree, also from memory a previous tree was released to.
+func checkTransient(t testing.TB, data []byte) {
+	t.Helper()
+	want, werr := Parse(data)
+	for range 2 {
+		got, release, err := ParseTransient(data)
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("ParseTransient says %v, Parse %v\n%q", err, werr, data)
+		}
+		if err != nil {
+			return
+		}
+		if d := sameTree(&got.Element, &want.Element, ""); d != "" {
+			t.Fatalf("ParseTransient's tree differs: %s\n%q", d, data)
+		}
+		release()
+	}
 }
 
 // Attribute-value normalisation (XML 1.0 §3.3.3) on both parser paths:
@@ -330,6 +351,76 @@ func TestParseRefusesNotWellFormed(t *testing.T) {
 	} {
 		if _, err := Parse([]byte(ok)); err != nil {
 			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
+// ParseTransient builds the tree Parse builds; release zeroes it (nothing
+// of it can be read after release), and a tree built later from the same
+// memory is again the tree Parse builds.
+func TestParseTransient(t *testing.T) {
+	presc, err := os.ReadFile("../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs := append([]string{string(presc)}, fastParseCases...)
+	for round := 0; round < 3; round++ {
+		for _, c := range docs {
+			want, werr := Parse([]byte(c))
+			got, release, err := ParseTransient([]byte(c))
+			if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+				t.Fatalf("%q: ParseTransient says %v, Parse %v", c, err, werr)
+			}
+			if err != nil {
+				continue
+			}
+			if d := sameTree(&got.Element, &want.Element, ""); d != "" {
+				t.Fatalf("round %d: trees differ: %s\n%q", round, d, c)
+			}
+			root := got.Root()
+			release()
+			release() // does nothing
+			if _, fast := fastParse(bytes.TrimPrefix([]byte(c), utf8BOM)); fast && (root.Tag != "" || root.Child != nil || root.Parent() != nil) {
+				t.Fatalf("round %d: the root survives release: %q", round, c)
+			}
+		}
+	}
+	// After a release called twice, two trees held at once are still
+	// each their own (the parser went back to the pool once).
+	_, release, err := ParseTransient(presc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release()
+	release()
+	a, releaseA, errA := ParseTransient(presc)
+	b, releaseB, errB := ParseTransient([]byte(fastParseCases[4]))
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	wantA, _ := Parse(presc)
+	wantB, _ := Parse([]byte(fastParseCases[4]))
+	if d := sameTree(&a.Element, &wantA.Element, ""); d != "" {
+		t.Fatalf("first of two trees held at once: %s", d)
+	}
+	if d := sameTree(&b.Element, &wantB.Element, ""); d != "" {
+		t.Fatalf("second of two trees held at once: %s", d)
+	}
+	releaseA()
+	releaseB()
+	// A document the fast path leaves to the reference path, and one
+	// refused, go the same way as with Parse.
+	for _, c := range []string{`<d><![CDATA[x]]></d>`, `<!DOCTYPE d><d/>`} {
+		_, werr := Parse([]byte(c))
+		doc, release, err := ParseTransient([]byte(c))
+		if (err == nil) != (werr == nil) || err != nil && err.Error() != werr.Error() {
+			t.Fatalf("%q: ParseTransient says %v, Parse %v", c, err, werr)
+		}
+		if err == nil {
+			if doc.Root() == nil {
+				t.Fatalf("%q: no root", c)
+			}
+			release()
 		}
 	}
 }

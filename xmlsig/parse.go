@@ -75,6 +75,23 @@ func Parse(data []byte) (*etree.Document, error) {
 	return parseReference(data)
 }
 
+// ParseTransient is Parse for a caller that is done with the tree before
+// it calls release: the tree's memory is then zeroed and reused by later
+// calls. Nothing from the tree (elements, attributes, tokens) may be kept
+// or used after release; strings read from it may. Calls of release after
+// the first do nothing. release must not be called while another goroutine
+// still reads the tree.
+func ParseTransient(data []byte) (doc *etree.Document, release func(), err error) {
+	data = bytes.TrimPrefix(data, utf8BOM)
+	if len(data) <= MaxDocument && checkEncoding(data) == nil {
+		if doc, release, ok := fastParseTransient(data); ok {
+			return doc, release, nil
+		}
+	}
+	doc, err = parseReference(data)
+	return doc, func() {}, err
+}
+
 // parseReference is Parse with encoding/xml: Scan, then etree's reader.
 // It decides every document the fast path leaves to it (fastparse.go).
 func parseReference(data []byte) (*etree.Document, error) {
