@@ -1,0 +1,241 @@
+// Package msgja translates the error and warning messages of verification
+// reports, and the errors of the packages that produce them, into
+// Japanese.
+//
+// The catalogue (catalogue_*.go) is keyed by the format of each message as
+// the source writes it (fmt.Errorf, errors.New, fmt.Sprintf, the report
+// helpers, "literal "+value concatenations), plus the common errors of
+// the Go standard library that reach reports. A message is matched against
+// the formats as a whole; a format's verbs capture the values, and a value
+// in the place of an error (%w, %v, or a trailing %s) is translated in
+// turn, so a wrapped chain "outer: inner: innermost" reads in Japanese at
+// every level. A message or a part without an entry is kept as it is.
+//
+// Only text reports and the one-line errors of the command are
+// translated: JSON reports keep the English messages, which programs may
+// match on.
+//
+// Security contract: the message is data, never a format. Values taken
+// from it (certificate names, Ids, URIs the input chose) are copied into
+// the Japanese text verbatim and never interpreted; a value quoted with
+// %q is never translated; matching uses RE2 regular expressions compiled
+// from the catalogue only (linear in the message), and a message longer
+// than MaxLen or nested deeper than maxDepth is left as it is beyond that
+// point, so time is bounded by the message size.
+package msgja
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// MaxLen is the longest message translated; a longer one is kept as it is.
+const MaxLen = 64 << 10
+
+// maxDepth bounds the nesting of translated values.
+const maxDepth = 12
+
+// entry is one compiled catalogue format.
+type entry struct {
+	en, ja string
+	re     *regexp.Regexp
+	// literals are the fixed parts of the format, for a cheap test before
+	// the regular expression runs.
+	prefix, suffix string
+	literals       []string
+	// nested tells, for each verb, whether its value is itself a message.
+	nested []bool
+	// order is the number of literal bytes: longer formats are tried first.
+	order int
+}
+
+var (
+	compileOnce sync.Once
+	entries     []*entry
+)
+
+// verb is one verb of a format.
+type verb struct {
+	start, end int  // the verb's bytes in the format
+	letter     byte // v, s, q, d, …
+}
+
+// verbs returns the verbs of format (%% is not one).
+func verbs(format string) []verb {
+	var out []verb
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		j := i + 1
+		for j < len(format) && strings.IndexByte("+-# 0123456789.[]", format[j]) >= 0 {
+			j++
+		}
+		if j >= len(format) {
+			break
+		}
+		if format[j] == '%' {
+			i = j
+			continue
+		}
+		out = append(out, verb{start: i, end: j + 1, letter: format[j]})
+		i = j
+	}
+	return out
+}
+
+// unescape turns %% into %.
+func unescape(s string) string { return strings.ReplaceAll(s, "%%", "%") }
+
+// compile builds the entry of one format.
+func compile(en, ja string) *entry {
+	e := &entry{en: en, ja: ja}
+	vs := verbs(en)
+	var re strings.Builder
+	re.WriteString("^")
+	at := 0
+	for k, v := range vs {
+		lit := unescape(en[at:v.start])
+		e.literals = append(e.literals, lit)
+		e.order += len(lit)
+		re.WriteString(regexp.QuoteMeta(lit))
+		last := k == len(vs)-1 && v.end == len(en)
+		switch v.letter {
+		case 'd':
+			re.WriteString(`(-?[0-9]+)`)
+		case 'x', 'X':
+			re.WriteString(`([0-9A-Fa-f]+)`)
+		case 'q':
+			re.WriteString(`("(?:[^"\\]|\\.)*"|` + "`[^`]*`" + `)`)
+		default:
+			if last {
+				re.WriteString(`(.*)`)
+			} else {
+				re.WriteString(`(.*?)`)
+			}
+		}
+		nested := v.letter == 'w' || v.letter == 's' || v.letter == 'v' && en[v.start:v.end] == "%v"
+		e.nested = append(e.nested, nested)
+		at = v.end
+	}
+	lit := unescape(en[at:])
+	e.literals = append(e.literals, lit)
+	e.order += len(lit)
+	re.WriteString(regexp.QuoteMeta(lit))
+	re.WriteString("$")
+	e.re = regexp.MustCompile(re.String())
+	e.prefix, e.suffix = e.literals[0], e.literals[len(e.literals)-1]
+	return e
+}
+
+func compileAll() {
+	for en, ja := range catalogue {
+		entries = append(entries, compile(en, ja))
+	}
+	sort.Slice(entries, func(i, j int) bool {
+		if entries[i].order != entries[j].order {
+			return entries[i].order > entries[j].order
+		}
+		return entries[i].en < entries[j].en
+	})
+}
+
+// Localize returns msg in Japanese, as far as the catalogue knows its
+// parts; see the package documentation.
+func Localize(msg string) string {
+	if len(msg) > MaxLen {
+		return msg
+	}
+	compileOnce.Do(compileAll)
+	return localize(msg, 0)
+}
+
+func localize(msg string, depth int) string {
+	if msg == "" || depth > maxDepth {
+		return msg
+	}
+	if ja, ok := match(msg, depth); ok {
+		return ja
+	}
+	// A chain whose outer part has no entry ("file: inner", "a; b"): the
+	// parts are translated on their own.
+	if i := separator(msg); i >= 0 {
+		return localize(msg[:i], depth+1) + msg[i:i+2] + localize(msg[i+2:], depth+1)
+	}
+	return msg
+}
+
+// separator returns the index of the first ": " or "; " in msg, or -1.
+func separator(msg string) int {
+	c, s := strings.Index(msg, ": "), strings.Index(msg, "; ")
+	switch {
+	case c < 0:
+		return s
+	case s < 0 || c < s:
+		return c
+	}
+	return s
+}
+
+// match translates msg with the first (most specific) entry whose format
+// matches it as a whole.
+func match(msg string, depth int) (string, bool) {
+	for _, e := range entries {
+		if !strings.HasPrefix(msg, e.prefix) || !strings.HasSuffix(msg, e.suffix) || len(msg) < e.order {
+			continue
+		}
+		ok := true
+		for _, l := range e.literals[1 : len(e.literals)-1] {
+			if !strings.Contains(msg, l) {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		m := e.re.FindStringSubmatch(msg)
+		if m == nil {
+			continue
+		}
+		args := m[1:]
+		for i, a := range args {
+			if e.nested[i] {
+				args[i] = localize(a, depth+1)
+			}
+		}
+		return expand(e.ja, args), true
+	}
+	return "", false
+}
+
+// expand writes the Japanese format ja with its verbs replaced by args:
+// a verb takes the next value, or the n-th with an index (%[2]s); %%
+// is a percent sign. The values are copied, never read as formats.
+func expand(ja string, args []string) string {
+	var b strings.Builder
+	next := 0
+	at := 0
+	for _, v := range verbs(ja) {
+		b.WriteString(unescape(ja[at:v.start]))
+		at = v.end
+		i := next
+		spec := ja[v.start:v.end]
+		if o := strings.IndexByte(spec, '['); o >= 0 {
+			if c := strings.IndexByte(spec, ']'); c > o {
+				if n, err := strconv.Atoi(spec[o+1 : c]); err == nil {
+					i = n - 1
+				}
+			}
+		}
+		next = i + 1
+		if i >= 0 && i < len(args) {
+			b.WriteString(args[i])
+		}
+	}
+	b.WriteString(unescape(ja[at:]))
+	return b.String()
+}
