@@ -271,7 +271,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Local().Format(TextTimeLayout), esc(strings.Join(t.Errors, "; ")))
+			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Local().Format(TextTimeLayout), esc(localizeMessages(lang, t.Errors, "; ")))
 		}
 	}
 	if why, ok := reasons[lang][s.SubIndication]; ok {

@@ -60,7 +60,7 @@ var wordsJa = map[string]string{
 	`fetched`:   `取得した`,
 	`signature`: `署名`,
 	`archive`:   `アーカイブ`,
-	`esc`:       `ES-C`,
+	`esc`:       `ES-C（検証データ参照）`,
 	`certcrl`:   `証明書・CRL`,
 	`stream`:    `ストリーム`,
 }

@@ -50,7 +50,7 @@ var verifyJa = map[string]string{
 	`SignedProperties were changed after signing`:                                        `SignedProperties は署名後に変更されました`,
 	`SigningCertificate Cert has no CertDigest`:                                          `SigningCertificate の Cert に CertDigest がありません`,
 	`SigningCertificate has no Cert`:                                                     `SigningCertificate に Cert がありません`,
-	`TSA %s`:                                                                             `TSA: %s`,
+	`TSA %s`:                                                                             `TSA の%s`,
 	`TSA certificate: %s`:                                                                `TSA 証明書: %s`,
 	`TSA certificate: %v`:                                                                `TSA 証明書: %v`,
 	`a %s element at %s, inside the signature, is not signed: do not rely on it`:         `署名内の %[2]s にある %[1]s 要素は署名されていません: 信頼しないでください`,

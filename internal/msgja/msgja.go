@@ -46,15 +46,29 @@ type entry struct {
 	// the regular expression runs.
 	prefix, suffix string
 	literals       []string
-	// nested tells, for each verb, whether its value is itself a message.
-	nested []bool
+	// nested tells, for each verb, how its value is translated: not at
+	// all (a quoted name, a number), as a whole message only (a value
+	// inside the format: a name that merely contains ": " stays as it
+	// is), or as a chain (the last value, after the format's own words).
+	nested []nesting
 	// order is the number of literal bytes: longer formats are tried first.
 	order int
 }
 
+// nesting is how the value of a verb is translated (entry.nested).
+type nesting int
+
+const (
+	nestNone nesting = iota
+	nestWhole
+	nestChain
+)
+
 var (
 	compileOnce sync.Once
 	entries     []*entry
+	// exact holds the formats without verbs, matched by lookup.
+	exact map[string]string
 )
 
 // verb is one verb of a format.
@@ -117,8 +131,14 @@ func compile(en, ja string) *entry {
 				re.WriteString(`(.*?)`)
 			}
 		}
-		nested := v.letter == 'w' || v.letter == 's' || v.letter == 'v' && en[v.start:v.end] == "%v"
-		e.nested = append(e.nested, nested)
+		n := nestNone
+		if v.letter == 'w' || v.letter == 's' || v.letter == 'v' && en[v.start:v.end] == "%v" {
+			n = nestWhole
+			if last {
+				n = nestChain
+			}
+		}
+		e.nested = append(e.nested, n)
 		at = v.end
 	}
 	lit := unescape(en[at:])
@@ -132,7 +152,12 @@ func compile(en, ja string) *entry {
 }
 
 func compileAll() {
+	exact = map[string]string{}
 	for en, ja := range catalogue {
+		if len(verbs(en)) == 0 {
+			exact[unescape(en)] = unescape(ja)
+			continue
+		}
 		entries = append(entries, compile(en, ja))
 	}
 	sort.Slice(entries, func(i, j int) bool {
@@ -183,12 +208,19 @@ func separator(msg string) int {
 // match translates msg with the first (most specific) entry whose format
 // matches it as a whole.
 func match(msg string, depth int) (string, bool) {
+	if depth > maxDepth {
+		return "", false
+	}
+	if ja, ok := exact[msg]; ok {
+		return ja, true
+	}
 	for _, e := range entries {
 		if !strings.HasPrefix(msg, e.prefix) || !strings.HasSuffix(msg, e.suffix) || len(msg) < e.order {
 			continue
 		}
 		ok := true
-		for _, l := range e.literals[1 : len(e.literals)-1] {
+		for k := 1; k < len(e.literals)-1; k++ {
+			l := e.literals[k]
 			if !strings.Contains(msg, l) {
 				ok = false
 				break
@@ -203,8 +235,13 @@ func match(msg string, depth int) (string, bool) {
 		}
 		args := m[1:]
 		for i, a := range args {
-			if e.nested[i] {
+			switch e.nested[i] {
+			case nestChain:
 				args[i] = localize(a, depth+1)
+			case nestWhole:
+				if ja, ok := match(a, depth+1); ok {
+					args[i] = ja
+				}
 			}
 		}
 		return expand(e.ja, args), true

@@ -1,0 +1,181 @@
+package msgja
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// jaVerbs returns the argument index and letter of each verb of a
+// Japanese format, as expand reads them.
+func jaVerbs(ja string) (idx []int, letters []byte) {
+	next := 0
+	for _, v := range verbs(ja) {
+		i := next
+		spec := ja[v.start:v.end]
+		if o := strings.IndexByte(spec, '['); o >= 0 {
+			c := strings.IndexByte(spec, ']')
+			n, err := strconv.Atoi(spec[o+1 : c])
+			if err != nil {
+				return nil, nil
+			}
+			i = n - 1
+		}
+		next = i + 1
+		idx = append(idx, i)
+		letters = append(letters, v.letter)
+	}
+	return idx, letters
+}
+
+// TestCatalogueVerbs checks that each Japanese format uses every value of
+// its English format exactly once, with the same verb, and keeps the
+// literal percent signs.
+func TestCatalogueVerbs(t *testing.T) {
+	for en, ja := range catalogue {
+		ev := verbs(en)
+		idx, letters := jaVerbs(ja)
+		if len(idx) != len(ev) {
+			t.Errorf("%q: %d verbs, Japanese %q has %d", en, len(ev), ja, len(idx))
+			continue
+		}
+		used := make([]bool, len(ev))
+		for k, i := range idx {
+			if i < 0 || i >= len(ev) || used[i] {
+				t.Errorf("%q: Japanese %q uses value %d wrongly", en, ja, i+1)
+				break
+			}
+			used[i] = true
+			if letters[k] != ev[i].letter {
+				t.Errorf("%q: value %d is %%%c, Japanese %q has %%%c", en, i+1, ev[i].letter, ja, letters[k])
+			}
+		}
+		if strings.Count(en, "%%") != strings.Count(ja, "%%") {
+			t.Errorf("%q: Japanese %q has another number of %%%%", en, ja)
+		}
+	}
+}
+
+// TestCatalogueNoDuplicates fails when two package catalogues give the
+// same English format (merge would keep one silently).
+func TestCatalogueNoDuplicates(t *testing.T) {
+	seen := map[string]string{}
+	all := map[string]map[string]string{"stdlib": stdlibJa, "words": wordsJa}
+	for k, v := range packageCatalogues {
+		all[k] = v
+	}
+	for name, part := range all {
+		for en := range part {
+			if other, ok := seen[en]; ok {
+				t.Errorf("%q is in both %s and %s", en, name, other)
+			}
+			seen[en] = name
+		}
+	}
+}
+
+// TestCatalogueIsJapanese checks that each translation holds Japanese
+// text, unless the English is only names (ContentInfo: %v).
+func TestCatalogueIsJapanese(t *testing.T) {
+	for en, ja := range catalogue {
+		if en == ja {
+			continue
+		}
+		if !strings.ContainsFunc(ja, func(r rune) bool {
+			return unicode.In(r, unicode.Hiragana, unicode.Katakana, unicode.Han) || r == '（'
+		}) {
+			t.Errorf("%q: %q holds no Japanese", en, ja)
+		}
+	}
+}
+
+func TestLocalize(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"plain", "the content does not match the signed message digest: it was changed or is not the signed file",
+			"内容が署名されたメッセージダイジェストと一致しません: 変更されたか、署名されたファイルではありません"},
+		{"value", "reference #data uses SHA-1", "参照 #data は SHA-1 を使っています"},
+		{"quoted", `"HPKI TEST TSA" names no CRL or OCSP service: its revocation status was not checked`,
+			`"HPKI TEST TSA" は CRL も OCSP サービスも示していません: 失効状態は確認していません`},
+		{"reordered", "RSA-1024 is too weak for a signature without proof of existence before 2030-01-01T00:00:00Z",
+			"2030-01-01T00:00:00Z より前の存在証明がない署名には RSA-1024 は弱すぎます"},
+		{"two levels", "the signature value does not verify with the signer's key: crypto/rsa: verification error",
+			"署名値が署名者の鍵で検証できません: crypto/rsa: 検証エラー（署名が一致しません）"},
+		{"three levels", "signer certificate: no path to a trust anchor: x509: certificate signed by unknown authority",
+			"署名者証明書: 信頼アンカーへの証明書パスがありません: x509: 証明書の発行者が不明（信頼できない認証局）です"},
+		{"expired chain", "signer certificate: no path to a trust anchor: x509: certificate has expired or is not yet valid: current time 2040-01-01T00:00:00Z is after 2035-01-01T00:00:00Z",
+			"署名者証明書: 信頼アンカーへの証明書パスがありません: x509: 証明書が有効期限切れか、まだ有効期間前です: 現在時刻 2040-01-01T00:00:00Z は 2035-01-01T00:00:00Z より後です"},
+		{"outer without entry", "letter.p7s: unreadable signature: malformed CMS: truncated element",
+			"letter.p7s: 署名を読み取れません: CMS の形式が不正です: 要素が途中で切れています"},
+		{"word", "embedded CRL ignored: CRL has an unknown critical extension 2.5.29.99",
+			"署名に格納された CRL は使いませんでした: CRL に不明な重要（critical）拡張 2.5.29.99 があります"},
+		{"timestamp kind", "a signature timestamp failed validation and is ignored: the token's SHA-256 imprint does not cover this data",
+			"署名 タイムスタンプの検証に失敗したため無視しました: トークンの SHA-256 インプリントはこのデータを対象としていません"},
+		{"pdf change", "revision 3: the empty signature field Sig2 was signed, with a direct signature dictionary",
+			"リビジョン 3: 空の署名フィールド Sig2 に署名されました（署名辞書が直接オブジェクトです）"},
+		{"unknown", "something new", "something new"},
+		{"unknown chain", "foo: bar; baz", "foo: bar; baz"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Localize(tt.in); got != tt.want {
+				t.Errorf("Localize(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLocalizeHostileValues checks that values taken from the input
+// (certificate names, Ids) are copied verbatim: a verb, regular expression
+// syntax, a separator or a catalogue message inside them neither breaks
+// the translation nor is read as a format.
+func TestLocalizeHostileValues(t *testing.T) {
+	for _, name := range []string{
+		`%s%v%w%d%[1]s%!`,
+		`.*(a|b)+$^\1[`,
+		`Evil: unreadable signature; x`,
+		`"quoted" \" name`,
+		`${1}$1 %% 100%`,
+		strings.Repeat(": ", 200),
+		"名前: テスト",
+	} {
+		q := strconv.Quote(name)
+		in := q + " names no CRL or OCSP service: its revocation status was not checked"
+		want := q + " は CRL も OCSP サービスも示していません: 失効状態は確認していません"
+		if got := Localize(in); got != want {
+			t.Errorf("quoted name %q:\n got %q\nwant %q", name, got, want)
+		}
+		in = "the given content (" + name + ") is not the content this signature carries and covers (file.pdf)"
+		if got := Localize(in); !strings.Contains(got, name) || !strings.HasPrefix(got, "指定された内容（") {
+			t.Errorf("name %q:\n got %q", name, got)
+		}
+	}
+}
+
+// TestLocalizeBounded checks that long and deeply nested messages are
+// translated in bounded time and a message over MaxLen is kept.
+func TestLocalizeBounded(t *testing.T) {
+	deep := strings.Repeat("signer certificate: ", 1000) + "unreadable signature"
+	got := Localize(deep)
+	if !strings.HasPrefix(got, "署名者証明書: 署名者証明書: ") {
+		t.Errorf("deep chain: %.80q", got)
+	}
+	long := strings.Repeat("x", MaxLen+1)
+	if Localize(long) != long {
+		t.Error("a message over MaxLen changed")
+	}
+	seps := strings.Repeat("a: b; ", 10000)
+	if got := Localize(seps); got != seps {
+		t.Errorf("separators: %.80q", got)
+	}
+}
+
+func BenchmarkLocalize(b *testing.B) {
+	msg := "signer certificate: no path to a trust anchor: x509: certificate has expired or is not yet valid: current time 2040-01-01T00:00:00Z is after 2035-01-01T00:00:00Z"
+	Localize(msg)
+	b.ReportAllocs()
+	for b.Loop() {
+		Localize(msg)
+	}
+}
