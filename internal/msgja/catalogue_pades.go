@@ -202,4 +202,6 @@ var padesJa = map[string]string{
 	`visible signature %q: bad page`:                                                                             `可視署名 %q: ページが不正です`,
 	`visible signature %q: want PAGE,X,Y,W,H`:                                                                    `可視署名 %q: PAGE,X,Y,W,H の形で指定してください`,
 	`visible signature %q: width and height must be at least 10 points`:                                          `可視署名 %q: 幅と高さは 10 ポイント以上にしてください`,
+	`/%s object`: `/%s オブジェクト`,
+	`no certification: only signatures, document timestamps and validation data may be added`: `作成者署名なし: 追加してよいのは署名、文書タイムスタンプ、検証データだけです`,
 }

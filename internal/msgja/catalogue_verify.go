@@ -137,4 +137,6 @@ var verifyJa = map[string]string{
 	`%s is not covered by this signature: %s is not signed (signature wrapping?)`: `%s はこの署名の対象ではありません: %s は署名されていません（署名ラッピング攻撃？）`,
 	`the content of a Reference without URI (the signer's application names it) was not given: give it with --content`: `URI のない Reference（署名者のアプリケーションが名前を決めるもの）の内容が指定されていません: --content で指定してください`,
 	`%s was not given, so not checked: give the file with --content`:                                                   `%s が指定されていないため確認していません: --content でファイルを指定してください`,
+	`the required location %s`: `必須の場所 %s`,
+	`the %s layout's %s`:       `%s レイアウトの %s`,
 }

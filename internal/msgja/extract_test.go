@@ -18,6 +18,7 @@ import (
 // hpki verify.
 var reportPackages = []string{
 	"verify", "xmlsig", "pades", "trust", "revocation", "internal/cms", "tsa", "hcrole",
+	"sign", "extend", "certinfo",
 }
 
 // sourceMessage is one message format found in the source.
@@ -92,6 +93,13 @@ func sourceMessages(t testing.TB) []sourceMessage {
 					for _, r := range n.Results {
 						if f, ok := formatOf(r); ok && strings.Count(f, " ") >= 2 {
 							out = append(out, sourceMessage{format: f, pos: fset.Position(r.Pos()).String()})
+						}
+					}
+				case *ast.AssignStmt:
+					// what := "…": a description a message inserts.
+					for j, l := range n.Lhs {
+						if id, ok := l.(*ast.Ident); ok && id.Name == "what" && j < len(n.Rhs) {
+							add(n.Rhs[j])
 						}
 					}
 				case *ast.KeyValueExpr:
@@ -238,11 +246,16 @@ func formatOf(e ast.Expr) (string, bool) {
 // notMessages are formats of the report packages that build names or
 // descriptions, never an error or warning text: they need no Japanese.
 var notMessages = map[string]string{
-	"S%d":            "verify: the Id of the n-th CAdES signature",
-	"%s/counter%d":   "verify: the Id of a counter-signature",
-	"DT%d":           "pades: the Id of a document timestamp",
-	"Signature%d":    "pades: the name of a new signature field",
-	"covering whole": "xmlsig: part of the Covers description, not a message",
+	"S%d":                "verify: the Id of the n-th CAdES signature",
+	"%s/counter%d":       "verify: the Id of a counter-signature",
+	"DT%d":               "pades: the Id of a document timestamp",
+	"Signature%d":        "pades: the name of a new signature field",
+	"covering whole":     "xmlsig: part of the Covers description, not a message",
+	"the file":           "xmlsig: part of the Covers description, not a message",
+	"the data":           "xmlsig: part of the Covers description, not a message",
+	"eku(%d)":            "certinfo: an unnamed extended key usage",
+	"RSA %d":             "certinfo: a key description",
+	"%s — %s, scheme %s": "certinfo: a role description",
 }
 
 // structural tells whether format has no words of its own ("%w: %v",
@@ -317,6 +330,7 @@ func TestCatalogueNotStale(t *testing.T) {
 var packageCatalogues = map[string]map[string]string{
 	"verify": verifyJa, "xmlsig": xmlsigJa, "pades": padesJa, "trust": trustJa,
 	"revocation": revocationJa, "internal/cms": cmsJa, "tsa": tsaJa, "hcrole": hcroleJa,
+	"sign": signJa, "extend": extendJa, "certinfo": certinfoJa,
 }
 
 func TestDumpSourceMessages(t *testing.T) {
