@@ -52,8 +52,8 @@ var stdlibJa = map[string]string{
 
 // wordsJa translate the words that messages insert in place of a value:
 // where revocation data came from (package verify: embedded, given,
-// fetched), which timestamp failed (signature, archive, …) and what a PDF
-// revision changed.
+// fetched), which timestamp failed (signature, archive, …), what a PDF
+// revision changed and the kind of an HPKI role.
 var wordsJa = map[string]string{
 	`embedded`:  `署名に格納された`,
 	`given`:     `指定された`,
@@ -63,4 +63,7 @@ var wordsJa = map[string]string{
 	`esc`:       `ES-C（検証データ参照）`,
 	`certcrl`:   `証明書・CRL`,
 	`stream`:    `ストリーム`,
+	// hcrole.RoleKind
+	`national`:       `国家資格`,
+	`administrative`: `管理者資格`,
 }
