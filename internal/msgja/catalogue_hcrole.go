@@ -49,5 +49,7 @@ var hcroleJa = map[string]string{
 	`unknown HPKI role %q; known roles: %s`:                           `HPKI 資格 %q は不明です。既知の資格: %s`,
 	`warning: role %q is not in the catalogue`:                        `警告: 資格 %q は資格一覧にありません`,
 	`warning: role %q under scheme %s looks like the %s role %q (%s) of the catalogue, which is spelled %q under scheme %s: it is not that role`: `警告: スキーム %[2]s の資格 %[1]q は資格一覧の%[3]s %[4]q（%[5]s）に似ていますが、それはスキーム %[7]s で %[6]q と綴られます: その資格ではありません`,
-	`warning: role %q uses unknown coding scheme %s`: `警告: 資格 %q は不明な符号化スキーム %s を使っています`,
+	`warning: role %q uses unknown coding scheme %s`:             `警告: 資格 %q は不明な符号化スキーム %s を使っています`,
+	`no HPKI authentication policy (arc 1.2.392.100495.1.5.1.2)`: `HPKI 認証用のポリシー（arc 1.2.392.100495.1.5.1.2）がありません`,
+	`keyUsage lacks digitalSignature`:                            `keyUsage に digitalSignature がありません`,
 }

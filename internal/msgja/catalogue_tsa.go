@@ -46,4 +46,5 @@ var tsaJa = map[string]string{
 	`tsa: serial file: %w`:                                                     `tsa: シリアル番号ファイル: %w`,
 	`tsa: server needs a key and a certificate`:                                `tsa: サーバーには鍵と証明書が必要です`,
 	`tsa: the key does not belong to the certificate`:                          `tsa: 鍵が証明書のものではありません`,
+	`TSA answered %s`:                                                          `TSA の応答は %s でした`,
 }

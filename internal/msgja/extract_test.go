@@ -96,10 +96,24 @@ func sourceMessages(t testing.TB) []sourceMessage {
 						}
 					}
 				case *ast.AssignStmt:
-					// what := "…": a description a message inserts.
+					// what := "…", why = "…": a part a message inserts;
+					// msg += "…": a part appended to a message (a format
+					// "%s…").
 					for j, l := range n.Lhs {
-						if id, ok := l.(*ast.Ident); ok && id.Name == "what" && j < len(n.Rhs) {
+						id, ok := l.(*ast.Ident)
+						if !ok || j >= len(n.Rhs) || !messageVars[id.Name] {
+							continue
+						}
+						if n.Tok != token.ADD_ASSIGN {
 							add(n.Rhs[j])
+							continue
+						}
+						f, ok := formatOf(n.Rhs[j])
+						if c, isCall := n.Rhs[j].(*ast.CallExpr); isCall && calleeName(c.Fun) == "fmt.Sprintf" && len(c.Args) > 0 {
+							f, ok = stringLit(c.Args[0])
+						}
+						if ok {
+							out = append(out, sourceMessage{format: "%s" + f, pos: fset.Position(n.Pos()).String()})
 						}
 					}
 				case *ast.KeyValueExpr:
@@ -113,6 +127,10 @@ func sourceMessages(t testing.TB) []sourceMessage {
 	}
 	return out
 }
+
+// messageVars are the names of the variables that hold a message or a
+// part of one.
+var messageVars = map[string]bool{"msg": true, "what": true, "why": true}
 
 // helper is the message parameter of a function: its index, and whether
 // it is a format (else a plain message).
@@ -348,5 +366,26 @@ func TestDumpSourceMessages(t *testing.T) {
 	sort.Strings(list)
 	for _, l := range list {
 		t.Log(l)
+	}
+}
+
+// TestComposedEntries: each composed entry extends a format of the
+// source.
+func TestComposedEntries(t *testing.T) {
+	var formats []string
+	for _, m := range sourceMessages(t) {
+		formats = append(formats, m.format)
+	}
+	for en := range composedJa {
+		ok := false
+		for _, f := range formats {
+			if f != en && strings.HasPrefix(en, f) && !structural(f) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			t.Errorf("composed %q extends no message format of the source", en)
+		}
 	}
 }

@@ -33,7 +33,7 @@ import (
 )
 
 // MaxLen is the longest message translated; a longer one is kept as it is.
-const MaxLen = 64 << 10
+const MaxLen = 16 << 10
 
 // maxDepth bounds the nesting of translated values.
 const maxDepth = 12
@@ -51,6 +51,8 @@ type entry struct {
 	// inside the format: a name that merely contains ": " stays as it
 	// is), or as a chain (the last value, after the format's own words).
 	nested []nesting
+	// lead is the verb letter of a format that begins with a value.
+	lead byte
 	// order is the number of literal bytes: longer formats are tried first.
 	order int
 }
@@ -148,6 +150,12 @@ func compile(en, ja string) *entry {
 	re.WriteString("$")
 	e.re = regexp.MustCompile(re.String())
 	e.prefix, e.suffix = e.literals[0], e.literals[len(e.literals)-1]
+	if len(vs) > 0 && vs[0].start == 0 {
+		e.lead = vs[0].letter
+		if en[vs[0].start:vs[0].end] != "%"+string(vs[0].letter) {
+			e.lead = 0 // %+v and the like: a value, not a message
+		}
+	}
 	return e
 }
 
@@ -175,40 +183,79 @@ func Localize(msg string) string {
 		return msg
 	}
 	compileOnce.Do(compileAll)
-	return localize(msg, 0)
+	t := translator{budget: maxMatches}
+	return t.localize(msg, 0)
 }
 
-func localize(msg string, depth int) string {
+// maxMatches bounds the work for one message, counted in lookups and
+// regular expressions run: past it, what is left stays English.
+const maxMatches = 1000
+
+// translator is the state of one translation.
+type translator struct {
+	budget int // regular expression matches left
+}
+
+func (t *translator) localize(msg string, depth int) string {
 	if msg == "" || depth > maxDepth {
 		return msg
 	}
-	if ja, ok := match(msg, depth); ok {
+	if ja, ok := t.whole(msg, depth); ok {
 		return ja
 	}
 	// A chain whose outer part has no entry ("file: inner", "a; b"): the
 	// parts are translated on their own.
 	if i := separator(msg); i >= 0 {
-		return localize(msg[:i], depth+1) + msg[i:i+2] + localize(msg[i+2:], depth+1)
+		return t.localize(msg[:i], depth+1) + msg[i:i+2] + t.localize(msg[i+2:], depth+1)
 	}
 	return msg
 }
 
-// separator returns the index of the first ": " or "; " in msg, or -1.
-func separator(msg string) int {
-	c, s := strings.Index(msg, ": "), strings.Index(msg, "; ")
-	switch {
-	case c < 0:
-		return s
-	case s < 0 || c < s:
-		return c
+// whole translates msg as one message: by a format that matches it with
+// plausible values, else as a list of messages, else by a format whose
+// values inside hold list separators (a name may).
+func (t *translator) whole(msg string, depth int) (string, bool) {
+	if ja, ok := t.match(msg, depth, true); ok {
+		return ja, true
 	}
-	return s
+	if ja, ok := t.list(msg, depth); ok {
+		return ja, true
+	}
+	return t.match(msg, depth, false)
+}
+
+// list translates msg as a list of messages joined with "; " (a report
+// joins the errors of a timestamp, the refused revocation data, …) when
+// each of them is a message of the catalogue.
+func (t *translator) list(msg string, depth int) (string, bool) {
+	if !strings.Contains(msg, "; ") {
+		return "", false
+	}
+	parts := strings.Split(msg, "; ")
+	for i, p := range parts {
+		ja, ok := t.match(p, depth+1, true)
+		if !ok {
+			return "", false
+		}
+		parts[i] = ja
+	}
+	return strings.Join(parts, "; "), true
+}
+
+// separator returns the index of the first "; " in msg (a list of
+// messages), else of the first ": " (a chain), or -1.
+func separator(msg string) int {
+	if i := strings.Index(msg, "; "); i >= 0 {
+		return i
+	}
+	return strings.Index(msg, ": ")
 }
 
 // match translates msg with the first (most specific) entry whose format
-// matches it as a whole.
-func match(msg string, depth int) (string, bool) {
-	if depth > maxDepth {
+// matches it as a whole (see translateArgs for strict).
+func (t *translator) match(msg string, depth int, strict bool) (string, bool) {
+	t.budget--
+	if depth > maxDepth || t.budget < 0 {
 		return "", false
 	}
 	if ja, ok := exact[msg]; ok {
@@ -229,24 +276,51 @@ func match(msg string, depth int) (string, bool) {
 		if !ok {
 			continue
 		}
+		t.budget--
+		if t.budget < 0 {
+			return "", false
+		}
 		m := e.re.FindStringSubmatch(msg)
 		if m == nil {
 			continue
 		}
 		args := m[1:]
-		for i, a := range args {
-			switch e.nested[i] {
-			case nestChain:
-				args[i] = localize(a, depth+1)
-			case nestWhole:
-				if ja, ok := match(a, depth+1); ok {
-					args[i] = ja
-				}
-			}
+		if !t.translateArgs(e, args, depth, strict) {
+			continue
 		}
 		return expand(e.ja, args), true
 	}
 	return "", false
+}
+
+// translateArgs translates the values of a match of e in place, and
+// tells whether the match is plausible. A format that begins with a value
+// matches almost anything that ends right ("%s CRL ignored: %v" matched
+// against a list of such messages takes "x; fetched" for that value): the
+// value counts only when it is a message itself (always so for a leading
+// error, %w or %v), or holds no list separator. strict asks the same of
+// the other values inside the format. The values inside are checked before
+// the last one is translated, so a refused match costs little.
+func (t *translator) translateArgs(e *entry, args []string, depth int, strict bool) bool {
+	for i, a := range args {
+		if e.nested[i] != nestWhole {
+			continue
+		}
+		if ja, ok := t.whole(a, depth+1); ok {
+			args[i] = ja
+			continue
+		}
+		leading := i == 0 && e.prefix == ""
+		if leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && strings.Contains(a, "; ") {
+			return false
+		}
+	}
+	for i, a := range args {
+		if e.nested[i] == nestChain {
+			args[i] = t.localize(a, depth+1)
+		}
+	}
+	return true
 }
 
 // expand writes the Japanese format ja with its verbs replaced by args:

@@ -61,7 +61,7 @@ func TestCatalogueVerbs(t *testing.T) {
 // same English format (merge would keep one silently).
 func TestCatalogueNoDuplicates(t *testing.T) {
 	seen := map[string]string{}
-	all := map[string]map[string]string{"stdlib": stdlibJa, "words": wordsJa}
+	all := map[string]map[string]string{"stdlib": stdlibJa, "words": wordsJa, "composed": composedJa}
 	for k, v := range packageCatalogues {
 		all[k] = v
 	}
@@ -113,6 +113,10 @@ func TestLocalize(t *testing.T) {
 			"署名 タイムスタンプの検証に失敗したため無視しました: トークンの SHA-256 インプリントはこのデータを対象としていません"},
 		{"pdf change", "revision 3: the empty signature field Sig2 was signed, with a direct signature dictionary",
 			"リビジョン 3: 空の署名フィールド Sig2 に署名されました（署名辞書が直接オブジェクトです）"},
+		{"revocation", `no revocation data fresh enough proves the status of "TEST DOCTOR Taro" at 2026-01-02T03:04:05Z (embedded CRL ignored: issued 2026-01-01T00:00:00Z, before 2026-01-02T03:04:05Z, the time it must prove: data issued at or after that time is needed; given OCSP response ignored: OCSP nextUpdate before thisUpdate); the CA has published nothing newer yet: retry after 2026-01-03T00:00:00Z (offline: give --crl/--ocsp or embed it with hpki extend --to LT)`,
+			`"TEST DOCTOR Taro" の 2026-01-02T03:04:05Z 時点の失効状態: 十分に新しい失効情報がありません（署名に格納された CRL は使いませんでした: 発行は 2026-01-01T00:00:00Z で、証明すべき時刻 2026-01-02T03:04:05Z より前です: その時刻以降に発行されたデータが必要です; 指定された OCSP レスポンスは使いませんでした: OCSP の nextUpdate が thisUpdate より前です）。CA はまだ新しい情報を公開していません: 2026-01-03T00:00:00Z 以降に再試行してください（オフラインです: --crl/--ocsp で指定するか、hpki extend --to LT で署名に格納してください）`},
+		{"list", "embedded CRL ignored: CRL signature algorithm is not supported; fetched CRL ignored: delta CRLs are not supported",
+			"署名に格納された CRL は使いませんでした: CRL の署名アルゴリズムには対応していません; 取得した CRL は使いませんでした: 差分 CRL には対応していません"},
 		{"unknown", "something new", "something new"},
 		{"unknown chain", "foo: bar; baz", "foo: bar; baz"},
 		{"empty", "", ""},
@@ -156,7 +160,7 @@ func TestLocalizeHostileValues(t *testing.T) {
 // TestLocalizeBounded checks that long and deeply nested messages are
 // translated in bounded time and a message over MaxLen is kept.
 func TestLocalizeBounded(t *testing.T) {
-	deep := strings.Repeat("signer certificate: ", 1000) + "unreadable signature"
+	deep := strings.Repeat("signer certificate: ", 500) + "unreadable signature"
 	got := Localize(deep)
 	if !strings.HasPrefix(got, "署名者証明書: 署名者証明書: ") {
 		t.Errorf("deep chain: %.80q", got)
@@ -174,6 +178,24 @@ func TestLocalizeBounded(t *testing.T) {
 func BenchmarkLocalize(b *testing.B) {
 	msg := "signer certificate: no path to a trust anchor: x509: certificate has expired or is not yet valid: current time 2040-01-01T00:00:00Z is after 2035-01-01T00:00:00Z"
 	Localize(msg)
+	b.ReportAllocs()
+	for b.Loop() {
+		Localize(msg)
+	}
+}
+
+// BenchmarkLocalizeAdversarial: a long list of nested messages, the
+// work bounded by maxMatches.
+func BenchmarkLocalizeAdversarial(b *testing.B) {
+	msg := strings.Repeat("embedded CRL ignored: signer certificate: x; ", 350)
+	b.ReportAllocs()
+	for b.Loop() {
+		Localize(msg)
+	}
+}
+
+func BenchmarkLocalizeRevocation(b *testing.B) {
+	msg := `no revocation data fresh enough proves the status of "TEST DOCTOR Taro" at 2026-01-02T03:04:05Z (embedded CRL ignored: issued 2026-01-01T00:00:00Z, before 2026-01-02T03:04:05Z, the time it must prove: data issued at or after that time is needed; given OCSP response ignored: OCSP nextUpdate before thisUpdate); the CA has published nothing newer yet: retry after 2026-01-03T00:00:00Z (offline: give --crl/--ocsp or embed it with hpki extend --to LT)`
 	b.ReportAllocs()
 	for b.Loop() {
 		Localize(msg)
