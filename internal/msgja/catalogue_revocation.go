@@ -66,4 +66,5 @@ var revocationJa = map[string]string{
 	`unsupported responder key`: `レスポンダの鍵には対応していません`,
 	`its status is unknown`:     `状態は不明（unknown）です`,
 	`the signature's own data is not used for the current status while the CA's service can be asked`: `CA のサービスに問い合わせられる間は、現在の状態に署名自身のデータは使いません`,
+	`(unparseable name)`: `（解析できない名前）`,
 }

@@ -63,7 +63,12 @@ var wordsJa = map[string]string{
 	`esc`:       `ES-C（検証データ参照）`,
 	`certcrl`:   `証明書・CRL`,
 	`stream`:    `ストリーム`,
+	// the kinds of data an archive timestamp covers (internal/cms)
+	`certificate`:        `証明書`,
+	`revocation value`:   `失効情報`,
+	`unsigned attribute`: `非署名属性`,
 	// hcrole.RoleKind
-	`national`:       `国家資格`,
-	`administrative`: `管理者資格`,
+	`national`:                     `国家資格`,
+	`administrative`:               `管理者資格`,
+	`x509: negative serial number`: `x509: シリアル番号が負です`,
 }

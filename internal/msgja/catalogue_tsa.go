@@ -47,4 +47,12 @@ var tsaJa = map[string]string{
 	`tsa: server needs a key and a certificate`:                                `tsa: サーバーには鍵と証明書が必要です`,
 	`tsa: the key does not belong to the certificate`:                          `tsa: 鍵が証明書のものではありません`,
 	`TSA answered %s`:                                                          `TSA の応答は %s でした`,
+	`malformed token`:                                                          `トークンの形式が不正です`,
+	`imprint mismatch`:                                                         `インプリントが一致しません`,
+	`bad TSA signature`:                                                        `TSA の署名が不正です`,
+	`TSA certificate lacks extendedKeyUsage timeStamping`:                      `TSA 証明書の extendedKeyUsage に timeStamping がありません`,
+	`TSA certificate extendedKeyUsage not critical`:                            `TSA 証明書の extendedKeyUsage が重要（critical）ではありません`,
+	`TSA certificate missing`:                                                  `TSA 証明書がありません`,
+	`TSA certificate chain`:                                                    `TSA 証明書の証明書パス`,
+	`timestamp: %s`:                                                            `タイムスタンプ: %s`,
 }

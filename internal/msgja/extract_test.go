@@ -91,7 +91,7 @@ func sourceMessages(t testing.TB) []sourceMessage {
 					// A sentence returned as a string: a reason that a
 					// caller puts into a message.
 					for _, r := range n.Results {
-						if f, ok := formatOf(r); ok && strings.Count(f, " ") >= 2 {
+						if f, ok := formatOf(r); ok && strings.Contains(f, " ") {
 							out = append(out, sourceMessage{format: f, pos: fset.Position(r.Pos()).String()})
 						}
 					}
@@ -100,8 +100,14 @@ func sourceMessages(t testing.TB) []sourceMessage {
 					// msg += "…": a part appended to a message (a format
 					// "%s…").
 					for j, l := range n.Lhs {
-						id, ok := l.(*ast.Ident)
-						if !ok || j >= len(n.Rhs) || !messageVars[id.Name] {
+						var name string
+						switch l := l.(type) {
+						case *ast.Ident:
+							name = l.Name
+						case *ast.SelectorExpr:
+							name = l.Sel.Name
+						}
+						if j >= len(n.Rhs) || !messageVars[name] {
 							continue
 						}
 						if n.Tok != token.ADD_ASSIGN {
@@ -114,6 +120,28 @@ func sourceMessages(t testing.TB) []sourceMessage {
 						}
 						if ok {
 							out = append(out, sourceMessage{format: "%s" + f, pos: fset.Position(n.Pos()).String()})
+						}
+					}
+				case *ast.CompositeLit:
+					switch t := n.Type.(type) {
+					case *ast.MapType:
+						// map[Reason]string{NoEKU: "TSA certificate lacks …"}:
+						// the texts of an error type.
+						if v, ok := t.Value.(*ast.Ident); ok && v.Name == "string" {
+							for _, el := range n.Elts {
+								if kv, ok := el.(*ast.KeyValueExpr); ok {
+									if f, ok := formatOf(kv.Value); ok && strings.Contains(f, " ") {
+										out = append(out, sourceMessage{format: f, pos: fset.Position(kv.Value.Pos()).String()})
+									}
+								}
+							}
+						}
+					case *ast.Ident:
+						// &problem{ind, sub, "…"}: a report problem.
+						if t.Name == "problem" {
+							for _, el := range n.Elts {
+								add(el)
+							}
 						}
 					}
 				case *ast.KeyValueExpr:
@@ -130,7 +158,7 @@ func sourceMessages(t testing.TB) []sourceMessage {
 
 // messageVars are the names of the variables that hold a message or a
 // part of one.
-var messageVars = map[string]bool{"msg": true, "what": true, "why": true}
+var messageVars = map[string]bool{"msg": true, "what": true, "why": true, "entry": true, "problem": true}
 
 // helper is the message parameter of a function: its index, and whether
 // it is a format (else a plain message).
@@ -264,16 +292,22 @@ func formatOf(e ast.Expr) (string, bool) {
 // notMessages are formats of the report packages that build names or
 // descriptions, never an error or warning text: they need no Japanese.
 var notMessages = map[string]string{
-	"S%d":                "verify: the Id of the n-th CAdES signature",
-	"%s/counter%d":       "verify: the Id of a counter-signature",
-	"DT%d":               "pades: the Id of a document timestamp",
-	"Signature%d":        "pades: the name of a new signature field",
-	"covering whole":     "xmlsig: part of the Covers description, not a message",
-	"the file":           "xmlsig: part of the Covers description, not a message",
-	"the data":           "xmlsig: part of the Covers description, not a message",
-	"eku(%d)":            "certinfo: an unnamed extended key usage",
-	"RSA %d":             "certinfo: a key description",
-	"%s — %s, scheme %s": "certinfo: a role description",
+	"ECDSA %s":                        "certinfo: a key description",
+	"HPKI 署名用証明書":                     "certinfo: the kind of a certificate, already Japanese",
+	"HPKI 認証用証明書":                     "certinfo: the kind of a certificate, already Japanese",
+	"HPKI 証明書ではない":                    "certinfo: the kind of a certificate, already Japanese",
+	"HPKI signing certificate":        "certinfo: the English of a label that has its own Japanese",
+	"HPKI authentication certificate": "certinfo: the English of a label that has its own Japanese",
+	"S%d":                             "verify: the Id of the n-th CAdES signature",
+	"%s/counter%d":                    "verify: the Id of a counter-signature",
+	"DT%d":                            "pades: the Id of a document timestamp",
+	"Signature%d":                     "pades: the name of a new signature field",
+	"covering whole":                  "xmlsig: part of the Covers description, not a message",
+	"the file":                        "xmlsig: part of the Covers description, not a message",
+	"the data":                        "xmlsig: part of the Covers description, not a message",
+	"eku(%d)":                         "certinfo: an unnamed extended key usage",
+	"RSA %d":                          "certinfo: a key description",
+	"%s — %s, scheme %s":              "certinfo: a role description",
 }
 
 // structural tells whether format has no words of its own ("%w: %v",

@@ -4,24 +4,34 @@
 //
 // The catalogue (catalogue_*.go) is keyed by the format of each message as
 // the source writes it (fmt.Errorf, errors.New, fmt.Sprintf, the report
-// helpers, "literal "+value concatenations), plus the common errors of
-// the Go standard library that reach reports. A message is matched against
-// the formats as a whole; a format's verbs capture the values, and a value
-// in the place of an error (%w, %v, or a trailing %s) is translated in
-// turn, so a wrapped chain "outer: inner: innermost" reads in Japanese at
-// every level. A message or a part without an entry is kept as it is.
+// helpers, "literal "+value concatenations, msg += parts), plus the common
+// errors of the Go standard library that reach reports and the few words
+// messages insert (embedded, given, fetched …). Tests keep it complete and
+// current: a new message without Japanese, or an entry whose English is
+// gone from the source, fails TestCatalogueComplete or
+// TestCatalogueNotStale.
+//
+// A message is matched against the formats as a whole, the most specific
+// first; a format's verbs capture the values. A value in the place of an
+// error (%w, %v, %s) is translated in turn when it is itself a message, so
+// a wrapped chain "outer: inner: innermost" reads in Japanese at every
+// level; the last value of a format is translated as a chain. A message
+// that no format matches is read as a list ("a; b", each a message), else
+// split at its first "; " or ": " and each side translated. A part
+// without an entry is kept as it is, in English.
 //
 // Only text reports and the one-line errors of the command are
 // translated: JSON reports keep the English messages, which programs may
 // match on.
 //
 // Security contract: the message is data, never a format. Values taken
-// from it (certificate names, Ids, URIs the input chose) are copied into
-// the Japanese text verbatim and never interpreted; a value quoted with
-// %q is never translated; matching uses RE2 regular expressions compiled
-// from the catalogue only (linear in the message), and a message longer
-// than MaxLen or nested deeper than maxDepth is left as it is beyond that
-// point, so time is bounded by the message size.
+// from it (certificate names, Ids, URIs, file names the input chose) are
+// copied into the Japanese text verbatim and never interpreted; a value
+// quoted with %q is never translated; matching uses RE2 regular
+// expressions compiled from the catalogue only (linear in the message).
+// A message longer than MaxLen is left as it is, and the work for one
+// message is bounded (maxDepth levels, maxMatches lookups and matches),
+// past which the rest stays English: time is bounded by the message size.
 package msgja
 
 import (
@@ -168,7 +178,12 @@ func compileAll() {
 		}
 		entries = append(entries, compile(en, ja))
 	}
+	// Formats that begin with words first, then those that begin with a
+	// value (they match more loosely); longer ones first.
 	sort.Slice(entries, func(i, j int) bool {
+		if pi, pj := entries[i].prefix != "", entries[j].prefix != ""; pi != pj {
+			return pi
+		}
 		if entries[i].order != entries[j].order {
 			return entries[i].order > entries[j].order
 		}
@@ -200,7 +215,19 @@ func (t *translator) localize(msg string, depth int) string {
 	if msg == "" || depth > maxDepth {
 		return msg
 	}
-	if ja, ok := t.whole(msg, depth); ok {
+	if ja, ok := t.match(msg, depth, true); ok {
+		return ja
+	}
+	if ja, ok := t.list(msg, depth); ok {
+		return ja
+	}
+	// A chain whose outer part is a message: "malformed CMS: …".
+	if i := strings.Index(msg, ": "); i > 0 {
+		if head, ok := t.match(msg[:i], depth+1, true); ok {
+			return head + ": " + t.localize(msg[i+2:], depth+1)
+		}
+	}
+	if ja, ok := t.match(msg, depth, false); ok {
 		return ja
 	}
 	// A chain whose outer part has no entry ("file: inner", "a; b"): the
@@ -293,13 +320,19 @@ func (t *translator) match(msg string, depth int, strict bool) (string, bool) {
 	return "", false
 }
 
+// weak tells whether e has too few words of its own to tell a message
+// ("%w: %s is %s" matches any sentence with " is " after ": "): its
+// values must all be messages.
+func (e *entry) weak() bool { return e.prefix == "" && e.order < 8 }
+
 // translateArgs translates the values of a match of e in place, and
 // tells whether the match is plausible. A format that begins with a value
 // matches almost anything that ends right ("%s CRL ignored: %v" matched
 // against a list of such messages takes "x; fetched" for that value): the
 // value counts only when it is a message itself (always so for a leading
 // error, %w or %v), or holds no list separator. strict asks the same of
-// the other values inside the format. The values inside are checked before
+// the other values inside the format, and a weak format that all its
+// values are messages. The values inside are checked before
 // the last one is translated, so a refused match costs little.
 func (t *translator) translateArgs(e *entry, args []string, depth int, strict bool) bool {
 	for i, a := range args {
@@ -311,13 +344,20 @@ func (t *translator) translateArgs(e *entry, args []string, depth int, strict bo
 			continue
 		}
 		leading := i == 0 && e.prefix == ""
-		if leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && strings.Contains(a, "; ") {
+		if e.weak() || leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && strings.Contains(a, "; ") {
 			return false
 		}
 	}
 	for i, a := range args {
-		if e.nested[i] == nestChain {
+		if e.nested[i] != nestChain {
+			continue
+		}
+		if !e.weak() {
 			args[i] = t.localize(a, depth+1)
+		} else if ja, ok := t.whole(a, depth+1); ok {
+			args[i] = ja
+		} else {
+			return false
 		}
 	}
 	return true
