@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 // jaVerbs returns the argument index and letter of each verb of a
@@ -208,4 +209,44 @@ func BenchmarkLocalizeRevocation(b *testing.B) {
 	for b.Loop() {
 		Localize(msg)
 	}
+}
+
+// FuzzLocalize: any message is translated without a panic, valid UTF-8
+// stays valid, and a message no entry knows comes back unchanged.
+func FuzzLocalize(f *testing.F) {
+	for _, s := range []string{
+		"signer certificate: no path to a trust anchor: x509: certificate signed by unknown authority",
+		`"%s" names no CRL or OCSP service: its revocation status was not checked`,
+		"embedded CRL ignored: a; b: c; fetched CRL ignored: %!v(MISSING)",
+		"revision 3: %s by %s, whose signature is INDETERMINATE: its appearance on the page is accepted only once it passes",
+		": ; : ;;: ",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		got := Localize(msg)
+		if utf8.ValidString(msg) && !utf8.ValidString(got) {
+			t.Fatalf("%q became invalid UTF-8: %q", msg, got)
+		}
+		if !strings.ContainsAny(msg, ":;") && len(msg) > 0 && !knownWords(msg) && got != msg && !matchesSomething(msg) {
+			t.Fatalf("%q changed to %q", msg, got)
+		}
+	})
+}
+
+// knownWords tells whether msg is an entry without verbs.
+func knownWords(msg string) bool {
+	Localize("")
+	_, ok := exact[msg]
+	return ok
+}
+
+// matchesSomething tells whether some format of the catalogue matches msg.
+func matchesSomething(msg string) bool {
+	for _, e := range entries {
+		if e.re.MatchString(msg) {
+			return true
+		}
+	}
+	return false
 }
