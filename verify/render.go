@@ -233,7 +233,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["when"], m["unknown"])
 	}
 	if len(s.Covers) > 0 {
-		fmt.Fprintf(b, "  %s: %s\n", m["covers"], esc(strings.Join(s.Covers, "; ")))
+		fmt.Fprintf(b, "  %s: %s\n", m["covers"], esc(localizeCovers(lang, s.Covers)))
 	}
 	if s.Level != "" {
 		fmt.Fprintf(b, "  %s: %s\n", m["level"], esc(s.Level))

@@ -27,3 +27,16 @@ func localizeMessages(lang string, msgs []string, sep string) string {
 	}
 	return strings.Join(out, sep)
 }
+
+// localizeCovers returns the descriptions of what a signature covers in
+// lang, joined with "; ".
+func localizeCovers(lang string, covers []string) string {
+	if lang != "ja" {
+		return strings.Join(covers, "; ")
+	}
+	out := make([]string, len(covers))
+	for i, c := range covers {
+		out[i] = msgja.Covers(c)
+	}
+	return strings.Join(out, "; ")
+}

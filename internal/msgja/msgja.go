@@ -61,6 +61,9 @@ type entry struct {
 	// inside the format: a name that merely contains ": " stays as it
 	// is), or as a chain (the last value, after the format's own words).
 	nested []nesting
+	// covers is the index of the value that describes what a signature
+	// covers (coversArgs), or -1.
+	covers int
 	// lead is the verb letter of a format that begins with a value.
 	lead byte
 	// order is the number of literal bytes: longer formats are tried first.
@@ -118,7 +121,10 @@ func unescape(s string) string { return strings.ReplaceAll(s, "%%", "%") }
 
 // compile builds the entry of one format.
 func compile(en, ja string) *entry {
-	e := &entry{en: en, ja: ja}
+	e := &entry{en: en, ja: ja, covers: -1}
+	if i, ok := coversArgs[en]; ok {
+		e.covers = i
+	}
 	vs := verbs(en)
 	var re strings.Builder
 	re.WriteString("^")
@@ -347,12 +353,17 @@ func (t *translator) translateArgs(e *entry, args []string, depth int, strict bo
 		if e.weak() || leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && strings.Contains(a, "; ") {
 			return false
 		}
+		if i == e.covers {
+			args[i], _ = coversParts(a)
+		}
 	}
 	for i, a := range args {
 		if e.nested[i] != nestChain {
 			continue
 		}
-		if !e.weak() {
+		if i == e.covers {
+			args[i], _ = coversParts(a)
+		} else if !e.weak() {
 			args[i] = t.localize(a, depth+1)
 		} else if ja, ok := t.whole(a, depth+1); ok {
 			args[i] = ja

@@ -250,3 +250,30 @@ func matchesSomething(msg string) bool {
 	}
 	return false
 }
+
+func TestCovers(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"detached content (not given)", "デタッチドの内容（指定なし）"},
+		{"letter.pdf; identical to the given letter.pdf", "letter.pdf; 指定された letter.pdf と同一"},
+		{"enveloped content (57 bytes, type data); NOT the given a.txt", "格納された内容（57 バイト、型 data）; 指定された a.txt ではありません"},
+		{"the whole document (element Document at /Q{urn:x}Document[1], without its ds:Signature)",
+			"文書全体（要素 Document、位置 /Q{urn:x}Document[1]、ds:Signature を除く）"},
+		{"file scan/page001.xml (transforms: XPath Filter 2.0, canonicalization) (only part of the file: covering whole 1 element(s): /Q{urn:p}page[1]; left out: /Q{urn:p}page[1]/Q{urn:p}result[1])",
+			"ファイル scan/page001.xml（変換: XPath Filter 2.0, canonicalization）（ファイルの一部のみ: 全体を対象とする要素 1 個: /Q{urn:p}page[1]; 対象外: /Q{urn:p}page[1]/Q{urn:p}result[1])"},
+		{"file letter.pdf — not checked: file not given", "ファイル letter.pdf — 未確認: ファイルが指定されていません"},
+		{"revision 1 of 2: bytes 0–10 and 20–30 of 40 (all of the revision but this signature's /Contents)",
+			"リビジョン 1（全 2）: 40 バイト中のバイト 0–10 と 20–30（この署名の /Contents を除くリビジョン全体）"},
+		{"#PrescriptionData", "#PrescriptionData"},
+		{"given %s.txt", "given %s.txt"},
+	}
+	for _, tt := range tests {
+		if got := Covers(tt.in); got != tt.want {
+			t.Errorf("Covers(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+	}
+	// A message that quotes a description translates it too.
+	in := "file letter.pdf was changed after signing (digest mismatch)"
+	if got, want := Localize(in), "ファイル letter.pdf は署名後に変更されました（ダイジェスト不一致）"; got != want {
+		t.Errorf("Localize(%q)\n got %q\nwant %q", in, got, want)
+	}
+}
