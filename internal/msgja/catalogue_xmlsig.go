@@ -2,7 +2,6 @@ package msgja
 
 // xmlsigJa holds the messages of package xmlsig.
 var xmlsigJa = map[string]string{
-	`%s %d element(s): %s`: `%s %d 個の要素: %s`,
 	`%w: the archive timestamp covers %s (%s): give it with --content`: `%w: アーカイブタイムスタンプは %s（%s）を対象としています: --content で指定してください`,
 	`DTDs, entity declarations and other directives are not accepted`:  `DTD、実体宣言その他の宣言は受け付けません`,
 	`Id %q appears more than once (signature wrapping?)`:               `Id %q が複数回現れます（署名ラッピング攻撃？）`,
@@ -22,7 +21,6 @@ var xmlsigJa = map[string]string{
 	`a document needs exactly one root element, found %d`:                                                                            `文書にはルート要素がちょうど 1 つ必要です（%d 個あります）`,
 	`an XPath Filter 2.0 transform needs 1 to %d XPath elements`:                                                                     `XPath Filter 2.0 変換には XPath 要素が 1〜%d 個必要です`,
 	`an XPath transform needs exactly one ds:XPath element`:                                                                          `XPath 変換には ds:XPath 要素がちょうど 1 つ必要です`,
-	`and %d more`: `ほか %d 個`,
 	`base64 transform: the data is not base64: %v`:                                                                                   `base64 変換: データが base64 ではありません: %v`,
 	`detached data %s to transform is larger than %d bytes (MaxDocument)`:                                                            `変換するデタッチドデータ %s が %d バイト（MaxDocument）を超えています`,
 	`document of %d bytes is larger than the limit of %d bytes (MaxDocument)`:                                                        `文書が %d バイトで、上限 %d バイト（MaxDocument）を超えています`,

@@ -32,6 +32,7 @@ var coversJa = []struct {
 	{regexp.MustCompile(` \(only part of the data: `), `（データの一部のみ: `},
 	{regexp.MustCompile(`covering whole (\d+) element\(s\): `), `全体を対象とする要素 ${1} 個: `},
 	{regexp.MustCompile(`; left out: `), `; 対象外: `},
+	{regexp.MustCompile(`, and (\d+) more\b`), `、ほか ${1} 個`},
 	{regexp.MustCompile(`; identical to the given (.+)$`), `; 指定された ${1} と同一`},
 	{regexp.MustCompile(`; NOT the given (.+)$`), `; 指定された ${1} ではありません`},
 }

@@ -302,6 +302,8 @@ func formatOf(e ast.Expr) (string, bool) {
 // notMessages are formats of the report packages that build names or
 // descriptions, never an error or warning text: they need no Japanese.
 var notMessages = map[string]string{
+	"%s %d element(s): %s":            "xmlsig: part of the Covers description (msgja.Covers translates it)",
+	"and %d more":                     "xmlsig: part of the Covers description (msgja.Covers translates it)",
 	"signature-%d-%d%s":               "cmd/hpki: the name of an extracted file",
 	"signature-%d.pdf":                "cmd/hpki: the name of an extracted file",
 	"ECDSA %s":                        "certinfo: a key description",

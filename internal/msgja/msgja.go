@@ -350,7 +350,10 @@ func (t *translator) translateArgs(e *entry, args []string, depth int, strict bo
 			continue
 		}
 		leading := i == 0 && e.prefix == ""
-		if e.weak() || leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && strings.Contains(a, "; ") {
+		// A description of what a signature covers may hold "; " (its
+		// list of what it leaves out).
+		list := strings.Contains(a, "; ") && i != e.covers
+		if e.weak() || leading && (e.lead == 'w' || e.lead == 'v') || (leading || strict) && list {
 			return false
 		}
 		if i == e.covers {
@@ -362,7 +365,11 @@ func (t *translator) translateArgs(e *entry, args []string, depth int, strict bo
 			continue
 		}
 		if i == e.covers {
-			args[i], _ = coversParts(a)
+			if ja, ok := t.whole(a, depth+1); ok {
+				args[i] = ja
+			} else {
+				args[i], _ = coversParts(a)
+			}
 		} else if !e.weak() {
 			args[i] = t.localize(a, depth+1)
 		} else if ja, ok := t.whole(a, depth+1); ok {
