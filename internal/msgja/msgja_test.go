@@ -271,9 +271,15 @@ func TestCovers(t *testing.T) {
 			t.Errorf("Covers(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
 	}
-	// A message that quotes a description translates it too.
-	in := "file letter.pdf was changed after signing (digest mismatch)"
-	if got, want := Localize(in), "ファイル letter.pdf は署名後に変更されました（ダイジェスト不一致）"; got != want {
-		t.Errorf("Localize(%q)\n got %q\nwant %q", in, got, want)
+	// A message that quotes a description translates it too, "; " in it
+	// included.
+	for in, want := range map[string]string{
+		"file letter.pdf was changed after signing (digest mismatch)": "ファイル letter.pdf は署名後に変更されました（ダイジェスト不一致）",
+		"file p.xml (only part of the file: covering whole 1 element(s): /Q{urn:p}page[1]; left out: /Q{urn:p}r[1]) listed in the signed Manifest was changed after signing (digest mismatch)": "署名された Manifest にある ファイル p.xml（ファイルの一部のみ: 全体を対象とする要素 1 個: /Q{urn:p}page[1]; 対象外: /Q{urn:p}r[1]) は署名後に変更されました（ダイジェスト不一致）",
+		"manifest: file scan.pdf — not checked: file not given (allowed to be absent)":                                                                                                         "マニフェスト: ファイル scan.pdf — 未確認: ファイルが指定されていません（なくてもよいもの）",
+	} {
+		if got := Localize(in); got != want {
+			t.Errorf("Localize(%q)\n got %q\nwant %q", in, got, want)
+		}
 	}
 }
