@@ -64,6 +64,9 @@ type entry struct {
 	// covers is the index of the value that describes what a signature
 	// covers (coversArgs), or -1.
 	covers int
+	// single tells that the format has one value, a string (%s, %v or
+	// %w): it is what lies between the prefix and the suffix.
+	single bool
 	// lead is the verb letter of a format that begins with a value.
 	lead byte
 	// order is the number of literal bytes: longer formats are tried first.
@@ -84,7 +87,34 @@ var (
 	entries     []*entry
 	// exact holds the formats without verbs, matched by lookup.
 	exact map[string]string
+	// byFirst holds the formats that begin with words by their first
+	// byte, leading those that begin with a value; both in entries' order.
+	byFirst [256][]*entry
+	leading []*entry
 )
+
+// candidates returns the formats that may match msg, in the order they
+// are tried: those that begin with msg's first byte, then those that begin
+// with a value.
+func candidates(msg string) func(func(int, *entry) bool) {
+	return func(yield func(int, *entry) bool) {
+		i := 0
+		if msg != "" {
+			for _, e := range byFirst[msg[0]] {
+				if !yield(i, e) {
+					return
+				}
+				i++
+			}
+		}
+		for _, e := range leading {
+			if !yield(i, e) {
+				return
+			}
+			i++
+		}
+	}
+}
 
 // verb is one verb of a format.
 type verb struct {
@@ -166,6 +196,9 @@ func compile(en, ja string) *entry {
 	re.WriteString("$")
 	e.re = regexp.MustCompile(re.String())
 	e.prefix, e.suffix = e.literals[0], e.literals[len(e.literals)-1]
+	if len(vs) == 1 && e.nested[0] != nestNone {
+		e.single = true
+	}
 	if len(vs) > 0 && vs[0].start == 0 {
 		e.lead = vs[0].letter
 		if en[vs[0].start:vs[0].end] != "%"+string(vs[0].letter) {
@@ -195,6 +228,13 @@ func compileAll() {
 		}
 		return entries[i].en < entries[j].en
 	})
+	for _, e := range entries {
+		if e.prefix == "" {
+			leading = append(leading, e)
+		} else {
+			byFirst[e.prefix[0]] = append(byFirst[e.prefix[0]], e)
+		}
+	}
 }
 
 // Localize returns msg in Japanese, as far as the catalogue knows its
@@ -208,9 +248,16 @@ func Localize(msg string) string {
 	return t.localize(msg, 0)
 }
 
+// maxMatchLen is the longest text matched against the formats of more
+// than one value (a regular expression's time grows with the text and
+// the format); a longer message is translated by its parts, as a list or
+// a chain.
+const maxMatchLen = 4 << 10
+
 // maxMatches bounds the work for one message, counted in lookups and
-// regular expressions run: past it, what is left stays English.
-const maxMatches = 1000
+// regular expressions run, a unit per KiB of text each: past it, what is
+// left stays English.
+const maxMatches = 400
 
 // translator is the state of one translation.
 type translator struct {
@@ -287,14 +334,18 @@ func separator(msg string) int {
 // match translates msg with the first (most specific) entry whose format
 // matches it as a whole (see translateArgs for strict).
 func (t *translator) match(msg string, depth int, strict bool) (string, bool) {
-	t.budget--
+	// The work of a lookup or a match grows with the text: each costs a
+	// unit per KiB.
+	cost := 1 + len(msg)>>10
+	t.budget -= cost
 	if depth > maxDepth || t.budget < 0 {
 		return "", false
 	}
 	if ja, ok := exact[msg]; ok {
 		return ja, true
 	}
-	for _, e := range entries {
+	long := len(msg) > maxMatchLen
+	for _, e := range candidates(msg) {
 		if !strings.HasPrefix(msg, e.prefix) || !strings.HasSuffix(msg, e.suffix) || len(msg) < e.order {
 			continue
 		}
@@ -309,15 +360,24 @@ func (t *translator) match(msg string, depth int, strict bool) (string, bool) {
 		if !ok {
 			continue
 		}
-		t.budget--
-		if t.budget < 0 {
-			return "", false
+		var args []string
+		switch {
+		case e.single:
+			// "words %s words": the value is what lies between.
+			args = []string{msg[len(e.prefix) : len(msg)-len(e.suffix)]}
+		case long:
+			continue // a list or a chain: translated by its parts
+		default:
+			t.budget -= cost
+			if t.budget < 0 {
+				return "", false
+			}
+			m := e.re.FindStringSubmatch(msg)
+			if m == nil {
+				continue
+			}
+			args = m[1:]
 		}
-		m := e.re.FindStringSubmatch(msg)
-		if m == nil {
-			continue
-		}
-		args := m[1:]
 		if !t.translateArgs(e, args, depth, strict) {
 			continue
 		}
