@@ -7,7 +7,7 @@ var revocationJa = map[string]string{
 	`%s has the extension %s twice`:                        `%s に拡張 %s が 2 回あります`,
 	`%s: HTTP %s`:                                          `%s: HTTP %s`,
 	`%s: response larger than %d bytes`:                    `%s: 応答が %d バイトを超えています`,
-	`%s: status unknown`:                                   `%s: 状態は不明（unknown）です`,
+	`%s: status unknown`:                                   `%s: 失効状態は不明（unknown）です`,
 	`%w (%s: %v)`:                                          `%w（%s: %v）`,
 	`%w: CRL issuer %q is not %q`:                          `%w: CRL の発行者 %q は %q ではありません`,
 	`%w: CRL of another issuer`:                            `%w: 別の発行者の CRL です`,
@@ -64,7 +64,7 @@ var revocationJa = map[string]string{
 	`the OCSP response is about another certificate (no CertID matches serial %X under %q)`:                           `OCSP レスポンスは別の証明書についてのものです（%[2]q の下のシリアル番号 %[1]X に一致する CertID がありません）`,
 	`the certificate names no OCSP responder and no CRL`:                                                              `証明書は OCSP レスポンダも CRL も示していません`,
 	`unsupported responder key`: `レスポンダの鍵には対応していません`,
-	`its status is unknown`:     `状態は不明（unknown）です`,
+	`its status is unknown`:     `失効状態は不明（unknown）です`,
 	`the signature's own data is not used for the current status while the CA's service can be asked`: `CA のサービスに問い合わせられる間は、現在の状態に署名自身のデータは使いません`,
 	`(unparseable name)`: `（解析できない名前）`,
 }
