@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
+	"github.com/hpki-jp/hpki/internal/msgja"
 )
 
 // Info is the description of one certificate. Its JSON encoding is the
@@ -201,8 +202,14 @@ func (i Info) WriteText(w io.Writer, lang string) error {
 		kind += label(" (CA)", "（認証局）")
 	}
 	row(label("HPKI:", "種別:"), kind)
+	msg := func(m string) string {
+		if ja {
+			return msgja.Localize(m)
+		}
+		return m
+	}
 	for _, r := range i.HPKIReasons {
-		row("", "  "+r)
+		row("", "  "+msg(r))
 	}
 	if len(i.Roles) == 0 {
 		row(label("Roles:", "資格:"), label("(none)", "（なし）"))
@@ -224,7 +231,7 @@ func (i Info) WriteText(w io.Writer, lang string) error {
 		row(head, fmt.Sprintf("%s — %s, scheme %s", name, r.Kind, r.Scheme))
 	}
 	for _, e := range i.RoleErrors {
-		row(label("Role error:", "資格エラー:"), e)
+		row(label("Role error:", "資格エラー:"), msg(e))
 	}
 	if len(i.Policies) > 0 {
 		row(label("Policies:", "ポリシー:"), strings.Join(i.Policies, ", "))

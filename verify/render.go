@@ -147,20 +147,23 @@ var messages = map[string]map[string]string{
 	},
 }
 
-// WriteText writes the report for a person: a one-line verdict, then who
-// signed each signature, in which HPKI role, when (proven or only claimed),
-// and what it covers. lang is "en" or "ja".
-//
-// Security contract: every string that comes from the input (names,
-// roles, Ids, covered references, messages that quote the input) is
-// escaped with internal/textsafe, so the text holds one line per item and
-// no terminal control or bidi sequence: a certificate name cannot redraw
 // TextTimeLayout is how text reports show times: in the local time zone
 // (the TZ environment variable, else the system's) with the zone's name,
 // e.g. 2026-11-23 16:39:05 JST. JSON reports keep UTC RFC 3339.
 const TextTimeLayout = "2006-01-02 15:04:05 MST"
 
-// the verdict line or forge another line.
+// WriteText writes the report for a person: a one-line verdict, then who
+// signed each signature, in which HPKI role, when (proven or only claimed),
+// and what it covers. lang is "en" or "ja"; in Japanese the errors and
+// warnings are translated too (internal/msgja), while the Report itself
+// and its JSON keep the English messages programs match on.
+//
+// Security contract: every string that comes from the input (names,
+// roles, Ids, covered references, messages that quote the input) is
+// escaped with internal/textsafe, so the text holds one line per item and
+// no terminal control or bidi sequence: a certificate name cannot redraw
+// the verdict line or forge another line. Translation happens before the
+// escaping and copies the values it finds in a message verbatim.
 func (r *Report) WriteText(w io.Writer, lang string) error {
 	m, ok := messages[lang]
 	if !ok {
@@ -230,7 +233,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 		fmt.Fprintf(b, "  %s: %s\n", m["when"], m["unknown"])
 	}
 	if len(s.Covers) > 0 {
-		fmt.Fprintf(b, "  %s: %s\n", m["covers"], esc(strings.Join(s.Covers, "; ")))
+		fmt.Fprintf(b, "  %s: %s\n", m["covers"], esc(localizeCovers(lang, s.Covers)))
 	}
 	if s.Level != "" {
 		fmt.Fprintf(b, "  %s: %s\n", m["level"], esc(s.Level))
@@ -271,7 +274,7 @@ func (s *SignatureReport) writeText(b *strings.Builder, m map[string]string, lan
 	}
 	for _, t := range s.Timestamps {
 		if t.Indication != TotalPassed {
-			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Local().Format(TextTimeLayout), esc(strings.Join(t.Errors, "; ")))
+			fmt.Fprintf(b, "  %s: "+m["tsfailed"]+"\n", m["warning"], esc(t.TSA), t.GenTime.Local().Format(TextTimeLayout), esc(localizeMessages(lang, t.Errors, "; ")))
 		}
 	}
 	if why, ok := reasons[lang][s.SubIndication]; ok {

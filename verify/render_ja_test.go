@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -39,5 +40,35 @@ func TestWriteTextJapaneseMessages(t *testing.T) {
 	}
 	if !strings.Contains(en.String(), "it was changed or is not the signed file") {
 		t.Errorf("en:\n%s", en.String())
+	}
+}
+
+// TestJapaneseOnlyInText: the Japanese of a wrapped chain is in the text
+// report only; the JSON report keeps the English messages programs match.
+func TestJapaneseOnlyInText(t *testing.T) {
+	msg := "signer certificate: no path to a trust anchor: x509: certificate signed by unknown authority"
+	r := &Report{Indication: Indeterminate, SubIndication: NoCertificateChainFound, Signatures: []SignatureReport{{
+		Indication: Indeterminate, SubIndication: NoCertificateChainFound, Signer: Signer{Roles: []Role{}},
+		Errors:     []string{msg},
+		Timestamps: []Timestamp{{Type: "signature", Indication: TotalFailed, Errors: []string{"the TSA certificate was not valid at the timestamp's genTime", "timestamp genTime is after the time it must be proven at"}}},
+	}}}
+	var ja bytes.Buffer
+	if err := r.WriteText(&ja, "ja"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"エラー: 署名者証明書: 信頼アンカーへの証明書パスがありません: x509: 証明書の発行者が不明（信頼できない認証局）です",
+		"TSA 証明書はタイムスタンプの genTime 時点で有効ではありませんでした; タイムスタンプの genTime が、証明すべき時刻より後です",
+	} {
+		if !strings.Contains(ja.String(), want) {
+			t.Errorf("ja lacks %q:\n%s", want, ja.String())
+		}
+	}
+	js, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), msg) || strings.ContainsRune(string(js), '署') {
+		t.Errorf("JSON: %s", js)
 	}
 }

@@ -65,7 +65,9 @@ type Report struct {
 	ValidationTime time.Time `json:"validationTime"`
 	// Signatures holds one entry per signature and counter-signature.
 	Signatures []SignatureReport `json:"signatures"`
-	// Errors are problems that concern the file as a whole.
+	// Errors are problems that concern the file as a whole. Every message
+	// of a report is in English, a stable text programs may match on;
+	// WriteText(w, "ja") shows them in Japanese.
 	Errors []string `json:"errors,omitempty"`
 }
 

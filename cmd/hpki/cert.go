@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hpki-jp/hpki/certinfo"
+	"github.com/hpki-jp/hpki/internal/msgja"
 	"github.com/hpki-jp/hpki/internal/textsafe"
 	"github.com/hpki-jp/hpki/trust"
 )
@@ -113,7 +114,7 @@ Exit codes: 0 valid, 1 invalid, 3 usage error or unreadable input.`,
 				return chains, err
 			}, when, !allowNonHPKI)
 			if anchorWarning != "" {
-				fmt.Fprintln(cmd.ErrOrStderr(), "warning: "+textsafe.String(anchorWarning))
+				fmt.Fprintln(cmd.ErrOrStderr(), tr("warning: ", "警告: ")+textsafe.String(localizeError(anchorWarning)))
 			}
 			if out.isJSON() {
 				if err := writeJSON(cmd.OutOrStdout(), res); err != nil {
@@ -151,6 +152,10 @@ func writeCheckText(cmd *cobra.Command, res certinfo.Check, lang string) {
 		fmt.Fprintf(w, "  %*s└ %s\n", 2*i, "", textsafe.String(s))
 	}
 	for _, e := range res.Errors {
+		if lang == "ja" {
+			fmt.Fprintf(w, "  エラー: %s\n", textsafe.String(msgja.Localize(e)))
+			continue
+		}
 		fmt.Fprintf(w, "  error: %s\n", textsafe.String(e))
 	}
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/hpki-jp/hpki/internal/msgja"
 )
 
 // jaHelp translates help texts (command Short and Long texts, flag usages)
@@ -234,8 +236,10 @@ var jaErrors = []struct {
 	{regexp.MustCompile(`^(.*)wrong PIN for "(.*)" \((.*)\); not retried$`), `$1"$2" の PIN が違います（$3）。再試行はしません`},
 }
 
-// localizeError returns the message of a usage error in the current
-// language; a message without a translation stays as it is.
+// localizeError returns a one-line error in the current language: the
+// usage errors above, else the messages of the library packages that
+// verification reports and signing print (internal/msgja, the catalogue
+// text reports use); a message without a translation stays as it is.
 func localizeError(msg string) string {
 	if uiLang != "ja" {
 		return msg
@@ -245,7 +249,7 @@ func localizeError(msg string) string {
 			return jaPINState.Replace(e.re.ReplaceAllString(msg, e.ja))
 		}
 	}
-	return msg
+	return msgja.Localize(msg)
 }
 
 // jaPINState translates the PIN state a card reports after a wrong PIN

@@ -439,7 +439,7 @@ func runSign(cmd *cobra.Command, f signFlags, files []string) error {
 	}
 	warnings = append(warnings, more...)
 	for _, w := range warnings {
-		fmt.Fprintln(cmd.ErrOrStderr(), textsafe.String(w))
+		fmt.Fprintln(cmd.ErrOrStderr(), textsafe.String(localizeError(w)))
 	}
 	opts.AllowNonHPKI = true // already decided and warned above
 	// The report goes to stderr when the signature goes to stdout.
