@@ -25,6 +25,7 @@ var signJa = map[string]string{
 
 // extendJa holds the messages of package extend (hpki extend).
 var extendJa = map[string]string{
+	`%w (an archive-time-stamp-v2 that validated before no longer does: it covers the signature as the file encodes it, and writing the extended signature re-encoded it, e.g. BER as DER)`: `%w（以前は有効だった archive-time-stamp-v2 が有効でなくなります: ファイル上の符号化のまま署名を対象とするため、延長した署名を書き出すと再符号化（例: BER から DER）されてしまいます）`,
 	`reading the content: %w`: `内容の読み込み: %w`,
 	`an archive timestamp covers the signed content: give the detached content`: `アーカイブタイムスタンプは署名対象の内容を対象とします: デタッチドの内容を指定してください`,
 	`archive timestamp: the TSA used %v, not %v`:                                `アーカイブタイムスタンプ: TSA は %v を使いました（%v ではありません）`,
