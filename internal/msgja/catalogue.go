@@ -4,7 +4,7 @@ package msgja
 // format. In the Japanese, a verb takes the next value, or the n-th with
 // an index (%[2]s) when the word order differs; every value of the English
 // is used exactly once (TestCatalogueVerbs).
-var catalogue = merge(verifyJa, xmlsigJa, padesJa, trustJa, revocationJa, cmsJa, tsaJa, hcroleJa, signJa, extendJa, certinfoJa, cliJa, composedJa, stdlibJa, wordsJa)
+var catalogue = merge(verifyJa, xmlsigJa, padesJa, trustJa, revocationJa, cmsJa, tsaJa, hcroleJa, signJa, extendJa, certinfoJa, cliJa, cmdJa, archiveJa, authJa, serveJa, keysJa, composedJa, stdlibJa, wordsJa)
 
 // merge joins the catalogues of the packages.
 func merge(parts ...map[string]string) map[string]string {
