@@ -90,7 +90,7 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		opts.Journal = j
 		defer j.Close()
 		if n := j.Foreign(archive.VerdictSettings(opts)); n > 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "hpki: journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused\n", af.journal, n)
+			fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+sayf("journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused", af.journal, n))
 		}
 	}
 	if p := newProgress(cmd.ErrOrStderr(), af.progress); p != nil {
@@ -152,7 +152,7 @@ func archiveSignals(parent context.Context, stderr io.Writer, abort func()) (con
 			mu.Lock()
 			got = s.(syscall.Signal)
 			mu.Unlock()
-			fmt.Fprintf(stderr, "hpki: %v: finishing the records in flight (again to stop at once)\n", s)
+			fmt.Fprintln(stderr, "hpki: "+sayf("%v: finishing the records in flight (again to stop at once)", s))
 			cancel()
 		case <-done:
 			return
@@ -363,24 +363,24 @@ func marshalJSON(v any, indent string) ([]byte, error) {
 
 // summaryLine is the last line of the text output.
 func summaryLine(sum archive.Summary, renew bool) string {
-	line := fmt.Sprintf("%d files: %d passed, %d failed, %d indeterminate", sum.Records, sum.Passed, sum.Failed, sum.Indeterminate)
+	line := sayf("%d files: %d passed, %d failed, %d indeterminate", sum.Records, sum.Passed, sum.Failed, sum.Indeterminate)
 	if sum.Errors > 0 {
-		line += fmt.Sprintf("; %d errors", sum.Errors)
+		line += sayf("; %d errors", sum.Errors)
 	}
 	if sum.Skipped > 0 {
-		line += fmt.Sprintf("; %d skipped", sum.Skipped)
+		line += sayf("; %d skipped", sum.Skipped)
 	}
 	if renew {
-		line += fmt.Sprintf("; %d renewed, %d refused", sum.Renewed, sum.Refused)
+		line += sayf("; %d renewed, %d refused", sum.Renewed, sum.Refused)
 	}
 	if sum.WouldRenew > 0 {
-		line += fmt.Sprintf("; %d would renew", sum.WouldRenew)
+		line += sayf("; %d would renew", sum.WouldRenew)
 	}
 	if sum.Resumed > 0 {
-		line += fmt.Sprintf("; %d from the journal", sum.Resumed)
+		line += sayf("; %d from the journal", sum.Resumed)
 	}
 	if sum.Interrupted {
-		line += "; interrupted"
+		line += sayf("; interrupted")
 	}
 	return line
 }
@@ -391,10 +391,10 @@ func summaryLine(sum archive.Summary, renew bool) string {
 func writeRecord(w io.Writer, r archive.Record) {
 	switch r.Status {
 	case archive.StatusSkipped:
-		fmt.Fprintf(w, "%-40s %s  (%s)\n", "SKIPPED", textsafe.Name(r.Path), textsafe.String(r.Skipped))
+		fmt.Fprintf(w, "%-40s %s  (%s)\n", "SKIPPED", textsafe.Name(r.Path), textsafe.String(localizeError(r.Skipped)))
 		return
 	case archive.StatusError:
-		fmt.Fprintf(w, "%-40s %s  (%s)\n", "ERROR", textsafe.Name(r.Path), textsafe.String(r.Error))
+		fmt.Fprintf(w, "%-40s %s  (%s)\n", "ERROR", textsafe.Name(r.Path), textsafe.String(localizeError(r.Error)))
 		return
 	}
 	ind := string(r.Indication)
@@ -406,16 +406,16 @@ func writeRecord(w io.Writer, r archive.Record) {
 		line += "  " + textsafe.String(r.Level)
 	}
 	if r.RenewBy != nil {
-		line += "  renew by " + r.RenewBy.Format("2006-01-02")
+		line += sayf("  renew by %s", r.RenewBy.Format("2006-01-02"))
 	}
 	if r.Renewed {
 		line += "  RENEWED"
 	}
 	if r.WouldRenew {
-		line += "  would renew"
+		line += sayf("  would renew")
 	}
 	if r.Error != "" {
-		line += "  (" + textsafe.String(r.Error) + ")"
+		line += "  (" + textsafe.String(localizeError(r.Error)) + ")"
 	}
 	fmt.Fprintln(w, line)
 }
@@ -462,7 +462,7 @@ func (p *progress) show(now time.Time) {
 	if pr.Total > 0 {
 		line += fmt.Sprintf("/%d (%.1f%%)", pr.Total, 100*float64(pr.Done)/float64(pr.Total))
 	}
-	line += fmt.Sprintf("  %.0f records/s", rate)
+	line += sayf("  %.0f records/s", rate)
 	if pr.Total > pr.Done && rate > 0 {
 		eta := time.Duration(float64(pr.Total-pr.Done) / rate * float64(time.Second))
 		line += "  ETA " + eta.Round(time.Second).String()

@@ -135,7 +135,7 @@ Exit: 0 logged in, 1 refused (or wrong PIN), 3 usage or unreachable.`,
 			if out.lang == "ja" && id.SubjectJa != "" {
 				name = id.SubjectJa
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "logged in as %s (%s) until %s\n", textsafe.String(name), textsafe.String(strings.Join(roles, ", ")), sess.Expires.Format(time.RFC3339))
+			fmt.Fprintln(cmd.ErrOrStderr(), sayf("logged in as %s (%s) until %s", textsafe.String(name), textsafe.String(strings.Join(roles, ", ")), sess.Expires.Format(time.RFC3339)))
 			return nil
 		},
 	}

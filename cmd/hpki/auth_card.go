@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"fmt"
 
 	"github.com/hpki-jp/hpki/internal/secret"
 	"github.com/hpki-jp/hpki/pkcs11"
@@ -50,9 +49,9 @@ func isWrongPIN(err error) bool { return errors.Is(err, pkcs11.ErrWrongPIN) }
 // variable: the card keeps them apart.
 func authPIN(file string) pkcs11.PINFunc {
 	return func(r pkcs11.PINRequest) ([]byte, error) {
-		prompt := fmt.Sprintf("Authentication PIN for %q: ", r.Token.Label)
+		prompt := sayf("Authentication PIN for %q: ", r.Token.Label)
 		if len(r.Token.PINState) > 0 {
-			prompt = fmt.Sprintf("[card PIN state: %v] %s", r.Token.PINState, prompt)
+			prompt = sayf("[card PIN state: %v] %s", r.Token.PINState, prompt)
 		}
 		return secret.Source{File: file, Env: "HPKI_AUTH_PIN", Prompt: prompt}.Read()
 	}

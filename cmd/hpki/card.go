@@ -108,7 +108,7 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 						state = jaPINState.Replace(state)
 					}
 				}
-				fmt.Fprintf(w, "slot %d: %q (%s %s, serial %s; %s)\n", t.Slot, t.Label, textsafe.String(t.Manufacturer), textsafe.String(t.Model), textsafe.String(t.Serial), textsafe.String(state))
+				fmt.Fprintln(w, sayf("slot %d: %q (%s %s, serial %s; %s)", t.Slot, t.Label, textsafe.String(t.Manufacturer), textsafe.String(t.Model), textsafe.String(t.Serial), textsafe.String(state)))
 				for _, c := range t.Certificates {
 					var roles []string
 					for _, r := range c.Roles {

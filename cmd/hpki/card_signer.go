@@ -6,7 +6,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/hpki-jp/hpki/hcrole"
@@ -18,12 +17,12 @@ import (
 // saying which token and why.
 func pinPrompt(file string) pkcs11.PINFunc {
 	return func(r pkcs11.PINRequest) ([]byte, error) {
-		prompt := fmt.Sprintf("PIN for %q: ", r.Token.Label)
+		prompt := sayf("PIN for %q: ", r.Token.Label)
 		if r.ContextSpecific {
-			prompt = fmt.Sprintf("PIN for %q (the card asks for it for each signature; signature %d): ", r.Token.Label, r.Signature)
+			prompt = sayf("PIN for %q (the card asks for it for each signature; signature %d): ", r.Token.Label, r.Signature)
 		}
 		if len(r.Token.PINState) > 0 {
-			prompt = fmt.Sprintf("[card PIN state: %v] %s", r.Token.PINState, prompt)
+			prompt = sayf("[card PIN state: %v] %s", r.Token.PINState, prompt)
 		}
 		return secret.Source{File: file, Env: "HPKI_PIN", Prompt: prompt}.Read()
 	}

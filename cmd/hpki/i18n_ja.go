@@ -207,8 +207,10 @@ func localizeHelp(root *cobra.Command) {
 	walk(root)
 }
 
-// jaErrors translate the usage errors of cobra and pflag, and the common
-// ones of hpki, matched on the English message.
+// jaErrors translate the usage errors of the command-line parser (cobra
+// and pflag), matched on the English message. Every message of hpki's own
+// source, and of the packages it uses, has its Japanese in the catalogue
+// of internal/msgja (TestCatalogueComplete keeps it complete).
 var jaErrors = []struct {
 	re *regexp.Regexp
 	ja string
@@ -218,38 +220,38 @@ var jaErrors = []struct {
 	{regexp.MustCompile(`^unknown shorthand flag: (.*)$`), `不明な短縮フラグです: $1`},
 	{regexp.MustCompile(`^flag needs an argument: (.*)$`), `フラグに値が必要です: $1`},
 	{regexp.MustCompile(`^accepts (\d+) arg\(s\), received (\d+)$`), `引数は $1 個です（$2 個指定されました）`},
+	{regexp.MustCompile(`^accepts at most (\d+) arg\(s\), received (\d+)$`), `引数は $1 個までです（$2 個指定されました）`},
 	{regexp.MustCompile(`^requires at least (\d+) arg\(s\), only received (\d+)$`), `引数が少なくとも $1 個必要です（$2 個指定されました）`},
 	{regexp.MustCompile(`^required flag\(s\) (.*) not set$`), `必須のフラグ $1 が指定されていません`},
 	{regexp.MustCompile(`^invalid argument "(.*)" for "(.*)" flag: (.*)$`), `$2 の値 "$1" が正しくありません: $3`},
-	{regexp.MustCompile(`^--lang must be en or ja, not (.*)$`), `--lang は en か ja です（$1 ではありません）`},
-	{regexp.MustCompile(`^--output must be text, json or jsonl, not (.*?) \(the output file is -o/--out\)$`), `--output は text、json、jsonl のいずれかです（$1 ではありません。出力ファイルは -o/--out）`},
-	{regexp.MustCompile(`^(.*) exists \(use --force to overwrite\)$`), `$1 は既に存在します（上書きするには --force）`},
-	{regexp.MustCompile(`^input: open (.*): no such file or directory$`), `入力 $1 がありません`},
-	{regexp.MustCompile(`^open (.*): no such file or directory$`), `$1 がありません`},
-	{regexp.MustCompile(`^give exactly one key source: --key with --cert, --p12, or --pkcs11-module$`), `鍵を 1 つだけ指定してください: --key と --cert、--p12、--pkcs11-module のいずれか`},
-	{regexp.MustCompile(`^--key and --cert go together$`), `--key と --cert は一緒に指定します`},
-	{regexp.MustCompile(`^--tsa is not used at --level B: leave --level out \(or use T, LT, LTA\) for a timestamped signature$`), `--level B では --tsa は使いません: タイムスタンプ付きの署名には --level を省くか T・LT・LTA を指定してください`},
-	{regexp.MustCompile(`^--tsa-user needs its password in the environment variable HPKI_TSA_PASSWORD, which is empty or not set$`), `--tsa-user にはパスワードを環境変数 HPKI_TSA_PASSWORD で渡してください（空か未設定です）`},
-	{regexp.MustCompile(`^(.*): no signatures in this PDF$`), `$1: この PDF には署名がありません`},
-	{regexp.MustCompile(`^(.*): a PDF carries what its signatures cover: --content and --covers do not apply$`), `$1: PDF は署名対象を自身に含みます: --content と --covers は使えません`},
-	{regexp.MustCompile(`^this build has no card support (.*)$`), `この版はカードを使えません（PKCS#11 には cgo が必要です。CGO_ENABLED=1 の版か、--key/--cert や --p12 のソフトウェア鍵を使ってください）`},
-	{regexp.MustCompile(`^(.*)wrong PIN for "(.*)" \((.*)\); not retried$`), `$1"$2" の PIN が違います（$3）。再試行はしません`},
 }
 
-// localizeError returns a one-line error in the current language: the
-// usage errors above, else the messages of the library packages that
-// verification reports and signing print (internal/msgja, the catalogue
-// text reports use); a message without a translation stays as it is.
+// localizeError returns a one-line error, warning or report message in
+// the current language: a usage error of the parser (jaErrors, the
+// reason a flag's value was refused translated in turn), else a message of
+// hpki and its packages (internal/msgja); a part without a translation
+// stays as it is.
 func localizeError(msg string) string {
 	if uiLang != "ja" {
 		return msg
 	}
+	ja := ""
 	for _, e := range jaErrors {
 		if e.re.MatchString(msg) {
-			return jaPINState.Replace(e.re.ReplaceAllString(msg, e.ja))
+			ja = e.re.ReplaceAllString(msg, e.ja)
+			if head, reason, ok := strings.Cut(ja, ": "); ok && strings.HasPrefix(msg, "invalid argument") {
+				ja = head + ": " + msgja.Localize(reason)
+			}
+			break
 		}
 	}
-	return msgja.Localize(msg)
+	if ja == "" {
+		ja = msgja.Localize(msg)
+	}
+	if strings.Contains(msg, "wrong PIN") {
+		ja = jaPINState.Replace(ja)
+	}
+	return ja
 }
 
 // jaPINState translates the PIN state a card reports after a wrong PIN

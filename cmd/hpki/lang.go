@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hpki-jp/hpki/internal/msgja"
 	"github.com/hpki-jp/hpki/verify"
 )
 
@@ -68,6 +69,16 @@ func selectLang(args []string) error {
 func registerLang(root *cobra.Command) {
 	root.PersistentFlags().StringVar(&uiLang, "lang", uiLang, "language of help, messages and text reports: en or ja (default from LC_ALL/LC_MESSAGES/LANG)")
 	_ = root.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions([]string{"en", "ja"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// sayf formats a line of text output, a warning or a prompt in the current
+// language: with Japanese selected, its format is replaced by the
+// Japanese of the catalogue (internal/msgja), which takes the same values.
+func sayf(format string, args ...any) string {
+	if uiLang == "ja" {
+		format = msgja.Format(format)
+	}
+	return fmt.Sprintf(format, args...)
 }
 
 // tr returns the text in the current language: ja when Japanese is

@@ -161,7 +161,7 @@ func verifyPDFInput(cmd *cobra.Command, v *verify.Verifier, name string, data []
 	if extract != "" {
 		written, err := extractPDFRevisions(extract, name, r, size, rep)
 		for _, w := range written {
-			fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(w))
+			fmt.Fprintln(cmd.ErrOrStderr(), sayf("extracted %s", textsafe.Name(w)))
 		}
 		if err != nil {
 			return nil, usageError(err)

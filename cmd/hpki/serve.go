@@ -19,7 +19,7 @@ import (
 // SIGTERM.
 func serveLocal(cmd *cobra.Command, addr string, handler http.Handler) error {
 	if host, _, err := net.SplitHostPort(addr); err != nil || (host != "127.0.0.1" && host != "localhost" && host != "::1") {
-		fmt.Fprintf(cmd.ErrOrStderr(), "warning: listening on %s, not only on this machine\n", addr)
+		fmt.Fprintln(cmd.ErrOrStderr(), tr("warning: ", "警告: ")+sayf("listening on %s, not only on this machine", addr))
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -34,7 +34,7 @@ func serveLocal(cmd *cobra.Command, addr string, handler http.Handler) error {
 		defer cancel()
 		_ = srv.Shutdown(shut)
 	}()
-	fmt.Fprintf(cmd.OutOrStdout(), "listening on http://%s/\n", ln.Addr())
+	fmt.Fprintln(cmd.OutOrStdout(), sayf("listening on http://%s/", ln.Addr()))
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return failure(err)
 	}

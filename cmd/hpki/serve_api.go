@@ -93,7 +93,7 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 				if err != nil {
 					return usageError(err)
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", warning)
+				fmt.Fprintln(cmd.ErrOrStderr(), tr("warning: ", "警告: ")+localizeError(warning))
 			}
 			cfg := serve.Config{Verify: vo, MaxBody: maxBody, MaxConcurrent: maxConcurrent, RequestTimeout: requestTimeout, Logger: logger, ClientCertificates: clientCerts}
 			for _, spec := range signKeys {
@@ -149,7 +149,7 @@ need no card. SIGTERM or SIGINT stops it gracefully.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			fmt.Fprintf(cmd.OutOrStdout(), "listening on %s://%s/ (origin %s)\n", scheme, ln.Addr(), origin)
+			fmt.Fprintln(cmd.OutOrStdout(), sayf("listening on %s://%s/ (origin %s)", scheme, ln.Addr(), origin))
 			if err := srv.Serve(ctx, ln, tlsConfig, 30*time.Second); err != nil {
 				return failure(err)
 			}

@@ -249,7 +249,7 @@ error or unreadable input.`,
 			} else if r.Valid {
 				fmt.Fprintf(w, tr("timestamp OK: %s existed at %s (%s, serial %s)\n", "タイムスタンプ有効: %s は %s に存在しました（%s、シリアル %s）\n"), textsafe.Name(content), localTime(tok.GenTime), textsafe.String(tok.TSAName), r.Serial)
 			} else {
-				fmt.Fprintf(w, tr("timestamp NOT valid for %s: %s\n", "タイムスタンプ無効 %s: %s\n"), textsafe.Name(content), textsafe.String(oneLine(verr.Error())))
+				fmt.Fprintf(w, tr("timestamp NOT valid for %s: %s\n", "タイムスタンプ無効 %s: %s\n"), textsafe.Name(content), textsafe.String(localizeError(oneLine(verr.Error()))))
 			}
 			if !r.Valid {
 				return withCode(exitFailed)

@@ -257,7 +257,7 @@ func verifyOne(cmd *cobra.Command, v *verify.Verifier, name, content string, cov
 	if extract != "" {
 		written, err := extractSigned(extract, name, rep)
 		for _, w := range written {
-			fmt.Fprintf(cmd.ErrOrStderr(), "extracted %s\n", textsafe.Name(w))
+			fmt.Fprintln(cmd.ErrOrStderr(), sayf("extracted %s", textsafe.Name(w)))
 		}
 		if err != nil {
 			return nil, usageError(err)

@@ -22,6 +22,7 @@ func merge(parts ...map[string]string) map[string]string {
 // be split in the wrong place: each begins with a format of the source
 // (TestComposedEntries).
 var composedJa = map[string]string{
-	`%s proves the status of %q at %s (%s)`: `%[2]q の %[3]s 時点の失効状態: %[1]s（%[4]s）`,
-	`TSA answered %s (%s)`:                  `TSA の応答は %s（%s）でした`,
+	`%s proves the status of %q at %s (%s)`:     `%[2]q の %[3]s 時点の失効状態: %[1]s（%[4]s）`,
+	`a symbolic link to %s, not a regular file`: `%sへのシンボリックリンクで、通常のファイルではありません`,
+	`TSA answered %s (%s)`:                      `TSA の応答は %s（%s）でした`,
 }

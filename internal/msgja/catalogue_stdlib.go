@@ -47,7 +47,10 @@ var stdlibJa = map[string]string{
 	`context deadline exceeded`:                                                            `時間切れです`,
 	`context canceled`:                                                                     `取り消されました`,
 	`connection refused`:                                                                   `接続を拒否されました`,
-	`i/o timeout`:                                                                          `入出力がタイムアウトしました`,
+	// os.Signal names (hpki archive: "interrupt: finishing …")
+	`interrupt`:   `割り込み（SIGINT）`,
+	`terminated`:  `終了要求（SIGTERM）`,
+	`i/o timeout`: `入出力がタイムアウトしました`,
 }
 
 // wordsJa translate the words that messages insert in place of a value:

@@ -283,6 +283,13 @@ func (t *translator) localize(msg string, depth int) string {
 	if ja, ok := t.match(msg, depth, false); ok {
 		return ja
 	}
+	// A chain whose outer part has no entry and whose inner part is a
+	// message that holds "; " ("file: a; b").
+	if i, j := strings.Index(msg, ": "), strings.Index(msg, "; "); i > 0 && j > i {
+		if inner, ok := t.whole(msg[i+2:], depth+1); ok {
+			return t.localize(msg[:i], depth+1) + ": " + inner
+		}
+	}
 	// A chain whose outer part has no entry ("file: inner", "a; b"): the
 	// parts are translated on their own.
 	if i := separator(msg); i >= 0 {
@@ -467,4 +474,16 @@ func expand(ja string, args []string) string {
 	}
 	b.WriteString(unescape(ja[at:]))
 	return b.String()
+}
+
+// Format returns the Japanese of a message format of the catalogue (the
+// format of a line of a command's text output, given to fmt.Sprintf
+// afterwards), or format itself when it has no entry. Every value of the
+// English format is used exactly once by the Japanese (TestCatalogueVerbs),
+// so the Japanese takes the same arguments.
+func Format(format string) string {
+	if ja, ok := catalogue[format]; ok {
+		return ja
+	}
+	return format
 }

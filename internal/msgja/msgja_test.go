@@ -126,6 +126,16 @@ func TestLocalize(t *testing.T) {
 			`指定された CRL は使いませんでした: 失効情報を受け付けません: この CRL は分割 CRL "http://crl.example/p.crl" で、証明書の CRL 配布点ではありません: この証明書については何も示しません`},
 		{"sentence with ; in a chain", "malformed CMS: signed attribute signing-time (1.2.840.113549.1.9.5) appears 2 times; it may appear only once",
 			"CMS の形式が不正です: 署名属性 signing-time（1.2.840.113549.1.9.5）が 2 回現れます。1 回だけ許されます"},
+		{"outer without entry, inner with ;", `opening the key: wrong PIN for "HPKI Application" (no warning from the token); not retried`,
+			`opening the key: "HPKI Application" の PIN が違います（no warning from the token）。再試行はしません`},
+		{"archive skip", "a symbolic link to a directory, not a regular file",
+			"ディレクトリへのシンボリックリンクで、通常のファイルではありません"},
+		{"usage", "--to must be LT or LTA, not \"B\"", "--to は LT か LTA です（\"B\" ではありません）"},
+		{"key file", "doctor.p12: wrong password", "doctor.p12: パスワードが違います"},
+		{"pkcs11", "PKCS#11 module: /nope.so is not a PKCS#11 library (it cannot be loaded or has no C_GetFunctionList)",
+			"PKCS#11 モジュール: /nope.so は PKCS#11 ライブラリではありません（読み込めないか、C_GetFunctionList がありません）"},
+		{"auth", `login: HTTP 401: signed for origin "https://a.example", this server is "https://b.example"`,
+			`ログイン: HTTP 401: オリジン "https://a.example" に対する署名ですが、このサーバは "https://b.example" です`},
 		{"unknown", "something new", "something new"},
 		{"unknown chain", "foo: bar; baz", "foo: bar; baz"},
 		{"empty", "", ""},
@@ -280,6 +290,19 @@ func TestCovers(t *testing.T) {
 	} {
 		if got := Localize(in); got != want {
 			t.Errorf("Localize(%q)\n got %q\nwant %q", in, got, want)
+		}
+	}
+}
+
+// TestFormat: a format of the catalogue gives its Japanese, which takes
+// the same values; another is returned as it is.
+func TestFormat(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"%d files: %d passed, %d failed, %d indeterminate", "%d ファイル: 有効 %d、無効 %d、未確定 %d"},
+		{"not in the catalogue %s", "not in the catalogue %s"},
+	} {
+		if got := Format(tt.in); got != tt.want {
+			t.Errorf("Format(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
