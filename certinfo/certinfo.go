@@ -228,7 +228,11 @@ func (i Info) WriteText(w io.Writer, lang string) error {
 		default:
 			name += label(" [unknown role]", " [未知の資格]")
 		}
-		row(head, fmt.Sprintf("%s — %s, scheme %s", name, r.Kind, r.Scheme))
+		if ja {
+			row(head, fmt.Sprintf("%s — %s、スキーム %s", name, msgja.Localize(r.Kind), r.Scheme))
+		} else {
+			row(head, fmt.Sprintf("%s — %s, scheme %s", name, r.Kind, r.Scheme))
+		}
 	}
 	for _, e := range i.RoleErrors {
 		row(label("Role error:", "資格エラー:"), msg(e))

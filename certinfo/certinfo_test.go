@@ -95,7 +95,7 @@ func TestDescribeRoleUnderOtherScheme(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, line := range strings.Split(b.String(), "\n") {
-		if strings.Contains(line, "Medical Doctor [") && (strings.Contains(line, "医師") || !strings.Contains(line, "administrative")) {
+		if strings.Contains(line, "Medical Doctor [") && (strings.Contains(line, "医師") || !strings.Contains(line, "管理者資格")) {
 			t.Errorf("the role line presents it as the national qualification: %s", line)
 		}
 	}

@@ -119,8 +119,11 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 						}
 					}
 					kind := c.HPKI
+					if ja, ok := cardKindJa[c.HPKI]; ok && uiLang == "ja" {
+						kind = ja
+					}
 					if c.IsCA {
-						kind = "CA"
+						kind = tr("CA", "認証局")
 					}
 					name := c.Subject
 					if c.SubjectJa != "" {
@@ -140,3 +143,7 @@ Exit codes: 0 listed, 3 missing or unusable module.`,
 	cmd.Flags().StringVar(&module, "pkcs11-module", "", "PKCS#11 library (or env HPKI_PKCS11_MODULE)")
 	return cmd
 }
+
+// cardKindJa names the HPKI kind of a certificate on a card in the text
+// output with --lang ja.
+var cardKindJa = map[string]string{"signing": "署名用", "authentication": "認証用", "none": "HPKI 以外"}
