@@ -322,6 +322,7 @@ var notMessages = map[string]string{
 	"eku(%d)":                         "certinfo: an unnamed extended key usage",
 	"RSA %d":                          "certinfo: a key description",
 	"%s — %s, scheme %s":              "certinfo: a role description",
+	"HPKI 以外":                         "cmd/hpki: the Japanese of a certificate kind (card list), already Japanese",
 	"%s — %s、スキーム %s":                 "certinfo: the Japanese of a role description, already Japanese",
 	"PAdES":                           "cmd/hpki: a format name, an identifier",
 	"XAdES":                           "cmd/hpki: a format name, an identifier",
