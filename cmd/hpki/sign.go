@@ -142,7 +142,7 @@ func loadCredential(cmd *cobra.Command, f signFlags) (sign.Credential, func() er
 		}
 		return sign.Credential{Signer: s, Certificate: cert, Chain: chain}, closer, nil
 	case f.p12 != "":
-		pw, err := secret.Source{File: f.passwordFile, Env: "HPKI_P12_PASSWORD", Prompt: "Password for " + f.p12 + ": "}.Read()
+		pw, err := secret.Source{File: f.passwordFile, Env: "HPKI_P12_PASSWORD", Prompt: sayf("Password for %s: ", f.p12)}.Read()
 		if err != nil {
 			return sign.Credential{}, noop, usageError(fmt.Errorf("PKCS#12 password: %w", err))
 		}

@@ -62,9 +62,9 @@ func newVersionCmd() *cobra.Command {
 			if modified {
 				c += "+modified"
 			}
-			cards := "card support"
+			cards := tr("card support", "カード対応")
 			if !cardSupport {
-				cards = "no card support"
+				cards = tr("no card support", "カード非対応")
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "hpki %s (commit %s, %s; %s %s/%s; %s)\n", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH, cards)
 			return nil

@@ -92,5 +92,6 @@ var cmdJa = map[string]string{
 	`listening on %s, not only on this machine`: `%s で待ち受けています（このマシンの中だけではありません）`,
 	`listening on http://%s/`:                   `http://%s/ で待ち受けています`,
 	`listening on %s://%s/ (origin %s)`:         `%s://%s/ で待ち受けています（オリジン %s）`,
+	`Password for %s: `:                         `%s のパスワード: `,
 	`extracted %s`:                              `取り出しました: %s`,
 }
