@@ -1,6 +1,6 @@
 // Package msgja translates the error and warning messages of verification
-// reports, and the errors of the packages that produce them, into
-// Japanese.
+// reports, the errors of the packages the hpki command uses, and the
+// messages of the command itself, into Japanese.
 //
 // The catalogue (catalogue_*.go) is keyed by the format of each message as
 // the source writes it (fmt.Errorf, errors.New, fmt.Sprintf, the report
@@ -20,9 +20,11 @@
 // split at its first "; " or ": " and each side translated. A part
 // without an entry is kept as it is, in English.
 //
-// Only text reports and the one-line errors of the command are
-// translated: JSON reports keep the English messages, which programs may
-// match on.
+// Only what a person reads is translated: text reports, the one-line
+// errors, warnings and prompts of the command, and the lines of its text
+// output (Format gives the Japanese of their formats). JSON reports, the
+// JSON bodies of the serve API and log lines keep the English messages,
+// which programs may match on.
 //
 // Security contract: the message is data, never a format. Values taken
 // from it (certificate names, Ids, URIs, file names the input chose) are
