@@ -26,8 +26,6 @@ var reportPackages = []string{
 	"internal/atomicfile", "internal/secret", "internal/textsafe",
 }
 
-
-
 // sourceMessage is one message format found in the source.
 type sourceMessage struct {
 	format string
