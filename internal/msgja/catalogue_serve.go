@@ -75,7 +75,7 @@ var keysJa = map[string]string{
 	`%w: %d private keys labelled %q on %q`: `%[1]w: %[4]q にラベル %[3]q の秘密鍵が %[2]d 個あります`,
 	`reading the key: %w`:                   `鍵の読み取り: %w`,
 	`%w: the key %q has no certificate with the same CKA_ID on the token`: `%w: 鍵 %q と同じ CKA_ID の証明書がトークンにありません`,
-	`%w: the key %q belongs to %s, not an %s`:                             `%w: 鍵 %q は %s のもので、%s のものではありません`,
+	`%w: the key %q belongs to %s, not an %s`:                             `%w: 鍵 %q は %s の証明書の鍵で、その証明書は %s ではありません`,
 	`%w: no %s on %q`: `%[1]w: %[3]q に %[2]s がありません`,
 	`%w: %d certificates of the kind %s on %q (%s): choose with --require-role or --key-label`: `%[1]w: %[4]q に種別 %[3]s の証明書が %[2]d 個あります（%[5]s）: --require-role か --key-label で選んでください`,
 	`finding the key: %w`: `鍵の検索: %w`,

@@ -80,6 +80,9 @@ var wordsJa = map[string]string{
 	`certificate`:        `証明書`,
 	`revocation value`:   `失効情報`,
 	`unsigned attribute`: `非署名属性`,
+	// the kinds of key package pkcs11 looks for on a card
+	`HPKI signing certificate (nonRepudiation, policy 1.2.392.100495.1.5.1.1)`:          `HPKI 署名用証明書（nonRepudiation、ポリシー 1.2.392.100495.1.5.1.1）`,
+	`HPKI authentication certificate (digitalSignature, policy 1.2.392.100495.1.5.1.2)`: `HPKI 認証用証明書（digitalSignature、ポリシー 1.2.392.100495.1.5.1.2）`,
 	// hcrole.RoleKind
 	`unknown`:                      `不明`,
 	`national`:                     `国家資格`,

@@ -136,6 +136,8 @@ func TestLocalize(t *testing.T) {
 			"PKCS#11 モジュール: /nope.so は PKCS#11 ライブラリではありません（読み込めないか、C_GetFunctionList がありません）"},
 		{"auth", `login: HTTP 401: signed for origin "https://a.example", this server is "https://b.example"`,
 			`ログイン: HTTP 401: オリジン "https://a.example" に対する署名ですが、このサーバは "https://b.example" です`},
+		{"card kind", `no signing key: no HPKI authentication certificate (digitalSignature, policy 1.2.392.100495.1.5.1.2) on "HPKI Application"`,
+			`署名鍵がありません: "HPKI Application" に HPKI 認証用証明書（digitalSignature、ポリシー 1.2.392.100495.1.5.1.2） がありません`},
 		{"unknown", "something new", "something new"},
 		{"unknown chain", "foo: bar; baz", "foo: bar; baz"},
 		{"empty", "", ""},
