@@ -96,5 +96,5 @@ func assertJapanese(t *testing.T, msg, dir, line string) {
 }
 
 // jaValues are the values a message quotes: quoted strings, paths,
-// distinguished names, flags with digits and command names.
-var jaValues = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|\S*/\S*|\b[A-Z]+=[^,（]*|--[a-z0-9-]+|\barchive (verify|renew|report)\b`)
+// distinguished names, flags with digits, command and tool names.
+var jaValues = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|\S*/\S*|\b[A-Z]+=[^,（]*|--[a-z0-9-]+|\barchive (verify|renew|report)\b|\bcgo\b`)
