@@ -2,6 +2,7 @@ package verify
 
 import (
 	"container/list"
+	"crypto/x509"
 	"sync"
 )
 
@@ -82,4 +83,7 @@ type (
 	certKey  [32]byte
 	tokenKey [32]byte
 	revKey   [64]byte
+	// signerKey is a certificate object the cache holds (parseCert):
+	// what describeSigner made of it.
+	signerKey struct{ cert *x509.Certificate }
 )

@@ -12,11 +12,11 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/cms"
-	"github.com/hpki-jp/hpki/tsa"
 	"github.com/hpki-jp/hpki/xmlsig"
 )
 
@@ -61,7 +61,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	rep := &Report{Format: "CAdES", ValidationTime: now.UTC()}
 	// Hash the content once per digest algorithm in use. Content the
 	// caller gives is what is checked, also against enveloped content.
-	digests, covers, mismatch, err := digestContent(sd, content, contentName, archiveHashes(sd))
+	digests, covers, mismatch, err := digestContent(sd, content, contentName, v.archiveHashes(sd))
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,10 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 	if cmp != nil {
 		ws = append(ws, cmp)
 	}
-	if _, err := io.Copy(io.MultiWriter(ws...), src); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(io.MultiWriter(ws...), src, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
 		return nil, nil, "", fmt.Errorf("reading the signed content: %w", err)
 	}
 	out := make(map[crypto.Hash][]byte, len(hs))
@@ -197,6 +200,11 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 	}
 	return out, covers, mismatch, nil
 }
+
+// copyBuffers holds the buffers digestContent streams content through:
+// one per signature would be most of what a run over many small
+// documents allocates.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // compareWriter compares what is written with want, without keeping it.
 type compareWriter struct {
@@ -226,14 +234,20 @@ func contentTypeName(oid []int) string {
 }
 
 // archiveHashes lists the hash algorithms of the archive timestamps'
-// indexes, so that the content is hashed for them too.
-func archiveHashes(sd *cms.SignedData) []crypto.Hash {
+// indexes, so that the content is hashed for them too. The tokens are
+// parsed through the Verifier's cache (archiveStamp reads them again); a
+// token wrapped in an OCTET STRING adds nothing here (read as found, it is
+// not a token).
+func (v *Verifier) archiveHashes(sd *cms.SignedData) []crypto.Hash {
 	var out []crypto.Hash
 	for i := range sd.SignerInfos {
 		for _, attr := range sd.SignerInfos[i].UnsignedAttr(cms.OIDArchiveTimeStampV3) {
 			for _, val := range attr.Values {
-				if tok, err := tsa.ParseToken(val.FullBytes); err == nil {
-					out = append(out, tok.HashAlgorithm)
+				if len(val.FullBytes) > 0 && val.FullBytes[0] == 0x04 {
+					continue // an OCTET STRING, read as found: not a token
+				}
+				if pt := v.token(val.FullBytes); pt.err == nil {
+					out = append(out, pt.tok.HashAlgorithm)
 				}
 			}
 		}
@@ -722,11 +736,28 @@ func rolesOf(cert *x509.Certificate) []hcrole.Role {
 	return roles
 }
 
-// describeSigner fills the Signer part of the report.
+// describeSigner fills the Signer part of the report: a function of the
+// certificate alone, made once per certificate object the Verifier holds
+// (the signer of many documents is described once).
 func (v *Verifier) describeSigner(sr *SignatureReport, cert *x509.Certificate) {
+	key := signerKey{cert}
+	if s, ok := v.cache.load(key); ok {
+		sr.Signer = s.(Signer)
+		sr.Signer.Roles = append([]Role{}, sr.Signer.Roles...)
+		return
+	}
+	s := describe(cert)
+	// The entry keeps the certificate alive: count it too.
+	v.cache.store(key, s, certCost(cert.Raw)+int64(len(s.Subject)+len(s.SubjectJa)+len(s.Issuer)+128*len(s.Roles)))
+	sr.Signer = s
+	sr.Signer.Roles = append([]Role{}, s.Roles...)
+}
+
+// describe is the Signer part of a report for cert.
+func describe(cert *x509.Certificate) Signer {
 	prof := hcrole.Classify(cert)
 	cn, _ := hcrole.JapaneseName(cert)
-	sr.Signer = Signer{
+	s := Signer{
 		Subject:   cert.Subject.String(),
 		SubjectJa: cn,
 		Issuer:    cert.Issuer.String(),
@@ -737,8 +768,9 @@ func (v *Verifier) describeSigner(sr *SignatureReport, cert *x509.Certificate) {
 		NotAfter:  cert.NotAfter.UTC(),
 	}
 	for _, r := range prof.Roles {
-		sr.Signer.Roles = append(sr.Signer.Roles, Role{Code: r.Text, Ja: r.Ja(), Scheme: r.Scheme.String()})
+		s.Roles = append(s.Roles, Role{Code: r.Text, Ja: r.Ja(), Scheme: r.Scheme.String()})
 	}
+	return s
 }
 
 func hashName(h crypto.Hash) string {
