@@ -324,7 +324,7 @@ func openBeside(path string) (*os.File, error) {
 		return nil, ioErrf("its folder cannot be opened: %v", unwrapPath(err))
 	}
 	defer root.Close()
-	f, err := openRegular(root, filepath.Base(path))
+	f, _, err := openRegular(root, filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ioErrf("no longer exists")
 	}
