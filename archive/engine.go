@@ -277,6 +277,9 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	jr := opts.Journal
 	if jr != nil {
 		jr.use(VerdictSettings(opts))
+		// A write error here is the journal's error: every later
+		// record says so, and Close returns it.
+		_ = jr.startRun()
 	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil
@@ -414,6 +417,12 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	}
 	if errors.Is(err, errStop) || (err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 		err = nil
+	}
+	if jr != nil && err == nil && !sum.Interrupted {
+		// The run reached the end of its source: say so in the journal
+		// (an interrupted, killed or failed run leaves no end line). A
+		// write error is returned by the journal's Close.
+		_ = jr.endRun(sum)
 	}
 	return sum, err
 }
