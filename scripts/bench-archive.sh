@@ -9,10 +9,10 @@
 #   BENCH_CORPUS=/data/hpki-bench make bench-archive
 #
 # The corpus is made once (internal/archivebench, one folder of 1,000 per
-# core at a time: on 2 shared cores about 3.5 ms of CPU per B-T record and
-# 8 ms per B-LTA record, mostly the RSA-2048 signatures of signer and TSA;
-# 1,000,000 of each take about 1 h and 2.5 h on 2 idle cores, and 12 GB
-# and 16 GB of disk) and kept outside the repository, in BENCH_CORPUS
+# core at a time: measured on 2 shared cores, 4.6 ms of CPU per B-T record
+# and 8.8 ms per B-LTA record, mostly the RSA-2048 signatures of signer and
+# TSA; 1,000,000 of each take about 40 and 75 minutes on 2 idle cores, and
+# 12 GB and 16 GB of disk) and kept outside the repository, in BENCH_CORPUS
 # (default /var/tmp/hpki-bench); an interrupted generation resumes, losing
 # at most the folders in progress.
 set -euo pipefail
