@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/cms"
@@ -51,6 +52,8 @@ type Store struct {
 	// bare holds the SHA-256 of anchors admitted without a
 	// basicConstraints extension (see New).
 	bare map[[32]byte]bool
+	// fp is the Fingerprint, computed once (a store does not change).
+	fp atomic.Pointer[[32]byte]
 }
 
 // New returns a store trusting roots, with intermediates as path-building
@@ -122,7 +125,7 @@ func hasExtension(c *x509.Certificate, oid []int) bool {
 // other certificate. Verifiers add it to their reports when a path ends
 // at such an anchor.
 func (s *Store) AnchorWarning(c *x509.Certificate) string {
-	if c == nil || !s.bare[sha256.Sum256(c.Raw)] {
+	if c == nil || len(s.bare) == 0 || !s.bare[sha256.Sum256(c.Raw)] {
 		return ""
 	}
 	return fmt.Sprintf("trust anchor %q has no basicConstraints extension: used as an anchor (RFC 5280 §6.1.1: an anchor is a name and a key), but it is no CA certificate by its own statement", c.Subject.String())
@@ -180,6 +183,15 @@ func (s *Store) WithIntermediates(extra ...*x509.Certificate) *Store {
 // Fingerprint returns a SHA-256 digest identifying the store's anchors and
 // intermediates; caches keyed by it never mix results of different stores.
 func (s *Store) Fingerprint() [32]byte {
+	if fp := s.fp.Load(); fp != nil {
+		return *fp
+	}
+	fp := s.fingerprint()
+	s.fp.Store(&fp)
+	return fp
+}
+
+func (s *Store) fingerprint() [32]byte {
 	h := sha256.New()
 	for _, set := range [][]*x509.Certificate{s.roots, s.intermediates} {
 		sums := make([][32]byte, len(set))
