@@ -431,7 +431,11 @@ func Report(journals ...io.Reader) (Summary, []JournalStatus, error) {
 			}
 			body, ok := openLine(line)
 			if !ok {
-				if bytes.HasPrefix(line, []byte(`{"key":"`)) || bytes.HasPrefix(line, []byte(`{"run":"`)) {
+				switch {
+				case !bytes.HasPrefix(line, []byte(`{"key":"`)) && !bytes.HasPrefix(line, []byte(`{"run":"`)):
+				case !bytes.Contains(line, []byte(checkPrefix)):
+					return Summary{}, nil, fmt.Errorf("journal %d line %d: no check (damaged, or written by a version of hpki before journal lines had one: run again with a new journal)", i+1, n)
+				default:
 					return Summary{}, nil, fmt.Errorf("journal %d line %d: damaged (its check does not match its content)", i+1, n)
 				}
 				return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)

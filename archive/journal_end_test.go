@@ -120,6 +120,13 @@ func TestJournalDamagedLine(t *testing.T) {
 	if _, _, err := Report(bytes.NewReader(damaged)); err == nil || !strings.Contains(err.Error(), "line 2: damaged") {
 		t.Fatalf("damaged journal reported: %v", err)
 	}
+	// A line without a check (a journal of an older version) is named
+	// as such.
+	body, _ := openLine(lines[2])
+	legacy := bytes.Join([][]byte{lines[0], lines[1][:0], append(body, '\n')}, nil)
+	if _, _, err := Report(bytes.NewReader(legacy)); err == nil || !strings.Contains(err.Error(), "line 2: no check") {
+		t.Fatalf("a line without a check: %v", err)
+	}
 	os.WriteFile(jpath, damaged, 0o600)
 	j, _ = OpenJournal(jpath)
 	recs, sum := collect(t, paths(t, f.dir), Options{Verify: f.opts, Journal: j})
