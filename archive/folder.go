@@ -35,8 +35,11 @@ type folder interface {
 // It remembers the size and modification time of each file it opened, for
 // replace.
 type localFolder struct {
-	root   *os.Root
-	dir    string
+	root *os.Root
+	dir  string
+	// shared is set when root belongs to the worker (see folderIn):
+	// close leaves it open.
+	shared bool
 	mu     sync.Mutex
 	opened map[string]fileState
 }
@@ -124,7 +127,11 @@ func (l *localFolder) unchanged(name string, sum [32]byte) error {
 }
 
 func (l *localFolder) join(name string) string { return filepath.Join(l.dir, name) }
-func (l *localFolder) close()                  { l.root.Close() }
+func (l *localFolder) close() {
+	if !l.shared {
+		l.root.Close()
+	}
+}
 
 // readAll reads a signature file of at most MaxSignatureFile bytes from
 // f; a larger one is an error, never a prefix.
