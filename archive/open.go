@@ -15,10 +15,10 @@ import (
 // signature file that names them (the folder the walk found it in, or the
 // folder of a file given by name). Each file is opened through an os.Root
 // for that folder (kept open by a worker for the next record in the same
-// folder while the directory at that path is the same one), so a symbolic link is followed only while it stays in
-// the folder (a link to a file beside it, or below it, is fine; a link to
-// /dev/zero, to ../other or to an absolute path is refused, whatever the
-// timing), with O_NONBLOCK (opening a FIFO cannot block) and O_NOCTTY;
+// folder while the directory at that path is the same one), so a symbolic
+// link is followed only while it stays in the folder (a link to a file
+// beside it, or below it, is fine; a link to /dev/zero, to ../other or to
+// an absolute path is refused, whatever the timing), with O_NONBLOCK (opening a FIFO cannot block) and O_NOCTTY;
 // after the open, fstat must say "regular file" before a byte is read.
 // The walk itself does not follow symbolic links.
 //
