@@ -324,7 +324,7 @@ func openBeside(path string) (*os.File, error) {
 		return nil, ioErrf("its folder cannot be opened: %v", unwrapPath(err))
 	}
 	defer root.Close()
-	f, err := openRegular(root, filepath.Base(path))
+	f, _, err := openRegular(root, filepath.Base(path))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ioErrf("no longer exists")
 	}
@@ -578,10 +578,15 @@ func check(ctx context.Context, v *verify.Verifier, dir folder, path string, dat
 	}
 	var verified io.Reader
 	var h hash.Hash
-	if content != nil {
+	switch {
+	case content != nil && opts.Journal != nil:
 		// What is verified is what the journal keys the verdict by.
 		h = sha256.New()
 		verified = io.TeeReader(content, h)
+	case content != nil:
+		// Read only (a file's WriteTo would copy through a buffer of
+		// its own for every record).
+		verified = struct{ io.Reader }{content}
 	}
 	rep, skippedRefs, refs, err := validate(ctx, v, data, xml, dir, verified, r.Content)
 	in.detachedRefs = refs

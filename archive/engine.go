@@ -58,6 +58,48 @@ func (localSource) folder(_ context.Context, name string) (folder, error) {
 	return openLocalFolder(filepath.Dir(name))
 }
 
+// folderIn is folder reusing the folder a worker opened for its previous
+// record when this one is in the same directory (a walk hands the records
+// of a folder one after the other) and that directory is still the one at
+// its path (same device and inode: a folder replaced since is opened
+// again): a stat per record instead of an open and a close.
+func (localSource) folderIn(name string, last *openFolder) (folder, error) {
+	dir := filepath.Dir(name)
+	if last.root != nil && last.dir == dir {
+		if st, err := os.Stat(dir); err != nil || !os.SameFile(st, last.st) {
+			last.close()
+		}
+	}
+	if last.root == nil || last.dir != dir {
+		last.close()
+		f, err := openLocalFolder(dir)
+		if err != nil {
+			return nil, err
+		}
+		st, err := f.root.Stat(".")
+		if err != nil {
+			f.close()
+			return nil, ioErrf("its folder cannot be examined: %v", unwrapPath(err))
+		}
+		last.dir, last.root, last.st = dir, f.root, st
+	}
+	return &localFolder{root: last.root, dir: dir, shared: true}, nil
+}
+
+// openFolder is the directory a worker opened last (see folderIn).
+type openFolder struct {
+	dir  string
+	root *os.Root
+	st   os.FileInfo
+}
+
+func (o *openFolder) close() {
+	if o.root != nil {
+		o.root.Close()
+		o.root = nil
+	}
+}
+
 type pathsSource struct {
 	localSource
 	paths []string
@@ -277,6 +319,9 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	jr := opts.Journal
 	if jr != nil {
 		jr.use(VerdictSettings(opts))
+		// A write error here is the journal's error: every later
+		// record says so, and Close returns it.
+		_ = jr.startRun()
 	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil
@@ -346,10 +391,12 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var last openFolder
+			defer last.close()
 			for {
 				select {
 				case j := <-work:
-					deliver(j.seq, handleEntry(inflight, v, src, j.e, opts))
+					deliver(j.seq, handleEntry(inflight, v, src, j.e, opts, &last))
 				case <-quit:
 					return
 				}
@@ -415,14 +462,28 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	if errors.Is(err, errStop) || (err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())) {
 		err = nil
 	}
+	if jr != nil && err == nil && !sum.Interrupted {
+		// The run reached the end of its source: say so in the journal
+		// (an interrupted, killed or failed run leaves no end line). A
+		// write error is returned by the journal's Close.
+		_ = jr.endRun(sum)
+	}
 	return sum, err
 }
 
 // handleEntry handles one entry of src: opens its folder, then handle.
 // An XML or PDF file found by a walk that holds no signature is no record;
 // a PDF record is handled by handlePDF.
-func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, opts Options) []Record {
-	dir, err := src.folder(ctx, e.Name)
+func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, opts Options, last *openFolder) []Record {
+	var dir folder
+	var err error
+	if ls, ok := src.(interface {
+		folderIn(string, *openFolder) (folder, error)
+	}); ok {
+		dir, err = ls.folderIn(e.Name, last)
+	} else {
+		dir, err = src.folder(ctx, e.Name)
+	}
 	if err != nil {
 		return []Record{skipped(e.Name, err)}
 	}

@@ -35,8 +35,11 @@ type folder interface {
 // It remembers the size and modification time of each file it opened, for
 // replace.
 type localFolder struct {
-	root   *os.Root
-	dir    string
+	root *os.Root
+	dir  string
+	// shared is set when root belongs to the worker (see folderIn):
+	// close leaves it open.
+	shared bool
 	mu     sync.Mutex
 	opened map[string]fileState
 }
@@ -60,20 +63,27 @@ func openLocalFolder(dir string) (*localFolder, error) {
 }
 
 func (l *localFolder) open(name string) (io.ReadCloser, error) {
-	f, err := openRegular(l.root, name)
+	f, st, err := openRegular(l.root, name)
 	if err != nil {
 		return nil, err
 	}
-	l.remember(name, f)
-	return f, nil
+	l.remember(name, st)
+	return &openedFile{File: f, size: st.Size()}, nil
 }
 
-// remember notes the size and modification time of name, opened as f.
-func (l *localFolder) remember(name string, f *os.File) {
-	st, err := f.Stat()
-	if err != nil {
-		return
-	}
+// openedFile is a file a folder opened, with its size when it was opened
+// (readAll reads it in one go without asking again).
+type openedFile struct {
+	*os.File
+	size int64
+}
+
+// openSize returns the size of the file when it was opened.
+func (f *openedFile) openSize() int64 { return f.size }
+
+// remember notes the size and modification time of name, as fstat said
+// when it was opened.
+func (l *localFolder) remember(name string, st fs.FileInfo) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.opened == nil {
@@ -101,13 +111,12 @@ func (l *localFolder) unchanged(name string, sum [32]byte) error {
 	if !ok {
 		return errors.New("the version read is unknown")
 	}
-	f, err := openRegular(l.root, name)
+	f, st, err := openRegular(l.root, name)
 	if err != nil {
 		return ErrChangedWhileRenewing
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || st.Size() != was.size || !st.ModTime().Equal(was.mtime) {
+	if st.Size() != was.size || !st.ModTime().Equal(was.mtime) {
 		return ErrChangedWhileRenewing
 	}
 	h := sha256.New()
@@ -118,7 +127,11 @@ func (l *localFolder) unchanged(name string, sum [32]byte) error {
 }
 
 func (l *localFolder) join(name string) string { return filepath.Join(l.dir, name) }
-func (l *localFolder) close()                  { l.root.Close() }
+func (l *localFolder) close() {
+	if !l.shared {
+		l.root.Close()
+	}
+}
 
 // readAll reads a signature file of at most MaxSignatureFile bytes from
 // f; a larger one is an error, never a prefix.
@@ -132,7 +145,11 @@ func readAll(f folder, name string) ([]byte, error) {
 	}
 	defer rc.Close()
 	var data []byte
-	if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
+	if f, ok := rc.(interface{ openSize() int64 }); ok && f.openSize() < MaxSignatureFile {
+		// One read for a file whose size is known (it may still grow or
+		// shrink: the limit and EOF decide).
+		data = make([]byte, 0, f.openSize()+1)
+	} else if st, ok := rc.(interface{ Stat() (fs.FileInfo, error) }); ok {
 		// One read for a file whose size is known (it may still grow or
 		// shrink: the limit and EOF decide).
 		if fi, err := st.Stat(); err == nil && fi.Size() < MaxSignatureFile {

@@ -14,8 +14,13 @@ func FuzzJournal(f *testing.F) {
 	f.Add([]byte(`{"key":"` + string(bytes.Repeat([]byte("ab"), 32)) + `","final":true,"path":"a.p7s","size":1,"sha256":"00","record":{"path":"a.p7s","indication":"TOTAL_PASSED"}}` + "\n"))
 	f.Add([]byte("{\"key\":\"x\"\n{"))
 	f.Add([]byte("\n\n"))
+	f.Add(sealLine([]byte(`{"run":"end","settings":"x","summary":{"records":1}}`)))
+	f.Add(sealLine([]byte(`{"key":"` + string(bytes.Repeat([]byte("ab"), 32)) + `","final":true,"path":"a.p7s","size":1,"sha256":"00","record":{"path":"a.p7s","indication":"TOTAL_PASSED"}}`)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		Report(bytes.NewReader(data))
+		if body, ok := openLine(data); ok && !bytes.Equal(sealLine(body), append(bytes.TrimSuffix(data, []byte("\n")), '\n')) {
+			t.Fatalf("a line whose check matches does not seal back to itself: %q", data)
+		}
 		name := filepath.Join(t.TempDir(), "j")
 		if err := os.WriteFile(name, data, 0o600); err != nil {
 			t.Fatal(err)

@@ -22,6 +22,16 @@ import (
 // goes and made durable (fsync) at least every second, and at Close. A
 // line cut short by a crash is dropped when the journal is opened again.
 //
+// Each run writes a start line first and, when it reaches the end of its
+// source (not when it is interrupted, killed or fails), an end line with
+// its validation settings (VerdictSettings) and its Summary: a journal
+// whose last line is not an end line belongs to a run that did not finish
+// (Report says so). Every line ends with a check (the first 8 bytes of the
+// SHA-256 of the rest of the line, in hex), so that a line damaged in the
+// middle of the file (a disk error, a careless edit, a cut) is noticed:
+// Report refuses the journal, a resumed run does not reuse that line. The
+// check has no key: it detects damage, not a forgery.
+//
 // Every record of a run is written to the journal, so that Report over
 // the journals gives the run's summary: verdicts of CAdES and XAdES
 // records (reused on resume), and PDF records, ERROR and SKIPPED entries
@@ -29,8 +39,9 @@ import (
 //
 // Security contract: a journal is trusted as the run's own output is (a
 // verdict in it is not checked again, and its lines carry no integrity
-// protection): whoever can write the journal can make a resumed run reuse
-// any verdict, so keep it where the records' owner keeps reports, writable
+// protection: the check of a line detects damage, not a forgery): whoever
+// can write the journal can make a resumed run reuse any verdict, or write
+// an end line, so keep it where the records' owner keeps reports, writable
 // only by the job. A verdict is reused only for a file with the same name,
 // size and content (SHA-256) as the one checked, and only under the same
 // validation settings (VerdictSettings: trust anchors, TSA anchors, time,
@@ -67,7 +78,7 @@ type lineRef struct {
 	n   int32
 }
 
-// journalLine is one line of a journal.
+// journalLine is one record line of a journal.
 type journalLine struct {
 	Key string `json:"key"`
 	// Final is false for a verdict that is never reused (it read
@@ -80,6 +91,57 @@ type journalLine struct {
 	Size     int    `json:"size"`
 	SHA256   string `json:"sha256"`
 	Record   Record `json:"record"`
+}
+
+// runLine is the start or end line of a run in a journal.
+type runLine struct {
+	// Run is "start" or "end".
+	Run string `json:"run"`
+	// Settings is the fingerprint of the run's validation settings
+	// (VerdictSettings).
+	Settings string `json:"settings"`
+	// Summary counts the records of a run that finished (end lines).
+	Summary *Summary `json:"summary,omitempty"`
+}
+
+// Values of runLine.Run.
+const (
+	runStart = "start"
+	runEnd   = "end"
+)
+
+// checkField ends every journal line: `,"check":"` 16 hex digits `"}`.
+const (
+	checkPrefix = `,"check":"`
+	checkLen    = len(checkPrefix) + 16 + len(`"}`)
+)
+
+// sealLine turns the JSON object b into a journal line: b with a check
+// field (the first 8 bytes of the SHA-256 of b, in hex) and a newline.
+func sealLine(b []byte) []byte {
+	sum := sha256.Sum256(b)
+	out := make([]byte, 0, len(b)+checkLen+1)
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, checkPrefix...)
+	out = hex.AppendEncode(out, sum[:8])
+	return append(out, '"', '}', '\n')
+}
+
+// openLine returns the JSON object a journal line holds without its check
+// field, and whether the check matches (false for a damaged line, or one
+// without a check).
+func openLine(line []byte) ([]byte, bool) {
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	n := len(line)
+	if n < checkLen+2 || line[0] != '{' || !bytes.HasSuffix(line, []byte(`"}`)) || string(line[n-checkLen:n-checkLen+len(checkPrefix)]) != checkPrefix {
+		return nil, false
+	}
+	body := make([]byte, 0, n-checkLen+1)
+	body = append(append(body, line[:n-checkLen]...), '}')
+	sum := sha256.Sum256(body)
+	var want [16]byte
+	hex.Encode(want[:], sum[:8])
+	return body, bytes.Equal(line[n-checkLen+len(checkPrefix):n-2], want[:])
 }
 
 // SyncEvery is how often a journal is made durable while it is written.
@@ -115,7 +177,7 @@ func (j *Journal) load() error {
 			return fmt.Errorf("journal %s: %w", j.path, err)
 		}
 		var jl journalLine
-		if json.Unmarshal(line, &jl) == nil && jl.Final {
+		if body, ok := openLine(line); ok && json.Unmarshal(body, &jl) == nil && jl.Final {
 			if k, err := hex.DecodeString(jl.Key); err == nil && len(k) == 32 {
 				j.at[journalKey(k)] = lineRef{off: off, n: int32(len(line))}
 				j.fps[jl.Settings]++
@@ -185,8 +247,12 @@ func (j *Journal) lookup(key journalKey) (Record, bool) {
 	if _, err := j.f.ReadAt(buf, ref.off); err != nil {
 		return Record{}, false
 	}
+	body, ok := openLine(buf)
+	if !ok {
+		return Record{}, false
+	}
 	var jl journalLine
-	if err := json.Unmarshal(buf, &jl); err != nil || jl.Key != hex.EncodeToString(key[:]) || jl.Settings != j.settings() {
+	if err := json.Unmarshal(body, &jl); err != nil || jl.Key != hex.EncodeToString(key[:]) || jl.Settings != j.settings() {
 		return Record{}, false
 	}
 	return jl.Record, true
@@ -200,7 +266,17 @@ func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Re
 	if err != nil {
 		return err
 	}
-	line = append(line, '\n')
+	return j.write(sealLine(line), func(off int64, n int) {
+		if final {
+			j.at[key] = lineRef{off: off, n: int32(n)}
+			j.fps[j.fp]++
+		}
+	})
+}
+
+// write appends a sealed line; written, if set, is told where (with the
+// journal locked).
+func (j *Journal) write(line []byte, written func(off int64, n int)) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
@@ -210,13 +286,34 @@ func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Re
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return j.err
 	}
-	if final {
-		j.at[key] = lineRef{off: j.end, n: int32(len(line))}
-		j.fps[j.fp]++
+	if written != nil {
+		written(j.end, len(line))
 	}
 	j.end += int64(len(line))
 	j.dirty = true
 	return nil
+}
+
+// startRun writes the start line of a run.
+func (j *Journal) startRun() error {
+	return j.writeRun(runLine{Run: runStart, Settings: j.settings()})
+}
+
+// endRun writes the end line of a run that reached the end of its source,
+// with its summary, and makes the journal durable.
+func (j *Journal) endRun(sum Summary) error {
+	if err := j.writeRun(runLine{Run: runEnd, Settings: j.settings(), Summary: &sum}); err != nil {
+		return err
+	}
+	return j.sync()
+}
+
+func (j *Journal) writeRun(rl runLine) error {
+	b, err := json.Marshal(rl)
+	if err != nil {
+		return err
+	}
+	return j.write(sealLine(b), nil)
 }
 
 func (j *Journal) syncer() {
@@ -279,32 +376,92 @@ func (j *Journal) close() error {
 	return err
 }
 
+// JournalStatus is what Report found in one journal about the runs that
+// wrote it.
+type JournalStatus struct {
+	// Complete is set when the last run that wrote to the journal
+	// finished: the journal ends with its end line. Otherwise that run
+	// was interrupted, killed or failed (or the journal holds no run at
+	// all), and the records it did not reach are missing from the report.
+	Complete bool `json:"complete"`
+	// Runs counts the runs that started writing to the journal, Finished
+	// those that wrote their end line.
+	Runs     int `json:"runs"`
+	Finished int `json:"finished"`
+	// Records counts its record lines.
+	Records int `json:"records"`
+	// Settings is the fingerprint of the validation settings of its last
+	// run (VerdictSettings).
+	Settings string `json:"settings,omitempty"`
+	// Last is the summary the last finished run wrote in its end line.
+	Last *Summary `json:"last,omitempty"`
+}
+
 // Report merges journals (those of the shards of one run, or of the runs
 // of one campaign) into one summary: each record counted once, by its
 // name, the last verdict written for it counting. It reads the journals
-// line by line; a line cut short by a crash is ignored.
-func Report(journals ...io.Reader) (Summary, error) {
+// line by line; a last line cut short by a crash is ignored (the journal is
+// then incomplete). It also says, for each journal, whether the last run
+// that wrote it finished (JournalStatus.Complete): the summary is the
+// whole run's only when every journal is complete. A line whose check does
+// not match (damaged), or that is not a journal line, is an error.
+func Report(journals ...io.Reader) (Summary, []JournalStatus, error) {
 	var sum Summary
 	last := map[[32]byte]Record{}
+	status := make([]JournalStatus, len(journals))
 	for i, r := range journals {
+		st := &status[i]
+		ended := false
 		br := bufio.NewReaderSize(r, 256<<10)
 		for n := 1; ; n++ {
 			line, err := br.ReadBytes('\n')
 			if errors.Is(err, io.EOF) {
 				// A line cut short by a crash; anything else is not a
 				// journal.
-				if len(line) > 0 && !bytes.HasPrefix(line, []byte(`{"key":"`)) {
-					return Summary{}, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+				if len(line) > 0 && !bytes.HasPrefix(line, []byte(`{"key":"`)) && !bytes.HasPrefix(line, []byte(`{"run":"`)) {
+					return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+				}
+				if len(line) > 0 {
+					ended = false
 				}
 				break
 			}
 			if err != nil {
-				return Summary{}, fmt.Errorf("journal %d: %w", i+1, err)
+				return Summary{}, nil, fmt.Errorf("journal %d: %w", i+1, err)
+			}
+			body, ok := openLine(line)
+			if !ok {
+				switch {
+				case !bytes.HasPrefix(line, []byte(`{"key":"`)) && !bytes.HasPrefix(line, []byte(`{"run":"`)):
+				case !bytes.Contains(line, []byte(checkPrefix)):
+					return Summary{}, nil, fmt.Errorf("journal %d line %d: no check (damaged, or written by a version of hpki before journal lines had one: run again with a new journal)", i+1, n)
+				default:
+					return Summary{}, nil, fmt.Errorf("journal %d line %d: damaged (its check does not match its content)", i+1, n)
+				}
+				return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+			}
+			if bytes.HasPrefix(body, []byte(`{"run":"`)) {
+				var rl runLine
+				if err := json.Unmarshal(body, &rl); err != nil || (rl.Run != runStart && rl.Run != runEnd) {
+					return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+				}
+				st.Settings = rl.Settings
+				if rl.Run == runStart {
+					st.Runs++
+					ended = false
+				} else {
+					st.Finished++
+					st.Last = rl.Summary
+					ended = true
+				}
+				continue
 			}
 			var jl journalLine
-			if err := json.Unmarshal(bytes.TrimSpace(line), &jl); err != nil || jl.Key == "" {
-				return Summary{}, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
+			if err := json.Unmarshal(body, &jl); err != nil || jl.Key == "" {
+				return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
 			}
+			st.Records++
+			ended = false
 			rec := jl.Record
 			// Keep only what counting needs.
 			refused := ""
@@ -313,11 +470,12 @@ func Report(journals ...io.Reader) (Summary, error) {
 			}
 			last[sha256.Sum256([]byte(jl.Path))] = Record{Indication: rec.Indication, Status: rec.Status, Renewed: rec.Renewed, WouldRenew: rec.WouldRenew, Error: refused}
 		}
+		st.Complete = ended
 	}
 	for _, r := range last {
 		sum.Add(r, true)
 	}
-	return sum, nil
+	return sum, status, nil
 }
 
 // VerdictSettings is the fingerprint of the options of a run that affect

@@ -40,9 +40,12 @@ func reportOf(t *testing.T, path string) Summary {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	sum, err := Report(r)
+	sum, st, err := Report(r)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !st[0].Complete {
+		t.Fatalf("the run finished, its journal is %+v", st[0])
 	}
 	return sum
 }

@@ -14,10 +14,11 @@ import (
 // A run reads only regular files, and only inside the folder of the
 // signature file that names them (the folder the walk found it in, or the
 // folder of a file given by name). Each file is opened through an os.Root
-// for that folder, so a symbolic link is followed only while it stays in
-// the folder (a link to a file beside it, or below it, is fine; a link to
-// /dev/zero, to ../other or to an absolute path is refused, whatever the
-// timing), with O_NONBLOCK (opening a FIFO cannot block) and O_NOCTTY;
+// for that folder (kept open by a worker for the next record in the same
+// folder while the directory at that path is the same one), so a symbolic
+// link is followed only while it stays in the folder (a link to a file
+// beside it, or below it, is fine; a link to /dev/zero, to ../other or to
+// an absolute path is refused, whatever the timing), with O_NONBLOCK (opening a FIFO cannot block) and O_NOCTTY;
 // after the open, fstat must say "regular file" before a byte is read.
 // The walk itself does not follow symbolic links.
 //
@@ -73,41 +74,41 @@ func kindOf(m fs.FileMode) string {
 }
 
 // openRegular opens name (a plain name or a relative path below root) for
-// reading under the rules above. It returns an error matching
-// fs.ErrNotExist when nothing is there, one matching errSkip when
-// something is there that is not read.
-func openRegular(root *os.Root, name string) (*os.File, error) {
-	lst, err := root.Lstat(name)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, err
-	}
-	if err != nil {
-		return nil, ioErrf("cannot be examined: %v", unwrapPath(err))
-	}
+// reading under the rules above, and returns what fstat said of it after
+// the open. It returns an error matching fs.ErrNotExist when nothing is
+// there, one matching errSkip when something is there that is not read.
+// The file is opened first and examined by fstat (two system calls for a
+// record's file); lstat is asked only to explain a refusal.
+func openRegular(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
 	f, err := root.OpenFile(name, os.O_RDONLY|openFlags, 0)
 	if err != nil {
+		lst, lerr := root.Lstat(name)
 		switch {
+		case errors.Is(lerr, fs.ErrNotExist):
+			return nil, nil, lerr
+		case lerr != nil:
+			return nil, nil, ioErrf("cannot be examined: %v", unwrapPath(lerr))
 		case lst.Mode()&fs.ModeSymlink != 0 && errors.Is(err, fs.ErrNotExist):
-			return nil, skipf("a dangling symbolic link")
+			return nil, nil, skipf("a dangling symbolic link")
 		case lst.Mode()&fs.ModeSymlink != 0 && escapes(root, name):
-			return nil, skipf("a symbolic link that leads outside its folder (not followed)")
+			return nil, nil, skipf("a symbolic link that leads outside its folder (not followed)")
 		}
-		return nil, ioErrf("cannot be opened: %v", unwrapPath(err))
+		return nil, nil, ioErrf("cannot be opened: %v", unwrapPath(err))
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, ioErrf("cannot be examined: %v", unwrapPath(err))
+		return nil, nil, ioErrf("cannot be examined: %v", unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() {
 		f.Close()
 		what := kindOf(st.Mode())
-		if lst.Mode()&fs.ModeSymlink != 0 {
+		if lst, err := root.Lstat(name); err == nil && lst.Mode()&fs.ModeSymlink != 0 {
 			what = "a symbolic link to " + what
 		}
-		return nil, skipf("%s, not a regular file", what)
+		return nil, nil, skipf("%s, not a regular file", what)
 	}
-	return f, nil
+	return f, st, nil
 }
 
 // escapes reports whether the symbolic link name below root leads

@@ -77,16 +77,11 @@ type pdfSource struct {
 // openPDF opens the PDF name of dir for random access.
 func openPDF(dir folder, name string) (*pdfSource, error) {
 	if lf, ok := dir.(*localFolder); ok {
-		f, err := openRegular(lf.root, name)
+		f, st, err := openRegular(lf.root, name)
 		if err != nil {
 			return nil, err
 		}
-		lf.remember(name, f)
-		st, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, ioErrf("cannot be read: %v", unwrapPath(err))
-		}
+		lf.remember(name, st)
 		return &pdfSource{r: f, size: st.Size(), close: func() { f.Close() }}, nil
 	}
 	data, err := readAll(dir, name)

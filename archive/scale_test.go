@@ -134,9 +134,8 @@ func TestJournalResumesAfterACrashAtAnyPoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	full, _ := os.ReadFile(jpath)
-	lines := bytes.Count(full, []byte("\n"))
-	if lines != 6 {
-		t.Fatalf("%d journal lines for 6 records", lines)
+	if n := recordLines(full); n != 6 {
+		t.Fatalf("%d journal record lines for 6 records", n)
 	}
 	cuts := []int{0, 1, len(full) - 1, len(full)}
 	for i, b := range full {
@@ -149,7 +148,7 @@ func TestJournalResumesAfterACrashAtAnyPoint(t *testing.T) {
 			continue
 		}
 		os.WriteFile(jpath, full[:cut], 0o600)
-		kept := bytes.Count(full[:cut], []byte("\n"))
+		kept := recordLines(full[:cut])
 		j, err := OpenJournal(jpath)
 		if err != nil {
 			t.Fatal(err)
@@ -167,12 +166,15 @@ func TestJournalResumesAfterACrashAtAnyPoint(t *testing.T) {
 			t.Fatalf("cut at %d (%d lines kept): %+v, want %+v", cut, kept, sum, wantSum)
 		}
 		after, _ := os.ReadFile(jpath)
-		if n := bytes.Count(after, []byte("\n")); n != 6 || !bytes.HasSuffix(after, []byte("\n")) {
-			t.Fatalf("cut at %d: journal has %d lines after the rerun", cut, n)
+		if n := recordLines(after); n != 6 || !bytes.HasSuffix(after, []byte("\n")) {
+			t.Fatalf("cut at %d: journal has %d record lines after the rerun", cut, n)
 		}
-		rep, err := Report(bytes.NewReader(after))
+		rep, st, err := Report(bytes.NewReader(after))
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !st[0].Complete || st[0].Records != 6 {
+			t.Fatalf("cut at %d: resumed to the end, the journal is %+v", cut, st[0])
 		}
 		rep.Resumed, wantSum.Resumed = 0, 0
 		if rep != wantSum {
@@ -211,16 +213,32 @@ func TestReportMergesShardJournals(t *testing.T) {
 		defer r.Close()
 		readers = append(readers, r)
 	}
-	sum, err := Report(readers[0], readers[1], readers[2])
+	sum, st, err := Report(readers[0], readers[1], readers[2])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum != whole {
 		t.Fatalf("merged %+v, want %+v", sum, whole)
 	}
-	if _, err := Report(strings.NewReader("{\"not\": 1}\n")); err == nil {
+	for k, s := range st {
+		if !s.Complete || s.Runs != 1 || s.Finished != 1 || s.Last == nil {
+			t.Fatalf("shard %d finished, its journal is %+v", k, s)
+		}
+	}
+	if _, _, err := Report(strings.NewReader("{\"not\": 1}\n")); err == nil {
 		t.Fatal("a line that is not a journal line was accepted")
 	}
+}
+
+// recordLines counts the record lines of a journal.
+func recordLines(journal []byte) int {
+	n := 0
+	for _, line := range bytes.SplitAfter(journal, []byte("\n")) {
+		if bytes.HasPrefix(line, []byte(`{"key":"`)) && bytes.HasSuffix(line, []byte("\n")) {
+			n++
+		}
+	}
+	return n
 }
 
 // I/O problems are ERROR records, distinct from verdicts; the run goes on.

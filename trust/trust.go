@@ -126,7 +126,7 @@ func hasExtension(c *x509.Certificate, oid []int) bool {
 // other certificate. Verifiers add it to their reports when a path ends
 // at such an anchor.
 func (s *Store) AnchorWarning(c *x509.Certificate) string {
-	if c == nil || !s.bare[sha256.Sum256(c.Raw)] {
+	if c == nil || len(s.bare) == 0 || !s.bare[sha256.Sum256(c.Raw)] {
 		return ""
 	}
 	return fmt.Sprintf("trust anchor %q has no basicConstraints extension: used as an anchor (RFC 5280 §6.1.1: an anchor is a name and a key), but it is no CA certificate by its own statement", c.Subject.String())

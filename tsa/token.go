@@ -132,6 +132,14 @@ type tstInfo struct {
 // ParseToken decodes a TimeStampToken (a ContentInfo with SignedData whose
 // eContent is a TSTInfo). It does not verify it.
 func ParseToken(der []byte) (*Token, error) {
+	return ParseTokenWith(der, x509.ParseCertificate)
+}
+
+// ParseTokenWith is ParseToken parsing the certificates the token carries
+// with parseCert, which must give what x509.ParseCertificate gives for the
+// same bytes (a validator's cache keyed by the exact DER, so that the TSA
+// certificate of a million tokens is parsed once).
+func ParseTokenWith(der []byte, parseCert func(der []byte) (*x509.Certificate, error)) (*Token, error) {
 	sd, err := cms.Parse(der)
 	if err != nil {
 		return nil, &VerifyError{Reason: Malformed, Err: err}
@@ -160,7 +168,7 @@ func ParseToken(der []byte) (*Token, error) {
 	if len(info.MessageImprint.HashedMessage) != h.Size() {
 		return nil, verr(Malformed, "imprint of %d bytes for %v", len(info.MessageImprint.HashedMessage), h)
 	}
-	certs, err := sd.X509Certificates()
+	certs, err := sd.X509CertificatesWith(parseCert)
 	if err != nil {
 		return nil, &VerifyError{Reason: Malformed, Err: err}
 	}

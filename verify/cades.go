@@ -14,11 +14,11 @@ import (
 	"math/big"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hpki-jp/hpki/hcrole"
 	"github.com/hpki-jp/hpki/internal/cms"
-	"github.com/hpki-jp/hpki/tsa"
 	"github.com/hpki-jp/hpki/xmlsig"
 )
 
@@ -64,7 +64,7 @@ func (v *Verifier) VerifyCAdES(ctx context.Context, sig []byte, content io.Reade
 	// Hash the content once per digest algorithm in use. Content the
 	// caller gives is what is checked, also against enveloped content.
 	v2 := v.newArchiveV2Input(sd)
-	digests, covers, mismatch, err := digestContent(sd, content, contentName, archiveHashes(sd), v2.detachedWriters(sd, content)...)
+	digests, covers, mismatch, err := digestContent(sd, content, contentName, v.archiveHashes(sd), v2.detachedWriters(sd, content)...)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,10 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 	if sd.Content == nil {
 		ws = append(ws, tee...)
 	}
-	if _, err := io.Copy(io.MultiWriter(ws...), src); err != nil {
+	buf := copyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(io.MultiWriter(ws...), src, *buf)
+	copyBuffers.Put(buf)
+	if err != nil {
 		return nil, nil, "", fmt.Errorf("reading the signed content: %w", err)
 	}
 	out := make(map[crypto.Hash][]byte, len(hs))
@@ -203,6 +206,11 @@ func digestContent(sd *cms.SignedData, content io.Reader, name string, more []cr
 	}
 	return out, covers, mismatch, nil
 }
+
+// copyBuffers holds the buffers digestContent streams content through:
+// one per signature would be most of what a run over many small
+// documents allocates.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // compareWriter compares what is written with want, without keeping it.
 type compareWriter struct {
@@ -232,14 +240,20 @@ func contentTypeName(oid []int) string {
 }
 
 // archiveHashes lists the hash algorithms of the archive timestamps'
-// indexes, so that the content is hashed for them too.
-func archiveHashes(sd *cms.SignedData) []crypto.Hash {
+// indexes, so that the content is hashed for them too. The tokens are
+// parsed through the Verifier's cache (archiveStamp reads them again); a
+// token wrapped in an OCTET STRING adds nothing here (read as found, it is
+// not a token).
+func (v *Verifier) archiveHashes(sd *cms.SignedData) []crypto.Hash {
 	var out []crypto.Hash
 	for i := range sd.SignerInfos {
 		for _, attr := range sd.SignerInfos[i].UnsignedAttr(cms.OIDArchiveTimeStampV3) {
 			for _, val := range attr.Values {
-				if tok, err := tsa.ParseToken(val.FullBytes); err == nil {
-					out = append(out, tok.HashAlgorithm)
+				if len(val.FullBytes) > 0 && val.FullBytes[0] == 0x04 {
+					continue // an OCTET STRING, read as found: not a token
+				}
+				if pt := v.token(val.FullBytes); pt.err == nil {
+					out = append(out, pt.tok.HashAlgorithm)
 				}
 			}
 		}

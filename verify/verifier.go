@@ -266,13 +266,11 @@ func (v *Verifier) token(raw []byte) *parsedToken {
 	}
 	raw = bytes.Clone(unwrapOctetString(raw))
 	pt := &parsedToken{}
-	if pt.tok, pt.err = tsa.ParseToken(raw); pt.err == nil {
+	if pt.tok, pt.err = tsa.ParseTokenWith(raw, v.parseCert); pt.err == nil {
 		if pt.sd = pt.tok.SignedData(); pt.sd != nil {
-			for _, c := range pt.sd.Certificates {
-				if cert, err := v.parseCert(c); err == nil {
-					pt.certs = append(pt.certs, cert)
-				}
-			}
+			// Every certificate of the bag parsed (or the token would
+			// not have), each once per Verifier.
+			pt.certs = pt.tok.Certificates
 			crls, ocsps := pt.sd.RevocationValues()
 			pt.crls, pt.ocsps = hashed(crls), hashed(ocsps)
 		}

@@ -269,10 +269,21 @@ func TestArchiveJournalSurvivesKill9(t *testing.T) {
 		if _, code := c.rest(t); code != -int(syscall.SIGKILL) {
 			t.Fatalf("k=%d: child ended with %d, not by kill -9", k, code)
 		}
+		if k > 0 {
+			// The killed run's journal is incomplete: the report says so
+			// and does not pass for the run's.
+			code, out, _ := runCLI(t, "archive", "report", j)
+			if code != exitIncomplete || !strings.Contains(out, "INCOMPLETE "+j) {
+				t.Fatalf("k=%d: report of a killed run: exit %d\n%s", k, code, out)
+			}
+		}
 		code, out, errOut := runCLIWithStdin(t, strings.Join(names, "\n"), args...)
 		recs, sum := jsonlRecords(t, out)
 		if code != 1 || len(recs) != len(names) {
 			t.Fatalf("k=%d: rerun exit %d, %d records\n%s", k, code, len(recs), errOut)
+		}
+		if code, out, _ := runCLI(t, "archive", "report", j); code != 1 || strings.Contains(out, "INCOMPLETE") {
+			t.Fatalf("k=%d: report after the rerun finished: exit %d\n%s", k, code, out)
 		}
 		if sum["resumed"] != float64(k) {
 			t.Fatalf("k=%d: %v records from the journal", k, sum["resumed"])
@@ -316,6 +327,51 @@ func TestArchiveSignals(t *testing.T) {
 		} else if !strings.HasSuffix(out, "2 files: 2 passed, 0 failed, 0 indeterminate; interrupted\n") {
 			t.Fatalf("text:\n%s", out)
 		}
+	}
+}
+
+// A run stopped by SIGTERM leaves an incomplete journal: archive report
+// names it and exits 4 (also in JSON), until a rerun with the same journal
+// finishes the run.
+func TestArchiveReportIncompleteAfterSignal(t *testing.T) {
+	dir, flags := archiveCorpus(t, 4)
+	names := recordNames(dir)
+	jdir := t.TempDir()
+	done := filepath.Join(jdir, "done.journal")
+	if code, _, errOut := runCLIWithStdin(t, strings.Join(names[:2], "\n"), append([]string{"archive", "verify", "--manifest", "-", "--journal", done}, flags...)...); code != 0 {
+		t.Fatalf("finished run: exit %d %s", code, errOut)
+	}
+	j := filepath.Join(jdir, "stopped.journal")
+	args := append([]string{"archive", "verify", "--manifest", "-", "--output", "jsonl", "--journal", j}, flags...)
+	c := startArchiveChild(t, args...)
+	c.feed(t, names[0])
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	if _, code := c.rest(t); code != 143 {
+		t.Fatalf("exit %d after SIGTERM", code)
+	}
+	code, out, errOut := runCLI(t, "archive", "report", done, j)
+	if code != exitIncomplete || !strings.Contains(out, "INCOMPLETE "+j) || strings.Contains(out, "INCOMPLETE "+done) || !strings.Contains(errOut, "1 of 2 journals incomplete") {
+		t.Fatalf("report: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "archive", "report", "--output", "json", done, j)
+	var rep struct {
+		Records  int `json:"records"`
+		Journals []struct {
+			Journal  string `json:"journal"`
+			Complete bool   `json:"complete"`
+		} `json:"journals"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitIncomplete || len(rep.Journals) != 2 ||
+		!rep.Journals[0].Complete || rep.Journals[1].Complete || rep.Journals[1].Journal != j || rep.Records != 2 {
+		t.Fatalf("report --output json: exit %d %v %+v\n%s", code, err, rep, out)
+	}
+	// Resumed to the end: complete, and the exit code is the run's again
+	// (every 4th record is tampered: 1).
+	if code, _, errOut := runCLIWithStdin(t, strings.Join(names, "\n"), args...); code != 1 {
+		t.Fatalf("rerun: exit %d %s", code, errOut)
+	}
+	if code, out, _ := runCLI(t, "archive", "report", done, j); code != 1 || strings.Contains(out, "INCOMPLETE") {
+		t.Fatalf("report after the rerun: exit %d\n%s", code, out)
 	}
 }
 

@@ -23,6 +23,9 @@ const (
 	exitFailed        = 1
 	exitIndeterminate = 2
 	exitUsage         = 3
+	// exitIncomplete: archive report over a journal whose last run did
+	// not finish (its summary is not the whole run's).
+	exitIncomplete = 4
 )
 
 // exitError carries an exit code with an error. A nil err means a silent

@@ -2,32 +2,37 @@
 // real records (4 KB documents, each with its own CAdES signature and
 // signature timestamp; with -lta, also its own archive timestamp and
 // validation data), signed with the committed test HPKI and timestamped by
-// a TSA run in this process on 127.0.0.1, in folders of 1,000. It also
-// writes a CRL fresh for the validation (-crl).
+// a TSA run in this process, in folders of 1,000, one folder per core at a
+// time. It also writes a CRL fresh for the validation (-crl).
 //
 //	go run ./internal/archivebench -n 10000 -out /var/tmp/hpki-bench/bt-10000
 //	go run ./internal/archivebench -n 10000 -lta -out /var/tmp/hpki-bench/blta-10000
 //	go run ./internal/archivebench -crl /var/tmp/hpki-bench/fresh.crl
 //
 // The corpus is made in a folder beside -out and renamed into place when
-// complete, so an interrupted run leaves no half corpus behind.
+// complete, so an interrupted run leaves no half corpus behind; a run
+// started again keeps the folders of 1,000 already made (each is made
+// under NAME.partial and renamed when complete).
 package main
 
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/digitorus/timestamp"
 
 	"github.com/hpki-jp/hpki/extend"
 	"github.com/hpki-jp/hpki/internal/testpki"
@@ -42,8 +47,19 @@ func main() {
 	out := flag.String("out", "", "folder to create")
 	lta := flag.Bool("lta", false, "extend every record to B-LTA")
 	crlOut := flag.String("crl", "", "write a CRL of the signing CA fresh for a validation now, and exit")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the generation to FILE")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "archivebench:", err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*n, *out, *lta, *crlOut); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "archivebench:", err)
 		os.Exit(1)
 	}
@@ -64,12 +80,11 @@ func run(n int, out string, lta bool, crlOut string) error {
 	if out == "" {
 		return fmt.Errorf("-out is required")
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(p.TSARoot.Cert)
-	// The TSA answers in this process, without a socket.
-	server := &tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert}
-	client := &tsa.Client{URL: "http://127.0.0.1/tsa", Roots: roots, HTTPClient: &http.Client{Transport: inProcess{server}}}
-	tmp := out + ".partial" // kept across runs: records made are not made again
+	// The TSA answers in this process: a request goes straight to the
+	// server (no HTTP, and the client's own checks of each token are left
+	// to the validation the corpus is made for).
+	stamper := localTSA{&tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert}}
+	tmp := out + ".partial" // kept across runs: folders made are not made again
 	cred := sign.Credential{Signer: p.Doctor.Key, Certificate: p.Doctor.Cert, Chain: p.Doctor.Chain}
 	vo := verify.Options{
 		Trust:    trust.New([]*x509.Certificate{p.Root.Cert}, nil),
@@ -77,26 +92,35 @@ func run(n int, out string, lta bool, crlOut string) error {
 		CRLs:     [][]byte{crl},
 		Offline:  true,
 	}
+	g := gen{cred: cred, tsa: stamper, vo: vo, dir: tmp, n: n, lta: lta}
+	folders := (n + perFolder - 1) / perFolder
 	var next, made atomic.Int64
 	var firstErr error
+	var failed atomic.Bool
 	var once sync.Once
 	var wg sync.WaitGroup
 	start := time.Now()
+	report := func(m int64) {
+		el := time.Since(start).Seconds()
+		fmt.Fprintf(os.Stderr, "archivebench: %d records made in %.0f s (%.0f/s)\n", m, el, float64(m)/el)
+	}
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || firstErr != nil {
+				f := int(next.Add(1) - 1)
+				if f >= folders || failed.Load() {
 					return
 				}
-				if err := record(p, cred, client, vo, tmp, i, lta); err != nil {
+				k, err := g.folder(f)
+				if err != nil {
 					once.Do(func() { firstErr = err })
+					failed.Store(true)
 					return
 				}
-				if m := made.Add(1); m%10000 == 0 {
-					fmt.Fprintf(os.Stderr, "archivebench: %d/%d records (%.0f/s)\n", m, n, float64(m)/time.Since(start).Seconds())
+				if k > 0 {
+					report(made.Add(int64(k)))
 				}
 			}
 		}()
@@ -108,49 +132,107 @@ func run(n int, out string, lta bool, crlOut string) error {
 	return os.Rename(tmp, out)
 }
 
-// record makes record i: a distinct 4 KB document and its signature.
-func record(p *testpki.PKI, cred sign.Credential, client *tsa.Client, vo verify.Options, dir string, i int, lta bool) error {
-	sub := filepath.Join(dir, fmt.Sprintf("%04d", i/1000))
-	name := filepath.Join(sub, fmt.Sprintf("r%07d.txt", i))
-	if st, err := os.Stat(name + ".p7s"); err == nil && st.Size() > 0 {
-		return nil // made by an earlier, interrupted run
+// perFolder is the number of records in a folder.
+const perFolder = 1000
+
+// gen makes the records of a corpus.
+type gen struct {
+	cred sign.Credential
+	tsa  sign.Timestamper
+	vo   verify.Options
+	dir  string
+	n    int
+	lta  bool
+}
+
+// folder makes folder f (records f*perFolder …) and returns the number of
+// records it made. A folder is made under NAME.partial and renamed when
+// complete: a run interrupted in the middle of one makes it again from the
+// start (files are written once, without a rename each). A folder NAME
+// left incomplete by an older generator (records written one at a time,
+// each complete) is filled in.
+func (g gen) folder(f int) (int, error) {
+	first, last := f*perFolder, min((f+1)*perFolder, g.n)
+	name := filepath.Join(g.dir, fmt.Sprintf("%04d", f))
+	if ents, err := os.ReadDir(name); err == nil {
+		have := map[string]bool{}
+		for _, e := range ents {
+			have[e.Name()] = true
+		}
+		made := 0
+		for i := first; i < last; i++ {
+			if have[recordName(i)+".p7s"] {
+				continue
+			}
+			if err := g.record(name, i, true); err != nil {
+				return made, err
+			}
+			made++
+		}
+		return made, nil
 	}
+	part := name + ".partial"
+	if err := os.RemoveAll(part); err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(part, 0o755); err != nil {
+		return 0, err
+	}
+	for i := first; i < last; i++ {
+		if err := g.record(part, i, false); err != nil {
+			return 0, err
+		}
+	}
+	return last - first, os.Rename(part, name)
+}
+
+func recordName(i int) string { return fmt.Sprintf("r%07d.txt", i) }
+
+// record makes record i in dir: a distinct 4 KB document and its own
+// signature (and timestamps). safe writes the signature under a temporary
+// name renamed when whole (a folder filled in place).
+func (g gen) record(dir string, i int, safe bool) error {
+	name := filepath.Join(dir, recordName(i))
 	doc := make([]byte, 4096)
 	copy(doc, fmt.Sprintf("診療情報提供書 record %d\n", i))
 	rand.Read(doc[64:])
 	ctx := context.Background()
-	res, err := sign.SignCAdES(ctx, bytes.NewReader(doc), cred, sign.CAdESOptions{Level: sign.LevelT, TSA: client})
+	res, err := sign.SignCAdES(ctx, bytes.NewReader(doc), g.cred, sign.CAdESOptions{Level: sign.LevelT, TSA: g.tsa})
 	if err != nil {
 		return fmt.Errorf("record %d: %w", i, err)
 	}
 	sig := res.Signature
-	if lta {
-		ext, err := extend.CAdES(ctx, sig, bytes.NewReader(doc), extend.Options{To: sign.LevelLTA, TSA: client, Verify: vo})
+	if g.lta {
+		ext, err := extend.CAdES(ctx, sig, bytes.NewReader(doc), extend.Options{To: sign.LevelLTA, TSA: g.tsa, Verify: g.vo})
 		if err != nil {
 			return fmt.Errorf("record %d: extend: %w", i, err)
 		}
 		sig = ext.Signature
 	}
-	if err := os.MkdirAll(sub, 0o755); err != nil {
-		return err
-	}
 	if err := os.WriteFile(name, doc, 0o644); err != nil {
 		return err
 	}
-	// The signature last, whole: a record with a .p7s is complete.
+	if !safe {
+		return os.WriteFile(name+".p7s", sig, 0o644)
+	}
 	if err := os.WriteFile(name+".p7s.tmp", sig, 0o644); err != nil {
 		return err
 	}
 	return os.Rename(name+".p7s.tmp", name+".p7s")
 }
 
-// inProcess is an http.RoundTripper calling a handler directly.
-type inProcess struct{ h http.Handler }
+// localTSA is a sign.Timestamper that asks a tsa.Server in this process:
+// each token is the server's real answer (its own serial, time and
+// signature), without the HTTP round trip.
+type localTSA struct{ s *tsa.Server }
 
-func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	t.h.ServeHTTP(rec, r)
-	return rec.Result(), nil
+func (l localTSA) TimestampData(_ context.Context, data []byte) (*tsa.Token, error) {
+	sum := sha256.Sum256(data)
+	req, err := (&timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: sum[:], Certificates: true}).Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return tsa.ParseResponse(l.s.Respond(req))
 }
 
 // freshCRL is the signing CA's CRL issued twelve hours from now (see

@@ -418,12 +418,19 @@ func splitElements(b []byte) [][]byte {
 // X509Certificates parses the certificates of the bag; other certificate
 // choices (attribute certificates) are skipped.
 func (sd *SignedData) X509Certificates() ([]*x509.Certificate, error) {
+	return sd.X509CertificatesWith(x509.ParseCertificate)
+}
+
+// X509CertificatesWith is X509Certificates parsing each certificate with
+// parse, which must give what x509.ParseCertificate gives for the same
+// bytes (a cache keyed by the exact DER, for one).
+func (sd *SignedData) X509CertificatesWith(parse func(der []byte) (*x509.Certificate, error)) ([]*x509.Certificate, error) {
 	out := make([]*x509.Certificate, 0, len(sd.Certificates))
 	for _, raw := range sd.Certificates {
 		if len(raw) == 0 || raw[0] != 0x30 {
 			continue
 		}
-		c, err := x509.ParseCertificate(raw)
+		c, err := parse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("certificate in SignedData: %w", err)
 		}
