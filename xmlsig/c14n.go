@@ -95,6 +95,7 @@ type canonicalizer struct {
 	// scratch slices of element, reused
 	declared, utilized, candidates []string
 	attrs                          []attrRef
+	plain                          []*etree.Attr
 	decls                          []nsDecl
 }
 
@@ -346,7 +347,7 @@ type attrRef struct {
 // This keeps the cost of an element proportional to its own attributes
 // and declarations (sorted: O(k log k)).
 func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr) error {
-	if !top && len(el.Attr) == 0 && len(extra) == 0 {
+	if !top && len(extra) == 0 && plainAttrs(el.Attr) {
 		return c.plainElement(el)
 	}
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
@@ -477,9 +478,21 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	return nil
 }
 
-// plainElement is element for an element below the apex without
-// attributes or namespace declarations (most of them): its only candidate
-// declaration is its own prefix's, in exclusive mode.
+// plainAttrs reports whether attrs are all in no namespace and none is
+// a namespace declaration.
+func plainAttrs(attrs []etree.Attr) bool {
+	for i := range attrs {
+		if attrs[i].Space != "" || attrs[i].Key == "xmlns" {
+			return false
+		}
+	}
+	return true
+}
+
+// plainElement is element for an element below the apex whose attributes
+// are all in no namespace and none a namespace declaration (most of
+// them): its only candidate declaration is its own prefix's, in exclusive
+// mode, and its attributes sort by their local names.
 func (c *canonicalizer) plainElement(el *etree.Element) error {
 	uri, err := c.lookup(el, el.Space)
 	if err != nil {
@@ -504,6 +517,23 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 			w.ch('"')
 		}
 	}
+	if slices.IsSortedFunc(el.Attr, compareAttrKeys) {
+		for i := range el.Attr {
+			writePlainAttr(w, &el.Attr[i])
+		}
+	} else {
+		// The scratch slice is done with before the children use it.
+		attrs := c.plain[:0]
+		for i := range el.Attr {
+			attrs = append(attrs, &el.Attr[i])
+		}
+		slices.SortFunc(attrs, func(x, y *etree.Attr) int { return strings.Compare(x.Key, y.Key) })
+		for _, a := range attrs {
+			writePlainAttr(w, a)
+		}
+		clear(attrs)
+		c.plain = attrs[:0]
+	}
 	w.ch('>')
 	if err := c.children(el); err != nil {
 		return err
@@ -513,6 +543,17 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	w.ch('>')
 	c.rendered.restore(renderedMark)
 	return nil
+}
+
+func compareAttrKeys(x, y etree.Attr) int { return strings.Compare(x.Key, y.Key) }
+
+// writePlainAttr writes an attribute in no namespace.
+func writePlainAttr(w *outBuf, a *etree.Attr) {
+	w.ch(' ')
+	w.str(a.Key)
+	w.str(`="`)
+	escapeAttr(w, a.Value)
+	w.ch('"')
 }
 
 // children writes the content of el.
