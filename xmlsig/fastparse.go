@@ -75,25 +75,40 @@ var (
 	tokSlabs  = sync.Pool{New: func() any { return new([tokSlab]etree.Token) }}
 )
 
-// release zeroes the pooled slabs and gives them back.
-func (l *slabList) release() {
-	for _, a := range l.els {
-		clear(a[:])
+// release zeroes the pooled slabs and gives them back. The slabs come
+// from the pools zeroed and are filled from the front, so only what a
+// parse may have written is cleared (with the garbage collector running,
+// clearing memory that holds pointers costs a write barrier per pointer):
+// the last slab of each kind up to rest (the length left unused at its
+// end), the attribute slab also the attributes an element whose start tag
+// failed may have written past that.
+func (l *slabList) release(els, texts, attrs, toks int) {
+	for i, a := range l.els {
+		clear(a[:slabUsed(i, len(l.els), nodeSlab, els)])
 		elSlabs.Put(a)
 	}
-	for _, a := range l.texts {
-		clear(a[:])
+	for i, a := range l.texts {
+		clear(a[:slabUsed(i, len(l.texts), nodeSlab, texts)])
 		textSlabs.Put(a)
 	}
-	for _, a := range l.attrs {
-		clear(a[:])
+	for i, a := range l.attrs {
+		clear(a[:min(nodeSlab, slabUsed(i, len(l.attrs), nodeSlab, attrs)+fastMaxAttrs)])
 		attrSlabs.Put(a)
 	}
-	for _, a := range l.toks {
-		clear(a[:])
+	for i, a := range l.toks {
+		clear(a[:slabUsed(i, len(l.toks), tokSlab, toks)])
 		tokSlabs.Put(a)
 	}
 	*l = slabList{}
+}
+
+// slabUsed is the length a parse may have used of slab i of n (of size
+// elements), rest being the length left at the end of the last one.
+func slabUsed(i, n, size, rest int) int {
+	if i < n-1 {
+		return size
+	}
+	return size - rest
 }
 
 type openEl struct {
@@ -136,7 +151,7 @@ func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bo
 
 // reset zeroes what the parser built and puts it back in parserPool.
 func (p *fastParser) reset() {
-	p.taken.release()
+	p.taken.release(len(p.els), len(p.texts), len(p.attrs), len(p.toks))
 	clear(p.pending[:cap(p.pending)])
 	clear(p.open[:cap(p.open)])
 	clear(p.declared)

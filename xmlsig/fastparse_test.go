@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -421,6 +422,48 @@ func TestParseTransient(t *testing.T) {
 				t.Fatalf("%q: no root", c)
 			}
 			release()
+		}
+	}
+}
+
+// Every slab a pooled parse took goes back to its pool all zero (release
+// clears only what the parse may have written), after a successful parse
+// of many nodes and after parses that fail in a start tag with attributes
+// already added, or at any point of the document.
+func TestReleaseZeroesSlabs(t *testing.T) {
+	presc, err := os.ReadFile("../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := bytes.Replace(presc, []byte("</PrescriptionData>"), append(bytes.Repeat([]byte(`<M a="1" b="2"><D c="x">t</D><E/></M>`+"\n"), 300), "</PrescriptionData>"...), 1)
+	docs := [][]byte{grown, []byte(`<r a="1" b="2" c="3" d="4"><s x="1" y="2" z="3" x="4"/></r>`)}
+	for cut := 0; cut < len(grown); cut += len(grown) / 97 {
+		docs = append(docs, grown[:cut])
+	}
+	for _, d := range docs {
+		p := &fastParser{pooled: true}
+		p.parse(d)
+		taken := p.taken
+		p.reset()
+		for _, a := range taken.els {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: an element slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.texts {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: a text slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.attrs {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: an attribute slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.toks {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: a token slab is not zero", len(d))
+			}
 		}
 	}
 }
