@@ -124,6 +124,21 @@ var fastParseCases = []string{
 	`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d>&#X41;</d>`,
+	// Raw characters: U+FFFD, fullwidth and halfwidth forms (EF BF xx
+	// others than BE, BF) are characters; U+FFFE, U+FFFF, surrogate
+	// halves, overlong and cut sequences, C1 lead bytes and DEL are not
+	// (or are, for DEL) as encoding/xml says.
+	"<d a=\"\uFFFD\uFFE5\uFF26\uFFC0\">\uFFFD\uFFE5\uFFEE\u007f</d>",
+	"<d>\uFFFE</d>",
+	"<d a=\"x\uFFFF\"/>",
+	"<d>\xef\xbf</d>",
+	"<d>\xed\xa0\x80</d>",
+	"<d a=\"\xc0\x80\"/>",
+	"<d>\xe3\x82</d>",
+	"<d>\x80</d>",
+	"<d>\x85\xc2\x85</d>",
+	"<d>\x7f\x01</d>",
+	"<d a=\"\x0b\"/>",
 	`<d>&unknown;</d>`,
 	`<d>&amp</d>`,
 	`<d a="1"b="2"/>`,
