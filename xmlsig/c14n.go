@@ -570,7 +570,15 @@ func (c *canonicalizer) children(el *etree.Element) error {
 			if t == c.exclude {
 				continue
 			}
-			if err := c.element(t, false, nil); err != nil {
+			// Most elements take the plain path: called directly, they
+			// skip the general path's larger frame.
+			var err error
+			if plainAttrs(t.Attr) {
+				err = c.plainElement(t)
+			} else {
+				err = c.element(t, false, nil)
+			}
+			if err != nil {
 				return err
 			}
 		case *etree.CharData:
