@@ -184,5 +184,6 @@ func FuzzCanonicalizeReference(f *testing.F) {
 			return
 		}
 		checkSameAsReference(t, "fuzz", doc)
+		checkSurvey(t, "fuzz", doc)
 	})
 }
