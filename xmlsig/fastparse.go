@@ -621,13 +621,6 @@ func plainDeclaration(inst string) bool {
 func (p *fastParser) text(raw string, quote int) (string, bool) {
 	simple, high := true, false
 	for i := 0; i < len(raw); i++ {
-		// Eight plain bytes at a time (long base64 text is common).
-		for i+8 <= len(raw) && plain8(raw[i:i+8]) {
-			i += 8
-		}
-		if i == len(raw) {
-			break
-		}
 		switch textClass[raw[i]] {
 		case textPlain:
 		case textHigh:
@@ -722,24 +715,6 @@ var textClass = func() (t [256]uint8) {
 	}
 	return t
 }()
-
-// plain8 reports whether the 8 bytes of s are all plain ASCII (0x20 to
-// 0x7F, not '&'), with the usual word-at-a-time tests: a byte with its
-// top bit set, a byte less than 0x20, a byte equal to '&'.
-func plain8(s string) bool {
-	_ = s[7]
-	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	if v&highs != 0 {
-		return false
-	}
-	if (v-0x20*ones)&^v&highs != 0 { // some byte < 0x20
-		return false
-	}
-	a := v ^ '&'*ones
-	return (a-ones)&^a&highs == 0 // no byte equal to '&'
-}
 
 // hasNonCharacter reports whether valid UTF-8 s holds U+FFFE or U+FFFF.
 func hasNonCharacter(s string) bool {

@@ -482,24 +482,3 @@ func TestReleaseZeroesSlabs(t *testing.T) {
 		}
 	}
 }
-
-// plain8 says plain exactly when textClass says plain for all eight
-// bytes: every byte value at every position, next to plain bytes and next
-// to bytes just inside and outside the plain range.
-func TestPlain8(t *testing.T) {
-	for _, fill := range []byte{'a', 0x20, 0x7f, 0x1f, '&', 0x80} {
-		for pos := 0; pos < 8; pos++ {
-			for c := 0; c < 256; c++ {
-				b := bytes.Repeat([]byte{fill}, 8)
-				b[pos] = byte(c)
-				want := true
-				for _, x := range b {
-					want = want && textClass[x] == textPlain
-				}
-				if got := plain8(string(b)); got != want {
-					t.Fatalf("plain8(%q) = %v, want %v", b, got, want)
-				}
-			}
-		}
-	}
-}
