@@ -41,16 +41,17 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	defer release()
-	if err := xmlsig.CheckReferences(doc); err != nil {
+	survey := xmlsig.SurveyDocument(doc)
+	if err := survey.CheckReferences(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	now := v.validationTime()
 	rep := &Report{Format: "XAdES", ValidationTime: now.UTC()}
-	sigs := xmlsig.Find(doc.Root(), xmlsig.NSDSig, "Signature")
+	sigs := survey.Signatures
 	if len(sigs) == 0 {
 		return nil, fmt.Errorf("%w: no ds:Signature in the document", ErrUnreadable)
 	}
-	ix := xmlsig.Index(doc)
+	ix := survey.IX
 	checker := xmlsig.NewChecker(doc, ix, detached)
 	checker.KeepData = v.opts.KeepSignedData
 	checker.Budget = canonBudget(len(document))

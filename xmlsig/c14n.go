@@ -95,26 +95,105 @@ type canonicalizer struct {
 	// scratch slices of element, reused
 	declared, utilized, candidates []string
 	attrs                          []attrRef
+	plain                          []*etree.Attr
 	decls                          []nsDecl
 }
 
-// nsScope is a prefix → namespace URI map with an undo log.
+// nsScope is a prefix → namespace URI map with an undo log. While it
+// binds few prefixes (nsSmall) it keeps them in a small array searched
+// linearly, which costs less than hashing the prefix; past that it moves
+// them to a map for the rest of the canonicalization, so a lookup never
+// costs the size of a hostile scope.
 type nsScope struct {
-	m   map[string]string
-	log []nsUndo
+	small [nsSmall]nsDecl
+	n     int
+	m     map[string]string // set once the scope has outgrown small
+	log   []nsUndo
 }
+
+const nsSmall = 8
 
 type nsUndo struct {
 	prefix, old string
 	had         bool
 }
 
+// get returns the URI bound to prefix.
+func (s *nsScope) get(prefix string) (string, bool) {
+	if s.m != nil {
+		uri, ok := s.m[prefix]
+		return uri, ok
+	}
+	for i := 0; i < s.n; i++ {
+		if s.small[i].prefix == prefix {
+			return s.small[i].uri, true
+		}
+	}
+	return "", false
+}
+
+// put binds prefix to uri, without logging.
+func (s *nsScope) put(prefix, uri string) {
+	if s.m != nil {
+		s.m[prefix] = uri
+		return
+	}
+	for i := 0; i < s.n; i++ {
+		if s.small[i].prefix == prefix {
+			s.small[i].uri = uri
+			return
+		}
+	}
+	if s.n < nsSmall {
+		s.small[s.n] = nsDecl{prefix, uri}
+		s.n++
+		return
+	}
+	s.m = make(map[string]string, 2*nsSmall)
+	for _, d := range s.small {
+		s.m[d.prefix] = d.uri
+	}
+	s.small, s.n = [nsSmall]nsDecl{}, 0
+	s.m[prefix] = uri
+}
+
+// del unbinds prefix, without logging.
+func (s *nsScope) del(prefix string) {
+	if s.m != nil {
+		delete(s.m, prefix)
+		return
+	}
+	for i := 0; i < s.n; i++ {
+		if s.small[i].prefix == prefix {
+			s.n--
+			s.small[i] = s.small[s.n]
+			s.small[s.n] = nsDecl{}
+			return
+		}
+	}
+}
+
+// appendPrefixes appends the bound prefixes to dst, in no set order.
+func (s *nsScope) appendPrefixes(dst []string) []string {
+	if s.m != nil {
+		for p := range s.m {
+			dst = append(dst, p)
+		}
+		return dst
+	}
+	for i := 0; i < s.n; i++ {
+		dst = append(dst, s.small[i].prefix)
+	}
+	return dst
+}
+
 func (s *nsScope) mark() int { return len(s.log) }
 
+// set binds prefix to uri, logging the change for restore.
 func (s *nsScope) set(prefix, uri string) {
-	old, had := s.m[prefix]
+	old, had := s.get(prefix)
 	s.log = append(s.log, nsUndo{prefix, old, had})
-	s.m[prefix] = uri
+	s.put(prefix, uri)
 }
 
 // restore undoes the changes made since mark.
@@ -122,9 +201,9 @@ func (s *nsScope) restore(mark int) {
 	for i := len(s.log) - 1; i >= mark; i-- {
 		u := s.log[i]
 		if u.had {
-			s.m[u.prefix] = u.old
+			s.put(u.prefix, u.old)
 		} else {
-			delete(s.m, u.prefix)
+			s.del(u.prefix)
 		}
 	}
 	s.log = s.log[:mark]
@@ -150,8 +229,7 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 			writerPool.Put(bw)
 		}
 	}()
-	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude,
-		rendered: nsScope{m: map[string]string{}}}
+	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude}
 	if mode == c14nExclusive {
 		c.inclusive = map[string]bool{}
 		for _, p := range strings.Fields(prefixList) {
@@ -165,7 +243,9 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 	if err != nil {
 		return err
 	}
-	c.scope.m = scope
+	for p, uri := range scope {
+		c.scope.put(p, uri)
+	}
 	if doc != nil {
 		after := false
 		for _, tok := range doc.Child {
@@ -267,7 +347,7 @@ type attrRef struct {
 // This keeps the cost of an element proportional to its own attributes
 // and declarations (sorted: O(k log k)).
 func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr) error {
-	if !top && len(el.Attr) == 0 && len(extra) == 0 {
+	if !top && len(extra) == 0 && plainAttrs(el.Attr) {
 		return c.plainElement(el)
 	}
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
@@ -289,7 +369,6 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			declared = append(declared, "")
 		}
 	}
-	scope, rendered := c.scope.m, c.rendered.m
 	// Attributes (not namespace declarations), sorted by namespace URI
 	// then local name.
 	utilized = append(utilized, el.Space)
@@ -326,7 +405,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	if c.mode == c14nExclusive {
 		candidates = append(candidates, utilized...)
 		addInclusive := func(p string) {
-			if _, inScope := scope[p]; inScope && c.inclusive[p] && !slices.Contains(utilized, p) {
+			if _, inScope := c.scope.get(p); inScope && c.inclusive[p] && !slices.Contains(utilized, p) {
 				candidates = append(candidates, p)
 			}
 		}
@@ -340,9 +419,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			}
 		}
 	} else if top {
-		for p := range scope {
-			candidates = append(candidates, p)
-		}
+		candidates = c.scope.appendPrefixes(candidates)
 	} else {
 		candidates = append(candidates, declared...)
 	}
@@ -351,8 +428,8 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 		if prefix == "xml" || i > 0 && candidates[i-1] == prefix {
 			continue
 		}
-		uri := scope[prefix]
-		have, ok := rendered[prefix]
+		uri, _ := c.scope.get(prefix)
+		have, ok := c.rendered.get(prefix)
 		if prefix == "" {
 			if uri == have {
 				continue
@@ -401,9 +478,21 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	return nil
 }
 
-// plainElement is element for an element below the apex without
-// attributes or namespace declarations (most of them): its only candidate
-// declaration is its own prefix's, in exclusive mode.
+// plainAttrs reports whether attrs are all in no namespace and none is
+// a namespace declaration.
+func plainAttrs(attrs []etree.Attr) bool {
+	for i := range attrs {
+		if attrs[i].Space != "" || attrs[i].Key == "xmlns" {
+			return false
+		}
+	}
+	return true
+}
+
+// plainElement is element for an element below the apex whose attributes
+// are all in no namespace and none a namespace declaration (most of
+// them): its only candidate declaration is its own prefix's, in exclusive
+// mode, and its attributes sort by their local names.
 func (c *canonicalizer) plainElement(el *etree.Element) error {
 	uri, err := c.lookup(el, el.Space)
 	if err != nil {
@@ -414,7 +503,7 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	w.ch('<')
 	writeQName(w, el.Space, el.Tag)
 	if p := el.Space; c.mode == c14nExclusive && p != "xml" {
-		have, ok := c.rendered.m[p]
+		have, ok := c.rendered.get(p)
 		if p == "" && uri != have || p != "" && !(ok && have == uri) && uri != "" {
 			c.rendered.set(p, uri)
 			if p == "" {
@@ -428,6 +517,23 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 			w.ch('"')
 		}
 	}
+	if slices.IsSortedFunc(el.Attr, compareAttrKeys) {
+		for i := range el.Attr {
+			writePlainAttr(w, &el.Attr[i])
+		}
+	} else {
+		// The scratch slice is done with before the children use it.
+		attrs := c.plain[:0]
+		for i := range el.Attr {
+			attrs = append(attrs, &el.Attr[i])
+		}
+		slices.SortFunc(attrs, func(x, y *etree.Attr) int { return strings.Compare(x.Key, y.Key) })
+		for _, a := range attrs {
+			writePlainAttr(w, a)
+		}
+		clear(attrs)
+		c.plain = attrs[:0]
+	}
 	w.ch('>')
 	if err := c.children(el); err != nil {
 		return err
@@ -437,6 +543,17 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	w.ch('>')
 	c.rendered.restore(renderedMark)
 	return nil
+}
+
+func compareAttrKeys(x, y etree.Attr) int { return strings.Compare(x.Key, y.Key) }
+
+// writePlainAttr writes an attribute in no namespace.
+func writePlainAttr(w *outBuf, a *etree.Attr) {
+	w.ch(' ')
+	w.str(a.Key)
+	w.str(`="`)
+	escapeAttr(w, a.Value)
+	w.ch('"')
 }
 
 // children writes the content of el.
@@ -453,7 +570,15 @@ func (c *canonicalizer) children(el *etree.Element) error {
 			if t == c.exclude {
 				continue
 			}
-			if err := c.element(t, false, nil); err != nil {
+			// Most elements take the plain path: called directly, they
+			// skip the general path's larger frame.
+			var err error
+			if plainAttrs(t.Attr) {
+				err = c.plainElement(t)
+			} else {
+				err = c.element(t, false, nil)
+			}
+			if err != nil {
 				return err
 			}
 		case *etree.CharData:
@@ -474,7 +599,7 @@ func (c *canonicalizer) lookup(el *etree.Element, prefix string) (string, error)
 	if prefix == "xml" {
 		return nsXML, nil
 	}
-	uri, ok := c.scope.m[prefix]
+	uri, ok := c.scope.get(prefix)
 	if !ok && prefix != "" {
 		return "", formatErr("undeclared namespace prefix %q on element %s", prefix, el.FullTag())
 	}
@@ -512,10 +637,18 @@ var (
 	attrEscapes = escapes(map[byte]string{'&': "&amp;", '<': "&lt;", '"': "&quot;", '\t': "&#x9;", '\n': "&#xA;", '\r': "&#xD;"})
 )
 
-func escapes(m map[byte]string) *[256]string {
-	var t [256]string
+// escapeTable maps the bytes to escape to their escapes; special says
+// which bytes those are (a table of bytes, which the scan reads faster
+// than the strings).
+type escapeTable struct {
+	special [256]bool
+	esc     [256]string
+}
+
+func escapes(m map[byte]string) *escapeTable {
+	var t escapeTable
 	for c, e := range m {
-		t[c] = e
+		t.special[c], t.esc[c] = true, e
 	}
 	return &t
 }
@@ -526,14 +659,14 @@ func escapeText(w *outBuf, s string) { w.b = appendEscaped(w.b, s, textEscapes) 
 // escapeAttr escapes an attribute value as Canonical XML does.
 func escapeAttr(w *outBuf, s string) { w.b = appendEscaped(w.b, s, attrEscapes) }
 
-// appendEscaped appends s to b with each byte that has an entry in table
+// appendEscaped appends s to b with each byte that has an escape in table
 // replaced by it.
-func appendEscaped(b []byte, s string, table *[256]string) []byte {
+func appendEscaped(b []byte, s string, table *escapeTable) []byte {
 	last := 0
 	for i := 0; i < len(s); i++ {
-		if esc := table[s[i]]; esc != "" {
+		if table.special[s[i]] {
 			b = append(b, s[last:i]...)
-			b = append(b, esc...)
+			b = append(b, table.esc[s[i]]...)
 			last = i + 1
 		}
 	}

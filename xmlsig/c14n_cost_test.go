@@ -95,6 +95,8 @@ var trickyNamespaceDocs = []string{
 	`<r xmlns:a="urn:a" xmlns:b="urn:b" xml:space="preserve" xml:base="http://x/"><s Id="s" xmlns:c="urn:c" a:z="1"><b:t xmlns:a="urn:a2"><c:u a:y="2"/></b:t></s></r>`,
 	`<?pi before?><!-- c0 --><r xmlns:p="urn:p"><p:s xmlns:p="urn:p"><p:t xmlns:p="urn:q"/></p:s><x xmlns=""/></r><!-- c1 --><?pi after?>`,
 	`<r xmlns="urn:d" xmlns:p="urn:p"><s><t xmlns:p="urn:p"><p:u xmlns="urn:d"/></t></s></r>`,
+	// Attributes in no namespace, in and out of order, below the apex.
+	`<r xmlns:p="urn:p" a="0"><s z="1" a="2" m="&#9;&lt;"><p:t b="" a="x" ab="y"><u c="1" d="2"/><p:v xmlns="urn:e" y="1" x="2"/></p:t></s></r>`,
 }
 
 // The streaming canonicalizer equals the reference one (the straight
@@ -182,5 +184,6 @@ func FuzzCanonicalizeReference(f *testing.F) {
 			return
 		}
 		checkSameAsReference(t, "fuzz", doc)
+		checkSurvey(t, "fuzz", doc)
 	})
 }

@@ -57,6 +57,11 @@ var xmlsecDocs = map[string]string{
 	// used with C14N 1.1, which hpki refuses on an ancestor).
 	"namespaces": `<r:root xmlns:r="urn:r" xmlns:u="urn:unused" xmlns="urn:default" xml:base="http://example.org/a/"><mid xmlns:m="urn:m" m:attr="1">` +
 		`<m:target Id="target" xmlns:x="urn:x" xmlns:y="urn:y" y:b="2" a="1"><x:child/><child xmlns="urn:default"/><r:child xmlns:r="urn:r2"/></m:target></mid>SIG</r:root>`,
+	// Attributes in no namespace, out of order (upper case before lower
+	// case, a prefix of another name), with escapes, on elements in no
+	// namespace, in a default namespace and prefixed.
+	"plain-attributes": `<d xmlns:p="urn:p"><entry Id="target" z="1" b="2"><z b="2" a="1" ab="&lt;&amp;&#9;&#10;&quot;x" Z="0"><p:y zz="1" z="2" Z="3"/><x id="1" c=""/>` +
+		`<w xmlns="urn:w" y="2" x="1"><v u="2" t="1"><p:s r="2" q="1"/></v></w></z></entry>SIG</d>`,
 }
 
 type xmlsecCase struct {

@@ -75,25 +75,40 @@ var (
 	tokSlabs  = sync.Pool{New: func() any { return new([tokSlab]etree.Token) }}
 )
 
-// release zeroes the pooled slabs and gives them back.
-func (l *slabList) release() {
-	for _, a := range l.els {
-		clear(a[:])
+// release zeroes the pooled slabs and gives them back. The slabs come
+// from the pools zeroed and are filled from the front, so only what a
+// parse may have written is cleared (with the garbage collector running,
+// clearing memory that holds pointers costs a write barrier per pointer):
+// the last slab of each kind up to rest (the length left unused at its
+// end), the attribute slab also the attributes an element whose start tag
+// failed may have written past that.
+func (l *slabList) release(els, texts, attrs, toks int) {
+	for i, a := range l.els {
+		clear(a[:slabUsed(i, len(l.els), nodeSlab, els)])
 		elSlabs.Put(a)
 	}
-	for _, a := range l.texts {
-		clear(a[:])
+	for i, a := range l.texts {
+		clear(a[:slabUsed(i, len(l.texts), nodeSlab, texts)])
 		textSlabs.Put(a)
 	}
-	for _, a := range l.attrs {
-		clear(a[:])
+	for i, a := range l.attrs {
+		clear(a[:min(nodeSlab, slabUsed(i, len(l.attrs), nodeSlab, attrs)+fastMaxAttrs)])
 		attrSlabs.Put(a)
 	}
-	for _, a := range l.toks {
-		clear(a[:])
+	for i, a := range l.toks {
+		clear(a[:slabUsed(i, len(l.toks), tokSlab, toks)])
 		tokSlabs.Put(a)
 	}
 	*l = slabList{}
+}
+
+// slabUsed is the length a parse may have used of slab i of n (of size
+// elements), rest being the length left at the end of the last one.
+func slabUsed(i, n, size, rest int) int {
+	if i < n-1 {
+		return size
+	}
+	return size - rest
 }
 
 type openEl struct {
@@ -136,7 +151,7 @@ func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bo
 
 // reset zeroes what the parser built and puts it back in parserPool.
 func (p *fastParser) reset() {
-	p.taken.release()
+	p.taken.release(len(p.els), len(p.texts), len(p.attrs), len(p.toks))
 	clear(p.pending[:cap(p.pending)])
 	clear(p.open[:cap(p.open)])
 	clear(p.declared)
@@ -604,26 +619,26 @@ func plainDeclaration(inst string) bool {
 // keeps its character); every character must be an XML Char. The result
 // is a substring of the document when nothing had to be replaced.
 func (p *fastParser) text(raw string, quote int) (string, bool) {
-	simple := true
+	simple, high := true, false
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		switch {
-		case c == '&' || c == '\r':
+		switch textClass[raw[i]] {
+		case textPlain:
+		case textHigh:
+			high = true
+		case textReplace:
 			simple = false
-		case c < 0x20:
-			if c != '\t' && c != '\n' {
-				return "", false
-			}
+		case textSpace:
 			if quote >= 0 {
 				simple = false // attribute-value normalisation below
 			}
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRuneInString(raw[i:])
-			if r == utf8.RuneError && size == 1 || r == 0xFFFE || r == 0xFFFF {
-				return "", false
-			}
-			i += size - 1
+		default:
+			return "", false
 		}
+	}
+	// Every character must be well-formed UTF-8 (no surrogate halves) and
+	// not U+FFFE or U+FFFF (EF BF BE, EF BF BF).
+	if high && (!utf8.ValidString(raw) || hasNonCharacter(raw)) {
+		return "", false
 	}
 	if quote < 0 && strings.Contains(raw, "]]>") {
 		return "", false
@@ -672,6 +687,47 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 	}
 	p.buf = b
 	return string(b), true
+}
+
+// The classes of bytes text sorts: plain ASCII, the first or later byte
+// of a UTF-8 sequence (checked as a whole), a byte to replace (& and CR),
+// tab and line feed, and the other control characters (refused).
+const (
+	textPlain = iota
+	textHigh
+	textReplace
+	textSpace
+	textBad
+)
+
+var textClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == '&' || c == '\r':
+			t[c] = textReplace
+		case c == '\t' || c == '\n':
+			t[c] = textSpace
+		case c < 0x20:
+			t[c] = textBad
+		case c >= utf8.RuneSelf:
+			t[c] = textHigh
+		}
+	}
+	return t
+}()
+
+// hasNonCharacter reports whether valid UTF-8 s holds U+FFFE or U+FFFF.
+func hasNonCharacter(s string) bool {
+	for {
+		i := strings.Index(s, "\xef\xbf")
+		if i < 0 || i+2 >= len(s) {
+			return false
+		}
+		if s[i+2] == 0xbe || s[i+2] == 0xbf {
+			return true
+		}
+		s = s[i+2:]
+	}
 }
 
 // entityValue returns the character a predefined entity or a character

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -123,6 +124,21 @@ var fastParseCases = []string{
 	`<d xmlns:x="urn:a"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d xmlns:x="urn:a" xmlns:y="urn:b"><e xmlns:y="urn:a" x:q="1" y:q="2"/></d>`,
 	`<d>&#X41;</d>`,
+	// Raw characters: U+FFFD, fullwidth and halfwidth forms (EF BF xx
+	// others than BE, BF) are characters; U+FFFE, U+FFFF, surrogate
+	// halves, overlong and cut sequences, C1 lead bytes and DEL are not
+	// (or are, for DEL) as encoding/xml says.
+	"<d a=\"\uFFFD\uFFE5\uFF26\uFFC0\">\uFFFD\uFFE5\uFFEE\u007f</d>",
+	"<d>\uFFFE</d>",
+	"<d a=\"x\uFFFF\"/>",
+	"<d>\xef\xbf</d>",
+	"<d>\xed\xa0\x80</d>",
+	"<d a=\"\xc0\x80\"/>",
+	"<d>\xe3\x82</d>",
+	"<d>\x80</d>",
+	"<d>\x85\xc2\x85</d>",
+	"<d>\x7f\x01</d>",
+	"<d a=\"\x0b\"/>",
 	`<d>&unknown;</d>`,
 	`<d>&amp</d>`,
 	`<d a="1"b="2"/>`,
@@ -421,6 +437,48 @@ func TestParseTransient(t *testing.T) {
 				t.Fatalf("%q: no root", c)
 			}
 			release()
+		}
+	}
+}
+
+// Every slab a pooled parse took goes back to its pool all zero (release
+// clears only what the parse may have written), after a successful parse
+// of many nodes and after parses that fail in a start tag with attributes
+// already added, or at any point of the document.
+func TestReleaseZeroesSlabs(t *testing.T) {
+	presc, err := os.ReadFile("../testdata/xml/prescription.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown := bytes.Replace(presc, []byte("</PrescriptionData>"), append(bytes.Repeat([]byte(`<M a="1" b="2"><D c="x">t</D><E/></M>`+"\n"), 300), "</PrescriptionData>"...), 1)
+	docs := [][]byte{grown, []byte(`<r a="1" b="2" c="3" d="4"><s x="1" y="2" z="3" x="4"/></r>`)}
+	for cut := 0; cut < len(grown); cut += len(grown) / 97 {
+		docs = append(docs, grown[:cut])
+	}
+	for _, d := range docs {
+		p := &fastParser{pooled: true}
+		p.parse(d)
+		taken := p.taken
+		p.reset()
+		for _, a := range taken.els {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: an element slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.texts {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: a text slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.attrs {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: an attribute slab is not zero", len(d))
+			}
+		}
+		for _, a := range taken.toks {
+			if !reflect.ValueOf(a).Elem().IsZero() {
+				t.Fatalf("%d bytes: a token slab is not zero", len(d))
+			}
 		}
 	}
 }

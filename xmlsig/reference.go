@@ -76,7 +76,11 @@ const MaxReferences = 10000
 // CheckReferences returns an ErrLimit error when doc holds more than
 // MaxReferences ds:Reference elements.
 func CheckReferences(doc *etree.Document) error {
-	if n := len(Find(doc.Root(), NSDSig, "Reference")); n > MaxReferences {
+	return checkReferenceCount(len(Find(doc.Root(), NSDSig, "Reference")))
+}
+
+func checkReferenceCount(n int) error {
+	if n > MaxReferences {
 		return limitErr("the document has %d ds:Reference elements, more than %d (MaxReferences)", n, MaxReferences)
 	}
 	return nil

@@ -109,19 +109,19 @@ func Text(el *etree.Element) string {
 
 // Find returns every element ns:local in the tree under root (root included).
 func Find(root *etree.Element, ns, local string) []*etree.Element {
-	var out []*etree.Element
-	var walk func(*etree.Element)
-	walk = func(el *etree.Element) {
-		if Is(el, ns, local) {
-			out = append(out, el)
-		}
-		for _, t := range el.Child {
-			if c, ok := t.(*etree.Element); ok {
-				walk(c)
-			}
+	return appendFound(nil, root, ns, local)
+}
+
+// appendFound appends the elements ns:local under el (el included) to out.
+func appendFound(out []*etree.Element, el *etree.Element, ns, local string) []*etree.Element {
+	if Is(el, ns, local) {
+		out = append(out, el)
+	}
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			out = appendFound(out, c, ns, local)
 		}
 	}
-	walk(root)
 	return out
 }
 
@@ -136,27 +136,72 @@ type IDIndex struct {
 // Index builds the Id index of the document.
 func Index(doc *etree.Document) *IDIndex {
 	ix := &IDIndex{byID: map[string]*etree.Element{}}
-	seen := map[string]bool{}
-	var walk func(*etree.Element)
-	walk = func(el *etree.Element) {
-		for _, a := range el.Attr {
-			if a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") {
-				if _, dup := ix.byID[a.Value]; dup && !seen[a.Value] {
-					seen[a.Value] = true
-					ix.Duplicates = append(ix.Duplicates, a.Value)
-				}
-				ix.byID[a.Value] = el
-			}
+	ix.add(doc.Root(), map[string]bool{})
+	return ix
+}
+
+// add indexes the identifiers of the subtree of el; seen holds the
+// identifiers already listed in Duplicates.
+func (ix *IDIndex) add(el *etree.Element, seen map[string]bool) {
+	ix.addAttrs(el, seen)
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			ix.add(c, seen)
 		}
-		for _, t := range el.Child {
-			if c, ok := t.(*etree.Element); ok {
-				walk(c)
+	}
+}
+
+// addAttrs indexes the identifiers of el.
+func (ix *IDIndex) addAttrs(el *etree.Element, seen map[string]bool) {
+	for i := range el.Attr {
+		if a := &el.Attr[i]; a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") {
+			if _, dup := ix.byID[a.Value]; dup && !seen[a.Value] {
+				seen[a.Value] = true
+				ix.Duplicates = append(ix.Duplicates, a.Value)
+			}
+			ix.byID[a.Value] = el
+		}
+	}
+}
+
+// Survey is what one walk of a document finds: its ds:Signature elements
+// (in document order, as Find returns them), the number of its
+// ds:Reference elements and its Id index (as Index builds it).
+type Survey struct {
+	Signatures []*etree.Element
+	References int
+	IX         *IDIndex
+}
+
+// SurveyDocument walks doc once (a walk of a large tree costs mostly
+// memory traffic, three walks three times that).
+func SurveyDocument(doc *etree.Document) *Survey {
+	sv := &Survey{IX: &IDIndex{byID: map[string]*etree.Element{}}}
+	sv.add(doc.Root(), map[string]bool{})
+	return sv
+}
+
+func (sv *Survey) add(el *etree.Element, seen map[string]bool) {
+	if el.Tag == "Signature" || el.Tag == "Reference" {
+		if NS(el) == NSDSig {
+			if el.Tag == "Signature" {
+				sv.Signatures = append(sv.Signatures, el)
+			} else {
+				sv.References++
 			}
 		}
 	}
-	walk(doc.Root())
-	return ix
+	sv.IX.addAttrs(el, seen)
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			sv.add(c, seen)
+		}
+	}
 }
+
+// CheckReferences returns an ErrLimit error when the document holds more
+// than MaxReferences ds:Reference elements.
+func (sv *Survey) CheckReferences() error { return checkReferenceCount(sv.References) }
 
 // Lookup returns the element with the given Id, unless it is duplicated.
 func (ix *IDIndex) Lookup(id string) (*etree.Element, error) {
