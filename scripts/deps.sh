@@ -18,6 +18,7 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v xmlsec1 >/dev/null 2>&1 || need+=(xmlsec1)
 /usr/bin/python3 -c 'import xmlsec' >/dev/null 2>&1 || need+=(python3-xmlsec) # Debian's Python, not another one on PATH
+python3 -c 'import cryptography' >/dev/null 2>&1 || need+=(python3-cryptography) # the attack scripts of testdata/attacks
 [ -x /usr/bin/time ] || need+=(time)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

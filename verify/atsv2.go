@@ -156,6 +156,7 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 	rawAttrs := a.in.raw.Signers[a.signer].UnsignedAttrs
 	before := rawAttrs[:attrIndex]
 	var byTime [][]byte
+	var byTimeIdx []int
 	for j := range si.UnsignedAttrs {
 		attr := &si.UnsignedAttrs[j]
 		if j == attrIndex {
@@ -171,15 +172,33 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 			}
 		}
 		byTime = append(byTime, rawAttrs[j])
+		byTimeIdx = append(byTimeIdx, j)
 	}
 	sets := [][][]byte{before}
 	if !sameSlices(before, byTime) {
 		sets = append(sets, byTime)
 	}
+	// What the token covers is the reading its imprint matched: the
+	// attributes before it, or those of byTime. Until one matched (the
+	// token is then failed anyway) it covers nothing.
+	matched := -1
+	inByTime := make(map[int]bool, len(byTimeIdx))
+	for _, j := range byTimeIdx {
+		inByTime[j] = true
+	}
+	st.covers = func(p stampPos) bool {
+		switch matched {
+		case 0:
+			return p[0] < attrIndex
+		case 1:
+			return inByTime[p[0]]
+		}
+		return false
+	}
 	want := pt.tok.HashedMessage
 	st.digest = func(h crypto.Hash) ([]byte, error) {
 		var first []byte
-		for _, covered := range sets {
+		for reading, covered := range sets {
 			for _, variant := range []cms.ATSv2Variant{cms.ATSv2WithUnsignedAttrsTag, cms.ATSv2BareUnsignedAttrs} {
 				d, err := a.base(h)
 				if err != nil {
@@ -190,6 +209,7 @@ func (v *Verifier) archiveStampV2(a *archiveV2Signer, si *cms.SignerInfo, attrIn
 				}
 				sum := d.Sum(nil)
 				if bytes.Equal(sum, want) {
+					matched = reading
 					return sum, nil
 				}
 				if first == nil {

@@ -13,6 +13,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -316,12 +317,12 @@ func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 		return st
 	}
 	tokSD := pt.sd
-	check := a.elements.CheckIndex
+	check, old := a.elements.CheckIndex, false
 	attrs := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndexV3)
-	if old := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndex); len(attrs) == 0 && len(old) > 0 {
+	if prev := tokSD.SignerInfos[0].UnsignedAttr(cms.OIDATSHashIndex); len(attrs) == 0 && len(prev) > 0 {
 		// ETSI TS 101 733 v2.x: the older index, unsigned attributes
 		// hashed whole.
-		attrs, check = old, a.elements.CheckOldIndex
+		attrs, check, old = prev, a.elements.CheckOldIndex, true
 	}
 	if len(attrs) != 1 || len(attrs[0].Values) != 1 {
 		st.err = errors.New("archive timestamp without exactly one ats-hash-index-v3 (or older ats-hash-index)")
@@ -333,6 +334,12 @@ func (v *Verifier) archiveStamp(a *archiveContext, raw []byte) stamp {
 		st.err = err
 		return st
 	}
+	covered, err := a.elements.CoveredAttrs(index, old)
+	if err != nil {
+		st.err = err
+		return st
+	}
+	st.covers = func(p stampPos) bool { return covered(p[0], p[1]) }
 	if _, ok := a.digests[h]; !ok {
 		st.err = fmt.Errorf("%w: the signed content is needed to check the archive timestamp: give it with --content", xmlsig.ErrNotGiven)
 		return st
@@ -522,7 +529,8 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	var stamps []stamp
 	var archive *archiveContext
 	for j, attr := range si.UnsignedAttrs {
-		for _, val := range attr.Values {
+		for k, val := range attr.Values {
+			n := len(stamps)
 			switch {
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV2) && !counter:
 				stamps = append(stamps, v.archiveStampV2(v2, si, j, val.FullBytes))
@@ -544,9 +552,17 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 				}
 				stamps = append(stamps, v.archiveStamp(archive, val.FullBytes))
 			}
+			for i := n; i < len(stamps); i++ {
+				stamps[i].pos = stampPos{j, k}
+			}
 		}
 	}
-	stamps = append(stamps, more...)
+	// Later stamps from the container (a PDF's document timestamps)
+	// cover all of this signature.
+	for i, st := range more {
+		st.pos = stampPos{len(si.UnsignedAttrs) + i, 0}
+		stamps = append(stamps, st)
+	}
 	// Certificates and revocation data inside the timestamp tokens are
 	// validation data too.
 	tm := m.clone()
@@ -560,10 +576,8 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 }
 
 // finish completes a signature report with what every format shares. The
-// timestamps are validated newest first: each archive timestamp at the time
-// the next one proves (the newest at the validation time), the signature
-// timestamps at the time the oldest valid archive timestamp proves; the
-// earliest valid signature timestamp gives the best signature time. Then
+// timestamps are validated by checkTimestamps; the earliest valid
+// signature timestamp gives the best signature time. Then
 // the algorithm policy, the signer's path and its revocation status at the
 // best signature time, the HPKI role policy, and the final indication.
 // level is the level reached without timestamps ("…-B").
@@ -577,30 +591,13 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 	vd := &ValidationData{}
 	sr.ValidationData = vd
 	now := v.validationTime()
-	control, newest := now, true
-	results := make([]timestampResult, len(stamps))
-	archived := false
-	var renewBy time.Time // when the newest valid timestamp's TSA path expires
-	for i := len(stamps) - 1; i >= 0; i-- {
-		if !isArchive(stamps[i].kind) {
-			continue
-		}
-		tr := v.checkTimestampAt(ctx, stamps[i], control, newest, m, vd)
-		results[i] = tr
-		if tr.valid {
-			if newest {
-				renewBy = tr.until
-			}
-			control, newest, archived = tr.report.GenTime, false, true
-		}
-	}
+	results, archived, renewBy := v.checkTimestamps(ctx, stamps, now, m, vd)
 	var best time.Time
 	for i, st := range stamps {
 		if isArchive(st.kind) {
 			continue
 		}
-		tr := v.checkTimestampAt(ctx, st, control, newest, m, vd)
-		results[i] = tr
+		tr := results[i]
 		if tr.valid && sr.ClaimedSigningTime != nil && sr.ClaimedSigningTime.After(tr.report.GenTime.Add(tokenSlack)) {
 			tr.report.Errors = append(tr.report.Errors, "the claimed signing-time is after this timestamp")
 			results[i] = tr
@@ -608,9 +605,6 @@ func (v *Verifier) finish(ctx context.Context, sr *SignatureReport, cert *x509.C
 		}
 		if tr.valid && st.kind != "certcrl" && (best.IsZero() || tr.report.GenTime.Before(best)) {
 			best = tr.report.GenTime
-		}
-		if tr.valid && !archived && (renewBy.IsZero() || tr.until.Before(renewBy)) {
-			renewBy = tr.until
 		}
 	}
 	if !renewBy.IsZero() {
@@ -828,4 +822,107 @@ func (r *Report) summarise() {
 	if len(r.Signatures) == 0 {
 		r.Indication, r.SubIndication = TotalFailed, FormatFailure
 	}
+}
+
+// MaxArchiveTimestamps bounds the archive timestamps (of any kind) checked
+// per signature, so that ordering them by what covers what stays cheap;
+// real archives renew every few years and hold a handful. Tokens beyond
+// it are reported failed and prove nothing.
+const MaxArchiveTimestamps = 256
+
+// checkTimestamps validates the timestamps of one signature. A token is
+// validated at the time up to which a proof of existence covers it: the
+// earliest genTime of the valid archive timestamps whose input covered it
+// (stamp.covering), or, when none did, at the validation time with the
+// rules of the newest token. So a token added after an archive timestamp
+// (not in its input) gains nothing from it, wherever it sits. Archive
+// timestamps are validated latest genTime first, so those covering a token
+// are settled before it; a covering token that claims an earlier genTime
+// than the token it covers is not used for it. It returns the results (in
+// the order of stamps), whether an archive timestamp is valid, and the
+// renewal deadline (when the TSA path of the valid tokens no archive
+// timestamp covers first expires).
+func (v *Verifier) checkTimestamps(ctx context.Context, stamps []stamp, now time.Time, m *material, vd *ValidationData) ([]timestampResult, bool, time.Time) {
+	results := make([]timestampResult, len(stamps))
+	genTime := func(i int) (time.Time, bool) {
+		pt := v.token(stamps[i].raw)
+		if pt.err != nil {
+			return time.Time{}, false
+		}
+		return pt.tok.GenTime, true
+	}
+	var archives []int
+	for i, st := range stamps {
+		if !isArchive(st.kind) {
+			continue
+		}
+		if len(archives) == MaxArchiveTimestamps {
+			results[i] = timestampResult{report: Timestamp{Type: st.kind, Indication: TotalFailed, SubInd: FormatFailure,
+				Errors: []string{fmt.Sprintf("more than %d archive timestamps under one signature: the others are not checked", MaxArchiveTimestamps)}}}
+			continue
+		}
+		archives = append(archives, i)
+	}
+	// Latest genTime first; unreadable tokens last (they fail anyway).
+	sort.SliceStable(archives, func(a, b int) bool {
+		ta, oka := genTime(archives[a])
+		tb, okb := genTime(archives[b])
+		if oka != okb {
+			return oka
+		}
+		return ta.After(tb)
+	})
+	var validArchives []int // in the order validated: latest genTime first
+	// control returns the time up to which the valid archive timestamps
+	// validated so far prove token i existed, and whether none does.
+	control := func(i int) (time.Time, bool) {
+		t, ok := genTime(i)
+		if !ok {
+			return now, true
+		}
+		best, found := now, false
+		for _, j := range validArchives {
+			gj := results[j].report.GenTime
+			if j == i || gj.Before(t) || !stamps[j].covering(stamps[i].pos) {
+				continue
+			}
+			if !found || gj.Before(best) {
+				best, found = gj, true
+			}
+		}
+		return best, !found
+	}
+	archived := false
+	var renewBy time.Time
+	note := func(tr timestampResult, uncovered bool) {
+		if tr.valid && uncovered && (renewBy.IsZero() || tr.until.Before(renewBy)) {
+			renewBy = tr.until
+		}
+	}
+	for _, i := range archives {
+		at, uncovered := control(i)
+		tr := v.checkTimestampAt(ctx, stamps[i], at, uncovered, m, vd)
+		results[i] = tr
+		if tr.valid {
+			validArchives = append(validArchives, i)
+			archived = true
+			note(tr, uncovered)
+		}
+	}
+	var sigRenew time.Time
+	for i, st := range stamps {
+		if isArchive(st.kind) {
+			continue
+		}
+		at, uncovered := control(i)
+		tr := v.checkTimestampAt(ctx, st, at, uncovered, m, vd)
+		results[i] = tr
+		if tr.valid && uncovered && (sigRenew.IsZero() || tr.until.Before(sigRenew)) {
+			sigRenew = tr.until
+		}
+	}
+	if !archived {
+		renewBy = sigRenew
+	}
+	return results, archived, renewBy
 }

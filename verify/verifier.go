@@ -303,6 +303,26 @@ type stamp struct {
 	// digest, when set, hashes the covered data instead of data (archive
 	// timestamps share most of their input; see archiveContext).
 	digest func(crypto.Hash) ([]byte, error)
+	// pos is where the token sits among the signature's unsigned data
+	// (CAdES: attribute and value index; XAdES: the unsigned signature
+	// property's index; a PDF's later document timestamps come after
+	// everything the CMS holds).
+	pos stampPos
+	// covers, for an archive timestamp, tells which positions its input
+	// covered; nil means every position before its own.
+	covers func(stampPos) bool
+}
+
+// stampPos is the position of a timestamp token in its signature.
+type stampPos [2]int
+
+// covering reports whether the archive timestamp st covered the token at
+// p: only a token it covered is proven to have existed at its time.
+func (st stamp) covering(p stampPos) bool {
+	if st.covers != nil {
+		return st.covers(p)
+	}
+	return p[0] < st.pos[0]
 }
 
 // imprint returns the hash (h) of the data the stamp must cover.

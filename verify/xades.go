@@ -392,8 +392,22 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	var archiveErr error
 	archived, spent := false, int64(0)
 	if qp != nil {
+		// An archive timestamp covers the unsigned signature properties
+		// its input holds (xmlsig.ArchiveInputWith): those of the first
+		// UnsignedSignatureProperties before it. pos[0] is a property's
+		// index in its UnsignedSignatureProperties, pos[1] is 1 in the
+		// one archive inputs read.
+		var inputUSP *etree.Element
+		if up := xmlsig.Child(qp, xmlsig.NS(qp), "UnsignedProperties"); up != nil {
+			inputUSP = xmlsig.Child(up, xmlsig.NS(qp), "UnsignedSignatureProperties")
+		}
 		for _, usp := range unsignedSignatureProperties(qp) {
-			for _, st := range usp.ChildElements() {
+			inInput := 0
+			if usp == inputUSP {
+				inInput = 1
+			}
+			for idx, st := range usp.ChildElements() {
+				pos := stampPos{idx, inInput}
 				isSig := xmlsig.Is(st, xmlsig.NSXAdES132, "SignatureTimeStamp")
 				if !isSig && !xmlsig.IsArchiveTimeStamp(st) {
 					continue
@@ -425,7 +439,11 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 				}
 				for _, et := range xmlsig.Children(st, xmlsig.NSXAdES132, "EncapsulatedTimeStamp") {
 					if raw, err := b64(et); err == nil {
-						stamps = append(stamps, stamp{kind: kind, raw: raw, data: data, err: derr})
+						s := stamp{kind: kind, raw: raw, data: data, err: derr, pos: pos}
+						if kind == "archive" {
+							s.covers = func(p stampPos) bool { return p[1] == 1 && (pos[1] == 0 || p[0] < pos[0]) }
+						}
+						stamps = append(stamps, s)
 					}
 				}
 			}

@@ -272,6 +272,73 @@ func (e *ArchiveElements) CheckIndex(index []byte) (crypto.Hash, error) {
 }
 
 func (e *ArchiveElements) checkIndex(index []byte, whole bool) (crypto.Hash, error) {
+	h, _, err := e.readIndex(index, whole)
+	return h, err
+}
+
+// CoveredAttrs returns, for an index that CheckIndex (old: CheckOldIndex)
+// accepts, whether the k-th value of the signer's j-th unsigned attribute
+// is among the elements the index lists: what the archive timestamp
+// covers, and so what it proves existed at its time. A value the index
+// does not list (an attribute added after the archive timestamp) is not
+// covered, wherever it sits in the SET.
+func (e *ArchiveElements) CoveredAttrs(index []byte, old bool) (func(j, k int) bool, error) {
+	h, lists, err := e.readIndex(index, old)
+	if err != nil {
+		return nil, err
+	}
+	listed := make(map[string]bool, len(lists[2]))
+	for _, v := range lists[2] {
+		listed[string(v)] = true
+	}
+	covered := make(map[[2]int]bool)
+	for j := range e.si.UnsignedAttrs {
+		a := &e.si.UnsignedAttrs[j]
+		if old {
+			der, err := a.marshal()
+			if err != nil {
+				continue
+			}
+			d := h.New()
+			d.Write(der)
+			if listed[string(d.Sum(nil))] {
+				for k := range a.Values {
+					covered[[2]int{j, k}] = true
+				}
+			}
+			continue
+		}
+		t, err := asn1.Marshal(a.Type)
+		if err != nil {
+			continue
+		}
+		for k, v := range a.Values {
+			enc := v.FullBytes
+			if enc == nil {
+				if enc, err = asn1.Marshal(v); err != nil {
+					continue
+				}
+			}
+			d := h.New()
+			d.Write(t)
+			d.Write(enc)
+			if listed[string(d.Sum(nil))] {
+				covered[[2]int{j, k}] = true
+			}
+		}
+	}
+	return func(j, k int) bool { return covered[[2]int{j, k}] }, nil
+}
+
+// readIndex parses and checks an index (see CheckIndex), returning its
+// hash algorithm and its three lists.
+func (e *ArchiveElements) readIndex(index []byte, whole bool) (crypto.Hash, [3][][]byte, error) {
+	var lists [3][][]byte
+	h, err := e.parseIndex(index, whole, &lists)
+	return h, lists, err
+}
+
+func (e *ArchiveElements) parseIndex(index []byte, whole bool, out *[3][][]byte) (crypto.Hash, error) {
 	input := cryptobyte.String(index)
 	var seq cryptobyte.String
 	if !input.ReadASN1(&seq, cbasn1.SEQUENCE) || !input.Empty() {
@@ -298,7 +365,7 @@ func (e *ArchiveElements) checkIndex(index []byte, whole bool) (crypto.Hash, err
 	}
 	names := [3]string{"certificate", "revocation value", "unsigned attribute"}
 	limits := e.counts(whole)
-	var lists [3][][]byte
+	lists := out
 	for i := range lists {
 		var l cryptobyte.String
 		if !seq.ReadASN1(&l, cbasn1.SEQUENCE) {
