@@ -79,3 +79,46 @@ func FuzzCheckATSHashIndexV3(f *testing.F) {
 		_, _ = CheckATSHashIndexV3(sd, &sd.SignerInfos[0], in)
 	})
 }
+
+// CoveredAttrs names exactly the unsigned attribute values an index lists:
+// those present when it was made, not one added after it, wherever the
+// later one sits (first in the SET, as a DER re-sort can put it) and even
+// when it has the same type as a covered one.
+func TestCoveredAttrs(t *testing.T) {
+	sd := sampleSignedData(t)
+	si := &sd.SignerInfos[0]
+	index, err := ATSHashIndexV3(sd, si, crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si.AddUnsignedAttr(OIDArchiveTimeStampV3, []byte{0x30, 0x00})
+	later := Attribute{Type: OIDSignatureTimeStamp, Values: []asn1.RawValue{{FullBytes: []byte{0x30, 0x03, 0x02, 0x01, 0x07}}}}
+	si.UnsignedAttrs = append([]Attribute{later}, si.UnsignedAttrs...)
+	// A second value inside the covered attribute, added later.
+	si.UnsignedAttrs[1].Values = append(si.UnsignedAttrs[1].Values, asn1.RawValue{FullBytes: []byte{0x30, 0x03, 0x02, 0x01, 0x09}})
+	e := NewArchiveElements(sd, si)
+	if _, err := e.CheckIndex(index); err != nil {
+		t.Fatal(err)
+	}
+	covered, err := e.CoveredAttrs(index, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		j, k int
+		want bool
+	}{
+		{0, 0, false}, // the signature timestamp added first in the SET
+		{1, 0, true},  // the one the index lists
+		{1, 1, false}, // a value added to it later
+		{2, 0, false}, // the archive timestamp itself
+		{5, 0, false}, // no such attribute
+	} {
+		if got := covered(tc.j, tc.k); got != tc.want {
+			t.Errorf("covered(%d, %d) = %v, want %v", tc.j, tc.k, got, tc.want)
+		}
+	}
+	if _, err := e.CoveredAttrs([]byte{0x30, 0x00}, false); err == nil {
+		t.Error("a malformed index named covered attributes")
+	}
+}
