@@ -2,6 +2,7 @@ package msgja
 
 // verifyJa holds the messages of package verify.
 var verifyJa = map[string]string{
+	`more than %d archive timestamps under one signature: the others are not checked`: `1 つの署名にアーカイブタイムスタンプが %d 個を超えてあります: 残りは確認していません`,
 	` (Id %q)`: `（Id %q）`,
 	`%d QualifyingProperties in one signature: exactly one is allowed`:                                                             `1 つの署名に QualifyingProperties が %d 個あります: 許されるのは 1 個だけです`,
 	`%d SigningCertificate properties among the signed properties: exactly one is allowed, the signing certificate is ambiguous`:   `署名プロパティに SigningCertificate が %d 個あります: 許されるのは 1 個だけで、署名証明書が曖昧です`,
