@@ -391,6 +391,12 @@ func (v *Verifier) checkXMLSignature(ctx context.Context, checker *xmlsig.Checke
 	var archiveRefs []byte
 	var archiveErr error
 	archived, spent := false, int64(0)
+	if qp != nil && len(unsignedSignatureProperties(qp)) > 1 {
+		// XAdES allows one UnsignedProperties with one
+		// UnsignedSignatureProperties: with more, what an archive
+		// timestamp covered is ambiguous.
+		return fail(TotalFailed, FormatFailure, "more than one UnsignedSignatureProperties (or UnsignedProperties) element: XAdES allows one")
+	}
 	if qp != nil {
 		// An archive timestamp covers the unsigned signature properties
 		// its input holds (xmlsig.ArchiveInputWith): those of the first

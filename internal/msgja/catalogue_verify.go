@@ -2,7 +2,8 @@ package msgja
 
 // verifyJa holds the messages of package verify.
 var verifyJa = map[string]string{
-	`more than %d archive timestamps under one signature: the others are not checked`: `1 つの署名にアーカイブタイムスタンプが %d 個を超えてあります: 残りは確認していません`,
+	`more than one UnsignedSignatureProperties (or UnsignedProperties) element: XAdES allows one`: `UnsignedSignatureProperties（または UnsignedProperties）要素が複数あります: XAdES で許されるのは 1 つです`,
+	`more than %d archive timestamps under one signature: the others are not checked`:             `1 つの署名にアーカイブタイムスタンプが %d 個を超えてあります: 残りは確認していません`,
 	` (Id %q)`: `（Id %q）`,
 	`%d QualifyingProperties in one signature: exactly one is allowed`:                                                             `1 つの署名に QualifyingProperties が %d 個あります: 許されるのは 1 個だけです`,
 	`%d SigningCertificate properties among the signed properties: exactly one is allowed, the signing certificate is ambiguous`:   `署名プロパティに SigningCertificate が %d 個あります: 許されるのは 1 個だけで、署名証明書が曖昧です`,
