@@ -599,3 +599,74 @@ func TestSameIssuerJunkCRLsCost(t *testing.T) {
 		})
 	}
 }
+
+// archiveCopies returns a signature with one archive timestamp (a small
+// valid index, a token over other data) repeated copies times, then
+// fillers more filler unsigned attributes.
+func archiveCopies(t testing.TB, copies, fillers int) []byte {
+	t.Helper()
+	p := testpki.MustLoad(t)
+	base := signDoc(t, p.Doctor, sign.CAdESOptions{Packaging: sign.Enveloping})
+	srv := &tsa.Server{Signer: p.TSA.Key, Cert: p.TSA.Cert, Now: time.Now}
+	tok, err := tokenFor(srv, []byte("not the archive input"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := cmstest.HashIndexAttack(base, tok.Raw, 10, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd, err := cms.Parse(sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	si := &sd.SignerInfos[0]
+	ats := si.UnsignedAttrs[len(si.UnsignedAttrs)-1]
+	for i := 1; i < copies; i++ {
+		si.UnsignedAttrs = append(si.UnsignedAttrs, ats)
+	}
+	for i := 0; i < fillers; i++ {
+		si.AddUnsignedAttr(cmstest.OIDFiller, []byte{0x04, 0x04, byte(i >> 24), byte(i >> 16), byte(i >> 8), byte(i)})
+	}
+	out, err := sd.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Copies of an archive timestamp cost time linear in the input: beyond
+// MaxArchiveTimestamps they are not prepared at all, and the ones checked
+// do not each hash every unsigned attribute again (256 archive timestamps
+// over many attributes: O(K + N), not O(K·N)).
+func TestArchiveTimestampCopiesCost(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		build func(scale int) []byte
+	}{
+		{"copies beyond the limit", func(scale int) []byte { return archiveCopies(t, MaxArchiveTimestamps+300*scale, 0) }},
+		// K archive timestamps over N attributes, both growing: O(K·N)
+		// would grow 16 times faster than the input.
+		{"many archive timestamps over many attributes", func(scale int) []byte {
+			return archiveCopies(t, MaxArchiveTimestamps/16*scale, 3000*scale)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := New(opts(t))
+			cmstest.AssertLinear(t, tc.name, tc.build, func(in []byte) {
+				if _, err := v.VerifyCAdES(context.Background(), in, nil, ""); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+	r := verifyCAdESBytes(t, archiveCopies(t, MaxArchiveTimestamps+2, 0), nil)
+	s := r.Signatures[0]
+	if n := len(s.Timestamps); n != MaxArchiveTimestamps+2 {
+		t.Fatalf("%d timestamps reported", n)
+	}
+	last := s.Timestamps[len(s.Timestamps)-1]
+	if last.Indication != TotalFailed || !strings.Contains(strings.Join(last.Errors, " "), "not checked") {
+		t.Fatalf("a copy beyond the limit: %+v", last)
+	}
+}

@@ -528,9 +528,24 @@ func (v *Verifier) checkSignerInfo(ctx context.Context, sd *cms.SignedData, si *
 	}
 	var stamps []stamp
 	var archive *archiveContext
+	archives := 0
 	for j, attr := range si.UnsignedAttrs {
 		for k, val := range attr.Values {
 			n := len(stamps)
+			isArchiveAttr := attr.Type.Equal(cms.OIDArchiveTimeStampV2) || attr.Type.Equal(cms.OIDArchiveTimeStampV3)
+			if isArchiveAttr && !counter {
+				if archives++; archives > MaxArchiveTimestamps {
+					// Not even prepared: each would cost work over
+					// the signature's attributes (checkTimestamps
+					// reports it failed).
+					kind := "archive"
+					if attr.Type.Equal(cms.OIDArchiveTimeStampV2) {
+						kind = "archive-v2"
+					}
+					stamps = append(stamps, stamp{kind: kind, raw: val.FullBytes, pos: stampPos{j, k}})
+					continue
+				}
+			}
 			switch {
 			case attr.Type.Equal(cms.OIDArchiveTimeStampV2) && !counter:
 				stamps = append(stamps, v.archiveStampV2(v2, si, j, val.FullBytes))

@@ -170,6 +170,7 @@ type ArchiveElements struct {
 	si    *SignerInfo
 	parts [][2][]byte // unsigned attribute (type, value) pairs
 	sets  map[indexKind]*[3]map[string]int
+	sums  map[indexKind][][]string // per attribute, see valueSums
 }
 
 // indexKind tells the hash sets of an ArchiveElements apart: the hash, and
@@ -291,20 +292,35 @@ func (e *ArchiveElements) CoveredAttrs(index []byte, old bool) (func(j, k int) b
 	for _, v := range lists[2] {
 		listed[string(v)] = true
 	}
-	covered := make(map[[2]int]bool)
+	sums := e.valueSums(h, old)
+	return func(j, k int) bool {
+		if j < 0 || j >= len(sums) || k < 0 {
+			return false
+		}
+		if old {
+			return len(sums[j]) > 0 && k < len(e.si.UnsignedAttrs[j].Values) && listed[sums[j][0]]
+		}
+		return k < len(sums[j]) && listed[sums[j][k]]
+	}, nil
+}
+
+// valueSums returns, per unsigned attribute, the hashes (h) an index
+// lists it by: the whole attribute (old) or each of its values; computed
+// once per kind, so that checking K indexes costs O(N + their sizes), not
+// O(K·N).
+func (e *ArchiveElements) valueSums(h crypto.Hash, whole bool) [][]string {
+	key := indexKind{h, whole}
+	if s, ok := e.sums[key]; ok {
+		return s
+	}
+	out := make([][]string, len(e.si.UnsignedAttrs))
 	for j := range e.si.UnsignedAttrs {
 		a := &e.si.UnsignedAttrs[j]
-		if old {
-			der, err := a.marshal()
-			if err != nil {
-				continue
-			}
-			d := h.New()
-			d.Write(der)
-			if listed[string(d.Sum(nil))] {
-				for k := range a.Values {
-					covered[[2]int{j, k}] = true
-				}
+		if whole {
+			if der, err := a.marshal(); err == nil {
+				d := h.New()
+				d.Write(der)
+				out[j] = []string{string(d.Sum(nil))}
 			}
 			continue
 		}
@@ -312,22 +328,24 @@ func (e *ArchiveElements) CoveredAttrs(index []byte, old bool) (func(j, k int) b
 		if err != nil {
 			continue
 		}
-		for k, v := range a.Values {
+		for _, v := range a.Values {
 			enc := v.FullBytes
 			if enc == nil {
 				if enc, err = asn1.Marshal(v); err != nil {
-					continue
+					enc = nil
 				}
 			}
 			d := h.New()
 			d.Write(t)
 			d.Write(enc)
-			if listed[string(d.Sum(nil))] {
-				covered[[2]int{j, k}] = true
-			}
+			out[j] = append(out[j], string(d.Sum(nil)))
 		}
 	}
-	return func(j, k int) bool { return covered[[2]int{j, k}] }, nil
+	if e.sums == nil {
+		e.sums = map[indexKind][][]string{}
+	}
+	e.sums[key] = out
+	return out
 }
 
 // readIndex parses and checks an index (see CheckIndex), returning its
