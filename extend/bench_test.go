@@ -62,3 +62,25 @@ func BenchmarkExtendCAdES_LTA(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "extensions/s")
 }
+
+// BenchmarkExtenderCAdES_LTA is BenchmarkExtendCAdES_LTA with one
+// Extender for every extension, as an archive renewal uses it.
+func BenchmarkExtenderCAdES_LTA(b *testing.B) {
+	w := newWorld(b)
+	content := bytes.Repeat([]byte("referral letter 紹介状 "), 2000)
+	ctx := context.Background()
+	w.set(tSign)
+	sig := w.sign(b, content)
+	w.set(tExtend)
+	e, err := NewExtender(Options{To: sign.LevelLTA, TSA: w.stamp1, Verify: w.options(false)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.CAdES(ctx, sig, bytes.NewReader(content)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "extensions/s")
+}

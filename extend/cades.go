@@ -22,9 +22,17 @@ import (
 // ats-hash-index-v3 of what it covers. A B-B signer first gets a signature
 // timestamp.
 func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options) (*Result, error) {
-	if err := opts.check(); err != nil {
+	e, err := NewExtender(opts)
+	if err != nil {
 		return nil, err
 	}
+	return e.CAdES(ctx, sig, content)
+}
+
+// CAdES extends a CAdES signature as the function CAdES does, with the
+// Extender's options and verifiers.
+func (e *Extender) CAdES(ctx context.Context, sig []byte, content io.ReadSeeker) (*Result, error) {
+	opts := e.opts
 	sd, err := cms.Parse(sig)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", verify.ErrUnreadable, err)
@@ -44,8 +52,7 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 			return nil, err
 		}
 	}
-	v := verify.New(opts.Verify)
-	rep, err := verifyCAdES(ctx, v, sig, content)
+	rep, err := verifyCAdES(ctx, e.before, sig, content)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +103,7 @@ func CAdES(ctx context.Context, sig []byte, content io.ReadSeeker, opts Options)
 	}
 	// The extended signature must validate from what it embeds.
 	before := rep
-	rep, err = verifyCAdES(ctx, verify.New(selfContained(opts.Verify)), out, content)
+	rep, err = verifyCAdES(ctx, e.after, out, content)
 	if err != nil {
 		return nil, err
 	}

@@ -81,6 +81,30 @@ func (o *Options) check() error {
 	return nil
 }
 
+// An Extender extends many signatures under one set of Options. Its two
+// verifiers (the one that must pass a signature before it is extended,
+// and the one that checks the result from what it embeds alone) keep
+// their caches from one signature to the next: parsed certificates,
+// checked paths and revocation data, keyed by the hash of their bytes and
+// bounded by Options.Verify.CacheBytes each, as in one verify.Verifier
+// used for many documents. No verdict on a signature is cached: each
+// signature is validated in full, before and after, exactly as by the
+// functions CAdES and XAdES. An archive renewing many records uses one
+// Extender for the run. It is safe for concurrent use.
+type Extender struct {
+	opts          Options
+	before, after *verify.Verifier
+}
+
+// NewExtender checks opts (as CAdES and XAdES do) and returns an Extender
+// for them.
+func NewExtender(opts Options) (*Extender, error) {
+	if err := opts.check(); err != nil {
+		return nil, err
+	}
+	return &Extender{opts: opts, before: verify.New(opts.Verify), after: verify.New(selfContained(opts.Verify))}, nil
+}
+
 // selfContained returns the options that validate the extended signature
 // from what it embeds alone: nothing given, nothing fetched.
 func selfContained(o verify.Options) verify.Options {

@@ -23,9 +23,17 @@ import (
 // covered changes). B-LTA adds a xades141:ArchiveTimeStamp (exclusive
 // C14N). A B-B signature first gets a SignatureTimeStamp.
 func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts Options) (*Result, error) {
-	if err := opts.check(); err != nil {
+	e, err := NewExtender(opts)
+	if err != nil {
 		return nil, err
 	}
+	return e.XAdES(ctx, document, detached)
+}
+
+// XAdES extends every XAdES signature of an XML document as the function
+// XAdES does, with the Extender's options and verifiers.
+func (e *Extender) XAdES(ctx context.Context, document []byte, detached xmlsig.Detached) (*Result, error) {
+	opts := e.opts
 	doc, err := xmlsig.Parse(document)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", verify.ErrUnreadable, err)
@@ -48,7 +56,7 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 			return nil, err
 		}
 	}
-	v := verify.New(opts.Verify)
+	v := e.before
 	current, err := doc.WriteToBytes()
 	if err != nil {
 		return nil, err
@@ -99,7 +107,7 @@ func XAdES(ctx context.Context, document []byte, detached xmlsig.Detached, opts 
 	if err != nil {
 		return nil, err
 	}
-	if rep, err = verify.New(selfContained(opts.Verify)).VerifyXAdES(ctx, out, detached); err != nil {
+	if rep, err = e.after.VerifyXAdES(ctx, out, detached); err != nil {
 		return nil, err
 	}
 	if err := mustPass(rep, "the extended signature"); err != nil {

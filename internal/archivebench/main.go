@@ -46,6 +46,7 @@ func main() {
 	n := flag.Int("n", 10000, "number of records")
 	out := flag.String("out", "", "folder to create")
 	lta := flag.Bool("lta", false, "extend every record to B-LTA")
+	from := flag.String("from", "", "with -lta: extend the records of this B-T corpus (same -n or more) instead of signing new ones")
 	crlOut := flag.String("crl", "", "write a CRL of the signing CA fresh for a validation now, and exit")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the generation to FILE")
 	flag.Parse()
@@ -58,14 +59,14 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*n, *out, *lta, *crlOut); err != nil {
+	if err := run(*n, *out, *lta, *from, *crlOut); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "archivebench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, out string, lta bool, crlOut string) error {
+func run(n int, out string, lta bool, from, crlOut string) error {
 	p, err := testpki.Load(testpki.Dir())
 	if err != nil {
 		return err
@@ -80,6 +81,9 @@ func run(n int, out string, lta bool, crlOut string) error {
 	if out == "" {
 		return fmt.Errorf("-out is required")
 	}
+	if from != "" && !lta {
+		return fmt.Errorf("-from is for -lta")
+	}
 	// The TSA answers in this process: a request goes straight to the
 	// server (no HTTP, and the client's own checks of each token are left
 	// to the validation the corpus is made for).
@@ -92,7 +96,14 @@ func run(n int, out string, lta bool, crlOut string) error {
 		CRLs:     [][]byte{crl},
 		Offline:  true,
 	}
-	g := gen{cred: cred, tsa: stamper, vo: vo, dir: tmp, n: n, lta: lta}
+	g := gen{cred: cred, tsa: stamper, dir: tmp, n: n, from: from}
+	if lta {
+		// One Extender for the run: its verifiers check each CA
+		// certificate and the CRL once, as an archive renewal does.
+		if g.ext, err = extend.NewExtender(extend.Options{To: sign.LevelLTA, TSA: stamper, Verify: vo}); err != nil {
+			return err
+		}
+	}
 	folders := (n + perFolder - 1) / perFolder
 	var next, made atomic.Int64
 	var firstErr error
@@ -139,10 +150,10 @@ const perFolder = 1000
 type gen struct {
 	cred sign.Credential
 	tsa  sign.Timestamper
-	vo   verify.Options
+	ext  *extend.Extender // nil for B-T
 	dir  string
 	n    int
-	lta  bool
+	from string // a B-T corpus whose records are extended (-from)
 }
 
 // folder makes folder f (records f*perFolder …) and returns the number of
@@ -193,23 +204,19 @@ func recordName(i int) string { return fmt.Sprintf("r%07d.txt", i) }
 // name renamed when whole (a folder filled in place).
 func (g gen) record(dir string, i int, safe bool) error {
 	name := filepath.Join(dir, recordName(i))
-	doc := make([]byte, 4096)
-	copy(doc, fmt.Sprintf("診療情報提供書 record %d\n", i))
-	rand.Read(doc[64:])
 	ctx := context.Background()
-	res, err := sign.SignCAdES(ctx, bytes.NewReader(doc), g.cred, sign.CAdESOptions{Level: sign.LevelT, TSA: g.tsa})
+	doc, sig, err := g.base(ctx, i)
 	if err != nil {
 		return fmt.Errorf("record %d: %w", i, err)
 	}
-	sig := res.Signature
-	if g.lta {
-		ext, err := extend.CAdES(ctx, sig, bytes.NewReader(doc), extend.Options{To: sign.LevelLTA, TSA: g.tsa, Verify: g.vo})
+	if g.ext != nil {
+		ext, err := g.ext.CAdES(ctx, sig, bytes.NewReader(doc))
 		if err != nil {
 			return fmt.Errorf("record %d: extend: %w", i, err)
 		}
 		sig = ext.Signature
 	}
-	if err := os.WriteFile(name, doc, 0o644); err != nil {
+	if err := g.writeDoc(name, i, doc); err != nil {
 		return err
 	}
 	if !safe {
@@ -219,6 +226,41 @@ func (g gen) record(dir string, i int, safe bool) error {
 		return err
 	}
 	return os.Rename(name+".p7s.tmp", name+".p7s")
+}
+
+// writeDoc writes record i's document as name: a hard link to the file
+// of g.from when it can (the same bytes, without another copy on disk).
+func (g gen) writeDoc(name string, i int, doc []byte) error {
+	if g.from != "" {
+		src := filepath.Join(g.from, fmt.Sprintf("%04d", i/perFolder), recordName(i))
+		if err := os.Link(src, name); err == nil {
+			return nil
+		}
+		os.Remove(name) // a file left by an interrupted run is written again
+	}
+	return os.WriteFile(name, doc, 0o644)
+}
+
+// base returns record i's document and B-T signature: read from the
+// corpus g.from, or made (a distinct 4 KB document, signed and
+// timestamped).
+func (g gen) base(ctx context.Context, i int) (doc, sig []byte, err error) {
+	if g.from != "" {
+		name := filepath.Join(g.from, fmt.Sprintf("%04d", i/perFolder), recordName(i))
+		if doc, err = os.ReadFile(name); err != nil {
+			return nil, nil, err
+		}
+		sig, err = os.ReadFile(name + ".p7s")
+		return doc, sig, err
+	}
+	doc = make([]byte, 4096)
+	copy(doc, fmt.Sprintf("診療情報提供書 record %d\n", i))
+	rand.Read(doc[64:])
+	res, err := sign.SignCAdES(ctx, bytes.NewReader(doc), g.cred, sign.CAdESOptions{Level: sign.LevelT, TSA: g.tsa})
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, res.Signature, nil
 }
 
 // localTSA is a sign.Timestamper that asks a tsa.Server in this process:
