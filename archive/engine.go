@@ -289,6 +289,15 @@ type Progress struct {
 	Done, Total int64
 }
 
+// minWindow is the least number of entries a run takes ahead of what it
+// has emitted (see Process): enough look-ahead for the prefetcher to
+// hide the disk's latency on a cold page cache.
+const minWindow = 256
+
+// prefetchWorkers is the number of goroutines that give the prefetcher's
+// hints (each may wait for the disk to open a file).
+const prefetchWorkers = 2
+
 // errStop ends a source's walk when the run is interrupted.
 var errStop = errors.New("archive: run interrupted")
 
@@ -333,7 +342,10 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		done    atomic.Int64
 		total   atomic.Int64
 	)
-	window := 16 * jobs
+	// window bounds the entries taken from the source and not yet
+	// emitted: in flight, queued for a worker (the look-ahead the
+	// prefetcher hints), or finished and waiting for their turn.
+	window := max(16*jobs, minWindow)
 	slots := make(chan struct{}, window)
 	deliver := func(seq int, recs []Record) {
 		mu.Lock()
@@ -383,7 +395,18 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		seq int
 		e   Entry
 	}
-	work := make(chan job)
+	// Jobs are queued: the source runs ahead of the workers by up to
+	// the window, and the prefetcher asks for the queued files. Workers
+	// take jobs in order, so the jobs taken are always a prefix of the
+	// sequence: those left queued when the run is interrupted are never
+	// started, and every job taken is finished and emitted.
+	work := make(chan job, window)
+	var pf *prefetcher
+	if _, local := src.(interface {
+		folderIn(string, *openFolder) (folder, error)
+	}); local {
+		pf = newPrefetcher(prefetchWorkers, window)
+	}
 	quit := make(chan struct{})
 	var wg sync.WaitGroup
 	inflight := context.WithoutCancel(ctx)
@@ -394,8 +417,15 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			var last openFolder
 			defer last.close()
 			for {
+				if ctx.Err() != nil {
+					// Interrupted: no new job is started.
+					return
+				}
 				select {
-				case j := <-work:
+				case j, ok := <-work:
+					if !ok {
+						return
+					}
 					deliver(j.seq, handleEntry(inflight, v, src, j.e, opts, &last))
 				case <-quit:
 					return
@@ -429,6 +459,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			return errStop
 		case work <- job{s, e}:
 			seq++
+			pf.hint(e)
 			return nil
 		}
 	}
@@ -446,10 +477,17 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 			err = errStop
 		}
 	}
-	// Every job sent was taken by a worker, which finishes it before it
-	// looks at quit.
-	close(quit)
+	if ctx.Err() == nil {
+		// The source has ended (Each returned): the workers take every
+		// job queued, then stop.
+		close(work)
+	} else {
+		// Interrupted: a job taken by a worker is finished before it
+		// looks at quit; those still queued are left.
+		close(quit)
+	}
 	wg.Wait()
+	pf.stop()
 	if ctx.Err() != nil {
 		sum.Interrupted = true
 	}
