@@ -101,6 +101,10 @@ type Options struct {
 	// Progress, when set, is called after each entry (from the goroutine
 	// that emits records), and once more at the end.
 	Progress func(Progress)
+
+	// extender renews the records of one Process run (set by Process):
+	// its verifiers' caches last for the run, as the run's Verifier's do.
+	extender *extend.Extender
 }
 
 // RenewOptions say which records to extend to B-LTA and how.
@@ -657,21 +661,33 @@ func validate(ctx context.Context, v *verify.Verifier, data []byte, xml bool, di
 	return rep, nil, false, err
 }
 
+// renewer returns the Extender that renews records under opts: the run's
+// (see Process), or one for this record.
+func renewer(opts Options) (*extend.Extender, error) {
+	if opts.extender != nil {
+		return opts.extender, nil
+	}
+	return extend.NewExtender(extend.Options{To: sign.LevelLTA, TSA: opts.Renew.TSA, Verify: opts.Verify})
+}
+
 func renew(ctx context.Context, data []byte, xml bool, dir folder, content io.Reader, opts Options) (*extend.Result, error) {
-	eo := extend.Options{To: sign.LevelLTA, TSA: opts.Renew.TSA, Verify: opts.Verify}
+	ext, err := renewer(opts)
+	if err != nil {
+		return nil, err
+	}
 	if xml {
 		b := newBeside(dir)
 		defer b.close()
-		return extend.XAdES(ctx, data, b.resolve, eo)
+		return ext.XAdES(ctx, data, b.resolve)
 	}
 	if content == nil {
-		return extend.CAdES(ctx, data, nil, eo)
+		return ext.CAdES(ctx, data, nil)
 	}
 	rs, ok := content.(io.ReadSeeker)
 	if !ok {
 		return nil, errors.New("the content cannot be read again")
 	}
-	return extend.CAdES(ctx, data, rs, eo)
+	return ext.CAdES(ctx, data, rs)
 }
 
 // summarise fills the record from a report.

@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hpki-jp/hpki/extend"
+	"github.com/hpki-jp/hpki/sign"
 	"github.com/hpki-jp/hpki/verify"
 )
 
@@ -334,6 +336,11 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil
+	if renewing && !opts.Renew.DryRun {
+		// One Extender for the run (an error here is each record's, as
+		// renew meets it).
+		opts.extender, _ = extend.NewExtender(extend.Options{To: sign.LevelLTA, TSA: opts.Renew.TSA, Verify: vo})
+	}
 	var (
 		sum     Summary
 		mu      sync.Mutex
