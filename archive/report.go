@@ -220,11 +220,13 @@ type ShardGap struct {
 // journal of status[i], for messages) are one campaign: the same
 // validation settings in every journal (else an error naming two
 // journals: their verdicts do not mean the same thing and are not
-// merged), and, for each source (JournalStatus.Source) run in shards, the
-// same number of shards N in each of its journals, no shard in two
-// journals (an error), and a journal for every shard 0 … N-1: the shards
-// without one are returned (the summary is then not the whole run's).
-// A journal with no run (empty) is not counted.
+// merged), and, for each source (JournalStatus.Source), the same number
+// of shards N in each of its journals (a whole run counting as N = 1); for
+// a source run in shards, no shard in two journals (an error) and a
+// journal for every shard 0 … N-1: the shards without one are returned
+// (the summary is then not the whole run's). Several journals of whole
+// runs of one source are the runs of a campaign: merged, the last verdict
+// for a name counting. A journal with no run (empty) is not counted.
 func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 	first := -1
 	type group struct {
@@ -260,7 +262,7 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 		if g.n != n {
 			return nil, fmt.Errorf("journals %s and %s read the same source in a different number of shards (--shard K/N)", names[g.who], names[i])
 		}
-		if j, dup := g.have[k]; dup {
+		if j, dup := g.have[k]; dup && n > 1 {
 			return nil, fmt.Errorf("journals %s and %s hold the same shard of the same source: give each shard one journal", names[j], names[i])
 		}
 		g.have[k] = i
