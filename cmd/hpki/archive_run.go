@@ -37,7 +37,7 @@ type archiveFlags struct {
 
 func (a *archiveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
+	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (a regular file, locked while the run writes it; durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
 	fl.StringVar(&a.manifest, "manifest", "", "read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line")
 	fl.StringVar(&a.shard, "shard", "", "K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)")
 	fl.StringVar(&a.progress, "progress", "auto", "progress line on stderr: auto (on a terminal), always or never")
@@ -545,10 +545,16 @@ run, or the reruns of one campaign) into one summary, each record counted
 once by its name (its last verdict counting). A run writes an end line to
 its journal when it finishes; a journal without one (its run was
 interrupted, killed or failed) is listed as INCOMPLETE: rerun that shard
-with the same --journal to finish it. Exit codes: 4 some journal is
-incomplete (the summary is not the whole run's); otherwise as for archive
-verify: 0 all passed, 1 some failed, 2 some indeterminate, 3 unreadable or
-damaged journal.`,
+with the same --journal to finish it. Each run records its --shard K/N and
+its source: a shard of a source without a journal is listed as INCOMPLETE
+too. Journals made under different validation settings are not merged, nor
+two journals of the same shard, nor a journal whose lines do not hang
+together (an end line that is not that of the run it ends, by its run id,
+settings and summary). Exit codes: 4 some journal is incomplete or some
+shard has none (the summary is not the whole run's); otherwise as for
+archive verify: 0 all passed, 1 some failed, 2 some indeterminate, 3
+unreadable, damaged or inconsistent journal, a journal that is not a
+regular file, or journals that are not one set (settings, shards).`,
 		Example: "  hpki archive report /out/shard-*.journal\n  hpki archive report --output json /out/*.journal",
 		Args:    minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
