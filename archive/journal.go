@@ -21,11 +21,15 @@ import (
 // goes and made durable (fsync) at least every second, and at Close. A
 // line cut short by a crash is dropped when the journal is opened again.
 //
-// Each run writes a start line first and, when it reaches the end of its
-// source (not when it is interrupted, killed or fails), an end line with
-// its validation settings (VerdictSettings) and its Summary: a journal
-// whose last line is not an end line belongs to a run that did not finish
-// (Report says so). Every line ends with a check (the first 8 bytes of the
+// Each run draws a random run id and writes a start line first (the id,
+// its validation settings (VerdictSettings), its Shard and its source,
+// SourceID) and, when it reaches the end of its source (not when it is
+// interrupted, killed or fails), an end line with the id, the settings and
+// its Summary: a journal whose last line is not an end line belongs to a
+// run that did not finish (Report says so). Every record line carries the
+// id too, so that Report can check that an end line is that of the run it
+// ends and that its summary is what that run's records add up to (see
+// Report); the id is no key either. Every line ends with a check (the first 8 bytes of the
 // SHA-256 of the rest of the line, in hex), so that a line damaged in the
 // middle of the file (a disk error, a careless edit, a cut) is noticed:
 // Report refuses the journal, a resumed run does not reuse that line. The
@@ -38,10 +42,12 @@ import (
 //
 // Security contract: a journal is trusted as the run's own output is (a
 // verdict in it is not checked again, and its lines carry no integrity
-// protection: the check of a line detects damage, not a forgery): whoever
-// can write the journal can make a resumed run reuse any verdict, or write
-// an end line, so keep it where the records' owner keeps reports, writable
-// only by the job. A verdict is reused only for a file with the same name,
+// protection: the check of a line and the run id detect damage and lines
+// moved between journals or runs, not a forgery): whoever can write the
+// journal can make a resumed run reuse any verdict, or write a consistent
+// end line, so keep it where the records' owner keeps reports, writable
+// only by the job. The file must be a regular file and is locked (flock,
+// Unix) while a run writes it (see OpenJournal). A verdict is reused only for a file with the same name,
 // size and content (SHA-256) as the one checked, and only under the same
 // validation settings (VerdictSettings: trust anchors, TSA anchors, time,
 // offline, role, revocation age, verify or renew); a file changed since,

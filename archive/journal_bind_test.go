@@ -317,3 +317,16 @@ func TestJournalLockedByItsRun(t *testing.T) {
 	}
 	j.Close()
 }
+
+// A journal whose runs have no run id (written by an older version) is
+// refused by a run, with a message saying to start a new journal.
+func TestOpenJournalRefusesAnOlderFormat(t *testing.T) {
+	jpath := filepath.Join(t.TempDir(), "old.journal")
+	os.WriteFile(jpath, sealLine([]byte(`{"run":"start","settings":"x"}`)), 0o600)
+	if j, err := OpenJournal(jpath); err == nil || !strings.Contains(err.Error(), "older version of hpki") {
+		if err == nil {
+			j.Close()
+		}
+		t.Fatalf("OpenJournal of an older journal: %v", err)
+	}
+}

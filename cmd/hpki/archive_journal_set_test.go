@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,7 +71,19 @@ func TestArchiveReportJournalSets(t *testing.T) {
 			}
 		})
 	}
-	code, out, _ := runCLI(t, "archive", "report", "--lang", "ja", s1)
+	code, out, _ := runCLI(t, "archive", "report", "--output", "json", s1)
+	var rep struct {
+		Journals []struct {
+			Shard, Source string
+		} `json:"journals"`
+		MissingShards []archive.ShardGap `json:"missingShards"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != exitIncomplete || len(rep.MissingShards) != 1 ||
+		rep.MissingShards[0].N != 2 || len(rep.MissingShards[0].Missing) != 1 || rep.MissingShards[0].Missing[0] != 0 ||
+		rep.Journals[0].Shard != "1/2" || rep.Journals[0].Source != rep.MissingShards[0].Source {
+		t.Fatalf("--output json: exit %d %v %+v\n%s", code, err, rep, out)
+	}
+	code, out, _ = runCLI(t, "archive", "report", "--lang", "ja", s1)
 	if code != exitIncomplete || !strings.Contains(out, "シャード 0 のジャーナルがありません") {
 		t.Fatalf("--lang ja: exit %d\n%s", code, out)
 	}
