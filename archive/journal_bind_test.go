@@ -138,11 +138,17 @@ func TestReportBindsTheEndLineToItsRun(t *testing.T) {
 }
 
 // A resumed run writes no line for the verdicts it reuses: its end line
-// still passes the check, and one claiming more reused verdicts than the
-// journal held is refused.
+// still passes the check (also for a name given twice in one run, its
+// second verdict reused from the first), and one claiming more reused
+// verdicts than the journal held is refused.
 func TestReportChecksAResumedRunsEndLine(t *testing.T) {
 	f := newFixture(t)
 	f.corpus(t, 6)
+	twice := filepath.Join(f.dir, "d0", "r000.txt.p7s")
+	data := journalOf(t, Files(twice, twice), Options{Verify: f.opts, Jobs: 1}, 0)
+	if _, st, err := Report(bytes.NewReader(data)); err != nil || !st[0].Complete || st[0].Last.Resumed != 1 {
+		t.Fatalf("a name given twice: %+v %v\n%s", st, err, data)
+	}
 	jpath := filepath.Join(t.TempDir(), "run.journal")
 	for range 2 {
 		j, err := OpenJournal(jpath)
@@ -152,7 +158,7 @@ func TestReportChecksAResumedRunsEndLine(t *testing.T) {
 		collect(t, paths(t, f.dir), Options{Verify: f.opts, Journal: j})
 		j.Close()
 	}
-	data, _ := os.ReadFile(jpath)
+	data, _ = os.ReadFile(jpath)
 	sum, st, err := Report(bytes.NewReader(data))
 	if err != nil || !st[0].Complete || st[0].Runs != 2 || st[0].Last.Resumed != 6 || sum.Records != 6 {
 		t.Fatalf("resumed run: %+v %+v %v", sum, st, err)

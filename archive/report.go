@@ -77,15 +77,15 @@ func Report(journals ...io.Reader) (Summary, []JournalStatus, error) {
 type openRun struct {
 	start runLine
 	sum   Summary
-	// reusable counts the final record lines under the run's settings
-	// written before it started: the verdicts it may have reused.
-	reusable int
 }
 
 // reportJournal reads journal i (see Report) into st and last.
 func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Record) error {
 	var run *openRun
 	first := true
+	// reusable counts the final record lines of the journal under the
+	// settings of its runs: the verdicts a run may have reused (from an
+	// earlier run, or from its own line for a name given twice).
 	reusable := 0
 	ended := false
 	br := bufio.NewReaderSize(r, 256<<10)
@@ -135,11 +135,11 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 					return fmt.Errorf("journal %d line %d: a run of another shard or source than the journal's earlier runs: one journal per run (start a new journal)", i+1, n)
 				}
 				st.Runs++
-				run = &openRun{start: rl, reusable: reusable}
+				run = &openRun{start: rl}
 				ended = false
 				continue
 			}
-			if err := run.end(rl); err != nil {
+			if err := run.end(rl, reusable); err != nil {
 				return fmt.Errorf("journal %d line %d: %v: the journal is inconsistent", i+1, n, err)
 			}
 			st.Finished++
@@ -181,9 +181,9 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 // settings, and a summary its records add up to. A run that reused
 // verdicts from the journal wrote no line for them: each of its counts
 // that a reused verdict may add to must lie between what its lines add up
-// to and that plus the number reused, which is at most the number of
-// verdicts the journal held under its settings when it started.
-func (run *openRun) end(rl runLine) error {
+// to and that plus the number reused, which is at most reusable, the
+// number of verdicts the journal holds under its settings so far.
+func (run *openRun) end(rl runLine, reusable int) error {
 	switch {
 	case run == nil:
 		return errors.New("an end line with no run open")
@@ -197,7 +197,7 @@ func (run *openRun) end(rl runLine) error {
 	s, c := *rl.Summary, run.sum
 	r := s.Resumed
 	within := func(got, lines int) bool { return got >= lines && got <= lines+r }
-	if s.Interrupted || r < 0 || r > run.reusable || s.Errors != c.Errors || s.Skipped != c.Skipped ||
+	if s.Interrupted || r < 0 || r > reusable || s.Errors != c.Errors || s.Skipped != c.Skipped ||
 		s.Records != c.Records+r || !within(s.Passed, c.Passed) || !within(s.Failed, c.Failed) ||
 		!within(s.Indeterminate, c.Indeterminate) || !within(s.Renewed, c.Renewed) ||
 		!within(s.WouldRenew, c.WouldRenew) || !within(s.Refused, c.Refused) ||
