@@ -97,7 +97,13 @@ type Options struct {
 	// checked again: a run started again after a crash resumes.
 	Journal *Journal
 	// Shard, when N > 1, selects the records of one of N processes.
+	// It is written in the journal's start line, so that archive report
+	// notices a shard without a journal.
 	Shard Shard
+	// SourceID, when set, names the source in the journal's start line
+	// instead of SourceID(src): the journals of the shards of one run
+	// must name the same source.
+	SourceID string
 	// Progress, when set, is called after each entry (from the goroutine
 	// that emits records), and once more at the end.
 	Progress func(Progress)

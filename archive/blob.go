@@ -59,6 +59,16 @@ type bucketSource struct {
 	// they are regular files reached without symbolic links (as a walk of
 	// the folder reads them).
 	dir string
+	// name is the URL without its query (SourceID).
+	name string
+}
+
+// id is the SourceID of a bucket source.
+func (s *bucketSource) id() string {
+	if s.manifest != nil {
+		return "bucket " + s.name + " +manifest"
+	}
+	return "bucket " + s.name
 }
 
 // OpenBucket opens the source of the records of a bucket URL: every
@@ -99,7 +109,7 @@ func OpenBucket(ctx context.Context, rawURL string, manifest io.Reader) (Source,
 	if err != nil {
 		return nil, nil, fmt.Errorf("bucket %s: %w", redact(u), err)
 	}
-	src := &bucketSource{b: b, scheme: u.Scheme, prefix: prefix, manifest: manifest}
+	src := &bucketSource{b: b, scheme: u.Scheme, prefix: prefix, manifest: manifest, name: redact(u)}
 	if u.Scheme == "file" {
 		src.dir = u.Path
 	}

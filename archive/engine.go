@@ -208,6 +208,14 @@ func ParseShard(s string) (Shard, error) {
 	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N (K counts from 0)", s)
 }
 
+// String is "K/N", or "" for the zero Shard (or N = 1: everything).
+func (s Shard) String() string {
+	if s.N <= 1 {
+		return ""
+	}
+	return strconv.Itoa(s.K) + "/" + strconv.Itoa(s.N)
+}
+
 // Has reports whether the record with the given key is in the shard.
 func (s Shard) Has(key string) bool {
 	if s.N <= 1 {
@@ -215,6 +223,36 @@ func (s Shard) Has(key string) bool {
 	}
 	sum := sha256.Sum256([]byte(key))
 	return binary.BigEndian.Uint64(sum[:8])%uint64(s.N) == uint64(s.K)
+}
+
+// SourceID names what a source reads, for the start line of a journal
+// (archive report groups the journals of the shards of one source by it,
+// to notice a missing one): the paths as given (cleaned) for Paths, a
+// SHA-256 of the list for Files, "manifest" for Manifest (its content is
+// read as the run goes: Options.SourceID can name it better, as hpki
+// archive verify does with the SHA-256 of a manifest file), the scheme,
+// host and prefix of a bucket (no query), with "+manifest" when it has
+// one. Machines of one run must give the same paths, in the same words.
+func SourceID(src Source) string {
+	switch s := src.(type) {
+	case pathsSource:
+		q := make([]string, len(s.paths))
+		for i, p := range s.paths {
+			q[i] = strconv.Quote(filepath.Clean(p))
+		}
+		return "paths " + strings.Join(q, " ")
+	case filesSource:
+		h := sha256.New()
+		for _, f := range s.files {
+			fmt.Fprintf(h, "%d:%s\x00", len(f), f)
+		}
+		return fmt.Sprintf("files sha256:%x", h.Sum(nil))
+	case *manifestSource:
+		return "manifest"
+	case *bucketSource:
+		return s.id()
+	}
+	return fmt.Sprintf("%T", src)
 }
 
 // Summary counts the records of a run.
@@ -330,9 +368,13 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	jr := opts.Journal
 	if jr != nil {
 		jr.use(VerdictSettings(opts))
+		id := opts.SourceID
+		if id == "" {
+			id = SourceID(src)
+		}
 		// A write error here is the journal's error: every later
 		// record says so, and Close returns it.
-		_ = jr.startRun()
+		_ = jr.startRun(opts.Shard, id)
 	}
 	v := verify.New(vo)
 	renewing := opts.Renew != nil

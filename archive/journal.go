@@ -3,14 +3,13 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 )
@@ -22,11 +21,15 @@ import (
 // goes and made durable (fsync) at least every second, and at Close. A
 // line cut short by a crash is dropped when the journal is opened again.
 //
-// Each run writes a start line first and, when it reaches the end of its
-// source (not when it is interrupted, killed or fails), an end line with
-// its validation settings (VerdictSettings) and its Summary: a journal
-// whose last line is not an end line belongs to a run that did not finish
-// (Report says so). Every line ends with a check (the first 8 bytes of the
+// Each run draws a random run id and writes a start line first (the id,
+// its validation settings (VerdictSettings), its Shard and its source,
+// SourceID) and, when it reaches the end of its source (not when it is
+// interrupted, killed or fails), an end line with the id, the settings and
+// its Summary: a journal whose last line is not an end line belongs to a
+// run that did not finish (Report says so). Every record line carries the
+// id too, so that Report can check that an end line is that of the run it
+// ends and that its summary is what that run's records add up to (see
+// Report); the id is no key either. Every line ends with a check (the first 8 bytes of the
 // SHA-256 of the rest of the line, in hex), so that a line damaged in the
 // middle of the file (a disk error, a careless edit, a cut) is noticed:
 // Report refuses the journal, a resumed run does not reuse that line. The
@@ -39,10 +42,12 @@ import (
 //
 // Security contract: a journal is trusted as the run's own output is (a
 // verdict in it is not checked again, and its lines carry no integrity
-// protection: the check of a line detects damage, not a forgery): whoever
-// can write the journal can make a resumed run reuse any verdict, or write
-// an end line, so keep it where the records' owner keeps reports, writable
-// only by the job. A verdict is reused only for a file with the same name,
+// protection: the check of a line and the run id detect damage and lines
+// moved between journals or runs, not a forgery): whoever can write the
+// journal can make a resumed run reuse any verdict, or write a consistent
+// end line, so keep it where the records' owner keeps reports, writable
+// only by the job. The file must be a regular file and is locked (flock,
+// Unix) while a run writes it (see OpenJournal). A verdict is reused only for a file with the same name,
 // size and content (SHA-256) as the one checked, and only under the same
 // validation settings (VerdictSettings: trust anchors, TSA anchors, time,
 // offline, role, revocation age, verify or renew); a file changed since,
@@ -69,6 +74,8 @@ type Journal struct {
 	// of each fingerprint read at open.
 	fp  string
 	fps map[string]int
+	// id is the run id of the run using the journal (see runLine).
+	id string
 }
 
 type journalKey [32]byte
@@ -91,6 +98,8 @@ type journalLine struct {
 	Size     int    `json:"size"`
 	SHA256   string `json:"sha256"`
 	Record   Record `json:"record"`
+	// ID is the run id of the run that wrote the line (see runLine).
+	ID string `json:"id"`
 }
 
 // runLine is the start or end line of a run in a journal.
@@ -100,6 +109,15 @@ type runLine struct {
 	// Settings is the fingerprint of the run's validation settings
 	// (VerdictSettings).
 	Settings string `json:"settings"`
+	// ID is the run id: random, drawn when the run starts, written in
+	// its start line, in each of its record lines and in its end line,
+	// so that Report can tell the lines of one run from those of another.
+	ID string `json:"id"`
+	// Shard is the run's --shard K/N ("" for the whole source) and
+	// Source what it read (SourceID): Report notices a missing shard.
+	// Start lines only.
+	Shard  string `json:"shard,omitempty"`
+	Source string `json:"source,omitempty"`
 	// Summary counts the records of a run that finished (end lines).
 	Summary *Summary `json:"summary,omitempty"`
 }
@@ -149,10 +167,22 @@ const SyncEvery = time.Second
 
 // OpenJournal opens (creating it, mode 0600) the journal at path and reads
 // what an earlier run wrote to it.
+//
+// The file must be a regular file (a FIFO, a device or a directory is
+// refused without blocking: it is opened with O_NONBLOCK and examined by
+// fstat first), and the journal is locked (an exclusive advisory lock,
+// flock, on Unix; no lock elsewhere) until Close: a second run given the
+// same journal while the first holds it fails at once (ErrJournalBusy)
+// instead of interleaving its lines. A journal written by a version of
+// hpki whose runs had no run id is refused: start a new journal.
 func OpenJournal(path string) (*Journal, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openJournalFile(path, os.O_RDWR|os.O_CREATE)
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		return nil, err
+	}
+	if err := lockJournal(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j := &Journal{f: f, path: path, at: map[journalKey]lineRef{}, fps: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := j.load(); err != nil {
@@ -175,6 +205,12 @@ func (j *Journal) load() error {
 		}
 		if err != nil {
 			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
+		if body, ok := openLine(line); ok && bytes.HasPrefix(body, []byte(`{"run":"`)) {
+			var rl runLine
+			if json.Unmarshal(body, &rl) == nil && rl.ID == "" {
+				return fmt.Errorf("journal %s: written by an older version of hpki (its runs have no run id): start a new journal", j.path)
+			}
 		}
 		var jl journalLine
 		if body, ok := openLine(line); ok && json.Unmarshal(body, &jl) == nil && jl.Final {
@@ -262,7 +298,7 @@ func (j *Journal) lookup(key journalKey) (Record, bool) {
 func (j *Journal) add(key journalKey, final bool, name string, data []byte, r Record) error {
 	sum := sha256.Sum256(data)
 	r.Resumed = false
-	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Settings: j.settings(), Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r})
+	line, err := json.Marshal(journalLine{Key: hex.EncodeToString(key[:]), Final: final, Settings: j.settings(), Path: name, Size: len(data), SHA256: hex.EncodeToString(sum[:]), Record: r, ID: j.runID()})
 	if err != nil {
 		return err
 	}
@@ -294,15 +330,27 @@ func (j *Journal) write(line []byte, written func(off int64, n int)) error {
 	return nil
 }
 
-// startRun writes the start line of a run.
-func (j *Journal) startRun() error {
-	return j.writeRun(runLine{Run: runStart, Settings: j.settings()})
+// startRun draws the run id of a run and writes its start line, with its
+// shard and source.
+func (j *Journal) startRun(sh Shard, source string) error {
+	var id [16]byte
+	rand.Read(id[:])
+	j.mu.Lock()
+	j.id = hex.EncodeToString(id[:])
+	j.mu.Unlock()
+	return j.writeRun(runLine{Run: runStart, Settings: j.settings(), ID: j.runID(), Shard: sh.String(), Source: source})
+}
+
+func (j *Journal) runID() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.id
 }
 
 // endRun writes the end line of a run that reached the end of its source,
 // with its summary, and makes the journal durable.
 func (j *Journal) endRun(sum Summary) error {
-	if err := j.writeRun(runLine{Run: runEnd, Settings: j.settings(), Summary: &sum}); err != nil {
+	if err := j.writeRun(runLine{Run: runEnd, Settings: j.settings(), ID: j.runID(), Summary: &sum}); err != nil {
 		return err
 	}
 	return j.sync()
@@ -374,108 +422,6 @@ func (j *Journal) close() error {
 		return j.err
 	}
 	return err
-}
-
-// JournalStatus is what Report found in one journal about the runs that
-// wrote it.
-type JournalStatus struct {
-	// Complete is set when the last run that wrote to the journal
-	// finished: the journal ends with its end line. Otherwise that run
-	// was interrupted, killed or failed (or the journal holds no run at
-	// all), and the records it did not reach are missing from the report.
-	Complete bool `json:"complete"`
-	// Runs counts the runs that started writing to the journal, Finished
-	// those that wrote their end line.
-	Runs     int `json:"runs"`
-	Finished int `json:"finished"`
-	// Records counts its record lines.
-	Records int `json:"records"`
-	// Settings is the fingerprint of the validation settings of its last
-	// run (VerdictSettings).
-	Settings string `json:"settings,omitempty"`
-	// Last is the summary the last finished run wrote in its end line.
-	Last *Summary `json:"last,omitempty"`
-}
-
-// Report merges journals (those of the shards of one run, or of the runs
-// of one campaign) into one summary: each record counted once, by its
-// name, the last verdict written for it counting. It reads the journals
-// line by line; a last line cut short by a crash is ignored (the journal is
-// then incomplete). It also says, for each journal, whether the last run
-// that wrote it finished (JournalStatus.Complete): the summary is the
-// whole run's only when every journal is complete. A line whose check does
-// not match (damaged), or that is not a journal line, is an error.
-func Report(journals ...io.Reader) (Summary, []JournalStatus, error) {
-	var sum Summary
-	last := map[[32]byte]Record{}
-	status := make([]JournalStatus, len(journals))
-	for i, r := range journals {
-		st := &status[i]
-		ended := false
-		br := bufio.NewReaderSize(r, 256<<10)
-		for n := 1; ; n++ {
-			line, err := br.ReadBytes('\n')
-			if errors.Is(err, io.EOF) {
-				// A line cut short by a crash; anything else is not a
-				// journal.
-				if len(line) > 0 && !bytes.HasPrefix(line, []byte(`{"key":"`)) && !bytes.HasPrefix(line, []byte(`{"run":"`)) {
-					return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
-				}
-				if len(line) > 0 {
-					ended = false
-				}
-				break
-			}
-			if err != nil {
-				return Summary{}, nil, fmt.Errorf("journal %d: %w", i+1, err)
-			}
-			body, ok := openLine(line)
-			if !ok {
-				switch {
-				case !bytes.HasPrefix(line, []byte(`{"key":"`)) && !bytes.HasPrefix(line, []byte(`{"run":"`)):
-				case !bytes.Contains(line, []byte(checkPrefix)):
-					return Summary{}, nil, fmt.Errorf("journal %d line %d: no check (damaged, or written by a version of hpki before journal lines had one: run again with a new journal)", i+1, n)
-				default:
-					return Summary{}, nil, fmt.Errorf("journal %d line %d: damaged (its check does not match its content)", i+1, n)
-				}
-				return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
-			}
-			if bytes.HasPrefix(body, []byte(`{"run":"`)) {
-				var rl runLine
-				if err := json.Unmarshal(body, &rl); err != nil || (rl.Run != runStart && rl.Run != runEnd) {
-					return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
-				}
-				st.Settings = rl.Settings
-				if rl.Run == runStart {
-					st.Runs++
-					ended = false
-				} else {
-					st.Finished++
-					st.Last = rl.Summary
-					ended = true
-				}
-				continue
-			}
-			var jl journalLine
-			if err := json.Unmarshal(body, &jl); err != nil || jl.Key == "" {
-				return Summary{}, nil, fmt.Errorf("journal %d line %d: not a journal line", i+1, n)
-			}
-			st.Records++
-			ended = false
-			rec := jl.Record
-			// Keep only what counting needs.
-			refused := ""
-			if strings.HasPrefix(rec.Error, refusedPrefix) {
-				refused = refusedPrefix
-			}
-			last[sha256.Sum256([]byte(jl.Path))] = Record{Indication: rec.Indication, Status: rec.Status, Renewed: rec.Renewed, WouldRenew: rec.WouldRenew, Error: refused}
-		}
-		st.Complete = ended
-	}
-	for _, r := range last {
-		sum.Add(r, true)
-	}
-	return sum, status, nil
 }
 
 // VerdictSettings is the fingerprint of the options of a run that affect

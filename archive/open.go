@@ -162,3 +162,35 @@ func skipped(path string, err error) Record {
 	}
 	return Record{Path: path, Status: StatusSkipped, Skipped: err.Error()}
 }
+
+// ErrJournalBusy is the error of OpenJournal for a journal another run
+// holds (see OpenJournal).
+var ErrJournalBusy = errors.New("in use by another run (locked): one run per journal at a time")
+
+// OpenJournalFile opens a journal for reading (archive report), as
+// OpenJournal opens it for a run: a journal must be a regular file (a
+// FIFO, a device or a directory is refused at once, never waited on).
+func OpenJournalFile(path string) (*os.File, error) {
+	return openJournalFile(path, os.O_RDONLY)
+}
+
+// openJournalFile opens the journal at path with flag (O_CREATE: mode
+// 0600) without blocking, and refuses anything but a regular file.
+func openJournalFile(path string, flag int) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|openFlags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = fmt.Errorf("%s, not a regular file", kindOf(st.Mode()))
+	}
+	if err == nil {
+		err = blockingAgain(f)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal %s: %w", path, err)
+	}
+	return f, nil
+}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -34,7 +37,7 @@ type archiveFlags struct {
 
 func (a *archiveFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
+	fl.StringVar(&a.journal, "journal", "", "append each record to FILE (a regular file, locked while the run writes it; durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict")
 	fl.StringVar(&a.manifest, "manifest", "", "read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line")
 	fl.StringVar(&a.shard, "shard", "", "K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)")
 	fl.StringVar(&a.progress, "progress", "auto", "progress line on stderr: auto (on a terminal), always or never")
@@ -84,11 +87,16 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 	w := newRecordWriter(cmd.OutOrStdout(), format)
 	ctx, stop, signalled := archiveSignals(cmd.Context(), cmd.ErrOrStderr(), w.abort)
 	defer stop()
-	src, closeSrc, err := archiveSource(ctx, cmd.InOrStdin(), args, af.manifest)
+	src, closeSrc, manifestSum, err := archiveSource(ctx, cmd.InOrStdin(), args, af.manifest)
 	if err != nil {
 		return err
 	}
 	defer closeSrc()
+	if manifestSum != "" {
+		// The journal names the manifest by its content: the shards of
+		// one run agree wherever each finds the file.
+		opts.SourceID = archive.SourceID(src) + " sha256:" + manifestSum
+	}
 	if af.journal != "" {
 		j, err := archive.OpenJournal(af.journal)
 		if err != nil {
@@ -125,6 +133,15 @@ func runArchive(cmd *cobra.Command, args []string, af *archiveFlags, opts archiv
 		return usageError(fmt.Errorf("nothing to check under %s (an empty or unmounted folder?); --allow-empty accepts that", strings.Join(args, ", ")))
 	}
 	return summaryExit(sum)
+}
+
+// shardList lists shard numbers: "1", "0, 3".
+func shardList(ks []int) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = strconv.Itoa(k)
+	}
+	return strings.Join(s, ", ")
 }
 
 // summaryExit picks the exit code of a summary: the worst outcome, a refused
@@ -200,18 +217,21 @@ var osExit = os.Exit
 const abortWait = 5 * time.Second
 
 // archiveSource opens what the run reads: the files and folders given, a
-// manifest, or a bucket URL.
-func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest string) (archive.Source, func(), error) {
+// manifest, or a bucket URL. For a manifest that is a regular file, it
+// also returns the SHA-256 of its content, in hex (the manifest is read
+// twice: once for that, once by the run).
+func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest string) (archive.Source, func(), string, error) {
 	var bucketURL string
 	for _, a := range args {
 		if archive.IsBucketURL(a) {
 			if len(args) > 1 {
-				return nil, nil, usageError(errors.New("a bucket URL is the only PATH of a run"))
+				return nil, nil, "", usageError(errors.New("a bucket URL is the only PATH of a run"))
 			}
 			bucketURL = a
 		}
 	}
 	var mr io.Reader
+	var sum string
 	closeM := func() {}
 	if manifest != "" {
 		if manifest == "-" {
@@ -219,7 +239,11 @@ func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest
 		} else {
 			f, err := os.Open(manifest)
 			if err != nil {
-				return nil, nil, usageError(fmt.Errorf("--manifest: %w", err))
+				return nil, nil, "", usageError(fmt.Errorf("--manifest: %w", err))
+			}
+			if sum, err = fileSHA256(f); err != nil {
+				f.Close()
+				return nil, nil, "", usageError(fmt.Errorf("--manifest: %w", err))
 			}
 			mr, closeM = f, func() { f.Close() }
 		}
@@ -229,23 +253,41 @@ func archiveSource(ctx context.Context, stdin io.Reader, args []string, manifest
 		src, closeB, err := archive.OpenBucket(ctx, bucketURL, mr)
 		if err != nil {
 			closeM()
-			return nil, nil, usageError(err)
+			return nil, nil, "", usageError(err)
 		}
-		return src, func() { closeB(); closeM() }, nil
+		return src, func() { closeB(); closeM() }, sum, nil
 	case mr != nil:
 		if len(args) > 0 {
 			closeM()
-			return nil, nil, usageError(errors.New("--manifest names the records: no PATH with it (except a bucket URL)"))
+			return nil, nil, "", usageError(errors.New("--manifest names the records: no PATH with it (except a bucket URL)"))
 		}
-		return archive.Manifest(mr), closeM, nil
+		return archive.Manifest(mr), closeM, sum, nil
 	case len(args) == 0:
-		return nil, nil, usageError(errors.New("give a PATH, a bucket URL or --manifest"))
+		return nil, nil, "", usageError(errors.New("give a PATH, a bucket URL or --manifest"))
 	}
 	src, err := archive.Paths(args...)
 	if err != nil {
-		return nil, nil, usageError(err)
+		return nil, nil, "", usageError(err)
 	}
-	return src, func() {}, nil
+	return src, func() {}, "", nil
+}
+
+// fileSHA256 returns the SHA-256 (hex) of f when it is a regular file,
+// read from the start, and seeks back to the start; "" for anything else
+// (a pipe is read once, by the run).
+func fileSHA256(f *os.File) (string, error) {
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", err
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // recordWriter prints records as they come and the summary at the end;
@@ -503,10 +545,16 @@ run, or the reruns of one campaign) into one summary, each record counted
 once by its name (its last verdict counting). A run writes an end line to
 its journal when it finishes; a journal without one (its run was
 interrupted, killed or failed) is listed as INCOMPLETE: rerun that shard
-with the same --journal to finish it. Exit codes: 4 some journal is
-incomplete (the summary is not the whole run's); otherwise as for archive
-verify: 0 all passed, 1 some failed, 2 some indeterminate, 3 unreadable or
-damaged journal.`,
+with the same --journal to finish it. Each run records its --shard K/N and
+its source: a shard of a source without a journal is listed as INCOMPLETE
+too. Journals made under different validation settings are not merged, nor
+two journals of the same shard, nor a journal whose lines do not hang
+together (an end line that is not that of the run it ends, by its run id,
+settings and summary). Exit codes: 4 some journal is incomplete or some
+shard has none (the summary is not the whole run's); otherwise as for
+archive verify: 0 all passed, 1 some failed, 2 some indeterminate, 3
+unreadable, damaged or inconsistent journal, a journal that is not a
+regular file, or journals that are not one set (settings, shards).`,
 		Example: "  hpki archive report /out/shard-*.journal\n  hpki archive report --output json /out/*.journal",
 		Args:    minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -515,7 +563,7 @@ damaged journal.`,
 			}
 			var rs []io.Reader
 			for _, name := range args {
-				f, err := os.Open(name)
+				f, err := archive.OpenJournalFile(name)
 				if err != nil {
 					return usageError(err)
 				}
@@ -523,6 +571,10 @@ damaged journal.`,
 				rs = append(rs, f)
 			}
 			sum, states, err := archive.Report(rs...)
+			if err != nil {
+				return usageError(err)
+			}
+			gaps, err := archive.CheckSet(args, states)
 			if err != nil {
 				return usageError(err)
 			}
@@ -541,8 +593,9 @@ damaged journal.`,
 			if output == "json" {
 				if err := writeJSON(cmd.OutOrStdout(), struct {
 					archive.Summary
-					Journals []journalState `json:"journals"`
-				}{sum, js}); err != nil {
+					Journals      []journalState     `json:"journals"`
+					MissingShards []archive.ShardGap `json:"missingShards,omitempty"`
+				}{sum, js, gaps}); err != nil {
 					return failure(err)
 				}
 			} else {
@@ -553,9 +606,16 @@ damaged journal.`,
 						fmt.Fprintf(w, "INCOMPLETE %s: its last run did not finish (interrupted, killed or failed): rerun it with the same --journal\n", textsafe.Name(j.Journal))
 					}
 				}
+				for _, g := range gaps {
+					fmt.Fprintln(w, "INCOMPLETE "+sayf("no journal for shard %s of %d of %s: run those shards with --journal and report again", shardList(g.Missing), g.N, textsafe.String(g.Source)))
+				}
 			}
 			if incomplete > 0 {
 				fmt.Fprintf(cmd.ErrOrStderr(), "hpki: %d of %d journals incomplete: the summary is not the whole run's\n", incomplete, len(js))
+				return withCode(exitIncomplete)
+			}
+			if len(gaps) > 0 {
+				fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+sayf("journals of some shards are missing: the summary is not the whole run's"))
 				return withCode(exitIncomplete)
 			}
 			return summaryExit(sum)

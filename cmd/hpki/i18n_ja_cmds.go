@@ -57,10 +57,14 @@ TSA 証明書の有効期限）が --within 以内に来るものを、その場
 1 つの作業の再実行分）を 1 つの集計に統合します。各記録は名前で 1 回だけ数えます
 （最後の判定が有効）。処理は終了時にジャーナルへ終了行を書きます。終了行のない
 ジャーナル（処理が中断・強制終了・失敗した）は INCOMPLETE（未完了）と表示します:
-同じ --journal でそのシャードを再実行して完了させてください。終了コード: 4 未完了の
-ジャーナルあり（集計は処理全体のものではありません）。それ以外は archive verify と
-同じです: 0 すべて合格、1 失敗あり、2 判定不能あり、3 ジャーナルを読めない、または
-破損している。`},
+同じ --journal でそのシャードを再実行して完了させてください。各処理は --shard K/N と
+対象をジャーナルに記録します: ジャーナルのないシャードも INCOMPLETE と表示します。
+異なる検証設定で作られたジャーナル、同じシャードの 2 つのジャーナル、行の整合しない
+ジャーナル（実行 ID、設定、集計が、終了させる処理のものと一致しない終了行）は統合
+しません。終了コード: 4 未完了のジャーナル、またはジャーナルのないシャードあり（集計は
+処理全体のものではありません）。それ以外は archive verify と同じです: 0 すべて合格、
+1 失敗あり、2 判定不能あり、3 ジャーナルを読めない、破損している、整合しない、通常の
+ファイルでない、またはジャーナルが 1 つの組になっていない（設定、シャード）。`},
 
 	"hpki auth": {"", `HPKI カードの認証用鍵で hpki のサービス（hpki serve）にログインします。
 署名用鍵は使いません。`},
@@ -300,11 +304,11 @@ func init() {
 		"exit 0 when there is nothing to check (default: exit 3, an empty or unmounted root is an error)": "確認するものがなければ終了コード 0（既定: 3。空のルートやマウントされていないルートはエラー）",
 		`only report what would be renewed ("would renew")`:                                               `更新対象を表示するだけで更新しない（"would renew"）`,
 		"timeout of one revocation request; a host that fails is not asked again for a minute":            "失効情報の要求 1 回のタイムアウト。失敗したホストには 1 分間問い合わせない",
-		"append each record to FILE (durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict": "各記録を FILE に追記し（1 秒ごとに確定）、同じファイル・同じ検証設定で記録済みの判定は飛ばす: 再実行すると続きから再開。記録と同じく信頼される: 書き込める者は再実行に任意の判定を再利用させられる",
-		"read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line":                                                                                                                              "記録を FILE（- で標準入力）から読む。1 行に 1 つのパス（PATH がバケットの URL ならオブジェクトキー）",
-		"report format: text, json (one array) or jsonl (one record per line, then a summary line)":                                                                                                                                              "レポート形式: text、json（1 つの配列）、jsonl（1 行に 1 件、最後に集計行）",
-		"progress line on stderr: auto (on a terminal), always or never":                                                                                                                                                                         "標準エラーの進捗表示: auto（端末のとき）、always、never",
-		"K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)":                                                                                                                                        "K/N: 名前のハッシュが N 個中 K 番目になる記録だけを処理（K は 0 から。例 $JOB_COMPLETION_INDEX）",
+		"append each record to FILE (a regular file, locked while the run writes it; durable every second) and skip the verdicts it already holds for the same file and validation settings: a rerun resumes. Trusted like the records: whoever can write it can make a rerun reuse any verdict": "各記録を FILE（通常のファイル。書き込む処理の間はロックされる）に追記し（1 秒ごとに確定）、同じファイル・同じ検証設定で記録済みの判定は飛ばす: 再実行すると続きから再開。記録と同じく信頼される: 書き込める者は再実行に任意の判定を再利用させられる",
+		"read the records from FILE (- for stdin), one path (or, with a bucket URL as PATH, one object key) a line": "記録を FILE（- で標準入力）から読む。1 行に 1 つのパス（PATH がバケットの URL ならオブジェクトキー）",
+		"report format: text, json (one array) or jsonl (one record per line, then a summary line)":                 "レポート形式: text、json（1 つの配列）、jsonl（1 行に 1 件、最後に集計行）",
+		"progress line on stderr: auto (on a terminal), always or never":                                            "標準エラーの進捗表示: auto（端末のとき）、always、never",
+		"K/N: handle only the records whose name hashes to K of N (K from 0, e.g. $JOB_COMPLETION_INDEX)":           "K/N: 名前のハッシュが N 個中 K 番目になる記録だけを処理（K は 0 から。例 $JOB_COMPLETION_INDEX）",
 		"report format: text or json": "レポート形式: text または json",
 
 		// auth login

@@ -322,6 +322,10 @@ var notMessages = map[string]string{
 	"PAdES":                           "cmd/hpki: a format name, an identifier",
 	"XAdES":                           "cmd/hpki: a format name, an identifier",
 	"CAdES":                           "cmd/hpki: a format name, an identifier",
+	"paths %s":                        "archive: a SourceID (an identifier written in a journal)",
+	"files sha256:%x":                 "archive: a SourceID (an identifier written in a journal)",
+	"bucket %s":                       "archive: a SourceID (an identifier written in a journal)",
+	"bucket %s +manifest":             "archive: a SourceID (an identifier written in a journal)",
 }
 
 // structural tells whether format has no words of its own ("%w: %v",

@@ -2,10 +2,17 @@
 # folder with a copy of the test PKI and anchors.pem, a second TSA valid to
 # 2049 (tsa2.pem, tsa2.key: made from tsa-root.key with Python's
 # cryptography package), and both TSAs served by hpki on 127.0.0.1 (tsa.log
-# and tsa2.log name their URLs). Exits 2 when it cannot set this up.
+# and tsa2.log name their URLs). A script that needs no TSA sets
+# WORLD_TSA=0 before sourcing it: then only the work folder and the PKI.
+# Also: VERIFY, the options of an archive run under the test PKI (trust
+# root.pem, offline, ca-sign.crl). Exits 2 when it cannot set this up.
 HPKI=${HPKI:?the hpki binary}; CERTS=${CERTS:?the test PKI folder (testdata/certs)}
-T=$(mktemp -d); trap 'kill $P1 $P2 2>/dev/null; rm -rf $T' EXIT; cd $T
-cp $CERTS/* .; cat root.pem tsa-root.pem > anchors.pem
+T=$(mktemp -d); trap 'kill ${P1:-} ${P2:-} 2>/dev/null; rm -rf $T' EXIT; cd $T || exit 2
+cp $CERTS/* . || exit 2; cat root.pem tsa-root.pem > anchors.pem
+VERIFY="--trust root.pem --offline --crl ca-sign.crl"
+# sign_doctor FILE...: a detached CAdES signature FILE.p7s by the doctor.
+sign_doctor() { "$HPKI" sign "$@" --key doctor.key --cert doctor.pem --chain chain-sign.pem >/dev/null 2>&1 || exit 2; }
+if [ "${WORLD_TSA:-1}" = 0 ]; then return 0; fi
 cat > world.py <<'EOF'
 # a second TSA valid to 2049 (the archive TSA); CRLs are made later
 from cryptography import x509
