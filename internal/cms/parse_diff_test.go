@@ -1,0 +1,180 @@
+package cms
+
+import (
+	"crypto"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"errors"
+	"math/big"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/hpki-jp/hpki/internal/testpki"
+)
+
+// realSignatures returns signatures shaped like those the project and its
+// peers make: B-B enveloping and detached with certificates and a CRL, a
+// timestamp token (TSTInfo content, sid by subjectKeyIdentifier), a B-T
+// carrying it, an ECDSA signer, counter-signatures and BER (the corpus under
+// testdata/fuzz adds nested counter-signatures and BER from OpenSSL).
+func realSignatures(tb testing.TB) [][]byte {
+	tb.Helper()
+	p := testpki.MustLoad(tb)
+	must := func(b []byte, err error) []byte {
+		tb.Helper()
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	signer := func(cred *testpki.Credential, ctype asn1.ObjectIdentifier, content []byte, h crypto.Hash, skid bool) *SignerInfo {
+		tb.Helper()
+		ct, _ := NewAttribute(OIDContentType, ctype)
+		d := h.New()
+		d.Write(content)
+		md, _ := NewAttribute(OIDMessageDigest, d.Sum(nil))
+		sc, err := SigningCertificateV2Attr(cred.Cert, crypto.SHA256)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		st, _ := SigningTimeAttr(time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC))
+		si, err := NewSignerInfo(cred.Key, cred.Cert, []Attribute{ct, md, sc, st}, SignOptions{Hash: h})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if skid {
+			si.SID = SignerIdentifier{SubjectKeyID: cred.Cert.SubjectKeyId}
+			si.rawSID = nil
+			si.Version = 3
+		}
+		return si
+	}
+	content := []byte("referral letter, 紹介状")
+
+	var imprint struct {
+		Alg  pkix.AlgorithmIdentifier
+		Hash []byte
+	}
+	imprint.Alg, _ = DigestAlgorithm(crypto.SHA256)
+	imprint.Hash = make([]byte, 32)
+	tst := must(asn1.Marshal(struct {
+		Version        int
+		Policy         asn1.ObjectIdentifier
+		MessageImprint struct {
+			Alg  pkix.AlgorithmIdentifier
+			Hash []byte
+		}
+		Serial  *big.Int
+		GenTime time.Time `asn1:"generalized"`
+		Nonce   *big.Int
+	}{Version: 1, MessageImprint: imprint, Policy: asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 32473, 1}, Serial: big.NewInt(42), GenTime: time.Date(2026, 11, 1, 9, 0, 1, 0, time.UTC), Nonce: big.NewInt(7)}))
+	tokSI := signer(p.TSA, OIDTSTInfo, tst, crypto.SHA256, true)
+	token := must((&SignedData{Version: 3, DigestAlgorithms: nil, ContentType: OIDTSTInfo, Content: tst,
+		Certificates: [][]byte{p.TSA.Cert.Raw}, SignerInfos: []SignerInfo{*tokSI}}).Marshal())
+
+	bb := signer(p.Doctor, OIDData, content, crypto.SHA256, false)
+	var certs [][]byte
+	for _, c := range append(append(p.Doctor.Chain[:0:0], p.Doctor.Cert), p.Doctor.Chain...) {
+		certs = append(certs, c.Raw)
+	}
+	enveloping := must((&SignedData{Version: 1, DigestAlgorithms: nil, ContentType: OIDData, Content: content,
+		Certificates: certs, CRLs: [][]byte{p.CRL}, SignerInfos: []SignerInfo{*bb}}).Marshal())
+	bt := *bb
+	bt.AddUnsignedAttr(OIDSignatureTimeStamp, token)
+	detachedBT := must((&SignedData{Version: 1, ContentType: OIDData, Certificates: certs, SignerInfos: []SignerInfo{bt}}).Marshal())
+	ec := signer(p.DoctorEC, OIDData, content, crypto.SHA384, false)
+	counter := *signer(p.Pharmacist, OIDData, bb.Signature, crypto.SHA256, false)
+	withCounter := *ec
+	withCounter.AddUnsignedAttr(OIDCounterSignature, must(counter.Marshal()))
+	twoSigners := must((&SignedData{Version: 1, ContentType: OIDData, Content: content, SignerInfos: []SignerInfo{bt, withCounter}}).Marshal())
+	out := [][]byte{enveloping, detachedBT, token, twoSigners,
+		must(bt.Marshal()), must(counter.Marshal()), bb.SignedAttrsRaw[2:],
+		// BER: indefinite lengths and a segmented eContent.
+		{0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02, 0xa0, 0x80,
+			0x30, 0x80, 0x02, 0x01, 0x01, 0x31, 0x00, 0x30, 0x80, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+			0xa0, 0x80, 0x24, 0x80, 0x04, 0x02, 'h', 'i', 0x04, 0x01, '!', 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+			0x31, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+	}
+	return out
+}
+
+// mutations returns variants of sig that break it in the places a
+// hostile or damaged file does: a byte flipped, set to a tag or length
+// octet, removed or doubled, and the signature cut short.
+func mutations(sig []byte) [][]byte {
+	var out [][]byte
+	step := max(1, len(sig)/48)
+	for i := 0; i < len(sig); i += step {
+		for _, v := range []byte{sig[i] ^ 0xff, sig[i] ^ 0x20, 0x80, 0x00, 0x1f, 0x84} {
+			m := append([]byte{}, sig...)
+			m[i] = v
+			out = append(out, m)
+		}
+		out = append(out, append(append([]byte{}, sig[:i]...), sig[i+1:]...))
+		out = append(out, append(append(append([]byte{}, sig[:i+1]...), sig[i]), sig[i+1:]...))
+		out = append(out, append([]byte{}, sig[:i]...))
+	}
+	return out
+}
+
+// sameParse requires the hand-written and the encoding/asn1 readings to
+// agree on in: both refuse it (with ErrFormat) or both give equal values.
+func sameParse(t *testing.T, in []byte) {
+	t.Helper()
+	check := func(what string, got, want any, gotErr, wantErr error) {
+		t.Helper()
+		if (gotErr != nil) != (wantErr != nil) {
+			t.Fatalf("%s of %x: error %v, encoding/asn1 error %v", what, in, gotErr, wantErr)
+		}
+		if gotErr != nil {
+			if !errors.Is(gotErr, ErrFormat) || !errors.Is(wantErr, ErrFormat) {
+				t.Fatalf("%s of %x: errors %v / %v do not both wrap ErrFormat", what, in, gotErr, wantErr)
+			}
+			return
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s of %x:\n got %+v\nwant %+v", what, in, got, want)
+		}
+	}
+	sd, err := parseDER(in)
+	sdR, errR := parseDERReflect(in)
+	check("SignedData", sd, sdR, err, errR)
+	if norm, err := normaliseBER(in); err == nil {
+		sd, err := parseDER(norm)
+		sdR, errR := parseDERReflect(norm)
+		check("normalised SignedData", sd, sdR, err, errR)
+	}
+	si, err := ParseSignerInfo(in)
+	siR, errR := parseSignerInfoReflect(in)
+	check("SignerInfo", si, siR, err, errR)
+	attrs, err := parseAttributes(in)
+	attrsR, errR := parseAttributesReflect(in)
+	check("attributes", attrs, attrsR, err, errR)
+}
+
+// FuzzParseDifferential: the hand-written DER reading of SignedData,
+// SignerInfo and attributes accepts exactly what the encoding/asn1
+// reading accepted, to the same values.
+func FuzzParseDifferential(f *testing.F) {
+	for _, sig := range realSignatures(f) {
+		f.Add(sig)
+		for _, m := range mutations(sig) {
+			f.Add(m)
+		}
+	}
+	f.Fuzz(sameParse)
+}
+
+// TestParseDifferentialReal: the real signatures themselves read alike
+// (and are read at all).
+func TestParseDifferentialReal(t *testing.T) {
+	for i, sig := range realSignatures(t) {
+		sameParse(t, sig)
+		if i < 4 {
+			if _, err := parseDER(sig); err != nil {
+				t.Fatalf("signature %d: %v", i, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,463 @@
+// Package der reads DER structures field by field, accepting and refusing
+// exactly what encoding/asn1's Unmarshal accepts and refuses for the same
+// Go struct shapes, without reflection: the CMS and RFC 3161 parsers use it
+// on the hot path of signature verification, where encoding/asn1's
+// reflection cost more than the hashing.
+//
+// The rules copied from encoding/asn1 (Go 1.26) are: DER tag and length
+// octets (minimal lengths, no indefinite length, minimal high tag
+// numbers); a SEQUENCE read as a struct may hold trailing elements after
+// its last field, which are neither read nor checked; an OPTIONAL field
+// whose tag does not match is absent and the element is read by the next
+// field; a field whose header cannot be read is an error even when
+// optional; INTEGER, OBJECT IDENTIFIER, BOOLEAN and time values are
+// checked as encoding/asn1 checks them.
+//
+// Aliasing: every Element, and every []byte a function returns, is a
+// sub-slice of the input; nothing is copied. Callers that keep results
+// must keep the input unchanged.
+package der
+
+import (
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"time"
+)
+
+// ErrSyntax is wrapped by every error of this package.
+var ErrSyntax = errors.New("asn1")
+
+func errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrSyntax, fmt.Sprintf(format, args...))
+}
+
+// Header is the identifier and length octets of one element.
+type Header struct {
+	Class, Tag int
+	Compound   bool
+	Length     int
+}
+
+// ReadHeader reads the identifier and length octets at b[off:] and
+// returns them with the offset of the content. It is encoding/asn1's
+// parseTagAndLength: it does not check that the content fits in b.
+func ReadHeader(b []byte, off int) (Header, int, error) {
+	var h Header
+	if off >= len(b) {
+		return h, off, errorf("internal error in parseTagAndLength")
+	}
+	c := b[off]
+	off++
+	h.Class = int(c >> 6)
+	h.Compound = c&0x20 == 0x20
+	h.Tag = int(c & 0x1f)
+	if h.Tag == 0x1f {
+		var err error
+		if h.Tag, off, err = base128(b, off); err != nil {
+			return h, off, err
+		}
+		if h.Tag < 0x1f {
+			return h, off, errorf("non-minimal tag")
+		}
+	}
+	if off >= len(b) {
+		return h, off, errorf("truncated tag or length")
+	}
+	c = b[off]
+	off++
+	if c&0x80 == 0 {
+		h.Length = int(c & 0x7f)
+		return h, off, nil
+	}
+	n := int(c & 0x7f)
+	if n == 0 {
+		return h, off, errorf("indefinite length found (not DER)")
+	}
+	for i := 0; i < n; i++ {
+		if off >= len(b) {
+			return h, off, errorf("truncated tag or length")
+		}
+		c = b[off]
+		off++
+		if h.Length >= 1<<23 {
+			return h, off, errorf("length too large")
+		}
+		h.Length = h.Length<<8 | int(c)
+		if h.Length == 0 {
+			return h, off, errorf("superfluous leading zeros in length")
+		}
+	}
+	if h.Length < 0x80 {
+		return h, off, errorf("non-minimal length")
+	}
+	return h, off, nil
+}
+
+// base128 is encoding/asn1's parseBase128Int.
+func base128(b []byte, off int) (int, int, error) {
+	var v int64
+	for shifted := 0; off < len(b); shifted++ {
+		if shifted == 5 {
+			return 0, off, errorf("base 128 integer too large")
+		}
+		v <<= 7
+		c := b[off]
+		if shifted == 0 && c == 0x80 {
+			return 0, off, errorf("integer is not minimally encoded")
+		}
+		v |= int64(c & 0x7f)
+		off++
+		if c&0x80 == 0 {
+			if v > math.MaxInt32 {
+				return int(v), off, errorf("base 128 integer too large")
+			}
+			return int(v), off, nil
+		}
+	}
+	return 0, off, errorf("truncated base 128 integer")
+}
+
+// Element is one element read: its header, its content and its whole
+// encoding (both sub-slices of the input).
+type Element struct {
+	Header
+	Body, Full []byte
+}
+
+// RawValue returns the element as encoding/asn1 would fill an
+// asn1.RawValue with it (sharing the input).
+func (e Element) RawValue() asn1.RawValue {
+	return asn1.RawValue{Class: e.Class, Tag: e.Tag, IsCompound: e.Compound, Bytes: e.Body, FullBytes: e.Full}
+}
+
+// Fields reads the content of a SEQUENCE (or SET) as encoding/asn1 reads
+// it into a struct: one call per struct field, in order.
+type Fields struct {
+	b   []byte
+	off int
+}
+
+// NewFields starts reading the fields in content.
+func NewFields(content []byte) *Fields { return &Fields{b: content} }
+
+// Rest returns what has not been read. Inside a SEQUENCE encoding/asn1
+// ignores it; at the top level Unmarshal returns it.
+func (f *Fields) Rest() []byte { return f.b[f.off:] }
+
+// Empty reports whether every byte has been read.
+func (f *Fields) Empty() bool { return f.off == len(f.b) }
+
+// match says which elements a field accepts.
+type match struct {
+	class, tag int
+	compound   int8 // 0 primitive, 1 constructed, -1 either
+	anyTag     bool // any class and tag (an untagged asn1.RawValue)
+	explicit   bool // an EXPLICIT context-specific tag around an asn1.RawValue
+}
+
+const (
+	primitive   = 0
+	constructed = 1
+	either      = -1
+)
+
+// read reads one field. present is false, without error, when the field
+// is optional and the element does not match (nothing is consumed).
+func (f *Fields) read(m match, optional bool) (e Element, present bool, err error) {
+	if f.off == len(f.b) {
+		if optional {
+			return e, false, nil
+		}
+		return e, false, errorf("sequence truncated")
+	}
+	h, off, err := ReadHeader(f.b, f.off)
+	if err != nil {
+		return e, false, err
+	}
+	if m.explicit {
+		if off == len(f.b) {
+			return e, false, errorf("explicit tag has no child")
+		}
+		if h.Class != asn1.ClassContextSpecific || h.Tag != m.tag || h.Length != 0 && !h.Compound {
+			if optional {
+				return e, false, nil
+			}
+			return e, false, errorf("explicitly tagged member didn't match")
+		}
+	} else if !m.anyTag && (h.Class != m.class || h.Tag != m.tag) || m.compound != either && h.Compound != (m.compound == constructed) {
+		if optional {
+			return e, false, nil
+		}
+		return e, false, errorf("tags don't match (%d vs class %d tag %d)", m.tag, h.Class, h.Tag)
+	}
+	if off+h.Length < off || off+h.Length > len(f.b) {
+		return e, false, errorf("data truncated")
+	}
+	end := off + h.Length
+	e = Element{Header: h, Body: f.b[off:end:end], Full: f.b[f.off:end:end]}
+	f.off = end
+	return e, true, nil
+}
+
+// Universal reads a required field of a universal type: tag and whether
+// it is constructed (a struct or slice is a constructed SEQUENCE, an int
+// or *big.Int a primitive INTEGER …).
+func (f *Fields) Universal(tag int, compound bool) (Element, error) {
+	e, _, err := f.read(match{class: asn1.ClassUniversal, tag: tag, compound: flag(compound)}, false)
+	return e, err
+}
+
+// OptionalUniversal is Universal for a field tagged `asn1:"optional"`.
+func (f *Fields) OptionalUniversal(tag int, compound bool) (Element, bool, error) {
+	return f.read(match{class: asn1.ClassUniversal, tag: tag, compound: flag(compound)}, true)
+}
+
+// Implicit reads a field tagged `asn1:"tag:N"` (with optional) of a type
+// that is constructed or not.
+func (f *Fields) Implicit(tag int, compound, optional bool) (Element, bool, error) {
+	return f.read(match{class: asn1.ClassContextSpecific, tag: tag, compound: flag(compound)}, optional)
+}
+
+// Any reads an asn1.RawValue field without tag parameters (optional or
+// not): any element.
+func (f *Fields) Any(optional bool) (Element, bool, error) {
+	return f.read(match{anyTag: true, compound: either}, optional)
+}
+
+// ImplicitRaw reads an asn1.RawValue field tagged `asn1:"tag:N"`: a
+// context-specific element N, constructed or not.
+func (f *Fields) ImplicitRaw(tag int, optional bool) (Element, bool, error) {
+	return f.read(match{class: asn1.ClassContextSpecific, tag: tag, compound: either}, optional)
+}
+
+// ExplicitRaw reads an asn1.RawValue field tagged `asn1:"explicit,tag:N"`:
+// the element is the [N] wrapper itself, as encoding/asn1 gives it.
+func (f *Fields) ExplicitRaw(tag int, optional bool) (Element, bool, error) {
+	return f.read(match{tag: tag, compound: either, explicit: true}, optional)
+}
+
+func flag(compound bool) int8 {
+	if compound {
+		return constructed
+	}
+	return primitive
+}
+
+// Top reads the element at the start of b as encoding/asn1's Unmarshal
+// reads a value of a universal type (a struct: SEQUENCE, constructed) and
+// returns it with the bytes after it.
+func Top(b []byte, tag int, compound bool) (Element, []byte, error) {
+	f := Fields{b: b}
+	e, err := f.Universal(tag, compound)
+	if err != nil {
+		return e, nil, err
+	}
+	return e, f.Rest(), nil
+}
+
+// TopAny reads the element at the start of b as Unmarshal reads an
+// asn1.RawValue, and returns it with the bytes after it.
+func TopAny(b []byte) (Element, []byte, error) {
+	f := Fields{b: b}
+	e, _, err := f.Any(false)
+	if err != nil {
+		return e, nil, err
+	}
+	return e, f.Rest(), nil
+}
+
+// SequenceOf checks the content of a SEQUENCE OF as encoding/asn1's
+// parseSequenceOf does before reading the elements (each a universal
+// element of the given tag and form, within the content) and returns
+// them.
+func SequenceOf(content []byte, tag int, compound bool) ([]Element, error) {
+	var out []Element
+	for off := 0; off < len(content); {
+		h, next, err := ReadHeader(content, off)
+		if err != nil {
+			return nil, err
+		}
+		t := h.Tag
+		switch t {
+		case asn1.TagIA5String, asn1.TagGeneralString, asn1.TagT61String, asn1.TagUTF8String, asn1.TagNumericString, asn1.TagBMPString:
+			t = asn1.TagPrintableString
+		case asn1.TagGeneralizedTime, asn1.TagUTCTime:
+			t = asn1.TagUTCTime
+		}
+		if h.Class != asn1.ClassUniversal || h.Compound != compound || t != tag {
+			return nil, errorf("sequence tag mismatch")
+		}
+		if next+h.Length < next || next+h.Length > len(content) {
+			return nil, errorf("truncated sequence")
+		}
+		end := next + h.Length
+		out = append(out, Element{Header: h, Body: content[next:end:end], Full: content[off:end:end]})
+		off = end
+	}
+	return out, nil
+}
+
+// checkInteger is encoding/asn1's: non-empty and minimally encoded.
+func checkInteger(b []byte) error {
+	if len(b) == 0 {
+		return errorf("empty integer")
+	}
+	if len(b) == 1 {
+		return nil
+	}
+	if b[0] == 0 && b[1]&0x80 == 0 || b[0] == 0xff && b[1]&0x80 == 0x80 {
+		return errorf("integer not minimally-encoded")
+	}
+	return nil
+}
+
+// Int64 decodes INTEGER content into an int64 (encoding/asn1's
+// parseInt64).
+func Int64(b []byte) (int64, error) {
+	if err := checkInteger(b); err != nil {
+		return 0, err
+	}
+	if len(b) > 8 {
+		return 0, errorf("integer too large")
+	}
+	var v int64
+	for _, c := range b {
+		v = v<<8 | int64(c)
+	}
+	v <<= 64 - uint8(len(b))*8
+	v >>= 64 - uint8(len(b))*8
+	return v, nil
+}
+
+// Int decodes INTEGER content as encoding/asn1 decodes it into an int
+// (int64 rules, or int32 rules where int has 32 bits).
+func Int(b []byte) (int, error) {
+	v, err := Int64(b)
+	if err != nil {
+		return 0, err
+	}
+	if strconv.IntSize == 32 && (len(b) > 4 || v != int64(int32(v))) {
+		return 0, errorf("integer too large")
+	}
+	return int(v), nil
+}
+
+// BigInt decodes INTEGER content (encoding/asn1's parseBigInt).
+func BigInt(b []byte) (*big.Int, error) {
+	if err := checkInteger(b); err != nil {
+		return nil, err
+	}
+	v := new(big.Int)
+	if b[0]&0x80 == 0x80 {
+		not := make([]byte, len(b))
+		for i := range not {
+			not[i] = ^b[i]
+		}
+		v.SetBytes(not)
+		v.Add(v, big.NewInt(1))
+		return v.Neg(v), nil
+	}
+	return v.SetBytes(b), nil
+}
+
+// Bool decodes BOOLEAN content (only 0x00 and 0xff, as DER requires).
+func Bool(b []byte) (bool, error) {
+	if len(b) != 1 || b[0] != 0 && b[0] != 0xff {
+		return false, errorf("invalid boolean")
+	}
+	return b[0] == 0xff, nil
+}
+
+// OIDLen returns the number of components of the OBJECT IDENTIFIER
+// content b, or an error where encoding/asn1's parseObjectIdentifier
+// fails.
+func OIDLen(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, errorf("zero length OBJECT IDENTIFIER")
+	}
+	n := 1
+	for off := 0; off < len(b); n++ {
+		var err error
+		if _, off, err = base128(b, off); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// AppendOID decodes OBJECT IDENTIFIER content into dst's spare capacity
+// (growing it when needed) and returns the identifier, a slice of dst
+// whose capacity ends with it, and dst extended by it. It reads what
+// encoding/asn1's parseObjectIdentifier reads, to the same components.
+func AppendOID(dst []int, b []byte) (oid asn1.ObjectIdentifier, grown []int, err error) {
+	n, err := OIDLen(b)
+	if err != nil {
+		return nil, dst, err
+	}
+	start := len(dst)
+	if cap(dst)-start < n {
+		dst = make([]int, 0, max(n, 64))
+		start = 0
+	}
+	dst = dst[:start+n]
+	v, off, _ := base128(b, 0)
+	if v < 80 {
+		dst[start], dst[start+1] = v/40, v%40
+	} else {
+		dst[start], dst[start+1] = 2, v-80
+	}
+	for i := start + 2; off < len(b); i++ {
+		dst[i], off, _ = base128(b, off)
+	}
+	return asn1.ObjectIdentifier(dst[start : start+n : start+n]), dst, nil
+}
+
+// OID decodes OBJECT IDENTIFIER content into a new identifier.
+func OID(b []byte) (asn1.ObjectIdentifier, error) {
+	n, err := OIDLen(b)
+	if err != nil {
+		return nil, err
+	}
+	oid, _, err := AppendOID(make([]int, 0, n), b)
+	return oid, err
+}
+
+// GeneralizedTime decodes GeneralizedTime content (encoding/asn1's
+// parseGeneralizedTime).
+func GeneralizedTime(b []byte) (time.Time, error) {
+	const format = "20060102150405.999999999Z0700"
+	s := string(b)
+	t, err := time.Parse(format, s)
+	if err != nil {
+		return t, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	if t.Format(format) != s {
+		return t, errorf("time did not serialize back to the original value and may be invalid: given %q", s)
+	}
+	return t, nil
+}
+
+// UTCTime decodes UTCTime content (encoding/asn1's parseUTCTime).
+func UTCTime(b []byte) (time.Time, error) {
+	s := string(b)
+	format := "0601021504Z0700"
+	t, err := time.Parse(format, s)
+	if err != nil {
+		format = "060102150405Z0700"
+		t, err = time.Parse(format, s)
+	}
+	if err != nil {
+		return t, fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	if t.Format(format) != s {
+		return t, errorf("time did not serialize back to the original value and may be invalid: given %q", s)
+	}
+	if t.Year() >= 2050 {
+		t = t.AddDate(-100, 0, 0)
+	}
+	return t, nil
+}
