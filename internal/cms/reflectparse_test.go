@@ -184,4 +184,3 @@ func parseAttributesReflect(b []byte) ([]Attribute, error) {
 	}
 	return out, nil
 }
-
