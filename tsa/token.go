@@ -116,6 +116,8 @@ type accuracy struct {
 	Micros  int `asn1:"optional,tag:1"`
 }
 
+// tstInfo is the TSTInfo of RFC 3161 section 2.4.2 (the tags say how the
+// server encodes it; parseTSTInfo reads it).
 type tstInfo struct {
 	Version        int
 	Policy         asn1.ObjectIdentifier
@@ -153,9 +155,8 @@ func ParseTokenWith(der []byte, parseCert func(der []byte) (*x509.Certificate, e
 	if len(sd.SignerInfos) != 1 {
 		return nil, verr(Malformed, "%d signers, want exactly 1", len(sd.SignerInfos))
 	}
-	var info tstInfo
-	rest, err := asn1.Unmarshal(sd.Content, &info)
-	if err != nil || len(rest) != 0 {
+	info, err := parseTSTInfo(sd.Content)
+	if err != nil {
 		return nil, verr(Malformed, "TSTInfo: %v", err)
 	}
 	if info.Version != 1 {

@@ -84,7 +84,7 @@ func (p *parser) signedData(b []byte) (*rawSD, error) {
 		return nil, err
 	}
 	if len(rest) != 0 {
-		return nil, fmt.Errorf("%d trailing bytes", len(rest))
+		return nil, asn1.SyntaxError{Msg: "trailing data"}
 	}
 	r := &rawSD{SignedData: &SignedData{}}
 	f := der.NewFields(top.Body)
@@ -173,44 +173,13 @@ func (p *parser) finish(r *rawSD) (*SignedData, error) {
 	return sd, nil
 }
 
-// algorithm reads an AlgorithmIdentifier field (pkix.AlgorithmIdentifier:
-// algorithm, then any element as parameters).
-func (p *parser) algorithm(f *der.Fields) (pkix.AlgorithmIdentifier, error) {
-	var ai pkix.AlgorithmIdentifier
-	e, err := f.Universal(asn1.TagSequence, true)
-	if err != nil {
-		return ai, err
-	}
-	return p.algorithmBody(e.Body)
-}
-
 func (p *parser) topAlgorithm(b []byte) (pkix.AlgorithmIdentifier, []byte, error) {
 	e, rest, err := der.Top(b, asn1.TagSequence, true)
 	if err != nil {
 		return pkix.AlgorithmIdentifier{}, nil, err
 	}
-	ai, err := p.algorithmBody(e.Body)
+	ai, err := der.AlgorithmIdentifierBody(e.Body, p.oid)
 	return ai, rest, err
-}
-
-func (p *parser) algorithmBody(b []byte) (pkix.AlgorithmIdentifier, error) {
-	var ai pkix.AlgorithmIdentifier
-	f := der.NewFields(b)
-	o, err := f.Universal(asn1.TagOID, false)
-	if err != nil {
-		return ai, err
-	}
-	if ai.Algorithm, err = p.oid(o.Body); err != nil {
-		return ai, err
-	}
-	params, ok, err := f.Any(true)
-	if err != nil {
-		return ai, err
-	}
-	if ok {
-		ai.Parameters = params.RawValue()
-	}
-	return ai, nil
 }
 
 // ParseSignerInfo decodes one DER SignerInfo (also used for
@@ -228,7 +197,7 @@ func ParseSignerInfo(der []byte) (*SignerInfo, error) {
 func (p *parser) signerInfo(si *SignerInfo, b []byte) error {
 	top, rest, err := der.Top(b, asn1.TagSequence, true)
 	if err == nil && len(rest) != 0 {
-		err = fmt.Errorf("%d trailing bytes", len(rest))
+		err = asn1.SyntaxError{Msg: "trailing data"}
 	}
 	var fl siFields
 	if err == nil {
@@ -249,7 +218,7 @@ func (p *parser) signerInfo(si *SignerInfo, b []byte) error {
 			}
 		}
 		if err == nil && len(rest) != 0 {
-			err = fmt.Errorf("%d trailing bytes", len(rest))
+			err = asn1.SyntaxError{Msg: "trailing data"}
 		}
 		is := &IssuerAndSerial{RawIssuer: issuer.Full}
 		if err == nil {
@@ -306,13 +275,13 @@ func (p *parser) signerInfoFields(si *SignerInfo, b []byte) (fl siFields, err er
 		return fl, err
 	}
 	si.rawSID = fl.sid.Full
-	if si.DigestAlgorithm, err = p.algorithm(f); err != nil {
+	if si.DigestAlgorithm, err = f.AlgorithmIdentifier(p.oid); err != nil {
 		return fl, err
 	}
 	if fl.signed, fl.hasSigned, err = f.ImplicitRaw(0, true); err != nil {
 		return fl, err
 	}
-	if si.SignatureAlgorithm, err = p.algorithm(f); err != nil {
+	if si.SignatureAlgorithm, err = f.AlgorithmIdentifier(p.oid); err != nil {
 		return fl, err
 	}
 	sig, err := f.Universal(asn1.TagOctetString, false)
@@ -344,7 +313,7 @@ func (p *parser) attributes(b []byte) ([]Attribute, error) {
 			}
 		}
 		if err == nil && len(rest) != 0 {
-			err = fmt.Errorf("%d trailing bytes", len(rest))
+			err = asn1.SyntaxError{Msg: "trailing data"}
 		}
 		if err != nil {
 			return nil, formatErr("attribute: %v", err)

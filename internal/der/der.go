@@ -13,12 +13,16 @@
 // optional; INTEGER, OBJECT IDENTIFIER, BOOLEAN and time values are
 // checked as encoding/asn1 checks them.
 //
+// Errors are those of encoding/asn1, with its messages
+// (asn1.StructuralError, asn1.SyntaxError, time parsing errors).
+//
 // Aliasing: every Element, and every []byte a function returns, is a
 // sub-slice of the input; nothing is copied. Callers that keep results
 // must keep the input unchanged.
 package der
 
 import (
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -27,13 +31,6 @@ import (
 	"strconv"
 	"time"
 )
-
-// ErrSyntax is wrapped by every error of this package.
-var ErrSyntax = errors.New("asn1")
-
-func errorf(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrSyntax, fmt.Sprintf(format, args...))
-}
 
 // Header is the identifier and length octets of one element.
 type Header struct {
@@ -48,7 +45,7 @@ type Header struct {
 func ReadHeader(b []byte, off int) (Header, int, error) {
 	var h Header
 	if off >= len(b) {
-		return h, off, errorf("internal error in parseTagAndLength")
+		return h, off, errors.New("asn1: internal error in parseTagAndLength")
 	}
 	c := b[off]
 	off++
@@ -61,11 +58,11 @@ func ReadHeader(b []byte, off int) (Header, int, error) {
 			return h, off, err
 		}
 		if h.Tag < 0x1f {
-			return h, off, errorf("non-minimal tag")
+			return h, off, asn1.SyntaxError{Msg: "non-minimal tag"}
 		}
 	}
 	if off >= len(b) {
-		return h, off, errorf("truncated tag or length")
+		return h, off, asn1.SyntaxError{Msg: "truncated tag or length"}
 	}
 	c = b[off]
 	off++
@@ -75,24 +72,24 @@ func ReadHeader(b []byte, off int) (Header, int, error) {
 	}
 	n := int(c & 0x7f)
 	if n == 0 {
-		return h, off, errorf("indefinite length found (not DER)")
+		return h, off, asn1.SyntaxError{Msg: "indefinite length found (not DER)"}
 	}
 	for i := 0; i < n; i++ {
 		if off >= len(b) {
-			return h, off, errorf("truncated tag or length")
+			return h, off, asn1.SyntaxError{Msg: "truncated tag or length"}
 		}
 		c = b[off]
 		off++
 		if h.Length >= 1<<23 {
-			return h, off, errorf("length too large")
+			return h, off, asn1.StructuralError{Msg: "length too large"}
 		}
 		h.Length = h.Length<<8 | int(c)
 		if h.Length == 0 {
-			return h, off, errorf("superfluous leading zeros in length")
+			return h, off, asn1.StructuralError{Msg: "superfluous leading zeros in length"}
 		}
 	}
 	if h.Length < 0x80 {
-		return h, off, errorf("non-minimal length")
+		return h, off, asn1.StructuralError{Msg: "non-minimal length"}
 	}
 	return h, off, nil
 }
@@ -102,23 +99,23 @@ func base128(b []byte, off int) (int, int, error) {
 	var v int64
 	for shifted := 0; off < len(b); shifted++ {
 		if shifted == 5 {
-			return 0, off, errorf("base 128 integer too large")
+			return 0, off, asn1.StructuralError{Msg: "base 128 integer too large"}
 		}
 		v <<= 7
 		c := b[off]
 		if shifted == 0 && c == 0x80 {
-			return 0, off, errorf("integer is not minimally encoded")
+			return 0, off, asn1.SyntaxError{Msg: "integer is not minimally encoded"}
 		}
 		v |= int64(c & 0x7f)
 		off++
 		if c&0x80 == 0 {
 			if v > math.MaxInt32 {
-				return int(v), off, errorf("base 128 integer too large")
+				return int(v), off, asn1.StructuralError{Msg: "base 128 integer too large"}
 			}
 			return int(v), off, nil
 		}
 	}
-	return 0, off, errorf("truncated base 128 integer")
+	return 0, off, asn1.SyntaxError{Msg: "truncated base 128 integer"}
 }
 
 // Element is one element read: its header, its content and its whole
@@ -172,7 +169,7 @@ func (f *Fields) read(m match, optional bool) (e Element, present bool, err erro
 		if optional {
 			return e, false, nil
 		}
-		return e, false, errorf("sequence truncated")
+		return e, false, asn1.SyntaxError{Msg: "sequence truncated"}
 	}
 	h, off, err := ReadHeader(f.b, f.off)
 	if err != nil {
@@ -180,22 +177,22 @@ func (f *Fields) read(m match, optional bool) (e Element, present bool, err erro
 	}
 	if m.explicit {
 		if off == len(f.b) {
-			return e, false, errorf("explicit tag has no child")
+			return e, false, asn1.StructuralError{Msg: "explicit tag has no child"}
 		}
 		if h.Class != asn1.ClassContextSpecific || h.Tag != m.tag || h.Length != 0 && !h.Compound {
 			if optional {
 				return e, false, nil
 			}
-			return e, false, errorf("explicitly tagged member didn't match")
+			return e, false, asn1.StructuralError{Msg: "explicitly tagged member didn't match"}
 		}
 	} else if !m.anyTag && (h.Class != m.class || h.Tag != m.tag) || m.compound != either && h.Compound != (m.compound == constructed) {
 		if optional {
 			return e, false, nil
 		}
-		return e, false, errorf("tags don't match (%d vs class %d tag %d)", m.tag, h.Class, h.Tag)
+		return e, false, asn1.StructuralError{Msg: fmt.Sprintf("tags don't match (%d vs class %d tag %d)", m.tag, h.Class, h.Tag)}
 	}
 	if off+h.Length < off || off+h.Length > len(f.b) {
-		return e, false, errorf("data truncated")
+		return e, false, asn1.SyntaxError{Msg: "data truncated"}
 	}
 	end := off + h.Length
 	e = Element{Header: h, Body: f.b[off:end:end], Full: f.b[f.off:end:end]}
@@ -289,10 +286,10 @@ func SequenceOf(content []byte, tag int, compound bool) ([]Element, error) {
 			t = asn1.TagUTCTime
 		}
 		if h.Class != asn1.ClassUniversal || h.Compound != compound || t != tag {
-			return nil, errorf("sequence tag mismatch")
+			return nil, asn1.StructuralError{Msg: "sequence tag mismatch"}
 		}
 		if next+h.Length < next || next+h.Length > len(content) {
-			return nil, errorf("truncated sequence")
+			return nil, asn1.SyntaxError{Msg: "truncated sequence"}
 		}
 		end := next + h.Length
 		out = append(out, Element{Header: h, Body: content[next:end:end], Full: content[off:end:end]})
@@ -304,13 +301,13 @@ func SequenceOf(content []byte, tag int, compound bool) ([]Element, error) {
 // checkInteger is encoding/asn1's: non-empty and minimally encoded.
 func checkInteger(b []byte) error {
 	if len(b) == 0 {
-		return errorf("empty integer")
+		return asn1.StructuralError{Msg: "empty integer"}
 	}
 	if len(b) == 1 {
 		return nil
 	}
 	if b[0] == 0 && b[1]&0x80 == 0 || b[0] == 0xff && b[1]&0x80 == 0x80 {
-		return errorf("integer not minimally-encoded")
+		return asn1.StructuralError{Msg: "integer not minimally-encoded"}
 	}
 	return nil
 }
@@ -322,7 +319,7 @@ func Int64(b []byte) (int64, error) {
 		return 0, err
 	}
 	if len(b) > 8 {
-		return 0, errorf("integer too large")
+		return 0, asn1.StructuralError{Msg: "integer too large"}
 	}
 	var v int64
 	for _, c := range b {
@@ -341,7 +338,7 @@ func Int(b []byte) (int, error) {
 		return 0, err
 	}
 	if strconv.IntSize == 32 && (len(b) > 4 || v != int64(int32(v))) {
-		return 0, errorf("integer too large")
+		return 0, asn1.StructuralError{Msg: "integer too large"}
 	}
 	return int(v), nil
 }
@@ -367,7 +364,7 @@ func BigInt(b []byte) (*big.Int, error) {
 // Bool decodes BOOLEAN content (only 0x00 and 0xff, as DER requires).
 func Bool(b []byte) (bool, error) {
 	if len(b) != 1 || b[0] != 0 && b[0] != 0xff {
-		return false, errorf("invalid boolean")
+		return false, asn1.SyntaxError{Msg: "invalid boolean"}
 	}
 	return b[0] == 0xff, nil
 }
@@ -377,7 +374,7 @@ func Bool(b []byte) (bool, error) {
 // fails.
 func OIDLen(b []byte) (int, error) {
 	if len(b) == 0 {
-		return 0, errorf("zero length OBJECT IDENTIFIER")
+		return 0, asn1.SyntaxError{Msg: "zero length OBJECT IDENTIFIER"}
 	}
 	n := 1
 	for off := 0; off < len(b); n++ {
@@ -433,10 +430,10 @@ func GeneralizedTime(b []byte) (time.Time, error) {
 	s := string(b)
 	t, err := time.Parse(format, s)
 	if err != nil {
-		return t, fmt.Errorf("%w: %w", ErrSyntax, err)
+		return t, err
 	}
 	if t.Format(format) != s {
-		return t, errorf("time did not serialize back to the original value and may be invalid: given %q", s)
+		return t, fmt.Errorf("asn1: time did not serialize back to the original value and may be invalid: given %q, but serialized as %q", s, t.Format(format))
 	}
 	return t, nil
 }
@@ -451,13 +448,72 @@ func UTCTime(b []byte) (time.Time, error) {
 		t, err = time.Parse(format, s)
 	}
 	if err != nil {
-		return t, fmt.Errorf("%w: %w", ErrSyntax, err)
+		return t, err
 	}
 	if t.Format(format) != s {
-		return t, errorf("time did not serialize back to the original value and may be invalid: given %q", s)
+		return t, fmt.Errorf("asn1: time did not serialize back to the original value and may be invalid: given %q, but serialized as %q", s, t.Format(format))
 	}
 	if t.Year() >= 2050 {
 		t = t.AddDate(-100, 0, 0)
 	}
 	return t, nil
+}
+
+// AlgorithmIdentifier reads a pkix.AlgorithmIdentifier field (the
+// algorithm, then any element as parameters), decoding the identifier
+// with oid (OID when nil).
+func (f *Fields) AlgorithmIdentifier(oid func([]byte) (asn1.ObjectIdentifier, error)) (pkix.AlgorithmIdentifier, error) {
+	e, err := f.Universal(asn1.TagSequence, true)
+	if err != nil {
+		return pkix.AlgorithmIdentifier{}, err
+	}
+	return AlgorithmIdentifierBody(e.Body, oid)
+}
+
+// AlgorithmIdentifierBody reads the content of an AlgorithmIdentifier.
+func AlgorithmIdentifierBody(b []byte, oid func([]byte) (asn1.ObjectIdentifier, error)) (pkix.AlgorithmIdentifier, error) {
+	var ai pkix.AlgorithmIdentifier
+	if oid == nil {
+		oid = OID
+	}
+	f := Fields{b: b}
+	o, err := f.Universal(asn1.TagOID, false)
+	if err != nil {
+		return ai, err
+	}
+	if ai.Algorithm, err = oid(o.Body); err != nil {
+		return ai, err
+	}
+	params, ok, err := f.Any(true)
+	if err != nil {
+		return ai, err
+	}
+	if ok {
+		ai.Parameters = params.RawValue()
+	}
+	return ai, nil
+}
+
+// Time reads a time.Time field as encoding/asn1 reads one (with or
+// without the "generalized" or "utc" parameter, which change nothing for
+// a universal element): a UTCTime or a GeneralizedTime.
+func (f *Fields) Time() (time.Time, error) {
+	tag := asn1.TagUTCTime
+	if f.off < len(f.b) {
+		h, _, err := ReadHeader(f.b, f.off)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if h.Class == asn1.ClassUniversal && h.Tag == asn1.TagGeneralizedTime {
+			tag = asn1.TagGeneralizedTime
+		}
+	}
+	e, err := f.Universal(tag, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if tag == asn1.TagUTCTime {
+		return UTCTime(e.Body)
+	}
+	return GeneralizedTime(e.Body)
 }
