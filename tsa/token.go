@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/cms"
+	derread "github.com/hpki-jp/hpki/internal/der"
 )
 
 // Reason classifies why a token failed verification, so that validators
@@ -186,22 +187,25 @@ func ParseTokenWith(der []byte, parseCert func(der []byte) (*x509.Certificate, e
 		SignerCert:    cms.CertificateFor(sd.SignerInfos[0].SID, certs),
 		sd:            sd,
 	}
-	var gn asn1.RawValue
+	var gn derread.Element
 	if info.TSA.FullBytes != nil {
-		if _, err := asn1.Unmarshal(info.TSA.Bytes, &gn); err != nil {
+		if gn, _, err = derread.TopAny(info.TSA.Bytes); err != nil {
 			return nil, verr(Malformed, "TSTInfo tsa name: %v", err)
 		}
 	}
 	if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 {
-		var name pkix.RDNSequence
-		if _, err := asn1.Unmarshal(gn.Bytes, &name); err == nil {
+		t.TSAName = tsaFieldNames.get(gn.Body, func() string {
+			var name pkix.RDNSequence
+			if _, err := asn1.Unmarshal(gn.Body, &name); err != nil {
+				return ""
+			}
 			var n pkix.Name
 			n.FillFromRDNSequence(&name)
-			t.TSAName = n.String()
-		}
+			return n.String()
+		})
 	}
 	if t.TSAName == "" && t.SignerCert != nil {
-		t.TSAName = t.SignerCert.Subject.String()
+		t.TSAName = signerSubjects.get(t.SignerCert.RawSubject, t.SignerCert.Subject.String)
 	}
 	return t, nil
 }

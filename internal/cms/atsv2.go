@@ -132,9 +132,13 @@ func parseRaw(input []byte) (*RawEncoding, error) {
 				return nil, err
 			}
 		}
+		// The fields are consecutive in the input: one slice of it
+		// covers them all.
+		n := 0
 		for _, p := range parts {
-			rs.Fields = append(rs.Fields, p...)
+			n += len(p)
 		}
+		rs.Fields = parts[0][:n:n]
 		r.Signers = append(r.Signers, rs)
 	}
 	return r, nil

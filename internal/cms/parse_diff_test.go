@@ -1,6 +1,7 @@
 package cms
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -145,6 +146,9 @@ func sameParse(t *testing.T, in []byte) {
 		sdR, errR := parseDERReflect(norm)
 		check("normalised SignedData", sd, sdR, err, errR)
 	}
+	if raw, err := parseRaw(in); err == nil {
+		sameRawFields(t, in, raw)
+	}
 	si, err := ParseSignerInfo(in)
 	siR, errR := parseSignerInfoReflect(in)
 	check("SignerInfo", si, siR, err, errR)
@@ -175,6 +179,30 @@ func TestParseDifferentialReal(t *testing.T) {
 			if _, err := parseDER(sig); err != nil {
 				t.Fatalf("signature %d: %v", i, err)
 			}
+		}
+	}
+}
+
+// sameRawFields requires each RawSignerInfo.Fields (a slice of the input)
+// to be the concatenation of the SignerInfo's fields before its unsigned
+// attributes, as the copy parseRaw made of them was.
+func sameRawFields(t *testing.T, in []byte, raw *RawEncoding) {
+	t.Helper()
+	ci, _ := berChildren(in)
+	exp, _ := berChildren(ci[1])
+	fields, _ := berChildren(exp[0])
+	infos, _ := berChildren(fields[len(fields)-1])
+	for i, info := range infos {
+		parts, _ := berChildren(info)
+		if parts[len(parts)-1][0] == 0xa1 {
+			parts = parts[:len(parts)-1]
+		}
+		var want []byte
+		for _, p := range parts {
+			want = append(want, p...)
+		}
+		if !bytes.Equal(raw.Signers[i].Fields, want) || cap(raw.Signers[i].Fields) != len(want) {
+			t.Fatalf("%x: signer %d fields %x, want %x", in, i, raw.Signers[i].Fields, want)
 		}
 	}
 }
