@@ -232,17 +232,20 @@ func Parse(der []byte) (*SignedData, error) {
 // splitElements returns the encodings of the consecutive DER elements in b,
 // or nil when b is not such a sequence.
 func splitElements(b []byte) [][]byte {
-	s := cryptobyte.String(b)
-	var out [][]byte
-	for !s.Empty() {
+	// Count first, so that the result is allocated once.
+	n := 0
+	for s := cryptobyte.String(b); !s.Empty(); n++ {
 		var elem cryptobyte.String
 		if !s.ReadAnyASN1Element(&elem, nil) {
 			return nil
 		}
-		out = append(out, elem)
 	}
-	if out == nil {
-		out = [][]byte{}
+	out := make([][]byte, n)
+	s := cryptobyte.String(b)
+	for i := range out {
+		var elem cryptobyte.String
+		s.ReadAnyASN1Element(&elem, nil)
+		out[i] = elem
 	}
 	return out
 }

@@ -58,14 +58,14 @@ func parseDER(in []byte) (*SignedData, error) {
 	if !ct.Equal(OIDSignedData) {
 		return nil, formatErr("content type %s is not SignedData", ct)
 	}
-	sd, err := p.signedData(content.Body)
-	if err != nil {
+	var sd rawSD
+	if err := p.signedData(&sd, content.Body); err != nil {
 		return nil, formatErr("SignedData: %v", err)
 	}
 	if sd.DigestAlgorithmsRaw.Tag != asn1.TagSet || sd.signerInfosRaw.Tag != asn1.TagSet {
 		return nil, formatErr("SignedData digestAlgorithms or signerInfos is not a SET")
 	}
-	return p.finish(sd)
+	return p.finish(&sd)
 }
 
 // rawSD is the first reading of a SignedData: its fields as elements.
@@ -78,51 +78,51 @@ type rawSD struct {
 	signerInfosRaw        der.Element
 }
 
-func (p *parser) signedData(b []byte) (*rawSD, error) {
+func (p *parser) signedData(r *rawSD, b []byte) error {
 	top, rest, err := der.Top(b, asn1.TagSequence, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(rest) != 0 {
-		return nil, asn1.SyntaxError{Msg: "trailing data"}
+		return asn1.SyntaxError{Msg: "trailing data"}
 	}
-	r := &rawSD{SignedData: &SignedData{}}
+	r.SignedData = &SignedData{}
 	f := der.NewFields(top.Body)
 	v, err := f.Universal(asn1.TagInteger, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if r.Version, err = der.Int(v.Body); err != nil {
-		return nil, err
+		return err
 	}
 	if r.DigestAlgorithmsRaw, _, err = f.Any(false); err != nil {
-		return nil, err
+		return err
 	}
 	encap, err := f.Universal(asn1.TagSequence, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ef := der.NewFields(encap.Body)
 	et, err := ef.Universal(asn1.TagOID, false)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if r.ContentType, err = p.oid(et.Body); err != nil {
-		return nil, err
+		return err
 	}
 	if r.eContent, r.hasEContent, err = ef.ExplicitRaw(0, true); err != nil {
-		return nil, err
+		return err
 	}
 	if r.certs, r.hasCerts, err = f.ImplicitRaw(0, true); err != nil {
-		return nil, err
+		return err
 	}
 	if r.crls, r.hasCRLs, err = f.ImplicitRaw(1, true); err != nil {
-		return nil, err
+		return err
 	}
 	if r.signerInfosRaw, _, err = f.Any(false); err != nil {
-		return nil, err
+		return err
 	}
-	return r, nil
+	return nil
 }
 
 // finish reads the fields that signedData kept as elements, with the
