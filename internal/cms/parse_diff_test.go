@@ -206,3 +206,44 @@ func sameRawFields(t *testing.T, in []byte, raw *RawEncoding) {
 		}
 	}
 }
+
+// FuzzAttrValueDifferential: the signing-time, OCTET STRING and OID
+// attribute values are read as asn1.Unmarshal read them.
+func FuzzAttrValueDifferential(f *testing.F) {
+	for _, sig := range realSignatures(f)[:2] {
+		sd, err := parseDER(sig)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, a := range sd.SignerInfos[0].SignedAttrs {
+			f.Add(a.Values[0].FullBytes)
+			for _, m := range mutations(a.Values[0].FullBytes) {
+				f.Add(m)
+			}
+		}
+	}
+	f.Add([]byte("\x18\x0f20261101090000Z"))
+	f.Add([]byte("\x18\x1320261101090000.123Z"))
+	f.Add([]byte("\x17\x0b2611010900Z"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		attr := &Attribute{Type: OIDSigningTime, Values: []asn1.RawValue{{FullBytes: in}}}
+		var tm time.Time
+		rest, errR := asn1.Unmarshal(in, &tm)
+		got, err := SigningTime(attr)
+		if (err != nil) != (errR != nil || len(rest) != 0) || err == nil && !got.Equal(tm) || err == nil && got.Location().String() != tm.Location().String() {
+			t.Fatalf("%x: signing-time %v %v, encoding/asn1 %v %v (%d left)", in, got, err, tm, errR, len(rest))
+		}
+		var b []byte
+		rest, errR = asn1.Unmarshal(in, &b)
+		gotB, err := OctetStringValue(attr)
+		if (err != nil) != (errR != nil || len(rest) != 0) || err == nil && !bytes.Equal(gotB, b) {
+			t.Fatalf("%x: OCTET STRING %x %v, encoding/asn1 %x %v (%d left)", in, gotB, err, b, errR, len(rest))
+		}
+		var o asn1.ObjectIdentifier
+		rest, errR = asn1.Unmarshal(in, &o)
+		gotO, err := OIDValue(attr)
+		if (err != nil) != (errR != nil || len(rest) != 0) || err == nil && !gotO.Equal(o) {
+			t.Fatalf("%x: OID %v %v, encoding/asn1 %v %v (%d left)", in, gotO, err, o, errR, len(rest))
+		}
+	})
+}
