@@ -18,12 +18,24 @@ import (
 // Aliasing: every []byte and asn1.RawValue of the result (signature
 // values, eContent, certificates, CRLs, attribute values, raw encodings)
 // is a sub-slice of the input, as Parse documents; object identifiers
-// share one allocation per signature, each with its capacity cut to its
-// length so that appending to one copies it.
+// and attribute value lists share a few allocations per signature, each
+// with its capacity cut to its length so that appending to one copies it.
 
 // parser holds what one parse allocates from.
 type parser struct {
-	ints []int // spare capacity for object identifiers
+	ints []int           // spare capacity for object identifiers
+	vals []asn1.RawValue // spare capacity for attribute values
+}
+
+// values returns n attribute values to fill, from one allocation shared
+// by the attributes of a parse (each slice's capacity cut to its length).
+func (p *parser) values(n int) []asn1.RawValue {
+	if cap(p.vals)-len(p.vals) < n {
+		p.vals = make([]asn1.RawValue, 0, max(n, 16))
+	}
+	start := len(p.vals)
+	p.vals = p.vals[:start+n]
+	return p.vals[start : start+n : start+n]
 }
 
 func (p *parser) oid(body []byte) (asn1.ObjectIdentifier, error) {
@@ -328,7 +340,7 @@ func (p *parser) attributes(b []byte) ([]Attribute, error) {
 		if len(vals) == 0 {
 			continue
 		}
-		a.Values = make([]asn1.RawValue, len(vals))
+		a.Values = p.values(len(vals))
 		for j, v := range vals {
 			rv, _, err := der.TopAny(v)
 			if err != nil {

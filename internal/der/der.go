@@ -426,6 +426,9 @@ func OID(b []byte) (asn1.ObjectIdentifier, error) {
 // GeneralizedTime decodes GeneralizedTime content (encoding/asn1's
 // parseGeneralizedTime).
 func GeneralizedTime(b []byte) (time.Time, error) {
+	if t, ok := canonicalGeneralizedTime(b); ok {
+		return t, nil
+	}
 	const format = "20060102150405.999999999Z0700"
 	s := string(b)
 	t, err := time.Parse(format, s)
@@ -440,6 +443,17 @@ func GeneralizedTime(b []byte) (time.Time, error) {
 
 // UTCTime decodes UTCTime content (encoding/asn1's parseUTCTime).
 func UTCTime(b []byte) (time.Time, error) {
+	if len(b) == 13 && b[12] == 'Z' {
+		if yy, ok := digits(b[:2]); ok {
+			year := 1900 + yy
+			if yy < 50 {
+				year = 2000 + yy
+			}
+			if t, ok := dateTime(year, b[2:12]); ok {
+				return t, nil
+			}
+		}
+	}
 	s := string(b)
 	format := "0601021504Z0700"
 	t, err := time.Parse(format, s)
@@ -516,4 +530,73 @@ func (f *Fields) Time() (time.Time, error) {
 		return UTCTime(e.Body)
 	}
 	return GeneralizedTime(e.Body)
+}
+
+// canonicalGeneralizedTime reads the form signers and TSAs write,
+// YYYYMMDDHHMMSS[.f]Z with a fraction of one to nine digits not ending
+// in 0, without time.Parse: what it reads, parseGeneralizedTime reads to
+// the same time (the form formats back to itself). ok is false for any
+// other input, which the caller then reads with time.Parse.
+func canonicalGeneralizedTime(b []byte) (time.Time, bool) {
+	if len(b) < 15 || b[len(b)-1] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok := digits(b[:4])
+	if !ok {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := b[14 : len(b)-1]; len(frac) > 0 {
+		if len(frac) < 2 || len(frac) > 10 || frac[0] != '.' || frac[len(frac)-1] == '0' {
+			return time.Time{}, false
+		}
+		f, ok := digits(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for i := len(frac) - 1; i < 9; i++ {
+			f *= 10
+		}
+		nsec = f
+	}
+	t, ok := dateTime(year, b[4:14])
+	return t.Add(time.Duration(nsec)), ok
+}
+
+// dateTime reads MMDDHHMMSS of the given year in UTC; ok is false when a
+// field is not digits or out of its range (as time.Parse refuses it).
+func dateTime(year int, b []byte) (time.Time, bool) {
+	var v [5]int
+	for i := range v {
+		n, ok := digits(b[2*i : 2*i+2])
+		if !ok {
+			return time.Time{}, false
+		}
+		v[i] = n
+	}
+	month, day, hour, minute, sec := v[0], v[1], v[2], v[3], v[4]
+	if month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	// The last day of the month: day 0 of the next.
+	if day > time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day() {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.UTC), true
+}
+
+// digits reads b as a decimal number; ok is false when b is empty or
+// holds anything but the digits 0 to 9.
+func digits(b []byte) (int, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
 }
