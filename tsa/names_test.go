@@ -2,6 +2,7 @@ package tsa
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 )
 
@@ -37,4 +38,25 @@ func TestNameMemoBounded(t *testing.T) {
 	if len(c.m) > maxMemoNames {
 		t.Fatalf("%d names memoised, at most %d allowed", len(c.m), maxMemoNames)
 	}
+}
+
+// TestNameMemoConcurrent: tokens are parsed by many goroutines at once
+// (run with -race).
+func TestNameMemoConcurrent(t *testing.T) {
+	var c nameMemo
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				key := []byte{byte(i % 7), byte(g % 2)}
+				if got, want := c.get(key, func() string { return string(key) }), string(key); got != want {
+					t.Errorf("%q, want %q", got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -27,11 +27,13 @@ type parser struct {
 	vals []asn1.RawValue // spare capacity for attribute values
 }
 
-// values returns n attribute values to fill, from one allocation shared
-// by the attributes of a parse (each slice's capacity cut to its length).
-func (p *parser) values(n int) []asn1.RawValue {
+// values returns n attribute values to fill, from allocations shared by
+// the attributes of a parse (each slice's capacity cut to its length);
+// more is how many more values are expected (one per attribute still to
+// read), so that a new allocation holds them too.
+func (p *parser) values(n, more int) []asn1.RawValue {
 	if cap(p.vals)-len(p.vals) < n {
-		p.vals = make([]asn1.RawValue, 0, max(n, 16))
+		p.vals = make([]asn1.RawValue, 0, n+more)
 	}
 	start := len(p.vals)
 	p.vals = p.vals[:start+n]
@@ -340,7 +342,7 @@ func (p *parser) attributes(b []byte) ([]Attribute, error) {
 		if len(vals) == 0 {
 			continue
 		}
-		a.Values = p.values(len(vals))
+		a.Values = p.values(len(vals), len(elems)-i-1)
 		for j, v := range vals {
 			rv, _, err := der.TopAny(v)
 			if err != nil {
