@@ -133,7 +133,9 @@ type tstInfo struct {
 }
 
 // ParseToken decodes a TimeStampToken (a ContentInfo with SignedData whose
-// eContent is a TSTInfo). It does not verify it.
+// eContent is a TSTInfo). It does not verify it. The Token shares der's
+// bytes (Raw, HashedMessage, the SignedData): der must stay unchanged
+// while the Token is used.
 func ParseToken(der []byte) (*Token, error) {
 	return ParseTokenWith(der, x509.ParseCertificate)
 }
