@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/hpki-jp/hpki/internal/cms"
+	derread "github.com/hpki-jp/hpki/internal/der"
 )
 
 // Reason classifies why a token failed verification, so that validators
@@ -116,6 +117,8 @@ type accuracy struct {
 	Micros  int `asn1:"optional,tag:1"`
 }
 
+// tstInfo is the TSTInfo of RFC 3161 section 2.4.2 (the tags say how the
+// server encodes it; parseTSTInfo reads it).
 type tstInfo struct {
 	Version        int
 	Policy         asn1.ObjectIdentifier
@@ -130,7 +133,9 @@ type tstInfo struct {
 }
 
 // ParseToken decodes a TimeStampToken (a ContentInfo with SignedData whose
-// eContent is a TSTInfo). It does not verify it.
+// eContent is a TSTInfo). It does not verify it. The Token shares der's
+// bytes (Raw, HashedMessage, the SignedData): der must stay unchanged
+// while the Token is used.
 func ParseToken(der []byte) (*Token, error) {
 	return ParseTokenWith(der, x509.ParseCertificate)
 }
@@ -153,9 +158,8 @@ func ParseTokenWith(der []byte, parseCert func(der []byte) (*x509.Certificate, e
 	if len(sd.SignerInfos) != 1 {
 		return nil, verr(Malformed, "%d signers, want exactly 1", len(sd.SignerInfos))
 	}
-	var info tstInfo
-	rest, err := asn1.Unmarshal(sd.Content, &info)
-	if err != nil || len(rest) != 0 {
+	info, err := parseTSTInfo(sd.Content)
+	if err != nil {
 		return nil, verr(Malformed, "TSTInfo: %v", err)
 	}
 	if info.Version != 1 {
@@ -185,22 +189,25 @@ func ParseTokenWith(der []byte, parseCert func(der []byte) (*x509.Certificate, e
 		SignerCert:    cms.CertificateFor(sd.SignerInfos[0].SID, certs),
 		sd:            sd,
 	}
-	var gn asn1.RawValue
+	var gn derread.Element
 	if info.TSA.FullBytes != nil {
-		if _, err := asn1.Unmarshal(info.TSA.Bytes, &gn); err != nil {
+		if gn, _, err = derread.TopAny(info.TSA.Bytes); err != nil {
 			return nil, verr(Malformed, "TSTInfo tsa name: %v", err)
 		}
 	}
 	if gn.Class == asn1.ClassContextSpecific && gn.Tag == 4 {
-		var name pkix.RDNSequence
-		if _, err := asn1.Unmarshal(gn.Bytes, &name); err == nil {
+		t.TSAName = tsaFieldNames.get(gn.Body, func() string {
+			var name pkix.RDNSequence
+			if _, err := asn1.Unmarshal(gn.Body, &name); err != nil {
+				return ""
+			}
 			var n pkix.Name
 			n.FillFromRDNSequence(&name)
-			t.TSAName = n.String()
-		}
+			return n.String()
+		})
 	}
 	if t.TSAName == "" && t.SignerCert != nil {
-		t.TSAName = t.SignerCert.Subject.String()
+		t.TSAName = signerSubjects.get(t.SignerCert.RawSubject, t.SignerCert.Subject.String)
 	}
 	return t, nil
 }

@@ -132,9 +132,13 @@ func parseRaw(input []byte) (*RawEncoding, error) {
 				return nil, err
 			}
 		}
+		// The fields are consecutive in the input: one slice of it
+		// covers them all.
+		n := 0
 		for _, p := range parts {
-			rs.Fields = append(rs.Fields, p...)
+			n += len(p)
 		}
+		rs.Fields = parts[0][:n:n]
 		r.Signers = append(r.Signers, rs)
 	}
 	return r, nil
@@ -151,25 +155,40 @@ func berChildren(el []byte) ([][]byte, error) {
 		return nil, formatErr("element is not constructed")
 	}
 	body := el[h.hdrLen:]
-	var out [][]byte
 	if !h.indefinite {
 		body = body[:h.length]
 	}
+	// Measure first, so that the result is allocated once.
+	n := 0
+	if err := eachBERChild(h, body, func([]byte) { n++ }); err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	if n > 0 {
+		out = make([][]byte, 0, n)
+	}
+	eachBERChild(h, body, func(c []byte) { out = append(out, c) })
+	return out, nil
+}
+
+// eachBERChild calls f with each element of body, the content of a
+// constructed element with header h.
+func eachBERChild(h berHeader, body []byte, f func([]byte)) error {
 	for {
 		if h.indefinite && len(body) >= 2 && body[0] == 0 && body[1] == 0 {
-			return out, nil
+			return nil
 		}
 		if len(body) == 0 {
 			if h.indefinite {
-				return nil, formatErr("indefinite length without end-of-contents")
+				return formatErr("indefinite length without end-of-contents")
 			}
-			return out, nil
+			return nil
 		}
 		n, err := berElementLen(body, 0)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, body[:n])
+		f(body[:n])
 		body = body[n:]
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/hpki-jp/hpki/internal/der"
 )
 
 // ESSCertIDv2 identifies a certificate by hash (RFC 5035).
@@ -138,11 +140,22 @@ func SigningTime(attr *Attribute) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	var t time.Time
-	if rest, err := asn1.Unmarshal(v.FullBytes, &t); err != nil || len(rest) != 0 {
+	t, err := timeValue(v.FullBytes)
+	if err != nil {
 		return time.Time{}, formatErr("signing-time: %v", err)
 	}
 	return t, nil
+}
+
+// timeValue reads a DER UTCTime or GeneralizedTime with nothing after it
+// (what asn1.Unmarshal into a time.Time accepts).
+func timeValue(b []byte) (time.Time, error) {
+	f := der.NewFields(b)
+	t, err := f.Time()
+	if err == nil && !f.Empty() {
+		err = asn1.SyntaxError{Msg: "trailing data"}
+	}
+	return t, err
 }
 
 // SigningTimeAttr returns a signing-time attribute (UTCTime until 2049, as
@@ -197,17 +210,20 @@ func SignaturePolicy(attr *Attribute) (asn1.ObjectIdentifier, error) {
 }
 
 // OctetStringValue decodes an attribute whose single value is an OCTET
-// STRING (message-digest).
+// STRING (message-digest): the bytes of the value itself, not a copy.
 func OctetStringValue(attr *Attribute) ([]byte, error) {
 	v, err := attr.Value()
 	if err != nil {
 		return nil, err
 	}
-	var b []byte
-	if rest, err := asn1.Unmarshal(v.FullBytes, &b); err != nil || len(rest) != 0 {
+	e, rest, err := der.Top(v.FullBytes, asn1.TagOctetString, false)
+	if err == nil && len(rest) != 0 {
+		err = asn1.SyntaxError{Msg: "trailing data"}
+	}
+	if err != nil {
 		return nil, formatErr("attribute %s is not an OCTET STRING: %v", attr.Type, err)
 	}
-	return b, nil
+	return e.Body, nil
 }
 
 // OIDValue decodes an attribute whose single value is an OID (content-type).
@@ -216,8 +232,15 @@ func OIDValue(attr *Attribute) (asn1.ObjectIdentifier, error) {
 	if err != nil {
 		return nil, err
 	}
+	e, rest, err := der.Top(v.FullBytes, asn1.TagOID, false)
 	var o asn1.ObjectIdentifier
-	if rest, err := asn1.Unmarshal(v.FullBytes, &o); err != nil || len(rest) != 0 {
+	if err == nil {
+		o, err = der.OID(e.Body)
+	}
+	if err == nil && len(rest) != 0 {
+		err = asn1.SyntaxError{Msg: "trailing data"}
+	}
+	if err != nil {
 		return nil, formatErr("attribute %s is not an OID: %v", attr.Type, err)
 	}
 	return o, nil
