@@ -48,6 +48,10 @@ type fastParser struct {
 	toks  []etree.Token
 	attrs []etree.Attr
 	buf   []byte
+	// survey: the elements SurveyDocument would look at, in document
+	// order: those named Signature or Reference (in any namespace) and
+	// those with an identifier attribute (Id, ID or id in no namespace).
+	named, withID []*etree.Element
 	// pooled: the slabs come from the pools below and are listed in
 	// taken, to be given back by reset.
 	pooled bool
@@ -131,15 +135,18 @@ var parserPool = sync.Pool{New: func() any { return &fastParser{pooled: true} }}
 
 // fastParseTransient is fastParse with a pooled parser: release zeroes
 // the tree's slabs and gives them and the parser back.
-func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bool) {
+// It also returns the document's Survey, built from the elements noted
+// while parsing (as SurveyDocument would find them, without a walk).
+func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release func(), ok bool) {
 	p := parserPool.Get().(*fastParser)
 	doc = p.parse(data)
 	if !p.ok {
 		p.reset()
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
+	sv = p.survey()
 	released := false
-	return doc, func() {
+	return doc, sv, func() {
 		// A second call must not give the parser back twice (two later
 		// parses would then share it).
 		if !released {
@@ -149,13 +156,30 @@ func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bo
 	}, true
 }
 
+// survey is SurveyDocument of the tree just parsed: the elements it would
+// look at were noted in document order, the order of its walk.
+func (p *fastParser) survey() *Survey {
+	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID))}}
+	for _, el := range p.named {
+		sv.note(el)
+	}
+	seen := map[string]bool{}
+	for _, el := range p.withID {
+		sv.IX.addAttrs(el, seen)
+	}
+	return sv
+}
+
 // reset zeroes what the parser built and puts it back in parserPool.
 func (p *fastParser) reset() {
 	p.taken.release(len(p.els), len(p.texts), len(p.attrs), len(p.toks))
 	clear(p.pending[:cap(p.pending)])
 	clear(p.open[:cap(p.open)])
 	clear(p.declared)
-	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0]}
+	clear(p.named)
+	clear(p.withID)
+	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0],
+		named: p.named[:0], withID: p.withID[:0]}
 	parserPool.Put(p)
 }
 
@@ -481,6 +505,15 @@ func (p *fastParser) startTag() bool {
 		if a.Space != "xmlns" && !p.prefixDeclared(a.Space) {
 			undo()
 			return false
+		}
+	}
+	if local == "Signature" || local == "Reference" {
+		p.named = append(p.named, e)
+	}
+	for i := range attrs {
+		if isIDAttr(&attrs[i]) {
+			p.withID = append(p.withID, e)
+			break
 		}
 	}
 	if empty {

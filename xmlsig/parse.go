@@ -82,14 +82,27 @@ func Parse(data []byte) (*etree.Document, error) {
 // the first do nothing. release must not be called while another goroutine
 // still reads the tree.
 func ParseTransient(data []byte) (doc *etree.Document, release func(), err error) {
+	doc, _, release, err = ParseSurveyed(data)
+	return doc, release, err
+}
+
+// ParseSurveyed is ParseTransient that also returns SurveyDocument(doc).
+// On the fast path the survey is gathered while parsing, which spares a
+// walk of the whole tree; otherwise it is SurveyDocument's walk. The
+// Survey's elements belong to the tree: they may not be used after
+// release.
+func ParseSurveyed(data []byte) (doc *etree.Document, sv *Survey, release func(), err error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(data) <= MaxDocument && checkEncoding(data) == nil {
-		if doc, release, ok := fastParseTransient(data); ok {
-			return doc, release, nil
+		if doc, sv, release, ok := fastParseTransient(data); ok {
+			return doc, sv, release, nil
 		}
 	}
 	doc, err = parseReference(data)
-	return doc, func() {}, err
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	return doc, SurveyDocument(doc), func() {}, nil
 }
 
 // parseReference is Parse with encoding/xml: Scan, then etree's reader.

@@ -154,7 +154,7 @@ func (ix *IDIndex) add(el *etree.Element, seen map[string]bool) {
 // addAttrs indexes the identifiers of el.
 func (ix *IDIndex) addAttrs(el *etree.Element, seen map[string]bool) {
 	for i := range el.Attr {
-		if a := &el.Attr[i]; a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") {
+		if a := &el.Attr[i]; isIDAttr(a) {
 			if _, dup := ix.byID[a.Value]; dup && !seen[a.Value] {
 				seen[a.Value] = true
 				ix.Duplicates = append(ix.Duplicates, a.Value)
@@ -162,6 +162,12 @@ func (ix *IDIndex) addAttrs(el *etree.Element, seen map[string]bool) {
 			ix.byID[a.Value] = el
 		}
 	}
+}
+
+// isIDAttr reports whether a is an identifier: Id, ID or id in no
+// namespace.
+func isIDAttr(a *etree.Attr) bool {
+	return a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id")
 }
 
 // Survey is what one walk of a document finds: its ds:Signature elements
@@ -182,6 +188,17 @@ func SurveyDocument(doc *etree.Document) *Survey {
 }
 
 func (sv *Survey) add(el *etree.Element, seen map[string]bool) {
+	sv.note(el)
+	sv.IX.addAttrs(el, seen)
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			sv.add(c, seen)
+		}
+	}
+}
+
+// note counts el when it is a ds:Signature or a ds:Reference.
+func (sv *Survey) note(el *etree.Element) {
 	if el.Tag == "Signature" || el.Tag == "Reference" {
 		if NS(el) == NSDSig {
 			if el.Tag == "Signature" {
@@ -189,12 +206,6 @@ func (sv *Survey) add(el *etree.Element, seen map[string]bool) {
 			} else {
 				sv.References++
 			}
-		}
-	}
-	sv.IX.addAttrs(el, seen)
-	for _, t := range el.Child {
-		if c, ok := t.(*etree.Element); ok {
-			sv.add(c, seen)
 		}
 	}
 }
