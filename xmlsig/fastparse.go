@@ -52,6 +52,8 @@ type fastParser struct {
 	// order: those named Signature or Reference (in any namespace) and
 	// those with an identifier attribute (Id, ID or id in no namespace).
 	named, withID []*etree.Element
+	// raw: where each element lies in s, in document order (rawdoc.go)
+	raw []rawElement
 	// pooled: the slabs come from the pools below and are listed in
 	// taken, to be given back by reset.
 	pooled bool
@@ -120,6 +122,8 @@ type openEl struct {
 	name     string // raw qualified name, for the end tag
 	pending  int    // index in pending of its first child
 	prefixes []string
+	raw      int  // index of its rawElement
+	verbatim bool // its content so far is its own canonical form (rawdoc.go)
 }
 
 // fastParse parses data (BOM already removed, size already checked) or
@@ -159,7 +163,7 @@ func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release f
 // survey is SurveyDocument of the tree just parsed: the elements it would
 // look at were noted in document order, the order of its walk.
 func (p *fastParser) survey() *Survey {
-	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID))}}
+	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID)), raw: &rawDoc{s: p.s, els: p.raw}}}
 	for _, el := range p.named {
 		sv.note(el)
 	}
@@ -178,8 +182,9 @@ func (p *fastParser) reset() {
 	clear(p.declared)
 	clear(p.named)
 	clear(p.withID)
+	clear(p.raw)
 	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0],
-		named: p.named[:0], withID: p.withID[:0]}
+		named: p.named[:0], withID: p.withID[:0], raw: p.raw[:0]}
 	parserPool.Put(p)
 }
 
@@ -288,6 +293,9 @@ func (p *fastParser) run() bool {
 				if strings.IndexByte(s[p.pos:end], '&') >= 0 || !isSpace(text) {
 					return false
 				}
+			}
+			if len(p.open) > 0 && !rawTextCanonical(s[p.pos:end]) {
+				p.open[len(p.open)-1].verbatim = false
 			}
 			p.pos = end
 			p.add(p.newText(text))
@@ -401,11 +409,24 @@ func (p *fastParser) startTag() bool {
 	e.Attr = p.attrs[:0:len(p.attrs)]
 	n := 0
 	empty := false
+	start := p.pos - 1 - len(qname)
+	// canon: the start tag is written as Canonical XML writes it, once
+	// its namespace declarations are put after the name (rawdoc.go).
+	canon := true
+	lastKey := ""
 	for {
 		sp := p.pos
 		p.skipSpace()
 		if p.pos >= len(s) {
 			return false
+		}
+		if sp != p.pos && (p.pos-sp != 1 || s[sp] != ' ') {
+			canon = false
+		}
+		if s[p.pos] == '/' || s[p.pos] == '>' {
+			if sp != p.pos {
+				canon = false
+			}
 		}
 		if s[p.pos] == '/' {
 			if p.pos+1 >= len(s) || s[p.pos+1] != '>' {
@@ -426,6 +447,10 @@ func (p *fastParser) startTag() bool {
 		if !ok {
 			return false
 		}
+		if ap != "" || al == "xmlns" || al <= lastKey || p.pos >= len(s) || s[p.pos] != '=' || p.pos+1 >= len(s) || s[p.pos+1] != '"' {
+			canon = false
+		}
+		lastKey = al
 		p.skipSpace()
 		if p.pos >= len(s) || s[p.pos] != '=' {
 			return false
@@ -441,12 +466,15 @@ func (p *fastParser) startTag() bool {
 			return false
 		}
 		raw := s[p.pos+1 : p.pos+1+end]
-		if strings.IndexByte(raw, '<') >= 0 {
-			return false
-		}
+		// text refuses '<' (which only an attribute value can hold).
 		val, ok := p.text(raw, int(q))
 		if !ok {
 			return false
+		}
+		if val != raw {
+			// Something was decoded or normalised: the canonical form
+			// escapes it.
+			canon = false
 		}
 		p.pos += end + 2
 		for _, b := range e.Attr {
@@ -457,7 +485,15 @@ func (p *fastParser) startTag() bool {
 				return false
 			}
 		}
-		e.CreateAttr(aq, val)
+		if n == 0 {
+			e.CreateAttr(aq, val)
+		} else {
+			// A copy of the first attribute is one of e (CreateAttr would
+			// again split the name and look for a duplicate).
+			a := e.Attr[0]
+			a.Space, a.Key, a.Value = ap, al, val
+			e.Attr = append(e.Attr, a)
+		}
 		n++
 	}
 	if n == 0 {
@@ -516,16 +552,31 @@ func (p *fastParser) startTag() bool {
 			break
 		}
 	}
+	var flags uint32
+	if canon {
+		flags = rawTagCanonical
+	}
+	if empty {
+		flags |= rawSelfClosing
+	}
+	p.raw = append(p.raw, rawElement{el: e, start: int32(start), tagEnd: int32(p.pos), bits: flags})
 	if empty {
 		// The end token Scan counts.
 		undo()
 		if !p.count(1) {
 			return false
 		}
+		r := &p.raw[len(p.raw)-1]
+		r.end, r.bits = r.tagEnd, r.bits|uint32(len(p.raw))
+		if len(p.open) > 0 {
+			// <a/> is written <a></a>.
+			p.open[len(p.open)-1].verbatim = false
+		}
 		p.add(e)
 		return true
 	}
-	p.open = append(p.open, openEl{el: e, name: qname, pending: len(p.pending), prefixes: mine})
+	p.open = append(p.open, openEl{el: e, name: qname, pending: len(p.pending), prefixes: mine,
+		raw: len(p.raw) - 1, verbatim: canon && prefix == ""})
 	return true
 }
 
@@ -540,6 +591,7 @@ func (p *fastParser) endTag() bool {
 	if !ok {
 		return false
 	}
+	tight := p.pos < len(s) && s[p.pos] == '>'
 	p.skipSpace()
 	if p.pos >= len(s) || s[p.pos] != '>' {
 		return false
@@ -553,6 +605,14 @@ func (p *fastParser) endTag() bool {
 		return false
 	}
 	p.open = p.open[:len(p.open)-1]
+	r := &p.raw[top.raw]
+	r.end, r.bits = int32(p.pos), r.bits|uint32(len(p.raw))
+	if top.verbatim && tight {
+		r.bits |= rawVerbatim
+	}
+	if len(p.open) > 0 && !r.has(rawVerbatim) {
+		p.open[len(p.open)-1].verbatim = false
+	}
 	for _, d := range top.prefixes {
 		p.declared[d]--
 	}
@@ -581,6 +641,9 @@ func (p *fastParser) comment() bool {
 	if !p.count(1) {
 		return false
 	}
+	if len(p.open) > 0 {
+		p.open[len(p.open)-1].verbatim = false
+	}
 	c := etree.NewComment(data)
 	p.add(c)
 	return true
@@ -606,6 +669,9 @@ func (p *fastParser) procInst() bool {
 	}
 	if !p.count(1) {
 		return false
+	}
+	if len(p.open) > 0 {
+		p.open[len(p.open)-1].verbatim = false
 	}
 	p.add(etree.NewProcInst(target, inst))
 	return true
@@ -724,7 +790,7 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 
 // The classes of bytes text sorts: plain ASCII, the first or later byte
 // of a UTF-8 sequence (checked as a whole), a byte to replace (& and CR),
-// tab and line feed, and the other control characters (refused).
+// tab and line feed, and the other control characters and '<' (refused).
 const (
 	textPlain = iota
 	textHigh
@@ -738,6 +804,10 @@ var textClass = func() (t [256]uint8) {
 		switch {
 		case c == '&' || c == '\r':
 			t[c] = textReplace
+		case c == '<':
+			// Character data ends before it: only an attribute value
+			// can hold one, and may not (XML 1.0 §3.1).
+			t[c] = textBad
 		case c == '\t' || c == '\n':
 			t[c] = textSpace
 		case c < 0x20:

@@ -131,6 +131,9 @@ type IDIndex struct {
 	byID map[string]*etree.Element
 	// Duplicates lists the identifiers found more than once.
 	Duplicates []string
+	// raw: where the elements lie in the document's text, when the
+	// index comes from ParseSurveyed (rawdoc.go).
+	raw *rawDoc
 }
 
 // Index builds the Id index of the document.
@@ -233,7 +236,7 @@ func (ix *IDIndex) Lookup(id string) (*etree.Element, error) {
 // its place in the document. The document is not modified.
 func Canonicalize(el *etree.Element, alg, prefixList string) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := canonicalizeTo(&buf, el, nil, nil, alg, prefixList, true); err != nil {
+	if err := canonicalizeTo(&buf, el, nil, nil, nil, alg, prefixList, true); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -1,0 +1,108 @@
+package xmlsig
+
+import "github.com/beevik/etree"
+
+// Where the elements of a document read by the fast parser lie in its
+// text, so that the canonicalizer can copy the bytes it would otherwise
+// rebuild: a start tag already written as Canonical XML writes it (its
+// namespace declarations, when it needs any, go after its name), and a
+// whole subtree whose text is its own canonical form. The records are
+// compact and in document order (an element's subtree is the records up
+// to its after index); each names its element, and the canonicalizer
+// uses a record only for the element it names, so a tree the records do
+// not describe (a copy, another document) is simply canonicalized from
+// the tree.
+
+// rawElement is where one element lies in the document's text.
+type rawElement struct {
+	el *etree.Element
+	// start is the offset of its '<', tagEnd the offset after its start
+	// tag, end the offset after its end tag (tagEnd for <a/>).
+	start, tagEnd, end int32
+	// bits holds the flags below and, under them, the index of the first
+	// record after its subtree (24 bytes a record in all).
+	bits uint32
+}
+
+// after returns the index of the first record after r's subtree.
+func (r *rawElement) after() int { return int(r.bits & rawAfterMask) }
+
+// has reports whether r has flag.
+func (r *rawElement) has(flag uint32) bool { return r.bits&flag != 0 }
+
+// rawAfterMask keeps the index in rawElement.bits (MaxNodes keeps the
+// number of elements far below 2^29).
+const rawAfterMask = 1<<29 - 1
+
+const (
+	// rawTagCanonical: the start tag is Canonical XML's, but for the
+	// namespace declarations after the name and, for <a/>, the '/': one
+	// space before each attribute, none around '=' and before '>',
+	// double quotes, values that escape to themselves, attributes in no
+	// namespace sorted by name, no namespace declaration.
+	rawTagCanonical uint32 = 1 << (29 + iota)
+	// rawSelfClosing: the element is written <a/>.
+	rawSelfClosing
+	// rawVerbatim: the text of the subtree, start to end, is its
+	// canonical form wherever its default namespace needs no declaration
+	// (no prefix, no namespace declaration, no comment or processing
+	// instruction, no <a/>, text that escapes to itself; see
+	// canonicalizer.children).
+	rawVerbatim
+)
+
+// rawDoc is the text of a document and the records of its elements.
+type rawDoc struct {
+	s   string
+	els []rawElement
+}
+
+// rawTextCanonical reports whether character data written raw in a
+// document is its own canonical form: nothing to decode (no reference, no
+// carriage return) and nothing to escape ('<' cannot occur).
+func rawTextCanonical(raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '&', '>', '\r':
+			return false
+		}
+	}
+	return true
+}
+
+// index returns the index of el's record, or -1 when el is not an
+// element of the tree the records describe. It walks from the root down
+// el's ancestors, skipping whole subtrees of earlier siblings.
+func (r *rawDoc) index(el *etree.Element) int {
+	var chain []*etree.Element
+	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
+		chain = append(chain, e)
+	}
+	if len(chain) == 0 || len(r.els) == 0 || r.els[0].el != chain[len(chain)-1] {
+		return -1
+	}
+	idx := 0
+	for i := len(chain) - 2; i >= 0; i-- {
+		parent, want := chain[i+1], chain[i]
+		j, found := idx+1, false
+		for _, t := range parent.Child {
+			c, ok := t.(*etree.Element)
+			if !ok {
+				continue
+			}
+			if j >= len(r.els) || r.els[j].el != c {
+				return -1
+			}
+			if c == want {
+				found = true
+				break
+			}
+			j = r.els[j].after()
+		}
+		if !found {
+			return -1
+		}
+		idx = j
+	}
+	return idx
+}
