@@ -373,7 +373,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	if !top && len(extra) == 0 && plainAttrs(el.Attr) {
 		return c.plainElement(el)
 	}
-	c.enter(el)
+	r := c.enter(el)
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
 	// The scratch slices are reused from element to element: they are
 	// done with before the children are written (after an error they are
@@ -416,8 +416,10 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	if _, err := c.lookup(el, el.Space); err != nil {
 		return err
 	}
+	inOrder := true
 	if len(attrs) > 1 && !slices.IsSortedFunc(attrs, compareAttrRefs) {
 		slices.SortFunc(attrs, compareAttrRefs)
+		inOrder = false
 	}
 	// Namespace declarations to render: the candidate prefixes, each
 	// rendered when its in-scope URI differs from the output ancestors'.
@@ -475,14 +477,20 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 		c.escapeURI(d.uri)
 		w.ch('"')
 	}
-	for _, a := range attrs {
-		w.ch(' ')
-		writeQName(w, a.a.Space, a.a.Key)
-		w.str(`="`)
-		escapeAttr(w, a.a.Value)
-		w.ch('"')
+	if r != nil && r.has(rawTagSyntax) && inOrder && len(extra) == 0 {
+		// The attributes (no namespace declaration among them, so all
+		// of them, in order) as the document writes them.
+		c.rawTagRest(el, r)
+	} else {
+		for _, a := range attrs {
+			w.ch(' ')
+			writeQName(w, a.a.Space, a.a.Key)
+			w.str(`="`)
+			escapeAttr(w, a.a.Value)
+			w.ch('"')
+		}
+		w.ch('>')
 	}
-	w.ch('>')
 	// Done with the scratch slices: give them back before the children
 	// use them.
 	c.declared, c.utilized, c.attrs, c.candidates, c.decls = declared[:0], utilized[:0], attrs[:0], candidates[:0], decls[:0]
@@ -538,18 +546,7 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 		}
 	}
 	if r != nil && r.has(rawTagCanonical) {
-		// The attributes as the document writes them, and '>'.
-		n := len(el.Tag)
-		if el.Space != "" {
-			n += len(el.Space) + 1
-		}
-		tag := c.raw.s[int(r.start)+1+n : r.tagEnd]
-		if r.has(rawSelfClosing) {
-			w.str(tag[:len(tag)-2])
-			w.ch('>')
-		} else {
-			w.str(tag)
-		}
+		c.rawTagRest(el, r)
 	} else if slices.IsSortedFunc(el.Attr, compareAttrKeys) {
 		for i := range el.Attr {
 			writePlainAttr(w, &el.Attr[i])
@@ -643,6 +640,23 @@ func (c *canonicalizer) children(el *etree.Element) error {
 		}
 	}
 	return nil
+}
+
+// rawTagRest writes the start tag of el after its name and namespace
+// declarations, '>' included, as the document writes it (r is el's
+// record).
+func (c *canonicalizer) rawTagRest(el *etree.Element, r *rawElement) {
+	n := len(el.Tag)
+	if el.Space != "" {
+		n += len(el.Space) + 1
+	}
+	tag := c.raw.s[int(r.start)+1+n : r.tagEnd]
+	if r.has(rawSelfClosing) {
+		c.w.str(tag[:len(tag)-2])
+		c.w.ch('>')
+	} else {
+		c.w.str(tag)
+	}
 }
 
 // enter returns the record of el, the next element of the walk, and

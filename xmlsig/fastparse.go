@@ -59,6 +59,8 @@ type fastParser struct {
 	pooled bool
 	taken  slabList
 	ok     bool // the parse succeeded
+	// canonical: the text last decoded is its own canonical form
+	canonical bool
 }
 
 // Slabs of the pooled parse (ParseTransient).
@@ -294,7 +296,7 @@ func (p *fastParser) run() bool {
 					return false
 				}
 			}
-			if len(p.open) > 0 && !rawTextCanonical(s[p.pos:end]) {
+			if len(p.open) > 0 && !p.canonical {
 				p.open[len(p.open)-1].verbatim = false
 			}
 			p.pos = end
@@ -410,9 +412,8 @@ func (p *fastParser) startTag() bool {
 	n := 0
 	empty := false
 	start := p.pos - 1 - len(qname)
-	// canon: the start tag is written as Canonical XML writes it, once
-	// its namespace declarations are put after the name (rawdoc.go).
-	canon := true
+	// syntax, canon: rawTagSyntax, rawTagCanonical (rawdoc.go)
+	syntax, canon := true, true
 	lastKey := ""
 	for {
 		sp := p.pos
@@ -421,11 +422,11 @@ func (p *fastParser) startTag() bool {
 			return false
 		}
 		if sp != p.pos && (p.pos-sp != 1 || s[sp] != ' ') {
-			canon = false
+			syntax = false
 		}
 		if s[p.pos] == '/' || s[p.pos] == '>' {
 			if sp != p.pos {
-				canon = false
+				syntax = false
 			}
 		}
 		if s[p.pos] == '/' {
@@ -447,7 +448,10 @@ func (p *fastParser) startTag() bool {
 		if !ok {
 			return false
 		}
-		if ap != "" || al == "xmlns" || al <= lastKey || p.pos >= len(s) || s[p.pos] != '=' || p.pos+1 >= len(s) || s[p.pos+1] != '"' {
+		if ap == "xmlns" || ap == "" && al == "xmlns" || p.pos >= len(s) || s[p.pos] != '=' || p.pos+1 >= len(s) || s[p.pos+1] != '"' {
+			syntax = false
+		}
+		if ap != "" || al <= lastKey {
 			canon = false
 		}
 		lastKey = al
@@ -471,10 +475,8 @@ func (p *fastParser) startTag() bool {
 		if !ok {
 			return false
 		}
-		if val != raw {
-			// Something was decoded or normalised: the canonical form
-			// escapes it.
-			canon = false
+		if !p.canonical {
+			syntax = false
 		}
 		p.pos += end + 2
 		for _, b := range e.Attr {
@@ -553,9 +555,13 @@ func (p *fastParser) startTag() bool {
 		}
 	}
 	var flags uint32
-	if canon {
-		flags = rawTagCanonical
+	if syntax {
+		flags = rawTagSyntax
+		if canon {
+			flags |= rawTagCanonical
+		}
 	}
+	canon = syntax && canon
 	if empty {
 		flags |= rawSelfClosing
 	}
@@ -716,14 +722,18 @@ func plainDeclaration(inst string) bool {
 // attribute value, every literal tab, line feed or carriage return (a CR LF
 // pair counting as one) turned into a space (§3.3.3; a character reference
 // keeps its character); every character must be an XML Char. The result
-// is a substring of the document when nothing had to be replaced.
+// is a substring of the document when nothing had to be replaced. It sets
+// p.canonical when raw is its own canonical form: nothing to decode or
+// normalise, and nothing Canonical XML escapes ('>' in character data).
 func (p *fastParser) text(raw string, quote int) (string, bool) {
-	simple, high := true, false
+	simple, high, gt := true, false, false
 	for i := 0; i < len(raw); i++ {
 		switch textClass[raw[i]] {
 		case textPlain:
 		case textHigh:
 			high = true
+		case textGT:
+			gt = true
 		case textReplace:
 			simple = false
 		case textSpace:
@@ -739,9 +749,10 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 	if high && (!utf8.ValidString(raw) || hasNonCharacter(raw)) {
 		return "", false
 	}
-	if quote < 0 && strings.Contains(raw, "]]>") {
+	if quote < 0 && gt && strings.Contains(raw, "]]>") {
 		return "", false
 	}
+	p.canonical = simple && !(quote < 0 && gt)
 	if simple {
 		return raw, true
 	}
@@ -790,10 +801,12 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 
 // The classes of bytes text sorts: plain ASCII, the first or later byte
 // of a UTF-8 sequence (checked as a whole), a byte to replace (& and CR),
-// tab and line feed, and the other control characters and '<' (refused).
+// tab and line feed, '>' (which Canonical XML escapes in character data),
+// and the other control characters and '<' (refused).
 const (
 	textPlain = iota
 	textHigh
+	textGT
 	textReplace
 	textSpace
 	textBad
@@ -810,6 +823,8 @@ var textClass = func() (t [256]uint8) {
 			t[c] = textBad
 		case c == '\t' || c == '\n':
 			t[c] = textSpace
+		case c == '>':
+			t[c] = textGT
 		case c < 0x20:
 			t[c] = textBad
 		case c >= utf8.RuneSelf:

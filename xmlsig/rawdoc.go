@@ -31,16 +31,19 @@ func (r *rawElement) after() int { return int(r.bits & rawAfterMask) }
 func (r *rawElement) has(flag uint32) bool { return r.bits&flag != 0 }
 
 // rawAfterMask keeps the index in rawElement.bits (MaxNodes keeps the
-// number of elements far below 2^29).
-const rawAfterMask = 1<<29 - 1
+// number of elements far below 2^28).
+const rawAfterMask = 1<<28 - 1
 
 const (
-	// rawTagCanonical: the start tag is Canonical XML's, but for the
-	// namespace declarations after the name and, for <a/>, the '/': one
-	// space before each attribute, none around '=' and before '>',
-	// double quotes, values that escape to themselves, attributes in no
-	// namespace sorted by name, no namespace declaration.
-	rawTagCanonical uint32 = 1 << (29 + iota)
+	// rawTagSyntax: the start tag is written as Canonical XML writes its
+	// tags, but for the namespace declarations after the name, the order
+	// of the attributes and, for <a/>, the '/': one space before each
+	// attribute, none around '=' and before '>', double quotes, values
+	// that escape to themselves, no namespace declaration.
+	rawTagSyntax uint32 = 1 << (28 + iota)
+	// rawTagCanonical: rawTagSyntax, and the attributes are in no
+	// namespace and sorted by name.
+	rawTagCanonical
 	// rawSelfClosing: the element is written <a/>.
 	rawSelfClosing
 	// rawVerbatim: the text of the subtree, start to end, is its
@@ -55,19 +58,6 @@ const (
 type rawDoc struct {
 	s   string
 	els []rawElement
-}
-
-// rawTextCanonical reports whether character data written raw in a
-// document is its own canonical form: nothing to decode (no reference, no
-// carriage return) and nothing to escape ('<' cannot occur).
-func rawTextCanonical(raw string) bool {
-	for i := 0; i < len(raw); i++ {
-		switch raw[i] {
-		case '&', '>', '\r':
-			return false
-		}
-	}
-	return true
 }
 
 // index returns the index of el's record, or -1 when el is not an
