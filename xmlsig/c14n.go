@@ -666,7 +666,7 @@ func (c *canonicalizer) enter(el *etree.Element) *rawElement {
 	if c.raw == nil {
 		return nil
 	}
-	if c.next >= len(c.raw.els) || c.raw.els[c.next].el != el {
+	if c.next >= len(c.raw.els) || !c.raw.describes(&c.raw.els[c.next], el) {
 		c.raw = nil
 		return nil
 	}
@@ -687,7 +687,7 @@ func (c *canonicalizer) verbatim(el *etree.Element) *rawElement {
 	if c.raw == nil {
 		return nil
 	}
-	if c.next >= len(c.raw.els) || c.raw.els[c.next].el != el {
+	if c.next >= len(c.raw.els) || !c.raw.describes(&c.raw.els[c.next], el) {
 		c.raw = nil
 		return nil
 	}

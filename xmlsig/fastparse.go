@@ -63,10 +63,12 @@ type fastParser struct {
 	canonical bool
 }
 
-// Slabs of the pooled parse (ParseTransient).
+// Slabs of the pooled parse (ParseTransient), and the most element
+// records (16 bytes each) a pooled parser keeps for the next parse.
 const (
-	nodeSlab = 256
-	tokSlab  = 1024
+	maxPooledRecords = 64 << 10
+	nodeSlab         = 256
+	tokSlab          = 1024
 )
 
 type slabList struct {
@@ -150,7 +152,7 @@ func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release f
 		p.reset()
 		return nil, nil, nil, false
 	}
-	sv = p.survey()
+	sv = p.survey(doc)
 	released := false
 	return doc, sv, func() {
 		// A second call must not give the parser back twice (two later
@@ -164,8 +166,8 @@ func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release f
 
 // survey is SurveyDocument of the tree just parsed: the elements it would
 // look at were noted in document order, the order of its walk.
-func (p *fastParser) survey() *Survey {
-	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID)), raw: &rawDoc{s: p.s, els: p.raw}}}
+func (p *fastParser) survey(doc *etree.Document) *Survey {
+	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID)), raw: &rawDoc{s: p.s, root: doc.Root(), els: p.raw}}}
 	for _, el := range p.named {
 		sv.note(el)
 	}
@@ -184,9 +186,11 @@ func (p *fastParser) reset() {
 	clear(p.declared)
 	clear(p.named)
 	clear(p.withID)
-	clear(p.raw)
 	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0],
 		named: p.named[:0], withID: p.withID[:0], raw: p.raw[:0]}
+	if cap(p.raw) > maxPooledRecords {
+		p.raw = nil // a large document's records are not kept
+	}
 	parserPool.Put(p)
 }
 
@@ -204,6 +208,10 @@ func (p *fastParser) parse(data []byte) *etree.Document {
 		return nil
 	}
 	p.s, p.budget = string(data), budget
+	if p.pooled && cap(p.raw) < lt/2 {
+		// Most elements have a start and an end tag.
+		p.raw = make([]rawElement, 0, lt/2)
+	}
 	if !p.run() {
 		return nil
 	}
@@ -565,7 +573,7 @@ func (p *fastParser) startTag() bool {
 	if empty {
 		flags |= rawSelfClosing
 	}
-	p.raw = append(p.raw, rawElement{el: e, start: int32(start), tagEnd: int32(p.pos), bits: flags})
+	p.raw = append(p.raw, rawElement{start: int32(start), tagEnd: int32(p.pos), bits: flags})
 	if empty {
 		// The end token Scan counts.
 		undo()

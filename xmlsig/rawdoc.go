@@ -7,20 +7,20 @@ import "github.com/beevik/etree"
 // rebuild: a start tag already written as Canonical XML writes it (its
 // namespace declarations, when it needs any, go after its name), and a
 // whole subtree whose text is its own canonical form. The records are
-// compact and in document order (an element's subtree is the records up
-// to its after index); each names its element, and the canonicalizer
-// uses a record only for the element it names, so a tree the records do
-// not describe (a copy, another document) is simply canonicalized from
-// the tree.
+// compact, free of pointers (the garbage collector neither scans them nor
+// slows their writing) and in document order (an element's subtree is the
+// records up to its after index). The canonicalizer uses them only for a
+// tree whose root is the one parsed, and each only for an element of the
+// same name at the same place in document order, so a tree the records do
+// not describe (a copy, another document) is canonicalized from the tree.
 
 // rawElement is where one element lies in the document's text.
 type rawElement struct {
-	el *etree.Element
 	// start is the offset of its '<', tagEnd the offset after its start
 	// tag, end the offset after its end tag (tagEnd for <a/>).
 	start, tagEnd, end int32
 	// bits holds the flags below and, under them, the index of the first
-	// record after its subtree (24 bytes a record in all).
+	// record after its subtree (16 bytes a record in all).
 	bits uint32
 }
 
@@ -54,10 +54,35 @@ const (
 	rawVerbatim
 )
 
-// rawDoc is the text of a document and the records of its elements.
+// rawDoc is the text of a document, its root and the records of its
+// elements.
 type rawDoc struct {
-	s   string
-	els []rawElement
+	s    string
+	root *etree.Element
+	els  []rawElement
+}
+
+// describes reports whether r is the record of an element named as el.
+func (d *rawDoc) describes(r *rawElement, el *etree.Element) bool {
+	name := d.s[r.start+1 : r.tagEnd]
+	if el.Space != "" {
+		if len(name) <= len(el.Space) || name[len(el.Space)] != ':' || name[:len(el.Space)] != el.Space {
+			return false
+		}
+		name = name[len(el.Space)+1:]
+	}
+	if len(name) < len(el.Tag) || name[:len(el.Tag)] != el.Tag {
+		return false
+	}
+	// The name ends there: '>', '/' or white space follows.
+	if len(name) > len(el.Tag) {
+		switch name[len(el.Tag)] {
+		case '>', '/', ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // index returns the index of el's record, or -1 when el is not an
@@ -68,7 +93,7 @@ func (r *rawDoc) index(el *etree.Element) int {
 	for e := el; e != nil && e.Parent() != nil; e = e.Parent() {
 		chain = append(chain, e)
 	}
-	if len(chain) == 0 || len(r.els) == 0 || r.els[0].el != chain[len(chain)-1] {
+	if len(chain) == 0 || len(r.els) == 0 || r.root != chain[len(chain)-1] {
 		return -1
 	}
 	idx := 0
@@ -80,7 +105,7 @@ func (r *rawDoc) index(el *etree.Element) int {
 			if !ok {
 				continue
 			}
-			if j >= len(r.els) || r.els[j].el != c {
+			if j >= len(r.els) || !r.describes(&r.els[j], c) {
 				return -1
 			}
 			if c == want {

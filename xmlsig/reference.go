@@ -151,7 +151,7 @@ type memoEntry struct {
 // NewChecker returns a Checker for doc.
 func NewChecker(doc *etree.Document, ix *IDIndex, detached Detached) *Checker {
 	c := &Checker{Doc: doc, IX: ix, Detached: detached}
-	if ix != nil && doc != nil && ix.raw != nil && len(ix.raw.els) > 0 && ix.raw.els[0].el == doc.Root() {
+	if ix != nil && doc != nil && ix.raw != nil && len(ix.raw.els) > 0 && ix.raw.root == doc.Root() {
 		c.raw = ix.raw
 	}
 	return c
