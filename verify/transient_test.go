@@ -22,7 +22,7 @@ func reportJSON(t testing.TB, r *Report) string {
 }
 
 // VerifyXAdES reuses the memory of each document's tree once it is done
-// with it (xmlsig.ParseTransient): verifications of different documents
+// with it (xmlsig.ParseSurveyed): verifications of different documents
 // on many goroutines at once give, each, the report of the document alone.
 func TestXAdESConcurrentDocumentsKeepTheirVerdicts(t *testing.T) {
 	p := testpki.MustLoad(t)

@@ -36,12 +36,11 @@ func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xm
 	if err != nil {
 		return nil, err
 	}
-	doc, release, err := xmlsig.ParseTransient(document)
+	doc, survey, release, err := xmlsig.ParseSurveyed(document)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}
 	defer release()
-	survey := xmlsig.SurveyDocument(doc)
 	if err := survey.CheckReferences(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadable, err)
 	}

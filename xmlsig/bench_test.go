@@ -54,7 +54,7 @@ func BenchmarkCanonicalize(b *testing.B) {
 	cpu0 := cputime.Process()
 	for i := 0; i < b.N; i++ {
 		buf.Reset()
-		if err := canonicalizeTo(&buf, doc.Root(), nil, nil, AlgExcC14N, "", false); err != nil {
+		if err := canonicalizeTo(&buf, doc.Root(), nil, nil, nil, AlgExcC14N, "", false); err != nil {
 			b.Fatal(err)
 		}
 		b.SetBytes(int64(buf.Len()))

@@ -85,6 +85,13 @@ type canonicalizer struct {
 	comments  bool
 	inclusive map[string]bool // exclusive c14n: InclusiveNamespaces prefixes ("" for #default)
 	exclude   *etree.Element
+	// raw, when set, describes where the elements lie in the document's
+	// text (rawdoc.go); next is the index of the record of the next
+	// element the walk meets (it meets them in document order), excl
+	// that of exclude. raw is dropped, for the rest of the walk, at the
+	// first element it does not describe.
+	raw        *rawDoc
+	next, excl int
 	// scope holds the namespaces in scope at the element being written,
 	// rendered those its output ancestors declared. Both change as the
 	// walk enters and leaves elements, each change undone on the way out:
@@ -92,6 +99,9 @@ type canonicalizer struct {
 	// the scope (hostile documents may put thousands of namespaces in
 	// scope around every element).
 	scope, rendered nsScope
+	// plainURIs: namespace URIs lately found to need no escaping (a
+	// document declares few and renders them again and again)
+	plainURIs [4]string
 	// scratch slices of element, reused
 	declared, utilized, candidates []string
 	attrs                          []attrRef
@@ -213,7 +223,11 @@ func (s *nsScope) restore(mark int) {
 // exclude and its subtree, when set) to w. When doc is set, el is its root
 // and the whole document is canonicalized (with the processing
 // instructions, and comments when asked, outside the root element).
-func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude *etree.Element, alg, prefixList string, keepComments bool) error {
+//
+// raw, when set, are the records of the document el belongs to (from
+// ParseSurveyed): the canonical form is then copied from the document's
+// text wherever that text is already canonical.
+func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude *etree.Element, raw *rawDoc, alg, prefixList string, keepComments bool) error {
 	mode, comments, err := c14nAlgorithm(alg)
 	if err != nil {
 		return err
@@ -229,7 +243,16 @@ func canonicalizeTo(w io.Writer, el *etree.Element, doc *etree.Document, exclude
 			writerPool.Put(bw)
 		}
 	}()
-	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude}
+	c := &canonicalizer{w: bw, mode: mode, comments: comments && keepComments, exclude: exclude, excl: -1}
+	if raw != nil {
+		c.next = raw.index(el)
+		if exclude != nil {
+			c.excl = raw.index(exclude)
+		}
+		if c.next >= 0 && (exclude == nil || c.excl >= 0) {
+			c.raw = raw
+		}
+	}
 	if mode == c14nExclusive {
 		c.inclusive = map[string]bool{}
 		for _, p := range strings.Fields(prefixList) {
@@ -350,6 +373,7 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	if !top && len(extra) == 0 && plainAttrs(el.Attr) {
 		return c.plainElement(el)
 	}
+	r := c.enter(el)
 	scopeMark, renderedMark := c.scope.mark(), c.rendered.mark()
 	// The scratch slices are reused from element to element: they are
 	// done with before the children are written (after an error they are
@@ -392,13 +416,10 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 	if _, err := c.lookup(el, el.Space); err != nil {
 		return err
 	}
-	if len(attrs) > 1 {
-		slices.SortFunc(attrs, func(x, y attrRef) int {
-			if x.ns != y.ns {
-				return strings.Compare(x.ns, y.ns)
-			}
-			return strings.Compare(x.a.Key, y.a.Key)
-		})
+	inOrder := true
+	if len(attrs) > 1 && !slices.IsSortedFunc(attrs, compareAttrRefs) {
+		slices.SortFunc(attrs, compareAttrRefs)
+		inOrder = false
 	}
 	// Namespace declarations to render: the candidate prefixes, each
 	// rendered when its in-scope URI differs from the output ancestors'.
@@ -453,17 +474,23 @@ func (c *canonicalizer) element(el *etree.Element, top bool, extra []etree.Attr)
 			w.str(d.prefix)
 			w.str(`="`)
 		}
-		escapeAttr(w, d.uri)
+		c.escapeURI(d.uri)
 		w.ch('"')
 	}
-	for _, a := range attrs {
-		w.ch(' ')
-		writeQName(w, a.a.Space, a.a.Key)
-		w.str(`="`)
-		escapeAttr(w, a.a.Value)
-		w.ch('"')
+	if r != nil && r.has(rawTagSyntax) && inOrder && len(extra) == 0 {
+		// The attributes (no namespace declaration among them, so all
+		// of them, in order) as the document writes them.
+		c.rawTagRest(el, r)
+	} else {
+		for _, a := range attrs {
+			w.ch(' ')
+			writeQName(w, a.a.Space, a.a.Key)
+			w.str(`="`)
+			escapeAttr(w, a.a.Value)
+			w.ch('"')
+		}
+		w.ch('>')
 	}
-	w.ch('>')
 	// Done with the scratch slices: give them back before the children
 	// use them.
 	c.declared, c.utilized, c.attrs, c.candidates, c.decls = declared[:0], utilized[:0], attrs[:0], candidates[:0], decls[:0]
@@ -498,6 +525,7 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	if err != nil {
 		return err
 	}
+	r := c.enter(el)
 	renderedMark := c.rendered.mark()
 	w := c.w
 	w.ch('<')
@@ -513,14 +541,17 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 				w.str(p)
 				w.str(`="`)
 			}
-			escapeAttr(w, uri)
+			c.escapeURI(uri)
 			w.ch('"')
 		}
 	}
-	if slices.IsSortedFunc(el.Attr, compareAttrKeys) {
+	if r != nil && r.has(rawTagCanonical) {
+		c.rawTagRest(el, r)
+	} else if slices.IsSortedFunc(el.Attr, compareAttrKeys) {
 		for i := range el.Attr {
 			writePlainAttr(w, &el.Attr[i])
 		}
+		w.ch('>')
 	} else {
 		// The scratch slice is done with before the children use it.
 		attrs := c.plain[:0]
@@ -533,8 +564,8 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 		}
 		clear(attrs)
 		c.plain = attrs[:0]
+		w.ch('>')
 	}
-	w.ch('>')
 	if err := c.children(el); err != nil {
 		return err
 	}
@@ -543,6 +574,14 @@ func (c *canonicalizer) plainElement(el *etree.Element) error {
 	w.ch('>')
 	c.rendered.restore(renderedMark)
 	return nil
+}
+
+// compareAttrRefs orders attributes by namespace URI, then local name.
+func compareAttrRefs(x, y attrRef) int {
+	if x.ns != y.ns {
+		return strings.Compare(x.ns, y.ns)
+	}
+	return strings.Compare(x.a.Key, y.a.Key)
 }
 
 func compareAttrKeys(x, y etree.Attr) int { return strings.Compare(x.Key, y.Key) }
@@ -568,6 +607,15 @@ func (c *canonicalizer) children(el *etree.Element) error {
 		switch t := tok.(type) {
 		case *etree.Element:
 			if t == c.exclude {
+				if r := c.enter(t); r != nil {
+					c.next = r.after()
+				}
+				continue
+			}
+			if r := c.verbatim(t); r != nil {
+				if err := c.copyRaw(c.raw.s[r.start:r.end]); err != nil {
+					return err
+				}
 				continue
 			}
 			// Most elements take the plain path: called directly, they
@@ -592,6 +640,103 @@ func (c *canonicalizer) children(el *etree.Element) error {
 		}
 	}
 	return nil
+}
+
+// rawTagRest writes the start tag of el after its name and namespace
+// declarations, '>' included, as the document writes it (r is el's
+// record).
+func (c *canonicalizer) rawTagRest(el *etree.Element, r *rawElement) {
+	n := len(el.Tag)
+	if el.Space != "" {
+		n += len(el.Space) + 1
+	}
+	tag := c.raw.s[int(r.start)+1+n : r.tagEnd]
+	if r.has(rawSelfClosing) {
+		c.w.str(tag[:len(tag)-2])
+		c.w.ch('>')
+	} else {
+		c.w.str(tag)
+	}
+}
+
+// enter returns the record of el, the next element of the walk, and
+// moves past it; nil (and no records for the rest of the walk) when the
+// records do not describe el.
+func (c *canonicalizer) enter(el *etree.Element) *rawElement {
+	if c.raw == nil {
+		return nil
+	}
+	if c.next >= len(c.raw.els) || !c.raw.describes(&c.raw.els[c.next], el) {
+		c.raw = nil
+		return nil
+	}
+	r := &c.raw.els[c.next]
+	c.next++
+	return r
+}
+
+// verbatim returns the record of el, the next element of the walk, when
+// the text of its subtree is what canonicalizing it would write, and then
+// moves past the subtree; nil otherwise. That text is canonical
+// (rawVerbatim) but for the default namespace: the subtree declares none
+// and uses no prefix, so its only candidate declaration is the default
+// namespace's, written only in exclusive mode and only when the output
+// ancestors have not rendered the one in scope (see plainElement). A
+// subtree holding the excluded element is canonicalized from the tree.
+func (c *canonicalizer) verbatim(el *etree.Element) *rawElement {
+	if c.raw == nil {
+		return nil
+	}
+	if c.next >= len(c.raw.els) || !c.raw.describes(&c.raw.els[c.next], el) {
+		c.raw = nil
+		return nil
+	}
+	r := &c.raw.els[c.next]
+	if !r.has(rawVerbatim) || c.excl >= c.next && c.excl < r.after() {
+		return nil
+	}
+	if c.mode == c14nExclusive {
+		uri, _ := c.scope.get("")
+		if have, _ := c.rendered.get(""); uri != have {
+			return nil
+		}
+	}
+	c.next = r.after()
+	return r
+}
+
+// copyRaw writes s, a part of the document's text, flushing as it goes.
+func (c *canonicalizer) copyRaw(s string) error {
+	w := c.w
+	for len(s) > 0 {
+		n := min(len(s), outFlush)
+		w.str(s[:n])
+		s = s[n:]
+		if len(w.b) >= outFlush {
+			if err := w.flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// escapeURI writes a namespace URI as an attribute value.
+func (c *canonicalizer) escapeURI(uri string) {
+	for _, p := range c.plainURIs {
+		// Mostly the very string met before: the comparison is then
+		// one of pointers.
+		if p == uri {
+			c.w.str(uri)
+			return
+		}
+	}
+	n := len(c.w.b)
+	escapeAttr(c.w, uri)
+	if len(c.w.b)-n == len(uri) {
+		copy(c.plainURIs[1:], c.plainURIs[:])
+		c.plainURIs[0] = uri
+	}
 }
 
 // lookup returns the namespace URI of prefix at el.

@@ -120,16 +120,48 @@ func TestCanonicalizeMatchesReference(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no sample documents")
 	}
+	for i, s := range rawCases {
+		docs[fmt.Sprintf("raw%d", i)] = []byte(s)
+	}
 	for name, data := range docs {
 		doc, err := Parse(data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		checkSameAsReference(t, name, doc)
+		checkSameAsReference(t, name, doc, nil)
+		checkSameAsReferenceRaw(t, name, data)
 	}
 }
 
-func checkSameAsReference(t testing.TB, name string, doc *etree.Document) {
+// rawCases are documents whose text is partly canonical already: the
+// canonicalizer copies those parts from the text (rawdoc.go).
+var rawCases = []string{
+	`<a><b x="1" y="2">t</b><c/><d y="2" x="1">u</d><e  x="1">v</e><f x='1'>w</f><g x="1" >x</g><h>y</h ></a>`,
+	`<a xmlns="urn:a"><b><c x="1">t</c></b><d xmlns=""><e>u</e></d><f xmlns="urn:f"><g>v</g></f></a>`,
+	`<p:a xmlns:p="urn:p"><b>t<c>u</c></b><p:d x="1"><e/></p:d><f x="&amp;">g&amp;h</f><i>j&gt;k</i><l>m>n</l><o x="a	b">p</o></p:a>`,
+	"<a><b>x\r\ny</b><c><!-- c --><d>e</d></c><f><?pi x?><g>h</g></f><i xml:lang=\"ja\"><j>k</j></i><l xmlns:q=\"urn:q\"><m q:x=\"1\">n</m></l></a>",
+	`<?xml version="1.0"?><a xmlns="urn:a" xmlns:s="urn:s"><b><c>d</c><s:e><f>g</f></s:e></b><h><i><j>k</j></i><l>m</l></h></a>`,
+	`<a><b><c><d>1</d><e>2</e></c><f><g>3</g></f></b><h>4</h></a>`,
+	`<a xmlns:p="urn:p" xmlns:q="urn:a"><b x="1" p:y="2" q:z="3">t</b><c p:y="2" x="1"/><d q:z="3" p:y="2"/><e x="1" q:z="&amp;"/><p:f p:y="1"><g/></p:f></a>`,
+}
+
+// checkSameAsReferenceRaw: with the records of ParseSurveyed, the
+// canonicalizer writes what the reference canonicalizer writes.
+func checkSameAsReferenceRaw(t testing.TB, name string, data []byte) {
+	doc, sv, release, err := ParseSurveyed(data)
+	if err != nil {
+		return
+	}
+	defer release()
+	if sv.IX.raw == nil {
+		return
+	}
+	checkSameAsReference(t, name+" (from the text)", doc, sv.IX.raw)
+}
+
+// checkSameAsReference compares the canonicalizer, given raw (nil: none),
+// with the reference one.
+func checkSameAsReference(t testing.TB, name string, doc *etree.Document, raw *rawDoc) {
 	var walk func(el *etree.Element)
 	walk = func(el *etree.Element) {
 		for _, alg := range allC14N {
@@ -142,9 +174,9 @@ func checkSameAsReference(t testing.TB, name string, doc *etree.Document) {
 					if whole {
 						d = doc
 					}
-					for _, exclude := range []*etree.Element{nil, firstChildElement(el)} {
+					for _, exclude := range []*etree.Element{nil, firstChildElement(el), firstChildElement(firstChildElement(el))} {
 						var got, want bytes.Buffer
-						err := canonicalizeTo(&got, el, d, exclude, alg, prefixes, true)
+						err := canonicalizeTo(&got, el, d, exclude, raw, alg, prefixes, true)
 						werr := refCanonicalizeTo(&want, el, d, exclude, alg, prefixes, true)
 						if (err == nil) != (werr == nil) || !bytes.Equal(got.Bytes(), want.Bytes()) {
 							t.Fatalf("%s: %s (%s %q whole=%v exclude=%v):\n got %s (%v)\nwant %s (%v)", name, el.Tag, alg, prefixes, whole, exclude != nil, got.Bytes(), err, want.Bytes(), werr)
@@ -161,6 +193,9 @@ func checkSameAsReference(t testing.TB, name string, doc *etree.Document) {
 }
 
 func firstChildElement(el *etree.Element) *etree.Element {
+	if el == nil {
+		return nil
+	}
 	if c := el.ChildElements(); len(c) > 0 {
 		return c[0]
 	}
@@ -172,6 +207,9 @@ func FuzzCanonicalizeReference(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Add(NamespaceHeavyDocument(2, 3, 2, true))
+	for _, s := range rawCases {
+		f.Add([]byte(s))
+	}
 	// The documents of the xmlsec1 differential test, signature included.
 	for _, s := range xmlsecDocs {
 		f.Add([]byte(strings.Replace(s, "SIG", xmlsecTemplate(xmlsecCase{AlgC14N10, "", "", true}), 1)))
@@ -183,7 +221,55 @@ func FuzzCanonicalizeReference(f *testing.F) {
 		if err != nil {
 			return
 		}
-		checkSameAsReference(t, "fuzz", doc)
+		checkSameAsReference(t, "fuzz", doc, nil)
+		checkSameAsReferenceRaw(t, "fuzz", data)
 		checkSurvey(t, "fuzz", doc)
 	})
+}
+
+// With the records of ParseSurveyed, the canonical form of text that is
+// already canonical is copied from the text, not rebuilt from the tree: a
+// tree changed after parsing (which the records' contract forbids) shows
+// it. Whole subtrees are copied, and the start tags of others.
+func TestCanonicalizeCopiesFromText(t *testing.T) {
+	const doc = `<r xmlns="urn:r" xmlns:p="urn:p"><a x="1"><b y="2">t</b></a><c z="3"/><d w="4">u<!-- c --></d><e/><f x="5" p:y="6"/></r>`
+	for _, tc := range []struct {
+		name, want string // inclusive; exclusive mode declares p on f, not r
+		change     func(r *etree.Element)
+	}{
+		{"subtree", `<r xmlns="urn:r" xmlns:p="urn:p"><a x="1"><b y="2">t</b></a><c z="3"></c><d w="4">u</d><e></e><f x="5" p:y="6"></f></r>`, func(r *etree.Element) {
+			b := r.FindElement("a/b")
+			b.Attr[0].Value = "changed"
+			b.SetText("changed")
+		}},
+		{"start tags", `<r xmlns="urn:r" xmlns:p="urn:p"><a x="1"><b y="2">t</b></a><c z="3"></c><d w="4">changed</d><e></e><f x="5" p:y="6"></f></r>`, func(r *etree.Element) {
+			r.SelectElement("c").Attr[0].Value = "changed"
+			r.SelectElement("f").Attr[1].Value = "changed"
+			d := r.SelectElement("d")
+			d.Attr[0].Value = "changed"
+			d.SetText("changed")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, sv, release, err := ParseSurveyed([]byte(doc))
+			if err != nil || sv.IX.raw == nil {
+				t.Fatalf("%v, records %v", err, sv.IX.raw != nil)
+			}
+			defer release()
+			tc.change(d.Root())
+			for _, alg := range []string{AlgC14N10, AlgExcC14N} {
+				var b bytes.Buffer
+				if err := canonicalizeTo(&b, d.Root(), d, nil, sv.IX.raw, alg, "", false); err != nil {
+					t.Fatal(err)
+				}
+				want := tc.want
+				if alg == AlgExcC14N {
+					want = strings.NewReplacer(` xmlns:p="urn:p">`, ">", "<f ", `<f xmlns:p="urn:p" `).Replace(want)
+				}
+				if b.String() != want {
+					t.Fatalf("%s: got %s, want %s", alg, b.String(), want)
+				}
+			}
+		})
+	}
 }

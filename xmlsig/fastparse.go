@@ -48,17 +48,27 @@ type fastParser struct {
 	toks  []etree.Token
 	attrs []etree.Attr
 	buf   []byte
+	// survey: the elements SurveyDocument would look at, in document
+	// order: those named Signature or Reference (in any namespace) and
+	// those with an identifier attribute (Id, ID or id in no namespace).
+	named, withID []*etree.Element
+	// raw: where each element lies in s, in document order (rawdoc.go)
+	raw []rawElement
 	// pooled: the slabs come from the pools below and are listed in
 	// taken, to be given back by reset.
 	pooled bool
 	taken  slabList
 	ok     bool // the parse succeeded
+	// canonical: the text last decoded is its own canonical form
+	canonical bool
 }
 
-// Slabs of the pooled parse (ParseTransient).
+// Slabs of the pooled parse (ParseTransient), and the most element
+// records (16 bytes each) a pooled parser keeps for the next parse.
 const (
-	nodeSlab = 256
-	tokSlab  = 1024
+	maxPooledRecords = 64 << 10
+	nodeSlab         = 256
+	tokSlab          = 1024
 )
 
 type slabList struct {
@@ -116,6 +126,8 @@ type openEl struct {
 	name     string // raw qualified name, for the end tag
 	pending  int    // index in pending of its first child
 	prefixes []string
+	raw      int  // index of its rawElement
+	verbatim bool // its content so far is its own canonical form (rawdoc.go)
 }
 
 // fastParse parses data (BOM already removed, size already checked) or
@@ -131,15 +143,18 @@ var parserPool = sync.Pool{New: func() any { return &fastParser{pooled: true} }}
 
 // fastParseTransient is fastParse with a pooled parser: release zeroes
 // the tree's slabs and gives them and the parser back.
-func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bool) {
+// It also returns the document's Survey, built from the elements noted
+// while parsing (as SurveyDocument would find them, without a walk).
+func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release func(), ok bool) {
 	p := parserPool.Get().(*fastParser)
 	doc = p.parse(data)
 	if !p.ok {
 		p.reset()
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
+	sv = p.survey(doc)
 	released := false
-	return doc, func() {
+	return doc, sv, func() {
 		// A second call must not give the parser back twice (two later
 		// parses would then share it).
 		if !released {
@@ -149,13 +164,33 @@ func fastParseTransient(data []byte) (doc *etree.Document, release func(), ok bo
 	}, true
 }
 
+// survey is SurveyDocument of the tree just parsed: the elements it would
+// look at were noted in document order, the order of its walk.
+func (p *fastParser) survey(doc *etree.Document) *Survey {
+	sv := &Survey{IX: &IDIndex{byID: make(map[string]*etree.Element, len(p.withID)), raw: &rawDoc{s: p.s, root: doc.Root(), els: p.raw}}}
+	for _, el := range p.named {
+		sv.note(el)
+	}
+	seen := map[string]bool{}
+	for _, el := range p.withID {
+		sv.IX.addAttrs(el, seen)
+	}
+	return sv
+}
+
 // reset zeroes what the parser built and puts it back in parserPool.
 func (p *fastParser) reset() {
 	p.taken.release(len(p.els), len(p.texts), len(p.attrs), len(p.toks))
 	clear(p.pending[:cap(p.pending)])
 	clear(p.open[:cap(p.open)])
 	clear(p.declared)
-	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0]}
+	clear(p.named)
+	clear(p.withID)
+	*p = fastParser{pooled: true, pending: p.pending[:0], open: p.open[:0], declared: p.declared, buf: p.buf[:0],
+		named: p.named[:0], withID: p.withID[:0], raw: p.raw[:0]}
+	if cap(p.raw) > maxPooledRecords {
+		p.raw = nil // a large document's records are not kept
+	}
 	parserPool.Put(p)
 }
 
@@ -173,6 +208,10 @@ func (p *fastParser) parse(data []byte) *etree.Document {
 		return nil
 	}
 	p.s, p.budget = string(data), budget
+	if p.pooled && cap(p.raw) < lt/2 {
+		// Most elements have a start and an end tag.
+		p.raw = make([]rawElement, 0, lt/2)
+	}
 	if !p.run() {
 		return nil
 	}
@@ -264,6 +303,9 @@ func (p *fastParser) run() bool {
 				if strings.IndexByte(s[p.pos:end], '&') >= 0 || !isSpace(text) {
 					return false
 				}
+			}
+			if len(p.open) > 0 && !p.canonical {
+				p.open[len(p.open)-1].verbatim = false
 			}
 			p.pos = end
 			p.add(p.newText(text))
@@ -377,11 +419,23 @@ func (p *fastParser) startTag() bool {
 	e.Attr = p.attrs[:0:len(p.attrs)]
 	n := 0
 	empty := false
+	start := p.pos - 1 - len(qname)
+	// syntax, canon: rawTagSyntax, rawTagCanonical (rawdoc.go)
+	syntax, canon := true, true
+	lastKey := ""
 	for {
 		sp := p.pos
 		p.skipSpace()
 		if p.pos >= len(s) {
 			return false
+		}
+		if sp != p.pos && (p.pos-sp != 1 || s[sp] != ' ') {
+			syntax = false
+		}
+		if s[p.pos] == '/' || s[p.pos] == '>' {
+			if sp != p.pos {
+				syntax = false
+			}
 		}
 		if s[p.pos] == '/' {
 			if p.pos+1 >= len(s) || s[p.pos+1] != '>' {
@@ -402,6 +456,13 @@ func (p *fastParser) startTag() bool {
 		if !ok {
 			return false
 		}
+		if ap == "xmlns" || ap == "" && al == "xmlns" || p.pos >= len(s) || s[p.pos] != '=' || p.pos+1 >= len(s) || s[p.pos+1] != '"' {
+			syntax = false
+		}
+		if ap != "" || al <= lastKey {
+			canon = false
+		}
+		lastKey = al
 		p.skipSpace()
 		if p.pos >= len(s) || s[p.pos] != '=' {
 			return false
@@ -417,12 +478,13 @@ func (p *fastParser) startTag() bool {
 			return false
 		}
 		raw := s[p.pos+1 : p.pos+1+end]
-		if strings.IndexByte(raw, '<') >= 0 {
-			return false
-		}
+		// text refuses '<' (which only an attribute value can hold).
 		val, ok := p.text(raw, int(q))
 		if !ok {
 			return false
+		}
+		if !p.canonical {
+			syntax = false
 		}
 		p.pos += end + 2
 		for _, b := range e.Attr {
@@ -433,7 +495,15 @@ func (p *fastParser) startTag() bool {
 				return false
 			}
 		}
-		e.CreateAttr(aq, val)
+		if n == 0 {
+			e.CreateAttr(aq, val)
+		} else {
+			// A copy of the first attribute is one of e (CreateAttr would
+			// again split the name and look for a duplicate).
+			a := e.Attr[0]
+			a.Space, a.Key, a.Value = ap, al, val
+			e.Attr = append(e.Attr, a)
+		}
 		n++
 	}
 	if n == 0 {
@@ -483,16 +553,44 @@ func (p *fastParser) startTag() bool {
 			return false
 		}
 	}
+	if local == "Signature" || local == "Reference" {
+		p.named = append(p.named, e)
+	}
+	for i := range attrs {
+		if isIDAttr(&attrs[i]) {
+			p.withID = append(p.withID, e)
+			break
+		}
+	}
+	var flags uint32
+	if syntax {
+		flags = rawTagSyntax
+		if canon {
+			flags |= rawTagCanonical
+		}
+	}
+	canon = syntax && canon
+	if empty {
+		flags |= rawSelfClosing
+	}
+	p.raw = append(p.raw, rawElement{start: int32(start), tagEnd: int32(p.pos), bits: flags})
 	if empty {
 		// The end token Scan counts.
 		undo()
 		if !p.count(1) {
 			return false
 		}
+		r := &p.raw[len(p.raw)-1]
+		r.end, r.bits = r.tagEnd, r.bits|uint32(len(p.raw))
+		if len(p.open) > 0 {
+			// <a/> is written <a></a>.
+			p.open[len(p.open)-1].verbatim = false
+		}
 		p.add(e)
 		return true
 	}
-	p.open = append(p.open, openEl{el: e, name: qname, pending: len(p.pending), prefixes: mine})
+	p.open = append(p.open, openEl{el: e, name: qname, pending: len(p.pending), prefixes: mine,
+		raw: len(p.raw) - 1, verbatim: canon && prefix == ""})
 	return true
 }
 
@@ -507,6 +605,7 @@ func (p *fastParser) endTag() bool {
 	if !ok {
 		return false
 	}
+	tight := p.pos < len(s) && s[p.pos] == '>'
 	p.skipSpace()
 	if p.pos >= len(s) || s[p.pos] != '>' {
 		return false
@@ -520,6 +619,14 @@ func (p *fastParser) endTag() bool {
 		return false
 	}
 	p.open = p.open[:len(p.open)-1]
+	r := &p.raw[top.raw]
+	r.end, r.bits = int32(p.pos), r.bits|uint32(len(p.raw))
+	if top.verbatim && tight {
+		r.bits |= rawVerbatim
+	}
+	if len(p.open) > 0 && !r.has(rawVerbatim) {
+		p.open[len(p.open)-1].verbatim = false
+	}
 	for _, d := range top.prefixes {
 		p.declared[d]--
 	}
@@ -548,6 +655,9 @@ func (p *fastParser) comment() bool {
 	if !p.count(1) {
 		return false
 	}
+	if len(p.open) > 0 {
+		p.open[len(p.open)-1].verbatim = false
+	}
 	c := etree.NewComment(data)
 	p.add(c)
 	return true
@@ -573,6 +683,9 @@ func (p *fastParser) procInst() bool {
 	}
 	if !p.count(1) {
 		return false
+	}
+	if len(p.open) > 0 {
+		p.open[len(p.open)-1].verbatim = false
 	}
 	p.add(etree.NewProcInst(target, inst))
 	return true
@@ -617,14 +730,18 @@ func plainDeclaration(inst string) bool {
 // attribute value, every literal tab, line feed or carriage return (a CR LF
 // pair counting as one) turned into a space (§3.3.3; a character reference
 // keeps its character); every character must be an XML Char. The result
-// is a substring of the document when nothing had to be replaced.
+// is a substring of the document when nothing had to be replaced. It sets
+// p.canonical when raw is its own canonical form: nothing to decode or
+// normalise, and nothing Canonical XML escapes ('>' in character data).
 func (p *fastParser) text(raw string, quote int) (string, bool) {
-	simple, high := true, false
+	simple, high, gt := true, false, false
 	for i := 0; i < len(raw); i++ {
 		switch textClass[raw[i]] {
 		case textPlain:
 		case textHigh:
 			high = true
+		case textGT:
+			gt = true
 		case textReplace:
 			simple = false
 		case textSpace:
@@ -640,9 +757,10 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 	if high && (!utf8.ValidString(raw) || hasNonCharacter(raw)) {
 		return "", false
 	}
-	if quote < 0 && strings.Contains(raw, "]]>") {
+	if quote < 0 && gt && strings.Contains(raw, "]]>") {
 		return "", false
 	}
+	p.canonical = simple && !(quote < 0 && gt)
 	if simple {
 		return raw, true
 	}
@@ -691,10 +809,12 @@ func (p *fastParser) text(raw string, quote int) (string, bool) {
 
 // The classes of bytes text sorts: plain ASCII, the first or later byte
 // of a UTF-8 sequence (checked as a whole), a byte to replace (& and CR),
-// tab and line feed, and the other control characters (refused).
+// tab and line feed, '>' (which Canonical XML escapes in character data),
+// and the other control characters and '<' (refused).
 const (
 	textPlain = iota
 	textHigh
+	textGT
 	textReplace
 	textSpace
 	textBad
@@ -705,8 +825,14 @@ var textClass = func() (t [256]uint8) {
 		switch {
 		case c == '&' || c == '\r':
 			t[c] = textReplace
+		case c == '<':
+			// Character data ends before it: only an attribute value
+			// can hold one, and may not (XML 1.0 §3.1).
+			t[c] = textBad
 		case c == '\t' || c == '\n':
 			t[c] = textSpace
+		case c == '>':
+			t[c] = textGT
 		case c < 0x20:
 			t[c] = textBad
 		case c >= utf8.RuneSelf:

@@ -255,6 +255,7 @@ func FuzzFastParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkFastParse(t, data)
 		checkTransient(t, data)
+		checkParseSurveyed(t, "fuzz input", data)
 	})
 }
 

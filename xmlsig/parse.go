@@ -82,14 +82,33 @@ func Parse(data []byte) (*etree.Document, error) {
 // the first do nothing. release must not be called while another goroutine
 // still reads the tree.
 func ParseTransient(data []byte) (doc *etree.Document, release func(), err error) {
+	doc, _, release, err = ParseSurveyed(data)
+	return doc, release, err
+}
+
+// ParseSurveyed is ParseTransient that also returns SurveyDocument(doc).
+// On the fast path the survey is gathered while parsing, which spares a
+// walk of the whole tree; otherwise it is SurveyDocument's walk. The
+// Survey's elements belong to the tree: they may not be used after
+// release.
+//
+// On the fast path it also records where each element lies in data (16
+// bytes an element: at most 1.2·N + 4 MB more for a document of N bytes),
+// and a Checker built with the survey's index canonicalizes the parts of
+// the document whose text is already canonical by copying that text. So
+// the tree must not be modified: the canonical form would be the text's.
+func ParseSurveyed(data []byte) (doc *etree.Document, sv *Survey, release func(), err error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(data) <= MaxDocument && checkEncoding(data) == nil {
-		if doc, release, ok := fastParseTransient(data); ok {
-			return doc, release, nil
+		if doc, sv, release, ok := fastParseTransient(data); ok {
+			return doc, sv, release, nil
 		}
 	}
 	doc, err = parseReference(data)
-	return doc, func() {}, err
+	if err != nil {
+		return nil, nil, func() {}, err
+	}
+	return doc, SurveyDocument(doc), func() {}, nil
 }
 
 // parseReference is Parse with encoding/xml: Scan, then etree's reader.

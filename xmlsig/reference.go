@@ -108,6 +108,9 @@ type Checker struct {
 	// nodeSetRefs counts the references transformed as node-sets of Doc
 	// (see MaxNodeSetReferences).
 	nodeSetRefs int
+	// raw: where Doc's elements lie in its text, when IX comes from
+	// ParseSurveyed (rawdoc.go).
+	raw *rawDoc
 }
 
 // path is Path, memoised (Path of an element costs its siblings).
@@ -147,7 +150,11 @@ type memoEntry struct {
 
 // NewChecker returns a Checker for doc.
 func NewChecker(doc *etree.Document, ix *IDIndex, detached Detached) *Checker {
-	return &Checker{Doc: doc, IX: ix, Detached: detached}
+	c := &Checker{Doc: doc, IX: ix, Detached: detached}
+	if ix != nil && doc != nil && ix.raw != nil && len(ix.raw.els) > 0 && ix.raw.root == doc.Root() {
+		c.raw = ix.raw
+	}
+	return c
 }
 
 // CheckReference resolves ref (only by Id, the whole document, or a
@@ -305,7 +312,7 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 	if whole {
 		doc = c.Doc
 	}
-	if err := canonicalizeTo(w, r.Target, doc, key.exclude, c14nAlg, prefixes, key.comments); err != nil {
+	if err := canonicalizeTo(w, r.Target, doc, key.exclude, c.raw, c14nAlg, prefixes, key.comments); err != nil {
 		return nil, err
 	}
 	sum := d.Sum(nil)
@@ -315,7 +322,7 @@ func (c *Checker) check(ref, sig *etree.Element, out io.Writer) (*Reference, err
 	r.Data = c.memo[key].data
 	if !r.Match && whole && out == nil && hasOuterProcInst(c.Doc) {
 		d := h.New()
-		if err := canonicalizeTo(io.MultiWriter(budgetWriter{c}, d), r.Target, nil, key.exclude, c14nAlg, prefixes, key.comments); err != nil {
+		if err := canonicalizeTo(io.MultiWriter(budgetWriter{c}, d), r.Target, nil, key.exclude, c.raw, c14nAlg, prefixes, key.comments); err != nil {
 			return nil, err
 		}
 		r.RootOnly = constantTimeEqual(d.Sum(nil), want)
@@ -366,7 +373,7 @@ func ReferenceData(w io.Writer, doc *etree.Document, target, exclude *etree.Elem
 	if !whole {
 		doc = nil
 	}
-	return canonicalizeTo(w, target, doc, exclude, alg, prefixList, false)
+	return canonicalizeTo(w, target, doc, exclude, nil, alg, prefixList, false)
 }
 
 func constantTimeEqual(a, b []byte) bool {

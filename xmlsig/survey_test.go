@@ -23,15 +23,37 @@ func checkSurvey(t testing.TB, name string, doc *etree.Document) {
 	if (sv.CheckReferences() == nil) != (CheckReferences(doc) == nil) {
 		t.Fatalf("%s: CheckReferences differs", name)
 	}
-	ix := Index(doc)
-	if !slices.Equal(sv.IX.Duplicates, ix.Duplicates) || len(sv.IX.byID) != len(ix.byID) {
-		t.Fatalf("%s: Id index differs: %q %d, want %q %d", name, sv.IX.Duplicates, len(sv.IX.byID), ix.Duplicates, len(ix.byID))
+	sameIndex(t, name, sv.IX, Index(doc))
+}
+
+// sameIndex: got and want map the same identifiers to the same elements
+// and list the same duplicates.
+func sameIndex(t testing.TB, name string, got, want *IDIndex) {
+	t.Helper()
+	if !slices.Equal(got.Duplicates, want.Duplicates) || len(got.byID) != len(want.byID) {
+		t.Fatalf("%s: Id index differs: %q %d, want %q %d", name, got.Duplicates, len(got.byID), want.Duplicates, len(want.byID))
 	}
-	for id, el := range ix.byID {
-		if sv.IX.byID[id] != el {
+	for id, el := range want.byID {
+		if got.byID[id] != el {
 			t.Fatalf("%s: Id %q indexes another element", name, id)
 		}
 	}
+}
+
+// checkParseSurveyed: the survey ParseSurveyed gathers while parsing is
+// SurveyDocument's of the tree it returns.
+func checkParseSurveyed(t testing.TB, name string, data []byte) {
+	t.Helper()
+	doc, sv, release, err := ParseSurveyed(data)
+	if err != nil {
+		return
+	}
+	defer release()
+	want := SurveyDocument(doc)
+	if !slices.Equal(sv.Signatures, want.Signatures) || sv.References != want.References {
+		t.Fatalf("%s: ParseSurveyed finds %d signatures and %d references, SurveyDocument %d and %d", name, len(sv.Signatures), sv.References, len(want.Signatures), want.References)
+	}
+	sameIndex(t, name, sv.IX, want.IX)
 }
 
 func TestSurveyMatchesWalks(t *testing.T) {
@@ -56,5 +78,6 @@ func TestSurveyMatchesWalks(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		checkSurvey(t, name, doc)
+		checkParseSurveyed(t, name, []byte(data))
 	}
 }

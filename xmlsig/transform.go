@@ -147,16 +147,16 @@ func (ns *nodeSet) canonicalize(w io.Writer, sel *selection, alg, prefixes strin
 		excl := sel.excluded[apex]
 		switch len(excl) {
 		case 0:
-			if err := canonicalizeTo(w, apex, doc, nil, alg, prefixes, ns.comments); err != nil {
+			if err := canonicalizeTo(w, apex, doc, nil, nil, alg, prefixes, ns.comments); err != nil {
 				return err
 			}
 		case 1:
-			if err := canonicalizeTo(w, apex, doc, excl[0], alg, prefixes, ns.comments); err != nil {
+			if err := canonicalizeTo(w, apex, doc, excl[0], nil, alg, prefixes, ns.comments); err != nil {
 				return err
 			}
 		default:
 			cp, cdoc := prunedCopy(apex, doc, sel.isExcl)
-			if err := canonicalizeTo(w, cp, cdoc, nil, alg, prefixes, ns.comments); err != nil {
+			if err := canonicalizeTo(w, cp, cdoc, nil, nil, alg, prefixes, ns.comments); err != nil {
 				return err
 			}
 		}

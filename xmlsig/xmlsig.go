@@ -131,6 +131,9 @@ type IDIndex struct {
 	byID map[string]*etree.Element
 	// Duplicates lists the identifiers found more than once.
 	Duplicates []string
+	// raw: where the elements lie in the document's text, when the
+	// index comes from ParseSurveyed (rawdoc.go).
+	raw *rawDoc
 }
 
 // Index builds the Id index of the document.
@@ -154,7 +157,7 @@ func (ix *IDIndex) add(el *etree.Element, seen map[string]bool) {
 // addAttrs indexes the identifiers of el.
 func (ix *IDIndex) addAttrs(el *etree.Element, seen map[string]bool) {
 	for i := range el.Attr {
-		if a := &el.Attr[i]; a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id") {
+		if a := &el.Attr[i]; isIDAttr(a) {
 			if _, dup := ix.byID[a.Value]; dup && !seen[a.Value] {
 				seen[a.Value] = true
 				ix.Duplicates = append(ix.Duplicates, a.Value)
@@ -162,6 +165,12 @@ func (ix *IDIndex) addAttrs(el *etree.Element, seen map[string]bool) {
 			ix.byID[a.Value] = el
 		}
 	}
+}
+
+// isIDAttr reports whether a is an identifier: Id, ID or id in no
+// namespace.
+func isIDAttr(a *etree.Attr) bool {
+	return a.Space == "" && (a.Key == "Id" || a.Key == "ID" || a.Key == "id")
 }
 
 // Survey is what one walk of a document finds: its ds:Signature elements
@@ -182,6 +191,17 @@ func SurveyDocument(doc *etree.Document) *Survey {
 }
 
 func (sv *Survey) add(el *etree.Element, seen map[string]bool) {
+	sv.note(el)
+	sv.IX.addAttrs(el, seen)
+	for _, t := range el.Child {
+		if c, ok := t.(*etree.Element); ok {
+			sv.add(c, seen)
+		}
+	}
+}
+
+// note counts el when it is a ds:Signature or a ds:Reference.
+func (sv *Survey) note(el *etree.Element) {
 	if el.Tag == "Signature" || el.Tag == "Reference" {
 		if NS(el) == NSDSig {
 			if el.Tag == "Signature" {
@@ -189,12 +209,6 @@ func (sv *Survey) add(el *etree.Element, seen map[string]bool) {
 			} else {
 				sv.References++
 			}
-		}
-	}
-	sv.IX.addAttrs(el, seen)
-	for _, t := range el.Child {
-		if c, ok := t.(*etree.Element); ok {
-			sv.add(c, seen)
 		}
 	}
 }
@@ -222,7 +236,7 @@ func (ix *IDIndex) Lookup(id string) (*etree.Element, error) {
 // its place in the document. The document is not modified.
 func Canonicalize(el *etree.Element, alg, prefixList string) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := canonicalizeTo(&buf, el, nil, nil, alg, prefixList, true); err != nil {
+	if err := canonicalizeTo(&buf, el, nil, nil, nil, alg, prefixList, true); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

@@ -324,7 +324,7 @@ func TestReferenceDataWholeDocument(t *testing.T) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
 	b.Reset()
-	if err := canonicalizeTo(&b, doc.Root(), doc, nil, AlgC14N10Comments, "", true); err != nil {
+	if err := canonicalizeTo(&b, doc.Root(), doc, nil, nil, AlgC14N10Comments, "", true); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := b.String(), "<?xml-stylesheet href=\"a.xsl\"?>\n<!-- c -->\n<d><s></s><e>t</e></d>\n<!-- after -->"; got != want {
