@@ -4,6 +4,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"fmt"
+	"github.com/hpki-jp/hpki/internal/der"
 	"math/big"
 	"strings"
 )
@@ -102,9 +103,12 @@ func failInfoNames(bs asn1.BitString) []string {
 // ParseResponse decodes a TimeStampResp. A response whose status is not
 // granted or grantedWithMods gives a *StatusError. The token is parsed, not
 // verified.
-func ParseResponse(der []byte) (*Token, error) {
+func ParseResponse(b []byte) (*Token, error) {
 	var resp timeStampResp
-	rest, err := asn1.Unmarshal(der, &resp)
+	rest, err := asn1.Unmarshal(b, &resp)
+	if err == nil {
+		err = respFieldsEnd(b)
+	}
 	if err != nil || len(rest) != 0 {
 		return nil, verr(Malformed, "TimeStampResp: %v", err)
 	}
@@ -121,6 +125,23 @@ func ParseResponse(der []byte) (*Token, error) {
 		return nil, verr(Malformed, "granted response without a token")
 	}
 	return ParseToken(resp.TimeStampToken.FullBytes)
+}
+
+// respFieldsEnd refuses elements after a TimeStampResp's token (a second
+// token appended inside the SEQUENCE, which encoding/asn1 ignores).
+func respFieldsEnd(b []byte) error {
+	top, _, err := der.Top(b, asn1.TagSequence, true)
+	if err != nil {
+		return err
+	}
+	f := der.NewFields(top.Body)
+	if _, err := f.Universal(asn1.TagSequence, true); err != nil {
+		return err
+	}
+	if _, _, err := f.OptionalUniversal(asn1.TagSequence, true); err != nil {
+		return err
+	}
+	return f.End("TimeStampResp")
 }
 
 // GrantedResponse wraps a DER TimeStampToken in a TimeStampResp with the

@@ -48,6 +48,9 @@ func parseTSTInfo(b []byte) (tstInfo, error) {
 	if err != nil {
 		return info, err
 	}
+	if err := mf.End("MessageImprint"); err != nil {
+		return info, err
+	}
 	info.MessageImprint.HashedMessage = hm.Body
 	sn, err := f.Universal(asn1.TagInteger, false)
 	if err != nil {
@@ -56,7 +59,7 @@ func parseTSTInfo(b []byte) (tstInfo, error) {
 	if info.SerialNumber, err = der.BigInt(sn.Body); err != nil {
 		return info, err
 	}
-	if info.GenTime, err = f.Time(); err != nil {
+	if info.GenTime, err = f.GeneralizedTimeZ("genTime"); err != nil {
 		return info, err
 	}
 	acc, ok, err := f.OptionalUniversal(asn1.TagSequence, true)
@@ -102,7 +105,7 @@ func parseTSTInfo(b []byte) (tstInfo, error) {
 			return info, err
 		}
 	}
-	return info, nil
+	return info, f.End("TSTInfo")
 }
 
 // parseAccuracy reads the content of an Accuracy (every field optional:

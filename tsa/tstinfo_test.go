@@ -1,6 +1,7 @@
 package tsa
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hpki-jp/hpki/internal/der"
 	"github.com/hpki-jp/hpki/internal/testpki"
+	"strings"
 )
 
 // parseTSTInfoReflect is how ParseTokenWith read a TSTInfo with
@@ -84,6 +87,9 @@ func tstInfoSeeds(tb testing.TB) [][]byte {
 func sameTSTInfo(t *testing.T, in []byte) {
 	got, err := parseTSTInfo(in)
 	want, errR := parseTSTInfoReflect(in)
+	if err != nil && errR == nil && strings.Contains(err.Error(), der.StrictMark) {
+		return // a refusal beyond encoding/asn1's: trailing fields, a genTime not GeneralizedTime in UTC
+	}
 	if (err != nil) != (errR != nil) {
 		t.Fatalf("%x: error %v, encoding/asn1 error %v", in, err, errR)
 	}
@@ -112,11 +118,85 @@ func FuzzTSTInfoDifferential(f *testing.F) {
 }
 
 // TestTSTInfoDifferentialSeeds: the seeds themselves are read, alike.
+// The last seed, a genTime encoded as UTCTime, is refused (RFC 3161:
+// GeneralizedTime).
 func TestTSTInfoDifferentialSeeds(t *testing.T) {
-	for i, s := range tstInfoSeeds(t) {
-		if _, err := parseTSTInfo(s); err != nil {
+	seeds := tstInfoSeeds(t)
+	for i, s := range seeds {
+		_, err := parseTSTInfo(s)
+		if i == len(seeds)-1 {
+			if err == nil || !strings.Contains(err.Error(), der.StrictMark) {
+				t.Fatalf("UTCTime genTime: %v", err)
+			}
+			continue
+		}
+		if err != nil {
 			t.Fatalf("seed %d: %v", i, err)
 		}
 		sameTSTInfo(t, s)
 	}
+}
+
+// What encoding/asn1 would let through and a TSTInfo or TimeStampResp
+// reader must not: elements after the last field (a second, earlier
+// genTime; a second token), a genTime that is a UTCTime or not in UTC.
+func TestTSTInfoStrictness(t *testing.T) {
+	seeds := tstInfoSeeds(t)
+	good := seeds[0]
+	withTrailing := func(b, extra []byte) []byte {
+		top, _, err := der.Top(b, asn1.TagSequence, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := append(append([]byte{}, top.Body...), extra...)
+		out, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	earlier, _ := asn1.MarshalWithParams(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), "generalized")
+	// The same instant written with an offset (18:00+0900).
+	sum := sha256.Sum256(nil)
+	offset, err := asn1.Marshal(struct {
+		Version        int
+		Policy         asn1.ObjectIdentifier
+		MessageImprint messageImprint
+		SerialNumber   *big.Int
+		GenTime        time.Time `asn1:"generalized"`
+	}{1, DefaultPolicy, messageImprint{HashAlgorithm: sha256Alg(), HashedMessage: sum[:]}, big.NewInt(2), time.Date(2026, 11, 1, 18, 0, 0, 0, time.FixedZone("JST", 9*3600))})
+	if err != nil || !bytes.Contains(offset, []byte("+0900")) {
+		t.Fatalf("%v %x", err, offset)
+	}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+	}{
+		{"trailing earlier genTime", withTrailing(good, earlier)},
+		{"UTCTime genTime", seeds[len(seeds)-1]},
+		{"genTime with an offset", offset},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseTSTInfo(tc.in)
+			if err == nil || !strings.Contains(err.Error(), der.StrictMark) {
+				t.Fatalf("read: %v", err)
+			}
+		})
+	}
+	t.Run("response with a second token", func(t *testing.T) {
+		p := testpki.MustLoad(t)
+		s := &Server{Signer: p.TSA.Key, Cert: p.TSA.Cert}
+		req, _ := asn1.Marshal(timeStampReq{Version: 1, MessageImprint: messageImprint{HashAlgorithm: sha256Alg(), HashedMessage: sum[:]}})
+		resp := s.Respond(req)
+		if _, err := ParseResponse(resp); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := ParseResponse(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseResponse(withTrailing(resp, tok.Raw)); err == nil || !strings.Contains(err.Error(), der.StrictMark) {
+			t.Fatalf("second token: %v", err)
+		}
+	})
 }

@@ -13,7 +13,9 @@ import (
 // reading of the same structures did (FuzzParseDifferential holds the two
 // together): the same lax places (trailing elements inside a SEQUENCE,
 // digestAlgorithms that are not a sequence of elements) and the same
-// strict ones.
+// strict ones), but for the refusals marked der.StrictMark: elements after
+// the last field of ContentInfo, SignedData, EncapsulatedContentInfo and
+// SignerInfo, and versions outside those RFC 5652 defines.
 //
 // Aliasing: every []byte and asn1.RawValue of the result (signature
 // values, eContent, certificates, CRLs, attribute values, raw encodings)
@@ -63,6 +65,9 @@ func parseDER(in []byte) (*SignedData, error) {
 		return nil, formatErr("ContentInfo: %v", err)
 	}
 	content, _, err := f.ExplicitRaw(0, true)
+	if err == nil {
+		err = f.End("ContentInfo")
+	}
 	if err != nil {
 		return nil, formatErr("ContentInfo: %v", err)
 	}
@@ -109,6 +114,9 @@ func (p *parser) signedData(r *rawSD, b []byte) error {
 	if r.Version, err = der.Int(v.Body); err != nil {
 		return err
 	}
+	if err := der.Version(r.Version, "SignedData", 1, 3, 4, 5); err != nil {
+		return err
+	}
 	if r.DigestAlgorithmsRaw, _, err = f.Any(false); err != nil {
 		return err
 	}
@@ -127,6 +135,9 @@ func (p *parser) signedData(r *rawSD, b []byte) error {
 	if r.eContent, r.hasEContent, err = ef.ExplicitRaw(0, true); err != nil {
 		return err
 	}
+	if err := ef.End("EncapsulatedContentInfo"); err != nil {
+		return err
+	}
 	if r.certs, r.hasCerts, err = f.ImplicitRaw(0, true); err != nil {
 		return err
 	}
@@ -136,7 +147,7 @@ func (p *parser) signedData(r *rawSD, b []byte) error {
 	if r.signerInfosRaw, _, err = f.Any(false); err != nil {
 		return err
 	}
-	return nil
+	return f.End("SignedData")
 }
 
 // finish reads the fields that signedData kept as elements, with the
@@ -285,6 +296,9 @@ func (p *parser) signerInfoFields(si *SignerInfo, b []byte) (fl siFields, err er
 	if si.Version, err = der.Int(v.Body); err != nil {
 		return fl, err
 	}
+	if err := der.Version(si.Version, "SignerInfo", 1, 3); err != nil {
+		return fl, err
+	}
 	if fl.sid, _, err = f.Any(false); err != nil {
 		return fl, err
 	}
@@ -303,8 +317,10 @@ func (p *parser) signerInfoFields(si *SignerInfo, b []byte) (fl siFields, err er
 		return fl, err
 	}
 	si.Signature = sig.Body
-	fl.unsigned, fl.hasUnsigned, err = f.ImplicitRaw(1, true)
-	return fl, err
+	if fl.unsigned, fl.hasUnsigned, err = f.ImplicitRaw(1, true); err != nil {
+		return fl, err
+	}
+	return fl, f.End("SignerInfo")
 }
 
 // attributes reads a SET OF Attribute (its content).

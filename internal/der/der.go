@@ -148,6 +148,57 @@ func (f *Fields) Rest() []byte { return f.b[f.off:] }
 // Empty reports whether every byte has been read.
 func (f *Fields) Empty() bool { return f.off == len(f.b) }
 
+// StrictMark begins the message of each refusal that goes beyond what
+// encoding/asn1 refuses (see End, Version): the differential tests allow
+// exactly these to differ from the encoding/asn1 reading.
+const StrictMark = "beyond DER: "
+
+// strictf is a refusal that encoding/asn1 would not make.
+func strictf(format string, args ...any) error {
+	return asn1.StructuralError{Msg: StrictMark + fmt.Sprintf(format, args...)}
+}
+
+// End refuses elements after the last field of what (a structure whose
+// definition has no extension marker): encoding/asn1 ignores them inside
+// a SEQUENCE, but a reader that ignores them and one that does not (as
+// OpenSSL) would disagree on what the file holds.
+func (f *Fields) End(what string) error {
+	if !f.Empty() {
+		return strictf("%d bytes after the last field of %s", len(f.b)-f.off, what)
+	}
+	return nil
+}
+
+// Version refuses a version number outside allowed (a CMS or TSP
+// structure's version field).
+func Version(v int, what string, allowed ...int) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return strictf("%s version %d is not one of %v", what, v, allowed)
+}
+
+// GeneralizedTimeZ reads a GeneralizedTime that must be in UTC ("Z"), as
+// RFC 3161 and RFC 5280 require of the times they define.
+func (f *Fields) GeneralizedTimeZ(what string) (time.Time, error) {
+	if _, utc, err := f.OptionalUniversal(asn1.TagUTCTime, false); err != nil || utc {
+		if err == nil {
+			err = strictf("%s is a UTCTime, not a GeneralizedTime", what)
+		}
+		return time.Time{}, err
+	}
+	e, err := f.Universal(asn1.TagGeneralizedTime, false)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(e.Body) == 0 || e.Body[len(e.Body)-1] != 'Z' {
+		return time.Time{}, strictf("%s is not a GeneralizedTime in UTC (ending in Z)", what)
+	}
+	return GeneralizedTime(e.Body)
+}
+
 // match says which elements a field accepts.
 type match struct {
 	class, tag int
