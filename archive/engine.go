@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +39,9 @@ type Entry struct {
 	Given bool
 	// Skip, when set, is the record of an entry that is not read.
 	Skip *Record
+	// dirID, set by a walk, is the identity of the folder the entry was
+	// found in: the folder the worker opens by name must be that one.
+	dirID fs.FileInfo
 }
 
 // Source hands the entries of a run to Process, in a stable order, and
@@ -64,9 +68,13 @@ func (localSource) folder(_ context.Context, name string) (folder, error) {
 // record when this one is in the same directory (a walk hands the records
 // of a folder one after the other) and that directory is still the one at
 // its path (same device and inode: a folder replaced since is opened
-// again): a stat per record instead of an open and a close.
-func (localSource) folderIn(name string, last *openFolder) (folder, error) {
-	dir := filepath.Dir(name)
+// again): a stat per record instead of an open and a close. For an entry
+// found by a walk, the folder opened must be the one the walk found it in
+// (e.dirID): a folder swapped since (for a link to elsewhere, for another
+// folder) gives an ERROR and nothing is read or written; every later read
+// and the renewal's write go through the folder so checked.
+func (localSource) folderIn(e Entry, last *openFolder) (folder, error) {
+	dir := filepath.Dir(e.Name)
 	if last.root != nil && last.dir == dir {
 		if st, err := os.Stat(dir); err != nil || !os.SameFile(st, last.st) {
 			last.close()
@@ -84,6 +92,9 @@ func (localSource) folderIn(name string, last *openFolder) (folder, error) {
 			return nil, ioErrf("its folder cannot be examined: %v", unwrapPath(err))
 		}
 		last.dir, last.root, last.st = dir, f.root, st
+	}
+	if e.dirID != nil && !os.SameFile(last.st, e.dirID) {
+		return nil, errReplaced
 	}
 	return &localFolder{root: last.root, dir: dir, shared: true}, nil
 }
@@ -452,7 +463,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	work := make(chan job, window)
 	var pf *prefetcher
 	if _, local := src.(interface {
-		folderIn(string, *openFolder) (folder, error)
+		folderIn(Entry, *openFolder) (folder, error)
 	}); local {
 		pf = newPrefetcher(prefetchWorkers, window)
 	}
@@ -565,9 +576,9 @@ func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, o
 	var dir folder
 	var err error
 	if ls, ok := src.(interface {
-		folderIn(string, *openFolder) (folder, error)
+		folderIn(Entry, *openFolder) (folder, error)
 	}); ok {
-		dir, err = ls.folderIn(e.Name, last)
+		dir, err = ls.folderIn(e, last)
 	} else {
 		dir, err = src.folder(ctx, e.Name)
 	}
