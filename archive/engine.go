@@ -205,18 +205,23 @@ func eachLine(r io.Reader, fn func(string) error) error {
 // record exactly once. The zero Shard selects everything.
 type Shard struct{ K, N int }
 
-// ParseShard parses "K/N" with 0 ≤ K < N (K is 0-based, as
+// MaxShards is the largest number of shards N a run is split into (a
+// million: far more machines than a campaign has, and few enough that
+// archive report's bookkeeping of the shards stays small).
+const MaxShards = 1_000_000
+
+// ParseShard parses "K/N" with 0 ≤ K < N ≤ MaxShards (K is 0-based, as
 // JOB_COMPLETION_INDEX of a Kubernetes Indexed Job is).
 func ParseShard(s string) (Shard, error) {
 	k, n, ok := strings.Cut(s, "/")
 	if ok {
 		ki, err1 := strconv.Atoi(k)
 		ni, err2 := strconv.Atoi(n)
-		if err1 == nil && err2 == nil && ni >= 1 && ki >= 0 && ki < ni {
+		if err1 == nil && err2 == nil && ni >= 1 && ni <= MaxShards && ki >= 0 && ki < ni {
 			return Shard{K: ki, N: ni}, nil
 		}
 	}
-	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N (K counts from 0)", s)
+	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N <= %d (K counts from 0)", s, MaxShards)
 }
 
 // String is "K/N", or "" for the zero Shard (or N = 1: everything).

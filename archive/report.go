@@ -209,12 +209,18 @@ func (run *openRun) end(rl runLine, reusable int) error {
 
 // ShardGap names the shards of one source that no journal holds.
 type ShardGap struct {
-	// Source is the source (SourceID), N the number of shards, Missing
-	// the shards (K, from 0) without a journal.
+	// Source is the source (SourceID), N the number of shards, Count the
+	// number of shards without a journal and Missing the first of them
+	// (K, from 0; at most MaxListedGaps).
 	Source  string `json:"source"`
 	N       int    `json:"n"`
+	Count   int    `json:"count"`
 	Missing []int  `json:"missing"`
 }
+
+// MaxListedGaps is the most shards a ShardGap lists: a report says how
+// many are missing and names the first ones.
+const MaxListedGaps = 20
 
 // CheckSet checks that journals Report read (names[i] is the name of the
 // journal of status[i], for messages) are one campaign: the same
@@ -270,14 +276,16 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 	var gaps []ShardGap
 	for _, src := range order {
 		g := groups[src]
+		// At most len(have)+MaxListedGaps shards are looked at: the
+		// range 0 … N-1 is never listed.
 		var missing []int
-		for k := range g.n {
+		for k := 0; k < g.n && len(missing) < MaxListedGaps; k++ {
 			if _, ok := g.have[k]; !ok {
 				missing = append(missing, k)
 			}
 		}
-		if len(missing) > 0 {
-			gaps = append(gaps, ShardGap{Source: src, N: g.n, Missing: slices.Clip(missing)})
+		if count := g.n - len(g.have); count > 0 {
+			gaps = append(gaps, ShardGap{Source: src, N: g.n, Count: count, Missing: slices.Clip(missing)})
 		}
 	}
 	return gaps, nil

@@ -144,6 +144,15 @@ func shardList(ks []int) string {
 	return strings.Join(s, ", ")
 }
 
+// gapText says which shards of a source have no journal: all of them, or
+// how many and the first ones.
+func gapText(g archive.ShardGap) string {
+	if g.Count > len(g.Missing) {
+		return sayf("no journal for %d of the %d shards of %s (the first: %s): run those shards with --journal and report again", g.Count, g.N, textsafe.String(g.Source), shardList(g.Missing))
+	}
+	return sayf("no journal for shard %s of %d of %s: run those shards with --journal and report again", shardList(g.Missing), g.N, textsafe.String(g.Source))
+}
+
 // summaryExit picks the exit code of a summary: the worst outcome, a refused
 // renewal counting as failed, an ERROR or SKIPPED entry as indeterminate.
 func summaryExit(sum archive.Summary) error {
@@ -607,7 +616,7 @@ regular file, or journals that are not one set (settings, shards).`,
 					}
 				}
 				for _, g := range gaps {
-					fmt.Fprintln(w, "INCOMPLETE "+sayf("no journal for shard %s of %d of %s: run those shards with --journal and report again", shardList(g.Missing), g.N, textsafe.String(g.Source)))
+					fmt.Fprintln(w, "INCOMPLETE "+gapText(g))
 				}
 			}
 			if incomplete > 0 {

@@ -27,7 +27,7 @@ var archiveJa = map[string]string{
 	`bucket URL: credentials do not go in the URL (use the provider's environment variables)`: `バケット URL: 認証情報は URL に含めません（提供元の環境変数を使ってください）`,
 	`manifest line %d: a NUL character`:                           `マニフェストの %d 行目: NUL 文字があります`,
 	`manifest after line %d: %w`:                                  `マニフェストの %d 行目より後: %w`,
-	`shard %q: want K/N with 0 <= K < N (K counts from 0)`:        `シャード %q: 0 <= K < N の K/N で指定してください（K は 0 から数えます）`,
+	`shard %q: want K/N with 0 <= K < N <= %d (K counts from 0)`:  `シャード %q: 0 <= K < N <= %d の K/N で指定してください（K は 0 から数えます）`,
 	`archive: run interrupted`:                                    `archive: 実行を中断しました`,
 	`archive: a dry run writes nothing: no journal with it`:       `archive: 試行（dry run）は何も書き込みません: ジャーナルとは併用できません`,
 	`the version read is unknown`:                                 `読み取った版が不明です`,

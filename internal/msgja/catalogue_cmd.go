@@ -86,6 +86,7 @@ var cmdJa = map[string]string{
 	`; interrupted`:                                               `、中断しました`,
 	`  renew by %s`:                                               `  更新期限 %s`,
 	`  would renew`:                                               `  更新対象`,
+	`no journal for %d of the %d shards of %s (the first: %s): run those shards with --journal and report again`:       `%[3]s の %[2]d 分割のうち %[1]d 個のシャードのジャーナルがありません（最初のもの: %[4]s）: それらのシャードを --journal 付きで実行してから集計し直してください`,
 	`no journal for shard %s of %d of %s: run those shards with --journal and report again`:                            `%[3]s の %[2]d 分割のうちシャード %[1]s のジャーナルがありません: それらのシャードを --journal 付きで実行してから集計し直してください`,
 	`journals of some shards are missing: the summary is not the whole run's`:                                          `一部のシャードのジャーナルがありません: 集計は実行全体のものではありません`,
 	`journal %s: %d verdicts were made under other validation settings (trust, --at, command...): they are not reused`: `ジャーナル %s: %d 件の判定は別の検証設定（信頼点、--at、コマンドなど）で行われたものです: 再利用しません`,
