@@ -406,6 +406,9 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		next    int
 		done    atomic.Int64
 		total   atomic.Int64
+		// seen counts the entries the source handed out, before the
+		// shard filter: every shard of a source sees them all.
+		seen atomic.Int64
 	)
 	// window bounds the entries taken from the source and not yet
 	// emitted: in flight, queued for a worker (the look-ahead the
@@ -500,6 +503,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	}
 	seq := 0
 	yield := func(e Entry) error {
+		seen.Add(1)
 		if !opts.Shard.Has(e.Key) {
 			return nil
 		}
@@ -569,7 +573,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		// The run reached the end of its source: say so in the journal
 		// (an interrupted, killed or failed run leaves no end line). A
 		// write error is returned by the journal's Close.
-		_ = jr.endRun(sum)
+		_ = jr.endRun(sum, seen.Load())
 	}
 	return sum, err
 }

@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -33,8 +34,11 @@ type JournalStatus struct {
 	// what its runs read: all the runs of a journal read the same.
 	Shard  string `json:"shard,omitempty"`
 	Source string `json:"source,omitempty"`
-	// Last is the summary the last finished run wrote in its end line.
-	Last *Summary `json:"last,omitempty"`
+	// Last is the summary the last finished run wrote in its end line,
+	// Entries the number of entries its source handed out before its
+	// shard filter (nil when the end line does not say).
+	Last    *Summary `json:"last,omitempty"`
+	Entries *int64   `json:"entries,omitempty"`
 }
 
 // Report merges journals (those of the shards of one run, or of the runs
@@ -143,7 +147,7 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 				return fmt.Errorf("journal %d line %d: %v: the journal is inconsistent", i+1, n, err)
 			}
 			st.Finished++
-			st.Last = rl.Summary
+			st.Last, st.Entries = rl.Summary, rl.Entries
 			run = nil
 			ended = true
 			continue
@@ -193,6 +197,8 @@ func (run *openRun) end(rl runLine, reusable int) error {
 		return errors.New("an end line whose validation settings are not those of its start line")
 	case rl.Summary == nil:
 		return errors.New("an end line without a summary")
+	case rl.Entries != nil && *rl.Entries < 0:
+		return errors.New("an end line with a negative count of entries")
 	}
 	s, c := *rl.Summary, run.sum
 	r := s.Resumed
@@ -216,6 +222,18 @@ type ShardGap struct {
 	N       int    `json:"n"`
 	Count   int    `json:"count"`
 	Missing []int  `json:"missing"`
+	// Seen, when the complete journals of the shards do not agree on the
+	// number of entries their source handed out (Entries), holds one
+	// shard for each count (by count, at most MaxListedGaps): the shards
+	// did not see the same records, and the report is not the whole
+	// run's.
+	Seen []ShardSeen `json:"seen,omitempty"`
+}
+
+// ShardSeen is the number of entries shard K's source handed out.
+type ShardSeen struct {
+	K       int   `json:"k"`
+	Entries int64 `json:"entries"`
 }
 
 // MaxListedGaps is the most shards a ShardGap lists: a report says how
@@ -228,9 +246,12 @@ const MaxListedGaps = 20
 // journals: their verdicts do not mean the same thing and are not
 // merged), and, for each source (JournalStatus.Source), the same number
 // of shards N in each of its journals (a whole run counting as N = 1); for
-// a source run in shards, no shard in two journals (an error) and a
-// journal for every shard 0 … N-1: the shards without one are returned
-// (the summary is then not the whole run's). Several journals of whole
+// a source run in shards, no shard in two journals (an error), a
+// journal for every shard 0 … N-1 (the shards without one are returned:
+// the summary is then not the whole run's), and complete journals whose
+// runs' sources handed out the same number of entries (else the counts
+// are returned in ShardGap.Seen: a shard that saw an empty or unmounted
+// folder did not check its records). Several journals of whole
 // runs of one source are the runs of a campaign: merged, the last verdict
 // for a name counting. A journal with no run (empty) is not counted.
 func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
@@ -239,6 +260,7 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 		n    int
 		have map[int]int
 		who  int
+		seen map[int64]int
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -272,6 +294,14 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 			return nil, fmt.Errorf("journals %s and %s hold the same shard of the same source: give each shard one journal", names[j], names[i])
 		}
 		g.have[k] = i
+		if n > 1 && st.Complete && st.Entries != nil {
+			if g.seen == nil {
+				g.seen = map[int64]int{}
+			}
+			if _, ok := g.seen[*st.Entries]; !ok {
+				g.seen[*st.Entries] = k
+			}
+		}
 	}
 	var gaps []ShardGap
 	for _, src := range order {
@@ -284,8 +314,16 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 				missing = append(missing, k)
 			}
 		}
-		if count := g.n - len(g.have); count > 0 {
-			gaps = append(gaps, ShardGap{Source: src, N: g.n, Count: count, Missing: slices.Clip(missing)})
+		var seen []ShardSeen
+		if len(g.seen) > 1 {
+			for c, k := range g.seen {
+				seen = append(seen, ShardSeen{K: k, Entries: c})
+			}
+			slices.SortFunc(seen, func(a, b ShardSeen) int { return cmp.Compare(a.Entries, b.Entries) })
+			seen = slices.Clip(seen[:min(len(seen), MaxListedGaps)])
+		}
+		if count := g.n - len(g.have); count > 0 || seen != nil {
+			gaps = append(gaps, ShardGap{Source: src, N: g.n, Count: count, Missing: slices.Clip(missing), Seen: seen})
 		}
 	}
 	return gaps, nil
