@@ -43,7 +43,8 @@ type JournalStatus struct {
 
 // Report merges journals (those of the shards of one run, or of the runs
 // of one campaign) into one summary: each record counted once, by its
-// name, the last verdict written for it counting. It reads the journals
+// name, the last verdict written for it counting (a record renewed by any
+// run counting as renewed: a later run verifies the renewed file again). It reads the journals
 // line by line; a last line cut short by a crash is ignored (the journal is
 // then incomplete). It also says, for each journal, whether the last run
 // that wrote it finished (JournalStatus.Complete): the summary is the
@@ -175,7 +176,14 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 		}
 		r := Record{Indication: rec.Indication, Status: rec.Status, Renewed: rec.Renewed, WouldRenew: rec.WouldRenew, Error: refused}
 		run.sum.Add(r, true)
-		last[sha256.Sum256([]byte(jl.Path))] = r
+		k := sha256.Sum256([]byte(jl.Path))
+		if prev, ok := last[k]; ok && prev.Renewed {
+			// A record renewed by an earlier run and verified again by
+			// a later one (a resumed run finds its file changed by the
+			// renewal) stays counted as renewed.
+			r.Renewed = true
+		}
+		last[k] = r
 	}
 	st.Complete = ended
 	return nil
