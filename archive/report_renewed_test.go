@@ -19,7 +19,6 @@ func TestReportKeepsCountingARenewedRecord(t *testing.T) {
 			t.Fatal(err)
 		}
 		j.Write(sealLine(b))
-		j.WriteByte('\n')
 	}
 	settings := "s"
 	rec := func(id string, renewed bool) journalLine {
