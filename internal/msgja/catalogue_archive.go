@@ -48,6 +48,7 @@ var archiveJa = map[string]string{
 	`an end line with no run open`:                                          `開始中の実行がないのに終了行があります`,
 	`an end line whose run id is not that of the run it ends`:               `終了行の実行 ID が、終了させる実行のものではありません`,
 	`an end line whose validation settings are not those of its start line`: `終了行の検証設定が開始行のものと異なります`,
+	`an end line with a negative count of entries`:                          `エントリー数が負の終了行です`,
 	`an end line without a summary`:                                         `集計のない終了行です`,
 	`an end line whose summary is not what its run's records add up to`:     `終了行の集計が、その実行の記録を数えた結果と一致しません`,
 	`journals %s and %s were made under different validation settings (trust, --at, command...): not merged; report them separately`: `ジャーナル %s と %s は異なる検証設定（信頼点、--at、コマンドなど）で作られています: 統合しません。別々に集計してください`,
@@ -71,6 +72,8 @@ var archiveJa = map[string]string{
 	`a symbolic link that leads outside its folder (not followed)`: `フォルダの外を指すシンボリックリンク（たどりません）`,
 	`cannot be opened: %v`: `開けません: %v`,
 	`a PDF that cannot be read, so its signatures (if any) were not checked: %v`: `読み取れない PDF のため、署名（あれば）は確認していません: %v`,
+	`its folder was replaced during the run: not read`:                           `実行中にフォルダーが置き換えられました: 読み取っていません`,
+	`is more than %d folders deep: not walked`:                                   `フォルダーの深さが %d を超えています: たどっていません`,
 	`cannot be read: %v`: `読み取れません: %v`,
 }
 
