@@ -27,13 +27,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hpki-jp/hpki/extend"
@@ -204,52 +207,174 @@ func walkEach(ctx context.Context, paths []string, yield func(Entry) error) erro
 			e.Key = filepath.ToSlash(rel)
 			return yield(e)
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				if path == p {
-					return err
-				}
-				r := skipped(path, ioErrf("cannot be read: %v", unwrapPath(err)))
-				if err := yield(Entry{Name: path, Skip: &r}); err != nil {
-					return err
-				}
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				return nil
-			}
-			if d.Type()&fs.ModeSymlink != 0 {
-				// A link to a folder would hide a whole subtree from the
-				// run: say so, whatever its name.
-				if st, err := os.Stat(path); err == nil && st.IsDir() {
-					r := skipped(path, skipf("a symbolic link to a folder (the walk does not follow links)"))
-					return yield(Entry{Name: path, Skip: &r})
-				}
-			}
-			if !signatureExt(path) {
-				return nil
-			}
-			if !d.Type().IsRegular() {
-				why := kindOf(d.Type()) + ", not a regular file"
-				if d.Type()&fs.ModeSymlink != 0 {
-					why = "a symbolic link (the walk does not follow links)"
-				}
-				r := skipped(path, skipf("%s", why))
-				return yield(Entry{Name: path, Skip: &r})
-			}
-			return yield(Entry{Name: path})
-		})
+		err = walkRoot(ctx, p, st, yield)
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// maxWalkDepth is the deepest a walk goes below a folder given: each
+// level holds an open directory. A deeper folder is one ERROR record.
+const maxWalkDepth = 256
+
+// errReplaced is the error of a folder found replaced between the moment
+// the walk examined it and the moment it was opened (a folder swapped for
+// a link, or for another folder): it is not walked, nor read.
+var errReplaced = ioErrf("its folder was replaced during the run: not read")
+
+// walkRoot walks the folder p (st is its Lstat) as filepath.WalkDir would
+// (each folder's entries by name, links not followed) but with the
+// identity of each folder pinned: a subfolder is opened relative to its
+// parent's open directory, after Lstat said "directory", and must be that
+// same directory once open (os.SameFile); a folder swapped in between for
+// a link or another folder is an ERROR record, not walked. Each Entry
+// carries the identity of the folder it was found in, which the worker
+// checks again when it opens that folder (see localSource.folderIn).
+func walkRoot(ctx context.Context, p string, st fs.FileInfo, yield func(Entry) error) error {
+	if st.Mode()&fs.ModeSymlink != 0 {
+		// A link given by name to a folder: said as for one found below
+		// (filepath.WalkDir does not follow the link it is given).
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		r := skipped(p, skipf("a symbolic link to a folder (the walk does not follow links)"))
+		return yield(Entry{Name: p, Skip: &r})
+	}
+	root, err := os.OpenRoot(p)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	id, err := root.Stat(".")
+	if err != nil {
+		return err
+	}
+	if !os.SameFile(id, st) {
+		return fmt.Errorf("%s: %w", p, errReplaced)
+	}
+	return walkFolder(ctx, root, id, p, 0, yield)
+}
+
+// walkFolder yields the entries of the open folder dir (named path, of
+// identity id, depth levels below the folder given), and walks its
+// subfolders. An error reading dir itself is returned at depth 0 and is a
+// record below.
+func walkFolder(ctx context.Context, dir *os.Root, id fs.FileInfo, path string, depth int, yield func(Entry) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	entries, err := readDirRoot(dir)
+	if err != nil {
+		if depth == 0 {
+			return &fs.PathError{Op: "readdir", Path: path, Err: unwrapPath(err)}
+		}
+		r := skipped(path, ioErrf("cannot be read: %v", unwrapPath(err)))
+		return yield(Entry{Name: path, Skip: &r})
+	}
+	for _, d := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := filepath.Join(path, d.Name())
+		if d.IsDir() {
+			if err := walkSub(ctx, dir, d.Name(), name, depth+1, yield); err != nil {
+				return err
+			}
+			continue
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			// A link to a folder would hide a whole subtree from the
+			// run: say so, whatever its name.
+			if st, err := os.Stat(name); err == nil && st.IsDir() {
+				r := skipped(name, skipf("a symbolic link to a folder (the walk does not follow links)"))
+				if err := yield(Entry{Name: name, Skip: &r}); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !signatureExt(name) {
+			continue
+		}
+		if !d.Type().IsRegular() {
+			why := kindOf(d.Type()) + ", not a regular file"
+			if d.Type()&fs.ModeSymlink != 0 {
+				why = "a symbolic link (the walk does not follow links)"
+			}
+			r := skipped(name, skipf("%s", why))
+			if err := yield(Entry{Name: name, Skip: &r}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := yield(Entry{Name: name, dirID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkSub opens the subfolder name of parent (path is its full name) and
+// walks it: Lstat first, then the open relative to parent, then the check
+// that what was opened is what Lstat saw. Whatever fails is a record.
+func walkSub(ctx context.Context, parent *os.Root, name, path string, depth int, yield func(Entry) error) error {
+	record := func(err error) error {
+		r := skipped(path, err)
+		return yield(Entry{Name: path, Skip: &r})
+	}
+	if depth > maxWalkDepth {
+		return record(ioErrf("is more than %d folders deep: not walked", maxWalkDepth))
+	}
+	st, err := parent.Lstat(name)
+	if err != nil {
+		return record(ioErrf("cannot be read: %v", unwrapPath(err)))
+	}
+	if !st.IsDir() {
+		// Replaced since the folder was listed (by a link, a file):
+		// not walked.
+		return record(errReplaced)
+	}
+	sub, err := parent.OpenRoot(name)
+	if err != nil {
+		if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
+			return record(errReplaced)
+		}
+		return record(ioErrf("cannot be read: %v", unwrapPath(err)))
+	}
+	defer sub.Close()
+	id, err := sub.Stat(".")
+	if err != nil {
+		return record(ioErrf("cannot be read: %v", unwrapPath(err)))
+	}
+	if !os.SameFile(id, st) {
+		return record(errReplaced)
+	}
+	if walkHook != nil {
+		walkHook(path)
+	}
+	return walkFolder(ctx, sub, id, path, depth, yield)
+}
+
+// walkHook, when set (by tests), is called once a subfolder is open and
+// checked, before its entries are read.
+var walkHook func(path string)
+
+// readDirRoot returns the entries of the open folder dir, sorted by name
+// (as os.ReadDir), without following links.
+func readDirRoot(dir *os.Root) ([]fs.DirEntry, error) {
+	f, err := dir.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, nil
 }
 
 // signatureExt reports whether path has the extension of a file the walk

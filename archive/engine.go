@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -38,6 +39,9 @@ type Entry struct {
 	Given bool
 	// Skip, when set, is the record of an entry that is not read.
 	Skip *Record
+	// dirID, set by a walk, is the identity of the folder the entry was
+	// found in: the folder the worker opens by name must be that one.
+	dirID fs.FileInfo
 }
 
 // Source hands the entries of a run to Process, in a stable order, and
@@ -64,9 +68,13 @@ func (localSource) folder(_ context.Context, name string) (folder, error) {
 // record when this one is in the same directory (a walk hands the records
 // of a folder one after the other) and that directory is still the one at
 // its path (same device and inode: a folder replaced since is opened
-// again): a stat per record instead of an open and a close.
-func (localSource) folderIn(name string, last *openFolder) (folder, error) {
-	dir := filepath.Dir(name)
+// again): a stat per record instead of an open and a close. For an entry
+// found by a walk, the folder opened must be the one the walk found it in
+// (e.dirID): a folder swapped since (for a link to elsewhere, for another
+// folder) gives an ERROR and nothing is read or written; every later read
+// and the renewal's write go through the folder so checked.
+func (localSource) folderIn(e Entry, last *openFolder) (folder, error) {
+	dir := filepath.Dir(e.Name)
 	if last.root != nil && last.dir == dir {
 		if st, err := os.Stat(dir); err != nil || !os.SameFile(st, last.st) {
 			last.close()
@@ -84,6 +92,9 @@ func (localSource) folderIn(name string, last *openFolder) (folder, error) {
 			return nil, ioErrf("its folder cannot be examined: %v", unwrapPath(err))
 		}
 		last.dir, last.root, last.st = dir, f.root, st
+	}
+	if e.dirID != nil && !os.SameFile(last.st, e.dirID) {
+		return nil, errReplaced
 	}
 	return &localFolder{root: last.root, dir: dir, shared: true}, nil
 }
@@ -194,18 +205,23 @@ func eachLine(r io.Reader, fn func(string) error) error {
 // record exactly once. The zero Shard selects everything.
 type Shard struct{ K, N int }
 
-// ParseShard parses "K/N" with 0 ≤ K < N (K is 0-based, as
+// MaxShards is the largest number of shards N a run is split into (a
+// million: far more machines than a campaign has, and few enough that
+// archive report's bookkeeping of the shards stays small).
+const MaxShards = 1_000_000
+
+// ParseShard parses "K/N" with 0 ≤ K < N ≤ MaxShards (K is 0-based, as
 // JOB_COMPLETION_INDEX of a Kubernetes Indexed Job is).
 func ParseShard(s string) (Shard, error) {
 	k, n, ok := strings.Cut(s, "/")
 	if ok {
 		ki, err1 := strconv.Atoi(k)
 		ni, err2 := strconv.Atoi(n)
-		if err1 == nil && err2 == nil && ni >= 1 && ki >= 0 && ki < ni {
+		if err1 == nil && err2 == nil && ni >= 1 && ni <= MaxShards && ki >= 0 && ki < ni {
 			return Shard{K: ki, N: ni}, nil
 		}
 	}
-	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N (K counts from 0)", s)
+	return Shard{}, fmt.Errorf("shard %q: want K/N with 0 <= K < N <= %d (K counts from 0)", s, MaxShards)
 }
 
 // String is "K/N", or "" for the zero Shard (or N = 1: everything).
@@ -390,6 +406,9 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		next    int
 		done    atomic.Int64
 		total   atomic.Int64
+		// seen counts the entries the source handed out, before the
+		// shard filter: every shard of a source sees them all.
+		seen atomic.Int64
 	)
 	// window bounds the entries taken from the source and not yet
 	// emitted: in flight, queued for a worker (the look-ahead the
@@ -452,7 +471,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	work := make(chan job, window)
 	var pf *prefetcher
 	if _, local := src.(interface {
-		folderIn(string, *openFolder) (folder, error)
+		folderIn(Entry, *openFolder) (folder, error)
 	}); local {
 		pf = newPrefetcher(prefetchWorkers, window)
 	}
@@ -484,6 +503,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 	}
 	seq := 0
 	yield := func(e Entry) error {
+		seen.Add(1)
 		if !opts.Shard.Has(e.Key) {
 			return nil
 		}
@@ -553,7 +573,7 @@ func Process(ctx context.Context, src Source, opts Options, emit func(Record)) (
 		// The run reached the end of its source: say so in the journal
 		// (an interrupted, killed or failed run leaves no end line). A
 		// write error is returned by the journal's Close.
-		_ = jr.endRun(sum)
+		_ = jr.endRun(sum, seen.Load())
 	}
 	return sum, err
 }
@@ -565,9 +585,9 @@ func handleEntry(ctx context.Context, v *verify.Verifier, src Source, e Entry, o
 	var dir folder
 	var err error
 	if ls, ok := src.(interface {
-		folderIn(string, *openFolder) (folder, error)
+		folderIn(Entry, *openFolder) (folder, error)
 	}); ok {
-		dir, err = ls.folderIn(e.Name, last)
+		dir, err = ls.folderIn(e, last)
 	} else {
 		dir, err = src.folder(ctx, e.Name)
 	}

@@ -120,6 +120,11 @@ type runLine struct {
 	Source string `json:"source,omitempty"`
 	// Summary counts the records of a run that finished (end lines).
 	Summary *Summary `json:"summary,omitempty"`
+	// Entries counts the entries the run's source handed out, before its
+	// shard filter (end lines): the shards of one source all see the
+	// same entries, and Report's CheckSet says when they did not (a
+	// shard run on a node where the folder was empty or not mounted).
+	Entries *int64 `json:"entries,omitempty"`
 }
 
 // Values of runLine.Run.
@@ -349,8 +354,8 @@ func (j *Journal) runID() string {
 
 // endRun writes the end line of a run that reached the end of its source,
 // with its summary, and makes the journal durable.
-func (j *Journal) endRun(sum Summary) error {
-	if err := j.writeRun(runLine{Run: runEnd, Settings: j.settings(), ID: j.runID(), Summary: &sum}); err != nil {
+func (j *Journal) endRun(sum Summary, entries int64) error {
+	if err := j.writeRun(runLine{Run: runEnd, Settings: j.settings(), ID: j.runID(), Summary: &sum, Entries: &entries}); err != nil {
 		return err
 	}
 	return j.sync()

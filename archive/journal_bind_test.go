@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -178,6 +179,12 @@ func TestReportChecksAResumedRunsEndLine(t *testing.T) {
 // The start line records the shard and the source; CheckSet refuses
 // journals of different validation settings, or holding the same shard,
 // and names the shards without a journal.
+// bigShard is st claiming to be shard k of n.
+func bigShard(st JournalStatus, k, n int) JournalStatus {
+	st.Shard = strconv.Itoa(k) + "/" + strconv.Itoa(n)
+	return st
+}
+
 func TestCheckSet(t *testing.T) {
 	f := newFixture(t)
 	f.corpus(t, 6)
@@ -199,6 +206,12 @@ func TestCheckSet(t *testing.T) {
 	if s1.Shard != "1/3" || s1.Source != `paths "`+filepath.Clean(f.dir)+`"` {
 		t.Fatalf("shard 1/3: %+v", s1)
 	}
+	if s0.Entries == nil || s1.Entries == nil || s2.Entries == nil || *s0.Entries != *s1.Entries || *s1.Entries != *s2.Entries || *s0.Entries == 0 {
+		t.Fatalf("every shard's end line counts every entry of the source: %v %v %v", s0.Entries, s1.Entries, s2.Entries)
+	}
+	zero := int64(0)
+	emptyS1 := s1
+	emptyS1.Entries = &zero
 	whole := status(journalOf(t, paths(t, f.dir), opts, 0))
 	otherDir := status(journalOf(t, paths(t, filepath.Join(f.dir, "d0")), opts, 0))
 	foreignOpts := f.opts
@@ -217,8 +230,13 @@ func TestCheckSet(t *testing.T) {
 		err     string
 	}{
 		{"every shard", []JournalStatus{s2, s0, s1}, nil, ""},
-		{"a shard missing", []JournalStatus{s0, s2}, []ShardGap{{Source: s0.Source, N: 3, Missing: []int{1}}}, ""},
-		{"one shard of three", []JournalStatus{s1}, []ShardGap{{Source: s1.Source, N: 3, Missing: []int{0, 2}}}, ""},
+		{"a shard missing", []JournalStatus{s0, s2}, []ShardGap{{Source: s0.Source, N: 3, Count: 1, Missing: []int{1}}}, ""},
+		{"one shard of three", []JournalStatus{s1}, []ShardGap{{Source: s1.Source, N: 3, Count: 2, Missing: []int{0, 2}}}, ""},
+		{"a million shards, one journal: the count and the first 20", []JournalStatus{bigShard(s0, 5, MaxShards)}, []ShardGap{{Source: s0.Source, N: MaxShards, Count: MaxShards - 1,
+			Missing: []int{0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}}}, ""},
+		{"more shards than MaxShards", []JournalStatus{bigShard(s0, 0, MaxShards+1)}, nil, "want K/N"},
+		{"a shard that saw no entries", []JournalStatus{s0, emptyS1, s2}, []ShardGap{{Source: s0.Source, N: 3, Count: 0, Missing: nil,
+			Seen: []ShardSeen{{K: 1, Entries: 0}, {K: 0, Entries: *s0.Entries}}}}, ""},
 		{"a shard twice", []JournalStatus{s0, s1, s2, s1}, nil, "j2 and j4 hold the same shard"},
 		{"whole runs of two folders", []JournalStatus{whole, otherDir}, nil, ""},
 		{"two whole runs of one folder", []JournalStatus{whole, whole}, nil, ""},
@@ -226,7 +244,7 @@ func TestCheckSet(t *testing.T) {
 		{"other validation settings", []JournalStatus{whole, foreign}, nil, "j1 and j2 were made under different validation settings"},
 		{"an empty journal is not counted", []JournalStatus{{}, s0, s1, s2}, nil, ""},
 		{"shards of two manifests", []JournalStatus{manifest("aa"), manifest("bb")}, []ShardGap{
-			{Source: "manifest sha256:aa", N: 2, Missing: []int{1}}, {Source: "manifest sha256:bb", N: 2, Missing: []int{1}}}, ""},
+			{Source: "manifest sha256:aa", N: 2, Count: 1, Missing: []int{1}}, {Source: "manifest sha256:bb", N: 2, Count: 1, Missing: []int{1}}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			names := make([]string, len(tc.set))

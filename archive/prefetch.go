@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,7 +30,7 @@ const prefetchBytes = 1 << 20
 // started. PDF files are not hinted (they may be large, and are read in
 // parts).
 type prefetcher struct {
-	names chan string
+	names chan hintName
 	wg    sync.WaitGroup
 }
 
@@ -39,7 +40,7 @@ func newPrefetcher(workers, depth int) *prefetcher {
 	if !canAdvise {
 		return nil
 	}
-	p := &prefetcher{names: make(chan string, depth)}
+	p := &prefetcher{names: make(chan hintName, depth)}
 	for range workers {
 		p.wg.Add(1)
 		go func() {
@@ -60,35 +61,51 @@ func (p *prefetcher) hint(e Entry) {
 	if p == nil || e.Skip != nil || isPDFName(e.Name) {
 		return
 	}
-	p.offer(e.Name)
+	p.offer(hintName{e.Name, e.dirID})
 	switch strings.ToLower(filepath.Ext(e.Name)) {
 	case ".p7s", ".p7m":
 		for _, c := range contentCandidates(e.Name) {
-			p.offer(c)
+			p.offer(hintName{c, e.dirID})
 		}
 	}
 }
 
-func (p *prefetcher) offer(name string) {
+// hintName is a file to hint and, for an entry found by a walk, the
+// identity of its folder (see Entry.dirID): a folder replaced since is
+// not read from.
+type hintName struct {
+	name  string
+	dirID fs.FileInfo
+}
+
+func (p *prefetcher) offer(h hintName) {
 	select {
-	case p.names <- name:
+	case p.names <- h:
 	default:
 	}
 }
 
 // advise opens name under the rules of open.go and asks for its first
 // prefetchBytes.
-func (p *prefetcher) advise(name string, last *openFolder) {
-	dir := filepath.Dir(name)
+func (p *prefetcher) advise(h hintName, last *openFolder) {
+	dir := filepath.Dir(h.name)
 	if last.root == nil || last.dir != dir {
 		last.close()
 		root, err := os.OpenRoot(dir)
 		if err != nil {
 			return
 		}
-		last.dir, last.root = dir, root
+		st, err := root.Stat(".")
+		if err != nil {
+			root.Close()
+			return
+		}
+		last.dir, last.root, last.st = dir, root, st
 	}
-	f, st, err := openRegular(last.root, filepath.Base(name))
+	if h.dirID != nil && !os.SameFile(last.st, h.dirID) {
+		return
+	}
+	f, st, err := openRegular(last.root, filepath.Base(h.name))
 	if err != nil {
 		return
 	}

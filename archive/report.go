@@ -3,6 +3,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -33,13 +34,17 @@ type JournalStatus struct {
 	// what its runs read: all the runs of a journal read the same.
 	Shard  string `json:"shard,omitempty"`
 	Source string `json:"source,omitempty"`
-	// Last is the summary the last finished run wrote in its end line.
-	Last *Summary `json:"last,omitempty"`
+	// Last is the summary the last finished run wrote in its end line,
+	// Entries the number of entries its source handed out before its
+	// shard filter (nil when the end line does not say).
+	Last    *Summary `json:"last,omitempty"`
+	Entries *int64   `json:"entries,omitempty"`
 }
 
 // Report merges journals (those of the shards of one run, or of the runs
 // of one campaign) into one summary: each record counted once, by its
-// name, the last verdict written for it counting. It reads the journals
+// name, the last verdict written for it counting (a record renewed by any
+// run counting as renewed: a later run verifies the renewed file again). It reads the journals
 // line by line; a last line cut short by a crash is ignored (the journal is
 // then incomplete). It also says, for each journal, whether the last run
 // that wrote it finished (JournalStatus.Complete): the summary is the
@@ -143,7 +148,7 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 				return fmt.Errorf("journal %d line %d: %v: the journal is inconsistent", i+1, n, err)
 			}
 			st.Finished++
-			st.Last = rl.Summary
+			st.Last, st.Entries = rl.Summary, rl.Entries
 			run = nil
 			ended = true
 			continue
@@ -171,7 +176,14 @@ func reportJournal(i int, r io.Reader, st *JournalStatus, last map[[32]byte]Reco
 		}
 		r := Record{Indication: rec.Indication, Status: rec.Status, Renewed: rec.Renewed, WouldRenew: rec.WouldRenew, Error: refused}
 		run.sum.Add(r, true)
-		last[sha256.Sum256([]byte(jl.Path))] = r
+		k := sha256.Sum256([]byte(jl.Path))
+		if prev, ok := last[k]; ok && prev.Renewed {
+			// A record renewed by an earlier run and verified again by
+			// a later one (a resumed run finds its file changed by the
+			// renewal) stays counted as renewed.
+			r.Renewed = true
+		}
+		last[k] = r
 	}
 	st.Complete = ended
 	return nil
@@ -193,6 +205,8 @@ func (run *openRun) end(rl runLine, reusable int) error {
 		return errors.New("an end line whose validation settings are not those of its start line")
 	case rl.Summary == nil:
 		return errors.New("an end line without a summary")
+	case rl.Entries != nil && *rl.Entries < 0:
+		return errors.New("an end line with a negative count of entries")
 	}
 	s, c := *rl.Summary, run.sum
 	r := s.Resumed
@@ -209,12 +223,30 @@ func (run *openRun) end(rl runLine, reusable int) error {
 
 // ShardGap names the shards of one source that no journal holds.
 type ShardGap struct {
-	// Source is the source (SourceID), N the number of shards, Missing
-	// the shards (K, from 0) without a journal.
+	// Source is the source (SourceID), N the number of shards, Count the
+	// number of shards without a journal and Missing the first of them
+	// (K, from 0; at most MaxListedGaps).
 	Source  string `json:"source"`
 	N       int    `json:"n"`
+	Count   int    `json:"count"`
 	Missing []int  `json:"missing"`
+	// Seen, when the complete journals of the shards do not agree on the
+	// number of entries their source handed out (Entries), holds one
+	// shard for each count (by count, at most MaxListedGaps): the shards
+	// did not see the same records, and the report is not the whole
+	// run's.
+	Seen []ShardSeen `json:"seen,omitempty"`
 }
+
+// ShardSeen is the number of entries shard K's source handed out.
+type ShardSeen struct {
+	K       int   `json:"k"`
+	Entries int64 `json:"entries"`
+}
+
+// MaxListedGaps is the most shards a ShardGap lists: a report says how
+// many are missing and names the first ones.
+const MaxListedGaps = 20
 
 // CheckSet checks that journals Report read (names[i] is the name of the
 // journal of status[i], for messages) are one campaign: the same
@@ -222,9 +254,12 @@ type ShardGap struct {
 // journals: their verdicts do not mean the same thing and are not
 // merged), and, for each source (JournalStatus.Source), the same number
 // of shards N in each of its journals (a whole run counting as N = 1); for
-// a source run in shards, no shard in two journals (an error) and a
-// journal for every shard 0 … N-1: the shards without one are returned
-// (the summary is then not the whole run's). Several journals of whole
+// a source run in shards, no shard in two journals (an error), a
+// journal for every shard 0 … N-1 (the shards without one are returned:
+// the summary is then not the whole run's), and complete journals whose
+// runs' sources handed out the same number of entries (else the counts
+// are returned in ShardGap.Seen: a shard that saw an empty or unmounted
+// folder did not check its records). Several journals of whole
 // runs of one source are the runs of a campaign: merged, the last verdict
 // for a name counting. A journal with no run (empty) is not counted.
 func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
@@ -233,6 +268,7 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 		n    int
 		have map[int]int
 		who  int
+		seen map[int64]int
 	}
 	groups := map[string]*group{}
 	var order []string
@@ -266,18 +302,36 @@ func CheckSet(names []string, status []JournalStatus) ([]ShardGap, error) {
 			return nil, fmt.Errorf("journals %s and %s hold the same shard of the same source: give each shard one journal", names[j], names[i])
 		}
 		g.have[k] = i
+		if n > 1 && st.Complete && st.Entries != nil {
+			if g.seen == nil {
+				g.seen = map[int64]int{}
+			}
+			if _, ok := g.seen[*st.Entries]; !ok {
+				g.seen[*st.Entries] = k
+			}
+		}
 	}
 	var gaps []ShardGap
 	for _, src := range order {
 		g := groups[src]
+		// At most len(have)+MaxListedGaps shards are looked at: the
+		// range 0 … N-1 is never listed.
 		var missing []int
-		for k := range g.n {
+		for k := 0; k < g.n && len(missing) < MaxListedGaps; k++ {
 			if _, ok := g.have[k]; !ok {
 				missing = append(missing, k)
 			}
 		}
-		if len(missing) > 0 {
-			gaps = append(gaps, ShardGap{Source: src, N: g.n, Missing: slices.Clip(missing)})
+		var seen []ShardSeen
+		if len(g.seen) > 1 {
+			for c, k := range g.seen {
+				seen = append(seen, ShardSeen{K: k, Entries: c})
+			}
+			slices.SortFunc(seen, func(a, b ShardSeen) int { return cmp.Compare(a.Entries, b.Entries) })
+			seen = slices.Clip(seen[:min(len(seen), MaxListedGaps)])
+		}
+		if count := g.n - len(g.have); count > 0 || seen != nil {
+			gaps = append(gaps, ShardGap{Source: src, N: g.n, Count: count, Missing: slices.Clip(missing), Seen: seen})
 		}
 	}
 	return gaps, nil

@@ -96,10 +96,13 @@ func TestShardsPartitionTheRun(t *testing.T) {
 	if a, b := (Shard{1, 3}).Has("d1/r004.txt.p7s"), (Shard{1, 3}).Has("d1/r004.txt.p7s"); a != b {
 		t.Fatal("not deterministic")
 	}
-	for _, bad := range []string{"", "3", "3/3", "-1/2", "a/b", "1/0", "0/x"} {
+	for _, bad := range []string{"", "3", "3/3", "-1/2", "a/b", "1/0", "0/x", "0/1000001", "0/100000000000"} {
 		if _, err := ParseShard(bad); err == nil {
 			t.Errorf("ParseShard(%q) accepted", bad)
 		}
+	}
+	if s, err := ParseShard("999999/1000000"); err != nil || s != (Shard{999999, MaxShards}) {
+		t.Errorf("ParseShard(999999/1000000) = %v, %v", s, err)
 	}
 	if s, err := ParseShard("2/8"); err != nil || s != (Shard{2, 8}) {
 		t.Errorf("ParseShard(2/8) = %v, %v", s, err)

@@ -144,6 +144,24 @@ func shardList(ks []int) string {
 	return strings.Join(s, ", ")
 }
 
+// gapText says which shards of a source have no journal: all of them, or
+// how many and the first ones.
+func gapText(g archive.ShardGap) string {
+	if g.Count > len(g.Missing) {
+		return sayf("no journal for %d of the %d shards of %s (the first: %s): run those shards with --journal and report again", g.Count, g.N, textsafe.String(g.Source), shardList(g.Missing))
+	}
+	return sayf("no journal for shard %s of %d of %s: run those shards with --journal and report again", shardList(g.Missing), g.N, textsafe.String(g.Source))
+}
+
+// seenText says that the shards of a source did not see the same entries.
+func seenText(g archive.ShardGap) string {
+	s := make([]string, len(g.Seen))
+	for i, c := range g.Seen {
+		s[i] = sayf("shard %d saw %d entries", c.K, c.Entries)
+	}
+	return sayf("the shards of %s did not see the same records (%s): a shard's folder was empty, not mounted or another; run it again where the archive is and report again", textsafe.String(g.Source), strings.Join(s, ", "))
+}
+
 // summaryExit picks the exit code of a summary: the worst outcome, a refused
 // renewal counting as failed, an ERROR or SKIPPED entry as indeterminate.
 func summaryExit(sum archive.Summary) error {
@@ -607,7 +625,12 @@ regular file, or journals that are not one set (settings, shards).`,
 					}
 				}
 				for _, g := range gaps {
-					fmt.Fprintln(w, "INCOMPLETE "+sayf("no journal for shard %s of %d of %s: run those shards with --journal and report again", shardList(g.Missing), g.N, textsafe.String(g.Source)))
+					if g.Count > 0 {
+						fmt.Fprintln(w, "INCOMPLETE "+gapText(g))
+					}
+					if g.Seen != nil {
+						fmt.Fprintln(w, "INCOMPLETE "+seenText(g))
+					}
 				}
 			}
 			if incomplete > 0 {
@@ -615,7 +638,7 @@ regular file, or journals that are not one set (settings, shards).`,
 				return withCode(exitIncomplete)
 			}
 			if len(gaps) > 0 {
-				fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+sayf("journals of some shards are missing: the summary is not the whole run's"))
+				fmt.Fprintln(cmd.ErrOrStderr(), "hpki: "+sayf("journals of some shards are missing or disagree: the summary is not the whole run's"))
 				return withCode(exitIncomplete)
 			}
 			return summaryExit(sum)

@@ -121,6 +121,8 @@ func TestArchiveEmptyOrMissingRoot(t *testing.T) {
 		{[]string{filepath.Join(empty, "unmounted"), "--allow-empty"}, 3},
 		{[]string{}, 3},
 		{[]string{empty, "--shard", "3/3"}, 3},
+		{[]string{empty, "--shard", "0/100000000000"}, 3},
+		{[]string{empty, "--shard", "0/1000001"}, 3},
 		{[]string{empty, "--progress", "sometimes"}, 3},
 		{[]string{empty, "--manifest", "-"}, 3},
 		{[]string{empty, "--fetch-timeout", "0s"}, 3},

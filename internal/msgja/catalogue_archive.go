@@ -27,7 +27,7 @@ var archiveJa = map[string]string{
 	`bucket URL: credentials do not go in the URL (use the provider's environment variables)`: `バケット URL: 認証情報は URL に含めません（提供元の環境変数を使ってください）`,
 	`manifest line %d: a NUL character`:                           `マニフェストの %d 行目: NUL 文字があります`,
 	`manifest after line %d: %w`:                                  `マニフェストの %d 行目より後: %w`,
-	`shard %q: want K/N with 0 <= K < N (K counts from 0)`:        `シャード %q: 0 <= K < N の K/N で指定してください（K は 0 から数えます）`,
+	`shard %q: want K/N with 0 <= K < N <= %d (K counts from 0)`:  `シャード %q: 0 <= K < N <= %d の K/N で指定してください（K は 0 から数えます）`,
 	`archive: run interrupted`:                                    `archive: 実行を中断しました`,
 	`archive: a dry run writes nothing: no journal with it`:       `archive: 試行（dry run）は何も書き込みません: ジャーナルとは併用できません`,
 	`the version read is unknown`:                                 `読み取った版が不明です`,
@@ -48,6 +48,7 @@ var archiveJa = map[string]string{
 	`an end line with no run open`:                                          `開始中の実行がないのに終了行があります`,
 	`an end line whose run id is not that of the run it ends`:               `終了行の実行 ID が、終了させる実行のものではありません`,
 	`an end line whose validation settings are not those of its start line`: `終了行の検証設定が開始行のものと異なります`,
+	`an end line with a negative count of entries`:                          `エントリー数が負の終了行です`,
 	`an end line without a summary`:                                         `集計のない終了行です`,
 	`an end line whose summary is not what its run's records add up to`:     `終了行の集計が、その実行の記録を数えた結果と一致しません`,
 	`journals %s and %s were made under different validation settings (trust, --at, command...): not merged; report them separately`: `ジャーナル %s と %s は異なる検証設定（信頼点、--at、コマンドなど）で作られています: 統合しません。別々に集計してください`,
@@ -71,6 +72,8 @@ var archiveJa = map[string]string{
 	`a symbolic link that leads outside its folder (not followed)`: `フォルダの外を指すシンボリックリンク（たどりません）`,
 	`cannot be opened: %v`: `開けません: %v`,
 	`a PDF that cannot be read, so its signatures (if any) were not checked: %v`: `読み取れない PDF のため、署名（あれば）は確認していません: %v`,
+	`its folder was replaced during the run: not read`:                           `実行中にフォルダーが置き換えられました: 読み取っていません`,
+	`is more than %d folders deep: not walked`:                                   `フォルダーの深さが %d を超えています: たどっていません`,
 	`cannot be read: %v`: `読み取れません: %v`,
 }
 
