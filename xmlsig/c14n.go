@@ -663,6 +663,17 @@ func (c *canonicalizer) rawTagRest(el *etree.Element, r *rawElement) {
 // moves past it; nil (and no records for the rest of the walk) when the
 // records do not describe el.
 func (c *canonicalizer) enter(el *etree.Element) *rawElement {
+	r := c.current(el)
+	if r != nil {
+		c.next++
+	}
+	return r
+}
+
+// current returns the record of el, the next element of the walk,
+// without moving past it; nil (and no records for the rest of the walk)
+// when the records do not describe el.
+func (c *canonicalizer) current(el *etree.Element) *rawElement {
 	if c.raw == nil {
 		return nil
 	}
@@ -670,9 +681,7 @@ func (c *canonicalizer) enter(el *etree.Element) *rawElement {
 		c.raw = nil
 		return nil
 	}
-	r := &c.raw.els[c.next]
-	c.next++
-	return r
+	return &c.raw.els[c.next]
 }
 
 // verbatim returns the record of el, the next element of the walk, when
@@ -684,14 +693,10 @@ func (c *canonicalizer) enter(el *etree.Element) *rawElement {
 // ancestors have not rendered the one in scope (see plainElement). A
 // subtree holding the excluded element is canonicalized from the tree.
 func (c *canonicalizer) verbatim(el *etree.Element) *rawElement {
-	if c.raw == nil {
+	r := c.current(el)
+	if r == nil {
 		return nil
 	}
-	if c.next >= len(c.raw.els) || !c.raw.describes(&c.raw.els[c.next], el) {
-		c.raw = nil
-		return nil
-	}
-	r := &c.raw.els[c.next]
 	if !r.has(rawVerbatim) || c.excl >= c.next && c.excl < r.after() {
 		return nil
 	}
