@@ -143,6 +143,11 @@ var rawCases = []string{
 	`<?xml version="1.0"?><a xmlns="urn:a" xmlns:s="urn:s"><b><c>d</c><s:e><f>g</f></s:e></b><h><i><j>k</j></i><l>m</l></h></a>`,
 	`<a><b><c><d>1</d><e>2</e></c><f><g>3</g></f></b><h>4</h></a>`,
 	`<a xmlns:p="urn:p" xmlns:q="urn:a"><b x="1" p:y="2" q:z="3">t</b><c p:y="2" x="1"/><d q:z="3" p:y="2"/><e x="1" q:z="&amp;"/><p:f p:y="1"><g/></p:f></a>`,
+	// Text whose bytes and canonical form differ: character references
+	// in attributes and text, quotes, CDATA, comments, PIs, xmlns="".
+	`<a><b x="a&#9;b">t</b><c x="a&#10;b">u</c><d x="a&#13;b">v</d><e x="a&quot;b">w</e><f x='a"b'>x</f><g x="&lt;&gt;">y</g><h>a&#13;b&#9;c&#x41;</h></a>`,
+	`<a xmlns="urn:a"><b><![CDATA[x<y&z]]></b><c><!--k--><d>e</d><?pi  x ?></c><f xmlns=""><g xmlns="">h</g></f><i xmlns="urn:a"><j/></i></a>`,
+	`<a xml:lang="ja" xml:space="preserve"><b xml:lang="en"><c xml:base="x/">d</c></b><e xmlns:p="urn:p" p:q=" 1 "><f>  g  </f></e></a>`,
 }
 
 // checkSameAsReferenceRaw: with the records of ParseSurveyed, the
