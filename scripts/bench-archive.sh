@@ -7,6 +7,15 @@
 #   make bench-archive                     # N = 10000 and 100000
 #   BENCH_N="10000 100000 1000000" make bench-archive
 #   BENCH_CORPUS=/data/hpki-bench make bench-archive
+#   BENCH_COLD=1 make bench-archive        # as root: empty the page cache first
+#
+# Each corpus is also read by `cat` alone, one process per core,
+# under the same cache conditions (the "cat" rows): the rate at which this
+# machine hands the files over at all, so records/s can be compared with
+# what the disk and kernel allow. With BENCH_COLD=1 the page cache (and the
+# kernel's cache of folders and inodes) is emptied before every run, so
+# every record comes from the disk; without it, whatever the machine kept
+# cached is read from memory.
 #
 # The corpus is made once (internal/archivebench, one folder of 1,000 per
 # core at a time: measured on 2 shared cores, 4.6 ms of CPU per B-T record
@@ -25,6 +34,13 @@ C=testdata/certs
 mkdir -p "$CORPUS"
 go build -o "$CORPUS/archivebench" ./internal/archivebench
 "$CORPUS/archivebench" -crl "$CORPUS/fresh.crl"
+# cold empties the page cache when BENCH_COLD=1 (root only).
+cold() {
+  if [ "${BENCH_COLD:-}" = 1 ]; then
+    sync
+    echo 3 > /proc/sys/vm/drop_caches || { echo "bench-archive: BENCH_COLD=1 needs root" >&2; exit 1; }
+  fi
+}
 printf '%-6s %9s %9s %10s %9s %14s %12s  %s\n' kind records "wall s" records/s "CPU s" "records/CPU-s" "peak RSS MB" result
 for n in $NS; do
   for kind in $KINDS; do
@@ -37,6 +53,7 @@ for n in $NS; do
       echo "bench-archive: making $dir (once)" >&2
       "$CORPUS/archivebench" -n "$n" $lta -out "$dir"
     fi
+    cold
     /usr/bin/time -f '%e %M %U %S' -o "$CORPUS/time.txt" "$HPKI" archive verify "$dir" \
       --trust "$C/root.pem" --tsa-trust "$C/tsa-root.pem" --offline --crl "$CORPUS/fresh.crl" \
       --output jsonl --progress never > "$CORPUS/run.jsonl" || true
@@ -47,6 +64,12 @@ for n in $NS; do
     [ "$passed" = "$n" ] || ok="UNEXPECTED: $result"
     awk -v k="$kind" -v n="$n" -v s="$secs" -v kb="$kb" -v u="$usr" -v y="$sys" -v ok="$ok" \
       'BEGIN { printf "%-6s %9d %9.1f %10.0f %9.1f %14.0f %12.1f  %s\n", k, n, s, n/s, u+y, n/(u+y), kb/1024, ok }'
+    cold
+    /usr/bin/time -f '%e %M %U %S' -o "$CORPUS/time.txt" \
+      bash -c 'find "$1" -type f -print0 | xargs -0 -n 1000 -P "$(nproc)" cat > /dev/null' _ "$dir"
+    read -r secs kb usr sys < "$CORPUS/time.txt"
+    awk -v k="cat" -v n="$n" -v s="$secs" -v kb="$kb" -v u="$usr" -v y="$sys" \
+      'BEGIN { printf "%-6s %9d %9.1f %10.0f %9.1f %14.0f %12.1f  %s\n", k, n, s, n/s, u+y, n/(u+y), kb/1024, "(reading the same files, nothing else)" }'
   done
 done
 rm -f "$CORPUS/run.jsonl" "$CORPUS/time.txt"
