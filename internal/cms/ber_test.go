@@ -3,7 +3,9 @@ package cms
 import (
 	"bytes"
 	"encoding/asn1"
+	"errors"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -103,5 +105,17 @@ func TestNormaliseBERLinear(t *testing.T) {
 		} else if perByte > 4*first+1 {
 			t.Errorf("%dx: %.2f bytes per input byte, %.2f at 1x", scale, perByte, first)
 		}
+	}
+}
+
+// TestParseDeepBERSaysWhy: BER nested beyond the limit is refused with the
+// reason (its nesting), not with the DER reader's "indefinite length".
+func TestParseDeepBERSaysWhy(t *testing.T) {
+	_, err := Parse(berNest(maxDepth+2, []byte{0x05, 0x00}))
+	if err == nil || !strings.Contains(err.Error(), "nesting deeper than") || strings.Contains(err.Error(), "indefinite length") {
+		t.Fatalf("err = %v, want the nesting named", err)
+	}
+	if !errors.Is(err, ErrFormat) {
+		t.Fatalf("err = %v, want ErrFormat", err)
 	}
 }

@@ -13,9 +13,12 @@ import (
 	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	derpkg "github.com/hpki-jp/hpki/internal/der"
 )
 
 // Object identifiers used by CMS, CAdES and RFC 3161.
@@ -211,6 +214,10 @@ func Parse(der []byte) (*SignedData, error) {
 	if err != nil {
 		norm, nerr := normaliseBER(der)
 		if nerr != nil {
+			if strings.Contains(err.Error(), derpkg.IndefiniteMsg) {
+				// BER: why it could not be read as BER says more.
+				return nil, fmt.Errorf("%w (read as BER)", nerr)
+			}
 			return nil, err
 		}
 		if sd, err = parseDER(norm); err != nil {

@@ -72,7 +72,7 @@ func ReadHeader(b []byte, off int) (Header, int, error) {
 	}
 	n := int(c & 0x7f)
 	if n == 0 {
-		return h, off, asn1.SyntaxError{Msg: "indefinite length found (not DER)"}
+		return h, off, asn1.SyntaxError{Msg: IndefiniteMsg}
 	}
 	for i := 0; i < n; i++ {
 		if off >= len(b) {
@@ -147,6 +147,10 @@ func (f *Fields) Rest() []byte { return f.b[f.off:] }
 
 // Empty reports whether every byte has been read.
 func (f *Fields) Empty() bool { return f.off == len(f.b) }
+
+// IndefiniteMsg is the message of the refusal of an indefinite length:
+// the input may be BER, which a caller can then try to normalise.
+const IndefiniteMsg = "indefinite length found (not DER)"
 
 // StrictMark begins the message of each refusal that goes beyond what
 // encoding/asn1 refuses (see End, Version): the differential tests allow
