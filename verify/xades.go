@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 	"time"
@@ -31,7 +32,23 @@ func VerifyXAdES(ctx context.Context, document []byte, detached xmlsig.Detached,
 // through detached (files the caller gives); nothing is fetched. The report
 // lists exactly what each signature covers. The error is non-nil only for
 // input that is not a well-formed, acceptable XML document (ErrUnreadable).
+//
+// document must not be modified during the call. The report shares no
+// memory with it: the caller may reuse its buffer as soon as VerifyXAdES
+// returns.
 func (v *Verifier) VerifyXAdES(ctx context.Context, document []byte, detached xmlsig.Detached) (*Report, error) {
+	if detached != nil {
+		// The parse borrows document's bytes (xmlsig.ParseSurveyed): the
+		// caller's resolver gets URIs of its own.
+		given := detached
+		detached = func(uri string) (io.Reader, error) { return given(strings.Clone(uri)) }
+	}
+	rep, err := v.verifyXAdES(ctx, document, detached)
+	detachReport(rep)
+	return rep, err
+}
+
+func (v *Verifier) verifyXAdES(ctx context.Context, document []byte, detached xmlsig.Detached) (*Report, error) {
 	required, err := parseRequiredPaths(v.opts.RequireCovered)
 	if err != nil {
 		return nil, err
@@ -580,7 +597,7 @@ func notGiven(ref *xmlsig.Reference) string {
 // mayBeAbsent reports whether the caller allows the detached data uri to
 // be absent (Options.MayBeAbsent).
 func (v *Verifier) mayBeAbsent(uri string) bool {
-	return v.opts.MayBeAbsent != nil && v.opts.MayBeAbsent(uri)
+	return v.opts.MayBeAbsent != nil && v.opts.MayBeAbsent(strings.Clone(uri)) // uri may share the document's bytes
 }
 
 // coverEntry records what a content reference covers in Covers and

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/beevik/etree"
 )
@@ -58,6 +59,8 @@ type fastParser struct {
 	// taken, to be given back by reset.
 	pooled bool
 	taken  slabList
+	// borrow: s shares the caller's bytes instead of copying them
+	borrow bool
 	ok     bool // the parse succeeded
 	// canonical: the text last decoded is its own canonical form
 	canonical bool
@@ -145,8 +148,11 @@ var parserPool = sync.Pool{New: func() any { return &fastParser{pooled: true} }}
 // the tree's slabs and gives them and the parser back.
 // It also returns the document's Survey, built from the elements noted
 // while parsing (as SurveyDocument would find them, without a walk).
-func fastParseTransient(data []byte) (doc *etree.Document, sv *Survey, release func(), ok bool) {
+// When borrow is set, the tree's strings share data's memory (see
+// ParseSurveyed's contract).
+func fastParseTransient(data []byte, borrow bool) (doc *etree.Document, sv *Survey, release func(), ok bool) {
 	p := parserPool.Get().(*fastParser)
+	p.borrow = borrow
 	doc = p.parse(data)
 	if !p.ok {
 		p.reset()
@@ -207,7 +213,14 @@ func (p *fastParser) parse(data []byte) *etree.Document {
 	if 4*lt+eq+1 > budget {
 		return nil
 	}
-	p.s, p.budget = string(data), budget
+	p.budget = budget
+	if p.borrow && len(data) > 0 {
+		// The caller keeps data unchanged until release and copies what
+		// it keeps (ParseSurveyed).
+		p.s = unsafe.String(&data[0], len(data))
+	} else {
+		p.s = string(data)
+	}
 	if p.pooled && cap(p.raw) < lt/2 {
 		// Most elements have a start and an end tag.
 		p.raw = make([]rawElement, 0, lt/2)

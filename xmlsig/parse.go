@@ -82,7 +82,7 @@ func Parse(data []byte) (*etree.Document, error) {
 // the first do nothing. release must not be called while another goroutine
 // still reads the tree.
 func ParseTransient(data []byte) (doc *etree.Document, release func(), err error) {
-	doc, _, release, err = ParseSurveyed(data)
+	doc, _, release, err = parseSurveyed(data, false)
 	return doc, release, err
 }
 
@@ -92,15 +92,28 @@ func ParseTransient(data []byte) (doc *etree.Document, release func(), err error
 // Survey's elements belong to the tree: they may not be used after
 // release.
 //
+// Unlike ParseTransient, it borrows data instead of copying it: on the
+// fast path the strings of the tree (names, attribute values, text without
+// entities) share data's memory. So data must not be modified until
+// release, and a string read from the tree that is kept after release
+// must be copied first (strings.Clone): once the caller reuses data, such
+// a string would change with it.
+//
 // On the fast path it also records where each element lies in data (16
 // bytes an element: at most 1.2·N + 4 MB more for a document of N bytes),
 // and a Checker built with the survey's index canonicalizes the parts of
 // the document whose text is already canonical by copying that text. So
 // the tree must not be modified: the canonical form would be the text's.
 func ParseSurveyed(data []byte) (doc *etree.Document, sv *Survey, release func(), err error) {
+	return parseSurveyed(data, true)
+}
+
+// parseSurveyed is ParseSurveyed; borrow says whether the fast path may
+// share data's memory.
+func parseSurveyed(data []byte, borrow bool) (doc *etree.Document, sv *Survey, release func(), err error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	if len(data) <= MaxDocument && checkEncoding(data) == nil {
-		if doc, sv, release, ok := fastParseTransient(data); ok {
+		if doc, sv, release, ok := fastParseTransient(data, borrow); ok {
 			return doc, sv, release, nil
 		}
 	}

@@ -81,3 +81,34 @@ func TestSurveyMatchesWalks(t *testing.T) {
 		checkParseSurveyed(t, name, []byte(data))
 	}
 }
+
+// TestParseSurveyedBorrows: ParseSurveyed's tree shares the caller's bytes
+// (its contract: data unchanged until release), ParseTransient's does not.
+func TestParseSurveyedBorrows(t *testing.T) {
+	const text = `<Document><Data Id="d1">紹介状</Data></Document>`
+	for _, tc := range []struct {
+		name    string
+		parse   func([]byte) (*etree.Element, func(), error)
+		borrows bool
+	}{
+		{"ParseSurveyed", func(b []byte) (*etree.Element, func(), error) {
+			doc, _, release, err := ParseSurveyed(b)
+			return doc.Root(), release, err
+		}, true},
+		{"ParseTransient", func(b []byte) (*etree.Element, func(), error) {
+			doc, release, err := ParseTransient(b)
+			return doc.Root(), release, err
+		}, false},
+	} {
+		data := []byte(text)
+		root, release, err := tc.parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copy(data[1:], "Xocument")
+		if got := root.Tag == "Xocument"; got != tc.borrows {
+			t.Errorf("%s: root is %q after the caller's bytes changed (borrows: %v)", tc.name, root.Tag, tc.borrows)
+		}
+		release()
+	}
+}
