@@ -92,9 +92,13 @@ func (l *localFolder) remember(name string, st fs.FileInfo) {
 	l.opened[name] = fileState{size: st.Size(), mtime: st.ModTime()}
 }
 
+// replace writes through the folder's own handle (l.root), never by path:
+// the renewal lands in the folder that was read even when its path is
+// meanwhile made to lead elsewhere (a folder renamed, a symbolic link put
+// in its place).
 func (l *localFolder) replace(name string, old, data []byte, force bool) error {
 	sum := sha256.Sum256(old)
-	return atomicfile.WriteFile(l.join(name), data, atomicfile.Options{Overwrite: true, ReplaceReadOnly: force,
+	return atomicfile.WriteFileIn(l.root, name, data, atomicfile.Options{Overwrite: true, ReplaceReadOnly: force,
 		BeforeReplace: func() error { return l.unchanged(name, sum) }})
 }
 

@@ -77,11 +77,77 @@ func WriteFile(name string, data []byte, o Options) error {
 // content (it is never held in memory here). When write fails, nothing is
 // left behind and the target is untouched.
 func WriteFrom(name string, write func(io.Writer) error, o Options) error {
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	return writeIn(pathDir(dir), base, name, write, o)
+}
+
+// WriteFileIn is WriteFile for name, a plain file name, inside the
+// directory root: every step (the check of the target, the temporary
+// file, the rename) goes through root, so the file lands in that very
+// directory even when its path is meanwhile made to lead elsewhere (a
+// parent renamed, a symbolic link put in its place).
+func WriteFileIn(root *os.Root, name string, data []byte, o Options) error {
+	if name == "" || filepath.Base(name) != name || name == "." || name == ".." {
+		return fmt.Errorf("writing %q: not a plain file name", name)
+	}
+	return writeIn(rootDir{root}, name, filepath.Join(root.Name(), name), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, o)
+}
+
+// dirOps are the operations of a write on one directory, by plain names.
+type dirOps interface {
+	lstat(name string) (fs.FileInfo, error)
+	createExcl(name string, perm fs.FileMode) (*os.File, error)
+	remove(name string) error
+	rename(oldname, newname string) error
+	link(oldname, newname string) error
+	open(name string) (*os.File, error)
+}
+
+// pathDir is a directory named by its path.
+type pathDir string
+
+func (d pathDir) join(name string) string { return filepath.Join(string(d), name) }
+func (d pathDir) lstat(name string) (fs.FileInfo, error) {
+	return os.Lstat(d.join(name))
+}
+func (d pathDir) createExcl(name string, perm fs.FileMode) (*os.File, error) {
+	return os.OpenFile(d.join(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+}
+func (d pathDir) remove(name string) error { return os.Remove(d.join(name)) }
+func (d pathDir) rename(oldname, newname string) error {
+	return os.Rename(d.join(oldname), d.join(newname))
+}
+func (d pathDir) link(oldname, newname string) error {
+	return os.Link(d.join(oldname), d.join(newname))
+}
+func (d pathDir) open(name string) (*os.File, error) { return os.Open(d.join(name)) }
+
+// rootDir is a directory held open (os.Root).
+type rootDir struct{ r *os.Root }
+
+func (d rootDir) lstat(name string) (fs.FileInfo, error) { return d.r.Lstat(name) }
+func (d rootDir) createExcl(name string, perm fs.FileMode) (*os.File, error) {
+	return d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+}
+func (d rootDir) remove(name string) error             { return d.r.Remove(name) }
+func (d rootDir) rename(oldname, newname string) error { return d.r.Rename(oldname, newname) }
+func (d rootDir) link(oldname, newname string) error   { return d.r.Link(oldname, newname) }
+func (d rootDir) open(name string) (*os.File, error)   { return d.r.Open(name) }
+
+// writeIn writes base in dir under the rules of o; name is how errors
+// call it.
+func writeIn(dir dirOps, base, name string, write func(io.Writer) error, o Options) error {
 	perm := o.Perm
 	if perm == 0 {
 		perm = 0o666
 	}
-	old, err := os.Lstat(name)
+	old, err := dir.lstat(base)
 	switch {
 	case err == nil && !o.Overwrite:
 		return fmt.Errorf("%s: %w", name, ErrExists)
@@ -97,15 +163,11 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 	default:
 		old = nil
 	}
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
 	f, tmp, err := createTemp(dir, base, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	defer os.Remove(tmp) // after a rename or link this is a no-op or drops the extra name
+	defer dir.remove(tmp) // after a rename or link this is a no-op or drops the extra name
 	err = write(f)
 	if err == nil && old != nil {
 		err = keepOwnerAndMode(f, old)
@@ -125,9 +187,9 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 		}
 	}
 	if o.Overwrite {
-		err = os.Rename(tmp, name)
+		err = dir.rename(tmp, base)
 	} else {
-		err = os.Link(tmp, name)
+		err = dir.link(tmp, base)
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s: %w", name, ErrExists)
 		}
@@ -135,7 +197,7 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", name, err)
 	}
-	if d, err := os.Open(dir); err == nil {
+	if d, err := dir.open("."); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
@@ -143,15 +205,16 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 }
 
 // createTemp creates a new file beside the target with the given mode
-// (the kernel applies the umask), unlike os.CreateTemp's fixed 0600.
-func createTemp(dir, base string, perm fs.FileMode) (*os.File, string, error) {
+// (the kernel applies the umask), unlike os.CreateTemp's fixed 0600. It
+// returns the file and its plain name in dir.
+func createTemp(dir dirOps, base string, perm fs.FileMode) (*os.File, string, error) {
 	for range 16 {
 		var rnd [6]byte
 		if _, err := rand.Read(rnd[:]); err != nil {
 			return nil, "", err
 		}
-		tmp := filepath.Join(dir, "."+base+".tmp-"+hex.EncodeToString(rnd[:]))
-		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		tmp := "." + base + ".tmp-" + hex.EncodeToString(rnd[:])
+		f, err := dir.createExcl(tmp, perm)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}
