@@ -144,7 +144,7 @@ func handlePDF(ctx context.Context, v *verify.Verifier, dir folder, path string,
 		return err
 	}
 	if lf, ok := dir.(*localFolder); ok {
-		err = atomicfile.WriteFrom(lf.join(name), extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force,
+		err = atomicfile.WriteFromIn(lf.root, name, extendTo, atomicfile.Options{Overwrite: true, ReplaceReadOnly: opts.Renew.Force,
 			BeforeReplace: func() error {
 				// The record must still be the version read (see
 				// localFolder.unchanged).

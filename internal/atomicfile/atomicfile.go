@@ -90,13 +90,18 @@ func WriteFrom(name string, write func(io.Writer) error, o Options) error {
 // directory even when its path is meanwhile made to lead elsewhere (a
 // parent renamed, a symbolic link put in its place).
 func WriteFileIn(root *os.Root, name string, data []byte, o Options) error {
-	if name == "" || filepath.Base(name) != name || name == "." || name == ".." {
-		return fmt.Errorf("writing %q: not a plain file name", name)
-	}
-	return writeIn(rootDir{root}, name, filepath.Join(root.Name(), name), func(w io.Writer) error {
+	return WriteFromIn(root, name, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
 	}, o)
+}
+
+// WriteFromIn is WriteFileIn for output made as a stream (see WriteFrom).
+func WriteFromIn(root *os.Root, name string, write func(io.Writer) error, o Options) error {
+	if name == "" || filepath.Base(name) != name || name == "." || name == ".." {
+		return fmt.Errorf("writing %q: not a plain file name", name)
+	}
+	return writeIn(rootDir{root}, name, filepath.Join(root.Name(), name), write, o)
 }
 
 // dirOps are the operations of a write on one directory, by plain names.
