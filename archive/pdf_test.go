@@ -68,17 +68,8 @@ func (s swappingTSA) Timestamp(ctx context.Context, digest []byte) (*tsa.Token, 
 // renewal lands in the folder read, nothing where the link leads.
 func TestPDFRenewalWritesIntoTheFolderRead(t *testing.T) {
 	f := newFixture(t)
-	letter, err := os.ReadFile(filepath.Join("..", "testdata", "pdf", "referral-letter.pdf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var signed bytes.Buffer
-	if _, err := pades.Sign(context.Background(), bytes.NewReader(letter), int64(len(letter)), &signed,
-		sign.Credential{Signer: f.p.Doctor.Key, Certificate: f.p.Doctor.Cert, Chain: f.p.Doctor.Chain},
-		pades.SignOptions{CAdES: sign.CAdESOptions{Level: sign.LevelT, TSA: f.tsa}}); err != nil {
-		t.Fatal(err)
-	}
-	rec := f.write(t, "sub/letter.signed.pdf", signed.Bytes())
+	signed := f.signedPDF(t)
+	rec := f.write(t, "sub/letter.signed.pdf", signed)
 	sub, moved, outside := filepath.Dir(rec), filepath.Join(f.dir, "moved"), t.TempDir()
 	swapped := false
 	ts := swappingTSA{Client: f.tsa, swap: func() {
@@ -98,7 +89,7 @@ func TestPDFRenewalWritesIntoTheFolderRead(t *testing.T) {
 		t.Fatalf("swapped %v, %+v", swapped, recs)
 	}
 	now, err := os.ReadFile(filepath.Join(moved, "letter.signed.pdf"))
-	if err != nil || len(now) <= signed.Len() || !bytes.HasPrefix(now, signed.Bytes()) {
+	if err != nil || len(now) <= len(signed) || !bytes.HasPrefix(now, signed) {
 		t.Fatalf("the folder read does not hold the renewal (%d bytes, %v)", len(now), err)
 	}
 	if left, _ := os.ReadDir(outside); len(left) != 0 {
