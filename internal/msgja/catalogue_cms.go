@@ -54,6 +54,7 @@ var cmsJa = map[string]string{
 	`indefinite length without end-of-contents`:                                      `不定長に終端（end-of-contents）がありません`,
 	`malformed CMS`:                   `CMS の形式が不正です`,
 	`nesting deeper than %d`:          `入れ子が %d 段より深くなっています`,
+	`%w (read as BER)`:                `%w（BER として読み取り）`,
 	`normalised BER exceeds %d bytes`: `正規化した BER が %d バイトを超えています`,
 	`signature algorithm %s does not fit an ECDSA key with %v`:                       `署名アルゴリズム %s は %v の ECDSA 鍵に合いません`,
 	`signature algorithm %s does not fit an RSA key with %v`:                         `署名アルゴリズム %s は %v の RSA 鍵に合いません`,

@@ -106,6 +106,7 @@ var keysJa = map[string]string{
 	`not a private key (expected PEM or DER)`:                                           `秘密鍵ではありません（PEM か DER のはずです）`,
 	`not a private key (PKCS#8, PKCS#1 or SEC 1)`:                                       `秘密鍵ではありません（PKCS#8、PKCS#1、SEC 1 のいずれでもありません）`,
 	`key type %T cannot sign`:                                                           `鍵の型 %T では署名できません`,
+	`writing %q: not a plain file name`:                                                 `%q の書き込み: 単純なファイル名ではありません`,
 	`writing %s: %w`:                                                                    `%s の書き込み: %w`,
 	`cannot create a temporary file`:                                                    `一時ファイルを作成できません`,
 	`file exists (use --force to overwrite)`:                                            `ファイルが既に存在します（上書きするには --force）`,
